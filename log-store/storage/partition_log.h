@@ -1,0 +1,70 @@
+// PartitionLog: one topic-partition on disk, a sequence of segments (segment.h) named by base
+// offset, each with a sparse offset index and a time index. Appends assign offsets; reads return
+// whole stored batches. Thread-safe: appends are serialized, reads run concurrently with them.
+// Owned by LogManager; the broker's native API and Kafka listener both call it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "log-store/storage/topic_config.h"
+
+namespace eddy::logstore {
+
+struct AppendResult {
+  int64_t base_offset = 0;   // offset given to the first record
+  int64_t last_offset = 0;   // offset of the last record
+  int64_t append_time_ms = 0;
+  int64_t log_start_offset = 0;
+};
+
+struct ReadResult {
+  std::string batches;            // whole stored batches, byte-for-byte; may be empty
+  int64_t high_watermark = 0;     // next offset to be written (= log end offset)
+  int64_t log_start_offset = 0;
+};
+
+struct PartitionStats {
+  int64_t log_start_offset = 0;
+  int64_t log_end_offset = 0;
+  int64_t size_bytes = 0;
+  int32_t segment_count = 0;
+};
+
+class PartitionLog {
+ public:
+  virtual ~PartitionLog() = default;
+
+  virtual const std::string& topic() const = 0;
+  virtual int32_t partition() const = 0;
+
+  // Appends one or more whole v2 batches (as produced by a client; base offsets ignored and
+  // rewritten). Each batch is validated (ValidateBatch) and checked against max.message.bytes;
+  // on any error nothing is appended. With flush.messages reached (or `force_sync`), the data is
+  // fsynced before returning.
+  // Errors: InvalidArgument (corrupt batch, CRC), OutOfRange (batch too large: "MESSAGE_TOO_LARGE"),
+  // ResourceExhausted (disk full; nothing partial is left on disk and a later append may succeed).
+  virtual absl::StatusOr<AppendResult> Append(std::string_view batches, bool force_sync = false) = 0;
+
+  // Whole batches starting with the one containing `offset`, at most `max_bytes` bytes except
+  // that the first batch is always returned whole. offset == end: empty result.
+  // OutOfRange when offset < log start or > log end. DataLoss when a stored batch is corrupt
+  // (message names topic, partition, segment file and position); corrupt bytes are never returned.
+  virtual absl::StatusOr<ReadResult> Read(int64_t offset, int32_t max_bytes) const = 0;
+
+  // First offset whose record timestamp is >= `timestamp_ms`, or -1 when there is none.
+  virtual absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const = 0;
+
+  virtual int64_t LogStartOffset() const = 0;
+  virtual int64_t LogEndOffset() const = 0;
+  virtual PartitionStats Stats() const = 0;
+
+  // fsync of the active segment and its indexes.
+  virtual absl::Status Flush() = 0;
+};
+
+}  // namespace eddy::logstore
