@@ -1,0 +1,83 @@
+// LogStoreService: the native gRPC API of eddy-logd (log-store/proto/log_store.proto) over a
+// LogManager. Every request is validated here; a bad request (unknown topic, bad partition,
+// corrupt or oversized batch) gets a status or per-partition error that names the thing, and
+// never takes the broker down. The Handle* methods hold the logic without a gRPC context so the
+// fuzz target (tests/fuzz/logstore_rpc) can drive them directly. Used by broker main.cc.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "grpcpp/grpcpp.h"
+#include "log-store/proto/log_store.grpc.pb.h"
+#include "log-store/storage/log_manager.h"
+
+namespace eddy::logstore {
+
+struct LogStoreServiceOptions {
+  bool fsync = false;                              // --fsync: acks=all waits for fsync
+  int32_t default_partition_fetch_bytes = 4 << 20;
+  int32_t max_fetch_bytes = 48 << 20;              // cap of one Fetch response
+  int32_t max_wait_ms = 30000;                     // cap of a long poll
+};
+
+class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
+ public:
+  LogStoreService(LogManager* logs, const LogStoreServiceOptions& options)
+      : logs_(logs), options_(options) {}
+
+  // `cancelled` (may be null) is polled during a long-poll fetch.
+  grpc::Status HandleProduce(const v1::ProduceRequest& req, v1::ProduceResponse* resp);
+  grpc::Status HandleFetch(const v1::FetchRequest& req, v1::FetchResponse* resp,
+                           grpc::ServerContext* ctx);
+  grpc::Status HandleCreateTopic(const v1::CreateTopicRequest& req);
+  grpc::Status HandleDescribeTopic(const v1::DescribeTopicRequest& req,
+                                   v1::DescribeTopicResponse* resp);
+  grpc::Status HandleListOffsets(const v1::ListOffsetsRequest& req, v1::ListOffsetsResponse* resp);
+  grpc::Status HandleCommitOffsets(const v1::CommitOffsetsRequest& req,
+                                   v1::CommitOffsetsResponse* resp);
+  grpc::Status HandleFetchOffsets(const v1::FetchOffsetsRequest& req,
+                                  v1::FetchOffsetsResponse* resp);
+
+  grpc::Status CreateTopic(grpc::ServerContext*, const v1::CreateTopicRequest* req,
+                           v1::CreateTopicResponse*) override {
+    return HandleCreateTopic(*req);
+  }
+  grpc::Status DeleteTopic(grpc::ServerContext*, const v1::DeleteTopicRequest* req,
+                           v1::DeleteTopicResponse*) override;
+  grpc::Status ListTopics(grpc::ServerContext*, const v1::ListTopicsRequest*,
+                          v1::ListTopicsResponse* resp) override;
+  grpc::Status DescribeTopic(grpc::ServerContext*, const v1::DescribeTopicRequest* req,
+                             v1::DescribeTopicResponse* resp) override {
+    return HandleDescribeTopic(*req, resp);
+  }
+  grpc::Status Produce(grpc::ServerContext*, const v1::ProduceRequest* req,
+                       v1::ProduceResponse* resp) override {
+    return HandleProduce(*req, resp);
+  }
+  grpc::Status Fetch(grpc::ServerContext* ctx, const v1::FetchRequest* req,
+                     v1::FetchResponse* resp) override {
+    return HandleFetch(*req, resp, ctx);
+  }
+  grpc::Status ListOffsets(grpc::ServerContext*, const v1::ListOffsetsRequest* req,
+                           v1::ListOffsetsResponse* resp) override {
+    return HandleListOffsets(*req, resp);
+  }
+  grpc::Status CommitOffsets(grpc::ServerContext*, const v1::CommitOffsetsRequest* req,
+                             v1::CommitOffsetsResponse* resp) override {
+    return HandleCommitOffsets(*req, resp);
+  }
+  grpc::Status FetchOffsets(grpc::ServerContext*, const v1::FetchOffsetsRequest* req,
+                            v1::FetchOffsetsResponse* resp) override {
+    return HandleFetchOffsets(*req, resp);
+  }
+
+ private:
+  LogManager* logs_;
+  LogStoreServiceOptions options_;
+};
+
+// absl::Status -> grpc::Status (same code numbers).
+grpc::Status ToGrpc(const absl::Status& s);
+
+}  // namespace eddy::logstore
