@@ -19,6 +19,20 @@ struct KafkaServerOptions {
   int32_t node_id = 0;
   bool auto_create_topics = true;         // auto.create.topics.enable
   int32_t default_partitions = 1;         // num.partitions for auto-created topics
+
+  // group.initial.rebalance.delay.ms: a new group waits this long for more joiners.
+  int32_t group_initial_rebalance_delay_ms = 3000;
+  // group.min/max.session.timeout.ms: JoinGroup outside gets INVALID_SESSION_TIMEOUT.
+  int32_t group_min_session_timeout_ms = 1000;
+  int32_t group_max_session_timeout_ms = 1800000;
+  // Frames above this size close the connection (socket.request.max.bytes).
+  int64_t max_frame_bytes = 100LL << 20;
+  // Upper bound on a Fetch's long-poll wait, whatever the client asks.
+  int32_t max_fetch_wait_ms = 30000;
+  // Fault hook for tests: when > 0, every Nth Produce request (acks != 0) is appended and then
+  // the connection is closed without a response, so the client retries the same batch.
+  // Also armed by the environment variable EDDY_KAFKA_FAULT_DROP_PRODUCE_RESPONSE_EVERY.
+  int32_t fault_drop_produce_response_every = 0;
 };
 
 class KafkaServer {

@@ -1,0 +1,37 @@
+// BrokerContext and RequestContext: what every Kafka API handler sees. BrokerContext is the
+// broker-wide state (log manager, options, group coordinator, producer-id state) shared by all
+// connections; RequestContext is one request's header and client. Private to log-store/kafka.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "log-store/kafka/kafka_protocol.h"
+#include "log-store/kafka/kafka_server.h"
+#include "log-store/storage/log_manager.h"
+
+namespace eddy::kafka {
+
+class GroupCoordinator;
+class ProducerStateManager;
+
+struct BrokerContext {
+  logstore::LogManager* logs = nullptr;
+  KafkaServerOptions options;
+  std::string advertised_host;
+  int32_t advertised_port = 0;
+  GroupCoordinator* groups = nullptr;
+  ProducerStateManager* producers = nullptr;
+  std::atomic<bool> stopping{false};
+  std::atomic<int64_t> produce_requests{0};  // counts Produce requests with acks != 0 (fault hook)
+};
+
+struct RequestContext {
+  RequestHeader header;
+  std::string client_address;
+  bool send_response = true;   // false for Produce with acks=0
+  bool close_after = false;    // fault hook: close the connection instead of answering
+};
+
+}  // namespace eddy::kafka

@@ -1,0 +1,121 @@
+// Fetch (key 1) v4..11: whole stored batches byte-for-byte, at least one batch for the first
+// partition with data, long-poll up to MaxWaitMs via LogManager::WaitForAppend. No incremental
+// fetch sessions (session id 0 = full fetch every time); LSO = HW (no transactions).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "log-store/kafka/kafka_apis.h"
+#include "log-store/kafka/kafka_requests.h"
+
+namespace eddy::kafka {
+namespace {
+
+struct PartitionData {
+  int16_t error = error::kNone;
+  int64_t high_watermark = -1;
+  int64_t log_start_offset = -1;
+  std::string records;
+};
+
+int16_t ReadErrorCode(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kOutOfRange: return error::kOffsetOutOfRange;
+    case absl::StatusCode::kNotFound: return error::kUnknownTopicOrPartition;
+    case absl::StatusCode::kDataLoss: return error::kKafkaStorageError;
+    default: return error::kUnknownServerError;
+  }
+}
+
+// One pass over every requested partition. Returns the total record bytes.
+int64_t ReadAll(BrokerContext& b, const RequestContext& ctx, const FetchRequest& req,
+                std::vector<std::vector<PartitionData>>* out, bool* any_error) {
+  int64_t total = 0;
+  int64_t budget = req.max_bytes > 0 ? req.max_bytes : 0x7fffffff;
+  out->assign(req.topics.size(), {});
+  *any_error = false;
+  for (size_t i = 0; i < req.topics.size(); ++i) {
+    const auto& topic = req.topics[i];
+    for (const auto& p : topic.partitions) {
+      PartitionData d;
+      auto log = b.logs->GetPartition(topic.name, p.index);
+      if (!log.ok()) {
+        d.error = error::kUnknownTopicOrPartition;
+      } else if (total > 0 && budget <= 0) {
+        d.high_watermark = (*log)->LogEndOffset();
+        d.log_start_offset = (*log)->LogStartOffset();
+      } else {
+        int32_t limit = static_cast<int32_t>(
+            std::max<int64_t>(1, std::min<int64_t>(p.max_bytes > 0 ? p.max_bytes : 1, budget)));
+        auto read = (*log)->Read(p.fetch_offset, limit);
+        if (read.ok()) {
+          d.high_watermark = read->high_watermark;
+          d.log_start_offset = read->log_start_offset;
+          d.records = std::move(read->batches);
+          total += static_cast<int64_t>(d.records.size());
+          budget -= static_cast<int64_t>(d.records.size());
+        } else {
+          d.error = ReadErrorCode(read.status());
+          d.high_watermark = (*log)->LogEndOffset();
+          d.log_start_offset = (*log)->LogStartOffset();
+          if (d.error != error::kOffsetOutOfRange) {
+            std::fprintf(stderr, "kafka: client %s: Fetch %s/%d at %lld failed: %s\n",
+                         ctx.client_address.c_str(), topic.name.c_str(), p.index,
+                         static_cast<long long>(p.fetch_offset),
+                         std::string(read.status().message()).c_str());
+          }
+        }
+      }
+      if (d.error != error::kNone) *any_error = true;
+      (*out)[i].push_back(std::move(d));
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+absl::Status HandleFetch(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
+  const int16_t v = ctx.header.api_version;
+  auto req = ParseFetch(r, v);
+  if (!req.ok()) return req.status();
+
+  const int32_t wait_ms = std::clamp(req->max_wait_ms, 0, b.options.max_fetch_wait_ms);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  std::vector<std::vector<PartitionData>> data;
+  while (true) {
+    const uint64_t seen = b.logs->AppendSequence();
+    bool any_error = false;
+    int64_t total = ReadAll(b, ctx, *req, &data, &any_error);
+    const auto now = std::chrono::steady_clock::now();
+    if (total >= std::max(1, req->min_bytes) || any_error || now >= deadline ||
+        b.stopping.load() || req->topics.empty()) {
+      break;
+    }
+    // Wake at least every 200 ms so Stop() is never held up by a long poll.
+    b.logs->WaitForAppend(seen, std::min(deadline, now + std::chrono::milliseconds(200)));
+  }
+
+  w.Int32(0);                      // throttle_time_ms
+  if (v >= 7) w.Int16(error::kNone);
+  if (v >= 7) w.Int32(0);          // session_id: no incremental sessions
+  w.ArrayCount(static_cast<int32_t>(req->topics.size()));
+  for (size_t i = 0; i < req->topics.size(); ++i) {
+    w.String(req->topics[i].name);
+    w.ArrayCount(static_cast<int32_t>(data[i].size()));
+    for (size_t j = 0; j < data[i].size(); ++j) {
+      const PartitionData& d = data[i][j];
+      w.Int32(req->topics[i].partitions[j].index);
+      w.Int16(d.error);
+      w.Int64(d.high_watermark);
+      w.Int64(d.high_watermark);  // last_stable_offset = HW (no transactions)
+      if (v >= 5) w.Int64(d.log_start_offset);
+      w.ArrayCount(0);            // aborted_transactions: empty, never null
+      if (v >= 11) w.Int32(-1);   // preferred_read_replica
+      w.Bytes(d.records);         // never null
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace eddy::kafka

@@ -1,0 +1,39 @@
+// The Kafka API handlers. Each reads the request body for its (key, version) from `r`, acts on
+// the broker state and writes the response body (without the response header) to `w`.
+// A non-OK status means the request was malformed: the dispatcher logs it and closes the
+// connection. Decode* only parses (the fuzz target uses them). One .cc per API group.
+#pragma once
+
+#include "absl/status/status.h"
+#include "log-store/kafka/broker_context.h"
+#include "log-store/kafka/kafka_codec.h"
+
+namespace eddy::kafka {
+
+using Handler = absl::Status (*)(BrokerContext&, RequestContext&, Reader&, Writer&);
+
+absl::Status HandleApiVersions(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleMetadata(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleProduce(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleFetch(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleListOffsets(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleFindCoordinator(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleJoinGroup(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleSyncGroup(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleHeartbeat(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleLeaveGroup(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDescribeGroups(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleListGroups(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleOffsetCommit(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleOffsetFetch(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleCreateTopics(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleInitProducerId(BrokerContext&, RequestContext&, Reader&, Writer&);
+
+// Parses the body of a request of (key, version) without acting on it.
+absl::Status DecodeRequestBody(int16_t key, int16_t version, Reader& r);
+
+// Writes the ApiVersions response body in the v0 layout with `error_code` (used for the
+// UNSUPPORTED_VERSION downgrade answer).
+void WriteApiVersionsV0(int16_t error_code, Writer& w);
+
+}  // namespace eddy::kafka

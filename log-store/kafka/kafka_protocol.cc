@@ -1,0 +1,49 @@
+#include "log-store/kafka/kafka_protocol.h"
+
+namespace eddy::kafka {
+
+const ApiRange* FindApi(int16_t key) {
+  for (const ApiRange& a : kSupportedApis) {
+    if (a.key == key) return &a;
+  }
+  return nullptr;
+}
+
+const char* ApiName(int16_t key) {
+  switch (key) {
+    case kProduce: return "Produce";
+    case kFetch: return "Fetch";
+    case kListOffsets: return "ListOffsets";
+    case kMetadata: return "Metadata";
+    case kOffsetCommit: return "OffsetCommit";
+    case kOffsetFetch: return "OffsetFetch";
+    case kFindCoordinator: return "FindCoordinator";
+    case kJoinGroup: return "JoinGroup";
+    case kHeartbeat: return "Heartbeat";
+    case kLeaveGroup: return "LeaveGroup";
+    case kSyncGroup: return "SyncGroup";
+    case kDescribeGroups: return "DescribeGroups";
+    case kListGroups: return "ListGroups";
+    case kApiVersions: return "ApiVersions";
+    case kCreateTopics: return "CreateTopics";
+    case kInitProducerId: return "InitProducerId";
+    default: return "Unknown";
+  }
+}
+
+bool IsFlexible(int16_t api_key, int16_t api_version) {
+  return api_key == kApiVersions && api_version >= 3;
+}
+
+absl::StatusOr<RequestHeader> ParseRequestHeader(Reader& r) {
+  RequestHeader h;
+  h.api_key = r.Int16();
+  h.api_version = r.Int16();
+  h.correlation_id = r.Int32();
+  h.client_id = std::string(r.NullableString().value_or(""));
+  if (r.ok() && IsFlexible(h.api_key, h.api_version)) r.SkipTaggedFields();
+  if (!r.ok()) return r.status("request header");
+  return h;
+}
+
+}  // namespace eddy::kafka

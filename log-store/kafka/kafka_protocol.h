@@ -1,0 +1,101 @@
+// Kafka protocol constants for the listener: API keys, the versions Eddy advertises (chosen for
+// librdkafka 2.0.2 feature gating, see ../shared/reference/kafka-protocol.md §4), error codes,
+// and the request header. Used by the request dispatcher and every API handler.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "log-store/kafka/kafka_codec.h"
+
+namespace eddy::kafka {
+
+enum ApiKey : int16_t {
+  kProduce = 0,
+  kFetch = 1,
+  kListOffsets = 2,
+  kMetadata = 3,
+  kOffsetCommit = 8,
+  kOffsetFetch = 9,
+  kFindCoordinator = 10,
+  kJoinGroup = 11,
+  kHeartbeat = 12,
+  kLeaveGroup = 13,
+  kSyncGroup = 14,
+  kDescribeGroups = 15,
+  kListGroups = 16,
+  kApiVersions = 18,
+  kCreateTopics = 19,
+  kInitProducerId = 22,
+};
+
+struct ApiRange {
+  int16_t key;
+  int16_t min;
+  int16_t max;
+};
+
+// Every API Eddy serves with the range it advertises. Mins are 0 on purpose (feature gating).
+inline constexpr ApiRange kSupportedApis[] = {
+    {kProduce, 0, 7},        {kFetch, 4, 11},        {kListOffsets, 0, 3},
+    {kMetadata, 0, 4},       {kOffsetCommit, 0, 7},  {kOffsetFetch, 0, 5},
+    {kFindCoordinator, 0, 2}, {kJoinGroup, 0, 5},     {kHeartbeat, 0, 3},
+    {kLeaveGroup, 0, 1},     {kSyncGroup, 0, 3},     {kDescribeGroups, 0, 2},
+    {kListGroups, 0, 2},     {kApiVersions, 0, 3},   {kCreateTopics, 0, 4},
+    {kInitProducerId, 0, 1},
+};
+
+// The advertised range of `key`, or nullptr for an API Eddy does not serve.
+const ApiRange* FindApi(int16_t key);
+const char* ApiName(int16_t key);
+
+namespace error {
+inline constexpr int16_t kUnknownServerError = -1;
+inline constexpr int16_t kNone = 0;
+inline constexpr int16_t kOffsetOutOfRange = 1;
+inline constexpr int16_t kCorruptMessage = 2;
+inline constexpr int16_t kUnknownTopicOrPartition = 3;
+inline constexpr int16_t kLeaderNotAvailable = 5;
+inline constexpr int16_t kRequestTimedOut = 7;
+inline constexpr int16_t kMessageTooLarge = 10;
+inline constexpr int16_t kCoordinatorNotAvailable = 15;
+inline constexpr int16_t kInvalidTopic = 17;
+inline constexpr int16_t kInvalidRequiredAcks = 21;
+inline constexpr int16_t kIllegalGeneration = 22;
+inline constexpr int16_t kInconsistentGroupProtocol = 23;
+inline constexpr int16_t kInvalidGroupId = 24;
+inline constexpr int16_t kUnknownMemberId = 25;
+inline constexpr int16_t kInvalidSessionTimeout = 26;
+inline constexpr int16_t kRebalanceInProgress = 27;
+inline constexpr int16_t kUnsupportedVersion = 35;
+inline constexpr int16_t kTopicAlreadyExists = 36;
+inline constexpr int16_t kInvalidPartitions = 37;
+inline constexpr int16_t kInvalidReplicationFactor = 38;
+inline constexpr int16_t kInvalidRequest = 42;
+inline constexpr int16_t kInvalidConfig = 40;
+inline constexpr int16_t kOutOfOrderSequence = 45;
+inline constexpr int16_t kDuplicateSequence = 46;
+inline constexpr int16_t kInvalidProducerEpoch = 47;
+inline constexpr int16_t kKafkaStorageError = 56;
+inline constexpr int16_t kUnknownProducerId = 59;
+inline constexpr int16_t kGroupIdNotFound = 69;
+inline constexpr int16_t kInvalidRecord = 87;
+}  // namespace error
+
+struct RequestHeader {
+  int16_t api_key = 0;
+  int16_t api_version = 0;
+  int32_t correlation_id = 0;
+  std::string client_id;
+};
+
+// True when (key, version) uses the flexible encoding (request header v2). Within the advertised
+// ranges only ApiVersions v3 is flexible.
+bool IsFlexible(int16_t api_key, int16_t api_version);
+
+// Reads the request header at the start of a frame payload (after the size prefix).
+absl::StatusOr<RequestHeader> ParseRequestHeader(Reader& r);
+
+}  // namespace eddy::kafka

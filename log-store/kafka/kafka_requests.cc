@@ -1,0 +1,277 @@
+#include "log-store/kafka/kafka_requests.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace eddy::kafka {
+namespace {
+
+std::string Str(std::string_view s) { return std::string(s); }
+
+absl::Status Done(const Reader& r, const char* api, int16_t v) {
+  if (r.ok()) return absl::OkStatus();
+  return r.status(absl::StrCat(api, " v", v, " request"));
+}
+
+}  // namespace
+
+absl::StatusOr<MetadataRequest> ParseMetadata(Reader& r, int16_t v) {
+  MetadataRequest q;
+  int32_t n = r.ArrayCount(2);
+  if (n >= 0) {
+    std::vector<std::string> topics;
+    for (int32_t i = 0; i < n && r.ok(); ++i) topics.push_back(Str(r.String()));
+    // v0: an empty list means every topic.
+    if (!(v == 0 && topics.empty())) q.topics = std::move(topics);
+  }
+  if (v >= 4) q.allow_auto_create = r.Bool();
+  if (auto s = Done(r, "Metadata", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<ProduceRequest> ParseProduce(Reader& r, int16_t v) {
+  ProduceRequest q;
+  if (v >= 3) {
+    auto t = r.NullableString();
+    if (t) q.transactional_id = Str(*t);
+  }
+  q.acks = r.Int16();
+  q.timeout_ms = r.Int32();
+  int32_t nt = r.ArrayCount(6);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    ProduceRequest::Topic t;
+    t.name = Str(r.String());
+    int32_t np = r.ArrayCount(8);
+    for (int32_t j = 0; j < np && r.ok(); ++j) {
+      ProduceRequest::Partition p;
+      p.index = r.Int32();
+      p.records = r.NullableBytes();
+      t.partitions.push_back(p);
+    }
+    q.topics.push_back(std::move(t));
+  }
+  if (auto s = Done(r, "Produce", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<FetchRequest> ParseFetch(Reader& r, int16_t v) {
+  FetchRequest q;
+  r.Int32();  // replica_id
+  q.max_wait_ms = r.Int32();
+  q.min_bytes = r.Int32();
+  if (v >= 3) q.max_bytes = r.Int32();
+  if (v >= 4) q.isolation_level = r.Int8();
+  if (v >= 7) {
+    q.session_id = r.Int32();
+    q.session_epoch = r.Int32();
+  }
+  int32_t nt = r.ArrayCount(6);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    FetchRequest::Topic t;
+    t.name = Str(r.String());
+    int32_t np = r.ArrayCount(16);
+    for (int32_t j = 0; j < np && r.ok(); ++j) {
+      FetchRequest::Partition p;
+      p.index = r.Int32();
+      if (v >= 9) r.Int32();  // current_leader_epoch
+      p.fetch_offset = r.Int64();
+      if (v >= 5) p.log_start_offset = r.Int64();
+      p.max_bytes = r.Int32();
+      t.partitions.push_back(p);
+    }
+    q.topics.push_back(std::move(t));
+  }
+  if (v >= 7) {
+    int32_t nf = r.ArrayCount(6);
+    for (int32_t i = 0; i < nf && r.ok(); ++i) {
+      r.String();
+      int32_t np = r.ArrayCount(4);
+      for (int32_t j = 0; j < np && r.ok(); ++j) r.Int32();
+    }
+  }
+  if (v >= 11) r.String();  // rack_id
+  if (auto s = Done(r, "Fetch", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<ListOffsetsRequest> ParseListOffsets(Reader& r, int16_t v) {
+  ListOffsetsRequest q;
+  r.Int32();  // replica_id
+  if (v >= 2) q.isolation_level = r.Int8();
+  int32_t nt = r.ArrayCount(6);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    ListOffsetsRequest::Topic t;
+    t.name = Str(r.String());
+    int32_t np = r.ArrayCount(12);
+    for (int32_t j = 0; j < np && r.ok(); ++j) {
+      ListOffsetsRequest::Partition p;
+      p.index = r.Int32();
+      p.timestamp = r.Int64();
+      if (v == 0) p.max_num_offsets = r.Int32();
+      t.partitions.push_back(p);
+    }
+    q.topics.push_back(std::move(t));
+  }
+  if (auto s = Done(r, "ListOffsets", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<FindCoordinatorRequest> ParseFindCoordinator(Reader& r, int16_t v) {
+  FindCoordinatorRequest q;
+  q.key = Str(r.String());
+  if (v >= 1) q.key_type = r.Int8();
+  if (auto s = Done(r, "FindCoordinator", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<JoinGroupRequest> ParseJoinGroup(Reader& r, int16_t v) {
+  JoinGroupRequest q;
+  q.group_id = Str(r.String());
+  q.session_timeout_ms = r.Int32();
+  q.rebalance_timeout_ms = v >= 1 ? r.Int32() : q.session_timeout_ms;
+  q.member_id = Str(r.String());
+  if (v >= 5) {
+    auto id = r.NullableString();
+    if (id) q.group_instance_id = Str(*id);
+  }
+  q.protocol_type = Str(r.String());
+  int32_t n = r.ArrayCount(6);
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    std::string name = Str(r.String());
+    std::string meta = Str(r.Bytes());
+    q.protocols.emplace_back(std::move(name), std::move(meta));
+  }
+  if (auto s = Done(r, "JoinGroup", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<SyncGroupRequest> ParseSyncGroup(Reader& r, int16_t v) {
+  SyncGroupRequest q;
+  q.group_id = Str(r.String());
+  q.generation_id = r.Int32();
+  q.member_id = Str(r.String());
+  if (v >= 3) r.NullableString();  // group_instance_id
+  int32_t n = r.ArrayCount(6);
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    std::string member = Str(r.String());
+    std::string assignment = Str(r.Bytes());
+    q.assignments.emplace_back(std::move(member), std::move(assignment));
+  }
+  if (auto s = Done(r, "SyncGroup", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<HeartbeatRequest> ParseHeartbeat(Reader& r, int16_t v) {
+  HeartbeatRequest q;
+  q.group_id = Str(r.String());
+  q.generation_id = r.Int32();
+  q.member_id = Str(r.String());
+  if (v >= 3) r.NullableString();  // group_instance_id
+  if (auto s = Done(r, "Heartbeat", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<LeaveGroupRequest> ParseLeaveGroup(Reader& r, int16_t v) {
+  LeaveGroupRequest q;
+  q.group_id = Str(r.String());
+  q.member_id = Str(r.String());
+  if (auto s = Done(r, "LeaveGroup", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<DescribeGroupsRequest> ParseDescribeGroups(Reader& r, int16_t v) {
+  DescribeGroupsRequest q;
+  int32_t n = r.ArrayCount(2);
+  for (int32_t i = 0; i < n && r.ok(); ++i) q.groups.push_back(Str(r.String()));
+  if (auto s = Done(r, "DescribeGroups", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<OffsetCommitRequest> ParseOffsetCommit(Reader& r, int16_t v) {
+  OffsetCommitRequest q;
+  q.group_id = Str(r.String());
+  if (v >= 1) {
+    q.generation_id = r.Int32();
+    q.member_id = Str(r.String());
+  }
+  if (v >= 7) r.NullableString();        // group_instance_id
+  if (v >= 2 && v <= 4) r.Int64();       // retention_time_ms
+  int32_t nt = r.ArrayCount(6);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    OffsetCommitRequest::Topic t;
+    t.name = Str(r.String());
+    int32_t np = r.ArrayCount(14);
+    for (int32_t j = 0; j < np && r.ok(); ++j) {
+      OffsetCommitRequest::Partition p;
+      p.index = r.Int32();
+      p.offset = r.Int64();
+      if (v >= 6) r.Int32();  // committed_leader_epoch
+      if (v == 1) r.Int64();  // commit_timestamp
+      p.metadata = Str(r.NullableString().value_or(""));
+      t.partitions.push_back(std::move(p));
+    }
+    q.topics.push_back(std::move(t));
+  }
+  if (auto s = Done(r, "OffsetCommit", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<OffsetFetchRequest> ParseOffsetFetch(Reader& r, int16_t v) {
+  OffsetFetchRequest q;
+  q.group_id = Str(r.String());
+  int32_t nt = r.ArrayCount(6);
+  if (nt >= 0 || v < 2) {
+    std::vector<OffsetFetchRequest::Topic> topics;
+    for (int32_t i = 0; i < nt && r.ok(); ++i) {
+      OffsetFetchRequest::Topic t;
+      t.name = Str(r.String());
+      int32_t np = r.ArrayCount(4);
+      for (int32_t j = 0; j < np && r.ok(); ++j) t.partitions.push_back(r.Int32());
+      topics.push_back(std::move(t));
+    }
+    q.topics = std::move(topics);
+  }
+  if (auto s = Done(r, "OffsetFetch", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<CreateTopicsRequest> ParseCreateTopics(Reader& r, int16_t v) {
+  CreateTopicsRequest q;
+  int32_t nt = r.ArrayCount(16);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    CreateTopicsRequest::Topic t;
+    t.name = Str(r.String());
+    t.num_partitions = r.Int32();
+    t.replication_factor = r.Int16();
+    int32_t na = r.ArrayCount(8);
+    t.has_assignments = na > 0;
+    for (int32_t j = 0; j < na && r.ok(); ++j) {
+      r.Int32();
+      int32_t nb = r.ArrayCount(4);
+      for (int32_t k = 0; k < nb && r.ok(); ++k) r.Int32();
+    }
+    int32_t nc = r.ArrayCount(4);
+    for (int32_t j = 0; j < nc && r.ok(); ++j) {
+      std::string name = Str(r.String());
+      auto value = r.NullableString();
+      std::optional<std::string> val;
+      if (value) val = Str(*value);
+      t.configs.emplace_back(std::move(name), std::move(val));
+    }
+    q.topics.push_back(std::move(t));
+  }
+  q.timeout_ms = r.Int32();
+  if (v >= 1) q.validate_only = r.Bool();
+  if (auto s = Done(r, "CreateTopics", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<InitProducerIdRequest> ParseInitProducerId(Reader& r, int16_t v) {
+  InitProducerIdRequest q;
+  auto t = r.NullableString();
+  if (t) q.transactional_id = Str(*t);
+  q.transaction_timeout_ms = r.Int32();
+  if (auto s = Done(r, "InitProducerId", v); !s.ok()) return s;
+  return q;
+}
+
+}  // namespace eddy::kafka

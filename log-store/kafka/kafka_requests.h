@@ -1,0 +1,167 @@
+// Decoded Kafka request bodies for every API Eddy serves, and the decoder that reads them for
+// a given (api key, version). Views (string_view) point into the request frame, which outlives
+// the request. Used by the API handlers and by the request-decoder fuzz target.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "log-store/kafka/kafka_codec.h"
+
+namespace eddy::kafka {
+
+struct MetadataRequest {
+  std::optional<std::vector<std::string>> topics;  // nullopt = all topics
+  bool allow_auto_create = true;
+};
+
+struct ProduceRequest {
+  struct Partition {
+    int32_t index = 0;
+    std::optional<std::string_view> records;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  std::optional<std::string> transactional_id;
+  int16_t acks = -1;
+  int32_t timeout_ms = 0;
+  std::vector<Topic> topics;
+};
+
+struct FetchRequest {
+  struct Partition {
+    int32_t index = 0;
+    int64_t fetch_offset = 0;
+    int64_t log_start_offset = -1;
+    int32_t max_bytes = 0;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  int32_t max_wait_ms = 0;
+  int32_t min_bytes = 0;
+  int32_t max_bytes = 0x7fffffff;
+  int8_t isolation_level = 0;
+  int32_t session_id = 0;
+  int32_t session_epoch = -1;
+  std::vector<Topic> topics;
+};
+
+struct ListOffsetsRequest {
+  struct Partition {
+    int32_t index = 0;
+    int64_t timestamp = -1;
+    int32_t max_num_offsets = 1;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  int8_t isolation_level = 0;
+  std::vector<Topic> topics;
+};
+
+struct FindCoordinatorRequest {
+  std::string key;
+  int8_t key_type = 0;
+};
+
+struct JoinGroupRequest {
+  std::string group_id;
+  int32_t session_timeout_ms = 0;
+  int32_t rebalance_timeout_ms = 0;
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  std::string protocol_type;
+  std::vector<std::pair<std::string, std::string>> protocols;  // name, metadata
+};
+
+struct SyncGroupRequest {
+  std::string group_id;
+  int32_t generation_id = -1;
+  std::string member_id;
+  std::vector<std::pair<std::string, std::string>> assignments;  // member id, assignment
+};
+
+struct HeartbeatRequest {
+  std::string group_id;
+  int32_t generation_id = -1;
+  std::string member_id;
+};
+
+struct LeaveGroupRequest {
+  std::string group_id;
+  std::string member_id;
+};
+
+struct DescribeGroupsRequest {
+  std::vector<std::string> groups;
+};
+
+struct OffsetCommitRequest {
+  struct Partition {
+    int32_t index = 0;
+    int64_t offset = 0;
+    std::string metadata;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  std::string group_id;
+  int32_t generation_id = -1;
+  std::string member_id;
+  std::vector<Topic> topics;
+};
+
+struct OffsetFetchRequest {
+  struct Topic {
+    std::string name;
+    std::vector<int32_t> partitions;
+  };
+  std::string group_id;
+  std::optional<std::vector<Topic>> topics;  // nullopt = every committed offset of the group
+};
+
+struct CreateTopicsRequest {
+  struct Topic {
+    std::string name;
+    int32_t num_partitions = -1;
+    int16_t replication_factor = -1;
+    bool has_assignments = false;
+    std::vector<std::pair<std::string, std::optional<std::string>>> configs;
+  };
+  std::vector<Topic> topics;
+  int32_t timeout_ms = 0;
+  bool validate_only = false;
+};
+
+struct InitProducerIdRequest {
+  std::optional<std::string> transactional_id;
+  int32_t transaction_timeout_ms = 0;
+};
+
+absl::StatusOr<MetadataRequest> ParseMetadata(Reader& r, int16_t v);
+absl::StatusOr<ProduceRequest> ParseProduce(Reader& r, int16_t v);
+absl::StatusOr<FetchRequest> ParseFetch(Reader& r, int16_t v);
+absl::StatusOr<ListOffsetsRequest> ParseListOffsets(Reader& r, int16_t v);
+absl::StatusOr<FindCoordinatorRequest> ParseFindCoordinator(Reader& r, int16_t v);
+absl::StatusOr<JoinGroupRequest> ParseJoinGroup(Reader& r, int16_t v);
+absl::StatusOr<SyncGroupRequest> ParseSyncGroup(Reader& r, int16_t v);
+absl::StatusOr<HeartbeatRequest> ParseHeartbeat(Reader& r, int16_t v);
+absl::StatusOr<LeaveGroupRequest> ParseLeaveGroup(Reader& r, int16_t v);
+absl::StatusOr<DescribeGroupsRequest> ParseDescribeGroups(Reader& r, int16_t v);
+absl::StatusOr<OffsetCommitRequest> ParseOffsetCommit(Reader& r, int16_t v);
+absl::StatusOr<OffsetFetchRequest> ParseOffsetFetch(Reader& r, int16_t v);
+absl::StatusOr<CreateTopicsRequest> ParseCreateTopics(Reader& r, int16_t v);
+absl::StatusOr<InitProducerIdRequest> ParseInitProducerId(Reader& r, int16_t v);
+
+}  // namespace eddy::kafka

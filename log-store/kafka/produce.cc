@@ -1,0 +1,144 @@
+// Produce (key 0) v0..7: appends each partition's batches as they came (the storage validates
+// CRC-32C and magic; nothing is recompressed), with idempotent-producer sequence checks, and no
+// response at all for acks=0.
+#include <cstdio>
+
+#include "log-store/kafka/kafka_apis.h"
+#include "log-store/kafka/kafka_requests.h"
+#include "log-store/kafka/producer_state.h"
+#include "log-store/storage/record_batch.h"
+
+namespace eddy::kafka {
+namespace {
+
+struct PartitionResult {
+  int16_t error = error::kNone;
+  int64_t base_offset = -1;
+  int64_t log_start_offset = -1;
+};
+
+int16_t AppendErrorCode(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument: return error::kCorruptMessage;
+    case absl::StatusCode::kOutOfRange: return error::kMessageTooLarge;
+    case absl::StatusCode::kNotFound: return error::kUnknownTopicOrPartition;
+    case absl::StatusCode::kResourceExhausted: return error::kKafkaStorageError;
+    default: return error::kUnknownServerError;
+  }
+}
+
+PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
+                                 const std::string& topic, int32_t partition,
+                                 std::string_view records) {
+  PartitionResult res;
+  auto log = b.logs->GetPartition(topic, partition);
+  if (!log.ok()) {
+    res.error = error::kUnknownTopicOrPartition;
+    return res;
+  }
+  auto header = logstore::ParseBatchHeader(records);
+  if (!header.ok() || header->magic != logstore::kMagicV2) {
+    std::fprintf(stderr, "kafka: client %s: Produce to %s/%d refused: %s\n",
+                 ctx.client_address.c_str(), topic.c_str(), partition,
+                 header.ok() ? "magic is not 2" : std::string(header.status().message()).c_str());
+    res.error = error::kCorruptMessage;
+    return res;
+  }
+  const bool idempotent = header->producer_id >= 0 && header->base_sequence >= 0;
+  std::unique_lock<std::mutex> seq_lock;
+  if (idempotent) {
+    seq_lock = std::unique_lock<std::mutex>(b.producers->PartitionLock(topic, partition));
+    auto check = b.producers->CheckBatch(topic, partition, header->producer_id,
+                                         header->producer_epoch, header->base_sequence,
+                                         header->last_offset_delta + 1);
+    switch (check.verdict) {
+      case ProducerStateManager::Verdict::kAppend: break;
+      case ProducerStateManager::Verdict::kDuplicate:
+        if (check.duplicate_base_offset >= 0) {
+          res.base_offset = check.duplicate_base_offset;
+        } else {
+          res.error = error::kDuplicateSequence;
+        }
+        res.log_start_offset = (*log)->LogStartOffset();
+        return res;
+      case ProducerStateManager::Verdict::kOutOfOrder:
+        res.error = error::kOutOfOrderSequence;
+        return res;
+      case ProducerStateManager::Verdict::kInvalidEpoch:
+        res.error = error::kInvalidProducerEpoch;
+        return res;
+    }
+  }
+  auto appended = (*log)->Append(records);
+  if (!appended.ok()) {
+    std::fprintf(stderr, "kafka: client %s: Produce to %s/%d failed: %s\n",
+                 ctx.client_address.c_str(), topic.c_str(), partition,
+                 std::string(appended.status().message()).c_str());
+    res.error = AppendErrorCode(appended.status());
+    return res;
+  }
+  if (idempotent) {
+    b.producers->Record(topic, partition, header->producer_id, header->producer_epoch,
+                        header->base_sequence, header->last_offset_delta + 1,
+                        appended->base_offset);
+  }
+  res.base_offset = appended->base_offset;
+  res.log_start_offset = appended->log_start_offset;
+  return res;
+}
+
+}  // namespace
+
+absl::Status HandleProduce(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
+  const int16_t v = ctx.header.api_version;
+  auto req = ParseProduce(r, v);
+  if (!req.ok()) return req.status();
+  const bool valid_acks = req->acks == 0 || req->acks == 1 || req->acks == -1;
+
+  std::vector<std::vector<PartitionResult>> results(req->topics.size());
+  for (size_t i = 0; i < req->topics.size(); ++i) {
+    for (const auto& p : req->topics[i].partitions) {
+      PartitionResult res;
+      if (!valid_acks) {
+        res.error = error::kInvalidRequiredAcks;
+      } else if (!p.records || p.records->empty()) {
+        res.error = error::kCorruptMessage;
+      } else {
+        res = ProducePartition(b, ctx, req->topics[i].name, p.index, *p.records);
+      }
+      results[i].push_back(res);
+    }
+  }
+
+  if (req->acks == 0) {
+    ctx.send_response = false;
+    return absl::OkStatus();
+  }
+  const int64_t n = ++b.produce_requests;
+  const int32_t every = b.options.fault_drop_produce_response_every;
+  if (every > 0 && n % every == 0) {
+    std::fprintf(stderr,
+                 "kafka: fault hook: dropping the response of produce request #%lld from %s and "
+                 "closing the connection\n",
+                 static_cast<long long>(n), ctx.client_address.c_str());
+    ctx.close_after = true;
+  }
+
+  w.ArrayCount(static_cast<int32_t>(req->topics.size()));
+  for (size_t i = 0; i < req->topics.size(); ++i) {
+    w.String(req->topics[i].name);
+    w.ArrayCount(static_cast<int32_t>(results[i].size()));
+    for (size_t j = 0; j < results[i].size(); ++j) {
+      const PartitionResult& res = results[i][j];
+      w.Int32(req->topics[i].partitions[j].index);
+      w.Int16(res.error);
+      w.Int64(res.base_offset);
+      if (v >= 2) w.Int64(-1);  // log_append_time_ms: CreateTime
+      if (v >= 5) w.Int64(res.log_start_offset);
+    }
+  }
+  if (v >= 1) w.Int32(0);  // throttle_time_ms, last in Produce
+  return absl::OkStatus();
+}
+
+}  // namespace eddy::kafka

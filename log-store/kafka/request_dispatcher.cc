@@ -1,0 +1,140 @@
+#include "log-store/kafka/request_dispatcher.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "log-store/kafka/kafka_apis.h"
+#include "log-store/kafka/kafka_requests.h"
+
+namespace eddy::kafka {
+namespace {
+
+Handler FindHandler(int16_t key) {
+  switch (key) {
+    case kProduce: return HandleProduce;
+    case kFetch: return HandleFetch;
+    case kListOffsets: return HandleListOffsets;
+    case kMetadata: return HandleMetadata;
+    case kOffsetCommit: return HandleOffsetCommit;
+    case kOffsetFetch: return HandleOffsetFetch;
+    case kFindCoordinator: return HandleFindCoordinator;
+    case kJoinGroup: return HandleJoinGroup;
+    case kHeartbeat: return HandleHeartbeat;
+    case kLeaveGroup: return HandleLeaveGroup;
+    case kSyncGroup: return HandleSyncGroup;
+    case kDescribeGroups: return HandleDescribeGroups;
+    case kListGroups: return HandleListGroups;
+    case kApiVersions: return HandleApiVersions;
+    case kCreateTopics: return HandleCreateTopics;
+    case kInitProducerId: return HandleInitProducerId;
+    default: return nullptr;
+  }
+}
+
+std::string Frame(int32_t correlation_id, const std::string& body) {
+  Writer w;
+  w.Int32(static_cast<int32_t>(body.size() + 4));
+  w.Int32(correlation_id);
+  w.Raw(body);
+  return std::move(w.buffer());
+}
+
+}  // namespace
+
+DispatchResult Dispatch(BrokerContext& broker, std::string_view payload,
+                        const std::string& client) {
+  DispatchResult out;
+  Reader r(payload);
+  auto header = ParseRequestHeader(r);
+  if (!header.ok()) {
+    std::fprintf(stderr, "kafka: client %s: %s; closing the connection\n", client.c_str(),
+                 std::string(header.status().message()).c_str());
+    out.close = true;
+    return out;
+  }
+  const ApiRange* api = FindApi(header->api_key);
+  if (api == nullptr) {
+    std::fprintf(stderr, "kafka: client %s: unknown API key %d; closing the connection\n",
+                 client.c_str(), header->api_key);
+    out.close = true;
+    return out;
+  }
+  if (header->api_version < api->min || header->api_version > api->max) {
+    if (header->api_key == kApiVersions) {
+      // The downgrade signal: v0 layout with UNSUPPORTED_VERSION and our ranges.
+      Writer w;
+      WriteApiVersionsV0(error::kUnsupportedVersion, w);
+      out.response = Frame(header->correlation_id, w.buffer());
+      return out;
+    }
+    std::fprintf(stderr,
+                 "kafka: client %s: %s v%d is not supported (%d..%d); closing the connection\n",
+                 client.c_str(), ApiName(header->api_key), header->api_version, api->min,
+                 api->max);
+    out.close = true;
+    return out;
+  }
+  RequestContext ctx;
+  ctx.header = std::move(*header);
+  ctx.client_address = client;
+  Writer body;
+  absl::Status s = FindHandler(ctx.header.api_key)(broker, ctx, r, body);
+  if (!s.ok()) {
+    std::fprintf(stderr, "kafka: client %s: %s; closing the connection\n", client.c_str(),
+                 std::string(s.message()).c_str());
+    out.close = true;
+    return out;
+  }
+  if (ctx.close_after) {
+    out.close = true;
+    return out;
+  }
+  if (ctx.send_response) out.response = Frame(ctx.header.correlation_id, body.buffer());
+  return out;
+}
+
+absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
+  switch (key) {
+    case kProduce: return ParseProduce(r, v).status();
+    case kFetch: return ParseFetch(r, v).status();
+    case kListOffsets: return ParseListOffsets(r, v).status();
+    case kMetadata: return ParseMetadata(r, v).status();
+    case kOffsetCommit: return ParseOffsetCommit(r, v).status();
+    case kOffsetFetch: return ParseOffsetFetch(r, v).status();
+    case kFindCoordinator: return ParseFindCoordinator(r, v).status();
+    case kJoinGroup: return ParseJoinGroup(r, v).status();
+    case kHeartbeat: return ParseHeartbeat(r, v).status();
+    case kLeaveGroup: return ParseLeaveGroup(r, v).status();
+    case kSyncGroup: return ParseSyncGroup(r, v).status();
+    case kDescribeGroups: return ParseDescribeGroups(r, v).status();
+    case kListGroups: return r.status("ListGroups request");
+    case kApiVersions:
+      if (v >= 3) {
+        r.CompactString();
+        r.CompactString();
+        r.SkipTaggedFields();
+      }
+      return r.status("ApiVersions request");
+    case kCreateTopics: return ParseCreateTopics(r, v).status();
+    case kInitProducerId: return ParseInitProducerId(r, v).status();
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("unknown API key ", key));
+  }
+}
+
+absl::Status DecodeRequest(std::string_view payload) {
+  Reader r(payload);
+  auto header = ParseRequestHeader(r);
+  if (!header.ok()) return header.status();
+  const ApiRange* api = FindApi(header->api_key);
+  if (api == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown API key ", header->api_key));
+  }
+  if (header->api_version < api->min || header->api_version > api->max) {
+    return absl::InvalidArgumentError(absl::StrCat(ApiName(header->api_key), " v",
+                                                   header->api_version, " is not supported"));
+  }
+  return DecodeRequestBody(header->api_key, header->api_version, r);
+}
+
+}  // namespace eddy::kafka
