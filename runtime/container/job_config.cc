@@ -1,0 +1,148 @@
+#include "runtime/container/job_config.h"
+
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+
+namespace eddy::runtime {
+namespace fs = std::filesystem;
+
+absl::StatusOr<InputStream> ParseSystemStream(const std::string& text, const std::string& key) {
+  auto dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("config key ", key, ": '", text,
+                                                   "' is not system.stream"));
+  }
+  return InputStream{text.substr(0, dot), text.substr(dot + 1)};
+}
+
+absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& config_dir,
+                                         const std::string& work_dir) {
+  JobConfig j;
+  auto req = [&](const char* key) -> absl::StatusOr<std::string> {
+    auto v = c.Get(key);
+    if (!v.ok() || v->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("config key ", key, " is missing",
+                                                     c.source().empty() ? "" : " in ", c.source()));
+    }
+    return v;
+  };
+  auto name = req("job.name");
+  if (!name.ok()) return name.status();
+  j.job_name = *name;
+  j.job_id = c.GetOr("job.id", "1");
+  auto cls = req("task.class");
+  if (!cls.ok()) return cls.status();
+  j.task_class = *cls;
+  std::string lib = c.GetOr("task.library", "");
+  if (!lib.empty()) {
+    fs::path p(lib);
+    if (p.is_relative()) {
+      fs::path a = fs::path(config_dir) / p;
+      fs::path b = fs::path(config_dir) / ".." / "lib" / p.filename();
+      p = fs::exists(a) || !fs::exists(b) ? a : b;
+    }
+    j.task_library = fs::absolute(p).lexically_normal().string();
+  }
+  // systems.<sys>.*
+  for (const auto& [k, v] : c.entries()) {
+    if (k.rfind("systems.", 0) != 0) continue;
+    auto rest = k.substr(8);
+    auto dot = rest.find('.');
+    if (dot == std::string::npos) continue;
+    auto sys = rest.substr(0, dot);
+    j.systems[sys].name = sys;
+    j.systems[sys].props[rest.substr(dot + 1)] = v;
+  }
+  for (const auto& [sys, sc] : j.systems) {
+    if (sc.Get("factory").empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key systems.", sys, ".factory is missing (eddy | kafka)"));
+    }
+    if (auto f = MakeSystemFactory(sc); !f.ok()) return f.status();
+    if (auto d = ParseOffsetDefault(sc); !d.ok()) return d.status();
+  }
+  auto inputs = c.GetList("task.inputs");
+  if (!inputs.ok() || inputs->empty()) {
+    return absl::InvalidArgumentError("config key task.inputs is missing (system.stream,...)");
+  }
+  for (const auto& in : *inputs) {
+    auto ss = ParseSystemStream(in, "task.inputs");
+    if (!ss.ok()) return ss.status();
+    if (!j.systems.count(ss->system)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config key task.inputs: input ", in, " names system '", ss->system,
+          "' which has no systems.", ss->system, ".factory"));
+    }
+    j.inputs.push_back(*ss);
+  }
+  auto num = [&](const char* key, int64_t def, int64_t* out) -> absl::Status {
+    auto v = c.GetDurationMs(key, def);
+    if (!v.ok()) return v.status();
+    *out = *v;
+    return absl::OkStatus();
+  };
+  if (auto s = num("task.window.ms", -1, &j.window_ms); !s.ok()) return s;
+  if (auto s = num("task.commit.ms", 60000, &j.commit_ms); !s.ok()) return s;
+  if (auto s = num("task.shutdown.ms", 30000, &j.shutdown_ms); !s.ok()) return s;
+  if (auto s = num("cluster-manager.container.retry.window.ms", 300000, &j.retry_window_ms);
+      !s.ok())
+    return s;
+  auto drop = c.GetBool("task.drop.deserialization.errors", false);
+  if (!drop.ok()) return drop.status();
+  j.drop_deserialization_errors = *drop;
+  auto cc = c.GetInt("job.container.count", 1);
+  if (!cc.ok()) return cc.status();
+  if (*cc < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key job.container.count=", *cc, " must be >= 1"));
+  }
+  j.container_count = *cc;
+  auto rc = c.GetInt("cluster-manager.container.retry.count", 8);
+  if (!rc.ok()) return rc.status();
+  j.retry_count = *rc;
+  auto g = ParseSspGrouper(c.GetOr("job.systemstreampartition.grouper.factory", ""));
+  if (!g.ok()) return g.status();
+  j.grouper = *g;
+  j.checkpoint_system = c.GetOr("task.checkpoint.system", j.inputs.front().system);
+  if (!j.systems.count(j.checkpoint_system)) {
+    return absl::InvalidArgumentError(absl::StrCat("config key task.checkpoint.system: system '",
+                                                   j.checkpoint_system, "' is not defined"));
+  }
+  std::string base = c.GetOr("job.logged.store.base.dir", "");
+  if (base.empty()) base = (fs::path(work_dir) / "state").string();
+  j.store_base_dir = fs::absolute(base).lexically_normal().string();
+  // stores.<s>.*
+  std::set<std::string> names;
+  for (const auto& [k, v] : c.entries()) {
+    if (k.rfind("stores.", 0) != 0) continue;
+    auto rest = k.substr(7);
+    auto dot = rest.find('.');
+    if (dot != std::string::npos) names.insert(rest.substr(0, dot));
+  }
+  for (const auto& n : names) {
+    StoreConfig s;
+    s.name = n;
+    s.factory = c.GetOr("stores." + n + ".factory", "");
+    if (s.factory.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key stores.", n, ".factory is missing (rocksdb | in-memory)"));
+    }
+    std::string cl = c.GetOr("stores." + n + ".changelog", "");
+    if (!cl.empty()) {
+      std::string key = "stores." + n + ".changelog";
+      auto ss = ParseSystemStream(cl, key);
+      if (!ss.ok()) return ss.status();
+      if (!j.systems.count(ss->system)) {
+        return absl::InvalidArgumentError(absl::StrCat("config key ", key, ": system '",
+                                                       ss->system, "' is not defined"));
+      }
+      s.changelog = *ss;
+    }
+    j.stores.push_back(std::move(s));
+  }
+  return j;
+}
+
+}  // namespace eddy::runtime

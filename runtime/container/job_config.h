@@ -1,0 +1,61 @@
+// JobConfig: the settings of a job the runtime needs, read from the .properties Config and
+// validated up front, so a config error names its key before anything starts (missing
+// task.class or task.inputs, an input on an undefined system, a bad number, a store without a
+// factory, a changelog on an unknown system). Used by eddy-container (both the standalone runner
+// and the container) and tests.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "eddy/config.h"
+#include "runtime/job/grouper.h"
+#include "runtime/system/ssp.h"
+#include "runtime/system/system_factory.h"
+
+namespace eddy::runtime {
+
+struct InputStream {
+  std::string system;
+  std::string stream;
+};
+
+struct StoreConfig {
+  std::string name;
+  std::string factory;                    // stores.<s>.factory
+  std::optional<InputStream> changelog;   // stores.<s>.changelog=system.stream
+};
+
+struct JobConfig {
+  std::string job_name;         // job.name
+  std::string job_id = "1";     // job.id
+  std::string task_class;       // task.class
+  std::string task_library;     // task.library, resolved to an absolute path ("" = none)
+  std::vector<InputStream> inputs;  // task.inputs
+  int64_t window_ms = -1;       // task.window.ms
+  int64_t commit_ms = 60000;    // task.commit.ms
+  int64_t shutdown_ms = 30000;  // task.shutdown.ms
+  bool drop_deserialization_errors = false;  // task.drop.deserialization.errors
+  int32_t container_count = 1;  // job.container.count
+  SspGrouper grouper = SspGrouper::kGroupByPartition;
+  std::string checkpoint_system;  // task.checkpoint.system (default: the first input's system)
+  std::string store_base_dir;     // job.logged.store.base.dir, resolved
+  int32_t retry_count = 8;        // cluster-manager.container.retry.count
+  int64_t retry_window_ms = 300000;  // cluster-manager.container.retry.window.ms
+  std::map<std::string, SystemConfig> systems;  // every systems.<sys>.*
+  std::vector<StoreConfig> stores;
+};
+
+// `config_dir` resolves relative task.library / store paths; `work_dir` is the default base
+// for local stores (<work_dir>/state).
+absl::StatusOr<JobConfig> ParseJobConfig(const Config& config, const std::string& config_dir,
+                                         const std::string& work_dir);
+
+// "system.stream" → parts; InvalidArgument naming `key` when there is no dot.
+absl::StatusOr<InputStream> ParseSystemStream(const std::string& text, const std::string& key);
+
+}  // namespace eddy::runtime
