@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/resource_quota.h"
 #include "log-store/broker/log_store_service.h"
+#include "log-store/kafka/kafka_server.h"
 #include "log-store/storage/log_manager.h"
 
 int main(int argc, char** argv) {
@@ -24,6 +25,14 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "directory holding topics and partitions")->required();
   app.add_option("--listen", listen, "HOST:PORT of the native gRPC API (port 0 = any)");
   app.add_flag("--fsync", fsync, "fsync every append before acknowledging it (acks=all survives kill -9)");
+  std::string kafka_listen;
+  eddy::kafka::KafkaServerOptions kafka_options;
+  app.add_option("--kafka-listen", kafka_listen, "HOST:PORT of the Kafka wire protocol (off when empty)");
+  app.add_option("--kafka-advertised-host", kafka_options.advertised_host, "host given to Kafka clients");
+  app.add_option("--auto-create-topics", kafka_options.auto_create_topics,
+                 "create unknown topics on Kafka Metadata requests (true|false)");
+  app.add_option("--default-partitions", kafka_options.default_partitions,
+                 "partitions of auto-created topics");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,11 +80,24 @@ int main(int argc, char** argv) {
   }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::printf("eddy-logd listening on %s:%d\n", host.c_str(), port);
+  std::unique_ptr<eddy::kafka::KafkaServer> kafka;
+  if (!kafka_listen.empty()) {
+    kafka_options.listen = kafka_listen;
+    auto started = eddy::kafka::KafkaServer::Start(logs->get(), kafka_options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "eddy-logd: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    kafka = std::move(*started);
+    std::printf("eddy-logd kafka listening on %s:%d\n",
+                kafka_listen.substr(0, kafka_listen.rfind(':')).c_str(), kafka->port());
+  }
   std::fflush(stdout);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::fprintf(stderr, "eddy-logd: signal %d, stopping\n", sig);
+  if (kafka) kafka->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
   server.reset();
