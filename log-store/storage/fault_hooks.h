@@ -1,0 +1,30 @@
+// FaultHooks: named failure points that tests arm to break the storage engine on purpose (a full
+// disk, a torn write as if the process died mid-write). Production code asks Fire(name) at the
+// point of failure; nothing is armed outside tests. Used by segment.cc and the storage tests.
+//
+// Hooks:
+//   "segment.write.enospc"  the next log write fails with ENOSPC before writing anything.
+//   "segment.write.torn"    the next log write stores only the first half of its bytes and then
+//                           behaves like a crash: the partition refuses further appends until it
+//                           is reopened (recovery must cut the torn tail).
+//   "segment.sync.eio"      the next fdatasync fails with EIO.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+namespace eddy::logstore {
+
+class FaultHooks {
+ public:
+  // Arms `name` to fire on its next `times` checks.
+  static void Arm(const std::string& name, int times = 1);
+  static void DisarmAll();
+  // True (and consumes one shot) when `name` is armed. Lock-free when nothing is armed.
+  static bool Fire(const char* name);
+
+ private:
+  static std::atomic<int> armed_count_;
+};
+
+}  // namespace eddy::logstore

@@ -1,0 +1,329 @@
+// LogManager: topics under one data directory, topic metadata files, group offsets, long-poll
+// wakeups and the cleaner thread. Layout: FORMAT.md.
+#include "log-store/storage/log_manager.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "log-store/storage/file_io.h"
+#include "log-store/storage/offsets_store.h"
+#include "log-store/storage/partition_log_impl.h"
+
+namespace eddy::logstore {
+namespace fs = std::filesystem;
+
+struct LogManager::Impl {
+  LogManagerOptions options;
+  std::string topics_dir;
+
+  mutable std::shared_mutex topics_mu;
+  struct Topic {
+    TopicConfig config;
+    std::vector<std::shared_ptr<PartitionLogImpl>> partitions;
+  };
+  std::map<std::string, Topic> topics;
+
+  std::unique_ptr<OffsetsStore> offsets;
+
+  std::atomic<uint64_t> append_seq{0};
+  std::atomic<int> waiters{0};
+  mutable std::mutex wait_mu;
+  mutable std::condition_variable wait_cv;
+
+  std::mutex cleaner_mu;
+  std::condition_variable cleaner_cv;
+  bool stop = false;
+  std::thread cleaner;
+
+  void OnAppend() {
+    append_seq.fetch_add(1);
+    if (waiters.load() > 0) {
+      std::lock_guard<std::mutex> l(wait_mu);
+      wait_cv.notify_all();
+    }
+  }
+
+  std::string PartitionDir(const std::string& topic, int32_t p) const {
+    return absl::StrCat(options.data_dir, "/", topic, "-", p);
+  }
+  std::string MetaPath(const std::string& topic) const { return topics_dir + "/" + topic + ".properties"; }
+
+  absl::Status WriteMeta(const std::string& name, const TopicConfig& c) const {
+    std::string text = absl::StrCat("# topic ", name, " (eddy log store)\n");
+    for (const auto& [k, v] : c.ToMap()) absl::StrAppend(&text, k, "=", v, "\n");
+    return fileio::WriteFileAtomic(MetaPath(name), text);
+  }
+
+  absl::StatusOr<std::shared_ptr<PartitionLogImpl>> OpenPartition(const std::string& topic, int32_t p,
+                                                                   const TopicConfig& c, std::string* report) {
+    PartitionOptions po;
+    po.fsync_every_append = options.fsync_every_append;
+    po.on_append = [this] { OnAppend(); };
+    return PartitionLogImpl::Open(PartitionDir(topic, p), topic, p, c, std::move(po), report);
+  }
+
+  void CleanerLoop() {
+    std::unique_lock<std::mutex> l(cleaner_mu);
+    while (!stop) {
+      cleaner_cv.wait_for(l, options.cleaner_interval, [this] { return stop; });
+      if (stop) break;
+      l.unlock();
+      (void)RunCleaner();
+      l.lock();
+    }
+  }
+
+  absl::Status RunCleaner() {
+    std::vector<std::shared_ptr<PartitionLogImpl>> all;
+    {
+      std::shared_lock<std::shared_mutex> l(topics_mu);
+      for (const auto& [n, t] : topics) all.insert(all.end(), t.partitions.begin(), t.partitions.end());
+    }
+    absl::Status first;
+    const int64_t now = NowMs();
+    for (const auto& p : all) {
+      CleanerStats stats;
+      absl::Status st = p->ApplyRetention(now, &stats);
+      if (st.ok()) st = p->Compact(now, &stats);
+      if (!st.ok()) {
+        std::fprintf(stderr, "eddy storage cleaner: %s\n", std::string(st.message()).c_str());
+        if (first.ok()) first = st;
+      }
+    }
+    return first;
+  }
+};
+
+namespace {
+
+absl::Status CheckTopicName(const std::string& name) {
+  if (name.empty() || name.size() > 249 || name == "." || name == "..") {
+    return absl::InvalidArgumentError(absl::StrCat("invalid topic name \"", name, "\": 1..249 characters, not . or .."));
+  }
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '-')) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid topic name \"", name, "\": only [a-zA-Z0-9._-] are allowed"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void PrintReport(const std::string& report) {
+  if (!report.empty()) std::fprintf(stderr, "eddy storage recovery:\n%s", report.c_str());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(const LogManagerOptions& options) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("LogManager: data_dir is empty");
+  std::unique_ptr<LogManager> m(new LogManager());
+  m->impl_ = std::make_unique<Impl>();
+  Impl& im = *m->impl_;
+  im.options = options;
+  im.topics_dir = options.data_dir + "/topics";
+  std::error_code ec;
+  fs::create_directories(im.topics_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("create data directory ", im.topics_dir, ": ", ec.message()));
+
+  // Finish deletions interrupted by a crash.
+  for (const auto& e : fs::directory_iterator(options.data_dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.size() > 8 && n.compare(n.size() - 8, 8, ".deleted") == 0) fs::remove_all(e.path(), ec);
+  }
+  std::string report;
+  for (const auto& e : fs::directory_iterator(im.topics_dir, ec)) {
+    const std::string file = e.path().filename().string();
+    if (e.path().extension() != ".properties") continue;
+    const std::string name = e.path().stem().string();
+    auto text = fileio::ReadWholeFile(e.path().string());
+    if (!text.ok()) return text.status();
+    std::map<std::string, std::string> kv;
+    for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+      if (line.empty() || line[0] == '#') continue;
+      std::pair<std::string, std::string> p = absl::StrSplit(line, absl::MaxSplits('=', 1));
+      kv[p.first] = p.second;
+    }
+    auto cfg = TopicConfig::FromMap(kv, TopicConfig{});
+    if (!cfg.ok()) {
+      return absl::DataLossError(absl::StrCat("topic metadata ", e.path().string(), ": ", cfg.status().message()));
+    }
+    Impl::Topic t;
+    t.config = *cfg;
+    for (int32_t p = 0; p < cfg->partitions; ++p) {
+      auto log = im.OpenPartition(name, p, *cfg, &report);
+      if (!log.ok()) return log.status();
+      t.partitions.push_back(*log);
+    }
+    im.topics[name] = std::move(t);
+  }
+  if (ec) return absl::InternalError(absl::StrCat("list ", im.topics_dir, ": ", ec.message()));
+  auto offsets = OffsetsStore::Open(options.data_dir + "/consumer-offsets.log", &report);
+  if (!offsets.ok()) return offsets.status();
+  im.offsets = std::move(*offsets);
+  PrintReport(report);
+  if (options.start_cleaner) im.cleaner = std::thread([&im] { im.CleanerLoop(); });
+  return m;
+}
+
+LogManager::~LogManager() {
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> l(impl_->cleaner_mu);
+    impl_->stop = true;
+  }
+  impl_->cleaner_cv.notify_all();
+  if (impl_->cleaner.joinable()) impl_->cleaner.join();
+  std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+  for (const auto& [n, t] : impl_->topics) {
+    for (const auto& p : t.partitions) (void)p->Flush();
+  }
+}
+
+absl::Status LogManager::CreateTopic(const std::string& name, const TopicConfig& config) {
+  if (absl::Status st = CheckTopicName(name); !st.ok()) return st;
+  if (config.partitions < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("topic ", name, ": partitions must be >= 1"));
+  }
+  Impl& im = *impl_;
+  std::unique_lock<std::shared_mutex> l(im.topics_mu);
+  if (im.topics.count(name)) return absl::AlreadyExistsError(absl::StrCat("topic ", name, " already exists"));
+  Impl::Topic t;
+  t.config = config;
+  std::string report;
+  for (int32_t p = 0; p < config.partitions; ++p) {
+    std::error_code ec;
+    fs::remove_all(im.PartitionDir(name, p), ec);  // leftovers of a crashed create
+    auto log = im.OpenPartition(name, p, config, &report);
+    if (!log.ok()) return log.status();
+    t.partitions.push_back(*log);
+  }
+  if (absl::Status st = fileio::SyncDir(im.options.data_dir); !st.ok()) return st;
+  if (absl::Status st = im.WriteMeta(name, config); !st.ok()) return st;
+  im.topics[name] = std::move(t);
+  return absl::OkStatus();
+}
+
+absl::Status LogManager::DeleteTopic(const std::string& name) {
+  Impl& im = *impl_;
+  std::vector<std::shared_ptr<PartitionLogImpl>> parts;
+  {
+    std::unique_lock<std::shared_mutex> l(im.topics_mu);
+    auto it = im.topics.find(name);
+    if (it == im.topics.end()) return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+    parts = std::move(it->second.partitions);
+    im.topics.erase(it);
+    for (const auto& p : parts) {
+      p->MarkDeleted();
+      std::error_code ec;
+      fs::rename(p->dir(), p->dir() + ".deleted", ec);
+    }
+    std::error_code ec;
+    fs::remove(im.MetaPath(name), ec);
+    if (ec) return absl::InternalError(absl::StrCat("delete topic ", name, ": remove ", im.MetaPath(name), ": ", ec.message()));
+  }
+  for (const auto& p : parts) {
+    std::error_code ec;
+    fs::remove_all(p->dir() + ".deleted", ec);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> LogManager::ListTopics() const {
+  std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+  std::vector<std::string> v;
+  for (const auto& [n, t] : impl_->topics) v.push_back(n);
+  return v;
+}
+
+absl::StatusOr<TopicInfo> LogManager::DescribeTopic(const std::string& name) const {
+  std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+  auto it = impl_->topics.find(name);
+  if (it == impl_->topics.end()) return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+  TopicInfo info;
+  info.name = name;
+  info.config = it->second.config;
+  for (const auto& p : it->second.partitions) info.partitions.push_back(p->Stats());
+  return info;
+}
+
+absl::Status LogManager::AlterTopic(const std::string& name, const std::map<std::string, std::string>& kv) {
+  Impl& im = *impl_;
+  std::unique_lock<std::shared_mutex> l(im.topics_mu);
+  auto it = im.topics.find(name);
+  if (it == im.topics.end()) return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+  auto cfg = TopicConfig::FromMap(kv, it->second.config);
+  if (!cfg.ok()) return cfg.status();
+  if (cfg->partitions < it->second.config.partitions) {
+    return absl::InvalidArgumentError(absl::StrCat("topic ", name, ": partitions cannot shrink from ",
+                                                   it->second.config.partitions, " to ", cfg->partitions));
+  }
+  std::string report;
+  for (int32_t p = it->second.config.partitions; p < cfg->partitions; ++p) {
+    std::error_code ec;
+    fs::remove_all(im.PartitionDir(name, p), ec);
+    auto log = im.OpenPartition(name, p, *cfg, &report);
+    if (!log.ok()) return log.status();
+    it->second.partitions.push_back(*log);
+  }
+  if (absl::Status st = im.WriteMeta(name, *cfg); !st.ok()) return st;
+  it->second.config = *cfg;
+  for (const auto& p : it->second.partitions) p->SetConfig(*cfg);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<PartitionLog>> LogManager::GetPartition(const std::string& topic,
+                                                                       int32_t partition) const {
+  std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+  auto it = impl_->topics.find(topic);
+  if (it == impl_->topics.end()) {
+    return absl::NotFoundError(absl::StrCat("UNKNOWN_TOPIC_OR_PARTITION: topic ", topic, " does not exist"));
+  }
+  if (partition < 0 || static_cast<size_t>(partition) >= it->second.partitions.size()) {
+    return absl::NotFoundError(absl::StrCat("UNKNOWN_TOPIC_OR_PARTITION: topic ", topic, " has no partition ",
+                                            partition, " (it has ", it->second.partitions.size(), ")"));
+  }
+  return std::shared_ptr<PartitionLog>(it->second.partitions[static_cast<size_t>(partition)]);
+}
+
+uint64_t LogManager::AppendSequence() const { return impl_->append_seq.load(); }
+
+uint64_t LogManager::WaitForAppend(uint64_t seen, std::chrono::steady_clock::time_point deadline) const {
+  Impl& im = *impl_;
+  uint64_t cur = im.append_seq.load();
+  if (cur > seen) return cur;
+  std::unique_lock<std::mutex> l(im.wait_mu);
+  im.waiters.fetch_add(1);
+  im.wait_cv.wait_until(l, deadline, [&] { return im.append_seq.load() > seen; });
+  im.waiters.fetch_sub(1);
+  return im.append_seq.load();
+}
+
+absl::Status LogManager::CommitOffset(const std::string& group, const std::string& topic, int32_t partition,
+                                      int64_t offset, const std::string& metadata) {
+  return impl_->offsets->Commit(group, topic, partition, offset, metadata);
+}
+
+std::optional<LogManager::CommittedOffset> LogManager::FetchOffset(const std::string& group,
+                                                                  const std::string& topic,
+                                                                  int32_t partition) const {
+  auto e = impl_->offsets->Fetch(group, topic, partition);
+  if (!e) return std::nullopt;
+  return CommittedOffset{e->offset, e->metadata};
+}
+
+std::vector<std::string> LogManager::ListGroupsWithOffsets() const { return impl_->offsets->Groups(); }
+
+absl::Status LogManager::RunCleanerOnce() { return impl_->RunCleaner(); }
+
+const LogManagerOptions& LogManager::options() const { return impl_->options; }
+
+}  // namespace eddy::logstore

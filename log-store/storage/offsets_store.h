@@ -1,0 +1,50 @@
+// OffsetsStore: consumer group offsets, durable. An append-only file of CRC-framed records
+// (`<data>/consumer-offsets.log`, layout in FORMAT.md), fsynced on every commit and read back
+// at open; rewritten with only the live entries when it grows past 4x of them. Owned by
+// LogManager (CommitOffset / FetchOffset).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace eddy::logstore {
+
+class OffsetsStore {
+ public:
+  struct Entry {
+    int64_t offset = 0;
+    std::string metadata;
+  };
+
+  // Loads `path` (creating it); a torn or corrupt tail is cut off and noted in *report.
+  static absl::StatusOr<std::unique_ptr<OffsetsStore>> Open(const std::string& path, std::string* report);
+  ~OffsetsStore();
+
+  absl::Status Commit(const std::string& group, const std::string& topic, int32_t partition, int64_t offset,
+                      const std::string& metadata);
+  std::optional<Entry> Fetch(const std::string& group, const std::string& topic, int32_t partition) const;
+  std::vector<std::string> Groups() const;
+
+ private:
+  using Key = std::tuple<std::string, std::string, int32_t>;
+  OffsetsStore(std::string path) : path_(std::move(path)) {}
+  static std::string Encode(const Key& k, const Entry& e);
+  absl::Status RewriteLocked();
+
+  const std::string path_;
+  mutable std::mutex mu_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  uint64_t live_bytes_ = 0;
+  std::map<Key, Entry> entries_;
+};
+
+}  // namespace eddy::logstore

@@ -1,0 +1,334 @@
+// PartitionLogImpl: open/recover, append, read, retention. Compaction is in log_compactor.cc.
+#include "log-store/storage/partition_log_impl.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "log-store/storage/encoding.h"
+#include "log-store/storage/file_io.h"
+
+namespace eddy::logstore {
+namespace fs = std::filesystem;
+
+namespace {
+
+// "00000000000000000042" -> 42; false for anything else.
+bool ParseBase(const std::string& stem, int64_t* out) {
+  if (stem.size() != 20) return false;
+  int64_t v = 0;
+  for (char c : stem) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+PartitionLogImpl::PartitionLogImpl(std::string dir, std::string topic, int32_t partition,
+                                   const TopicConfig& config, PartitionOptions options)
+    : dir_(std::move(dir)),
+      topic_(std::move(topic)),
+      partition_(partition),
+      options_(std::move(options)),
+      config_(config) {}
+
+PartitionLogImpl::~PartitionLogImpl() = default;
+
+std::string PartitionLogImpl::Label() const {
+  return absl::StrCat("topic ", topic_, " partition ", partition_);
+}
+
+absl::StatusOr<std::shared_ptr<PartitionLogImpl>> PartitionLogImpl::Open(
+    const std::string& dir, std::string topic, int32_t partition, const TopicConfig& config,
+    PartitionOptions options, std::string* report) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("create directory ", dir, ": ", ec.message()));
+  std::shared_ptr<PartitionLogImpl> p(
+      new PartitionLogImpl(dir, std::move(topic), partition, config, std::move(options)));
+
+  // Finish or undo an interrupted compaction swap, drop temp files, collect segment bases.
+  std::set<int64_t> bases;
+  std::set<int64_t> cleaned_log;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir, ec)) names.push_back(e.path().filename().string());
+  if (ec) return absl::InternalError(absl::StrCat("list directory ", dir, ": ", ec.message()));
+  for (const std::string& n : names) {
+    int64_t b;
+    if (EndsWith(n, ".log.cleaned") && ParseBase(n.substr(0, 20), &b)) cleaned_log.insert(b);
+  }
+  for (const std::string& n : names) {
+    const std::string path = dir + "/" + n;
+    int64_t b;
+    if (EndsWith(n, ".tmp")) {
+      ::unlink(path.c_str());
+    } else if (EndsWith(n, ".cleaned") && ParseBase(n.substr(0, 20), &b)) {
+      if (cleaned_log.count(b)) {
+        ::unlink(path.c_str());  // the swap had not started: the old segment stays
+      } else {
+        // The .log was swapped in; finish the index renames.
+        const std::string live = path.substr(0, path.size() - std::string(".cleaned").size());
+        if (::rename(path.c_str(), live.c_str()) != 0) return fileio::ErrnoStatus(errno, "rename", path);
+        absl::StrAppend(report, p->Label(), ": finished interrupted compaction swap of ", live, "\n");
+      }
+    } else if (EndsWith(n, ".log") && ParseBase(n.substr(0, 20), &b)) {
+      bases.insert(b);
+    }
+  }
+  if (bases.empty()) {
+    auto s = Segment::Create(dir, 0, p->Label(), config.index_interval_bytes);
+    if (!s.ok()) return s.status();
+    p->segments_[0] = *s;
+  } else {
+    for (auto it = bases.begin(); it != bases.end(); ++it) {
+      auto next = std::next(it);
+      const bool last = next == bases.end();
+      auto s = Segment::Open(dir, *it, p->Label(), config.index_interval_bytes, last, last ? 0 : *next, report);
+      if (!s.ok()) return s.status();
+      p->segments_[*it] = *s;
+    }
+  }
+  p->next_offset_.store(p->segments_.rbegin()->second->next_offset());
+  p->log_start_.store(p->segments_.begin()->first);
+  return p;
+}
+
+void PartitionLogImpl::SetConfig(const TopicConfig& config) {
+  std::lock_guard<std::mutex> l(config_mu_);
+  config_ = config;
+}
+
+TopicConfig PartitionLogImpl::config() const {
+  std::lock_guard<std::mutex> l(config_mu_);
+  return config_;
+}
+
+void PartitionLogImpl::MarkDeleted() { deleted_.store(true); }
+
+std::shared_ptr<Segment> PartitionLogImpl::Active() const {
+  std::lock_guard<std::mutex> l(segments_mu_);
+  return segments_.rbegin()->second;
+}
+
+std::shared_ptr<Segment> PartitionLogImpl::Floor(int64_t offset) const {
+  std::lock_guard<std::mutex> l(segments_mu_);
+  auto it = segments_.upper_bound(offset);
+  if (it == segments_.begin()) return nullptr;
+  return std::prev(it)->second;
+}
+
+std::shared_ptr<Segment> PartitionLogImpl::Higher(int64_t base) const {
+  std::lock_guard<std::mutex> l(segments_mu_);
+  auto it = segments_.upper_bound(base);
+  if (it == segments_.end()) return nullptr;
+  return it->second;
+}
+
+std::vector<std::shared_ptr<Segment>> PartitionLogImpl::SegmentsSnapshot() const {
+  std::lock_guard<std::mutex> l(segments_mu_);
+  std::vector<std::shared_ptr<Segment>> v;
+  v.reserve(segments_.size());
+  for (const auto& [b, s] : segments_) v.push_back(s);
+  return v;
+}
+
+absl::Status PartitionLogImpl::RollLocked(int64_t new_base) {
+  std::shared_ptr<Segment> active = Active();
+  if (active->size() == 0) return absl::OkStatus();
+  active->Seal(new_base);
+  active->SetEndOffset(new_base);
+  const TopicConfig cfg = config();
+  auto s = Segment::Create(dir_, new_base, Label(), cfg.index_interval_bytes);
+  if (!s.ok()) return s.status();
+  if (options_.fsync_every_append || cfg.flush_messages == 1) {
+    if (absl::Status st = active->SyncAll(); !st.ok()) return st;
+    if (absl::Status st = fileio::SyncDir(dir_); !st.ok()) return st;
+  }
+  std::lock_guard<std::mutex> l(segments_mu_);
+  segments_[new_base] = *s;
+  return absl::OkStatus();
+}
+
+absl::Status PartitionLogImpl::Roll() {
+  std::lock_guard<std::mutex> l(append_mu_);
+  return RollLocked(next_offset_.load());
+}
+
+absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, bool force_sync) {
+  std::lock_guard<std::mutex> l(append_mu_);
+  if (deleted_.load()) return absl::NotFoundError(absl::StrCat(Label(), ": topic was deleted"));
+  const TopicConfig cfg = config();
+  infos_.clear();
+  size_t pos = 0;
+  int64_t records = 0;
+  while (pos < batches.size()) {
+    std::string_view rest = batches.substr(pos);
+    if (rest.size() < kBatchHeaderSize) {
+      return absl::InvalidArgumentError(absl::StrCat(Label(), ": CORRUPT_MESSAGE: ", rest.size(),
+                                                     " trailing bytes at byte ", pos, " are not a whole batch"));
+    }
+    const auto len = static_cast<int32_t>(enc::LoadBe32(rest.data() + 8));
+    if (len < static_cast<int32_t>(kBatchHeaderSize - kBatchLogOverhead) ||
+        static_cast<size_t>(len) + kBatchLogOverhead > rest.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(Label(), ": CORRUPT_MESSAGE: batch at byte ", pos,
+                                                     " has batchLength ", len, " but ", rest.size(),
+                                                     " bytes remain"));
+    }
+    const size_t total = static_cast<size_t>(len) + kBatchLogOverhead;
+    if (total > static_cast<size_t>(cfg.max_message_bytes)) {
+      return absl::OutOfRangeError(absl::StrCat("MESSAGE_TOO_LARGE: ", Label(), ": batch of ", total,
+                                                " bytes exceeds max.message.bytes=", cfg.max_message_bytes));
+    }
+    std::string_view batch = rest.substr(0, total);
+    if (absl::Status st = ValidateBatch(batch); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(Label(), ": CORRUPT_MESSAGE: ", st.message()));
+    }
+    auto h = ParseBatchHeader(batch);
+    if (h->records_count < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(Label(), ": CORRUPT_MESSAGE: empty batch at byte ", pos));
+    }
+    infos_.push_back(BatchInfo{0, h->last_offset_delta, h->max_timestamp, static_cast<uint32_t>(total),
+                               h->records_count});
+    records += h->records_count;
+    pos += total;
+  }
+  if (infos_.empty()) return absl::InvalidArgumentError(absl::StrCat(Label(), ": append of no batches"));
+
+  std::shared_ptr<Segment> active = Active();
+  if (active->failed()) {
+    return absl::UnavailableError(absl::StrCat(Label(), ": a write to ", active->log_path(),
+                                               " failed uncleanly; reopen the log to recover"));
+  }
+  const int64_t first = next_offset_.load(std::memory_order_relaxed);
+  if (active->size() > 0 && (active->size() + batches.size() > static_cast<uint64_t>(cfg.segment_bytes) ||
+                             NowMs() - active->created_ms() >= cfg.segment_ms)) {
+    if (absl::Status st = RollLocked(first); !st.ok()) return st;
+    active = Active();
+  }
+
+  // Assign offsets: each batch goes out as (its new 8-byte base offset, its bytes after it).
+  offset_bytes_.resize(infos_.size());
+  iov_.resize(infos_.size() * 2);
+  int64_t next = first;
+  pos = 0;
+  for (size_t i = 0; i < infos_.size(); ++i) {
+    BatchInfo& b = infos_[i];
+    const int64_t delta = b.last_offset;
+    b.base_offset = next;
+    b.last_offset = next + delta;
+    next = b.last_offset + 1;
+    enc::StoreBe64(offset_bytes_[i].data(), static_cast<uint64_t>(b.base_offset));
+    iov_[2 * i] = {offset_bytes_[i].data(), 8};
+    iov_[2 * i + 1] = {const_cast<char*>(batches.data() + pos + 8), b.size - 8};
+    pos += b.size;
+  }
+  if (absl::Status st = active->Append(iov_.data(), static_cast<int>(iov_.size()), batches.size(),
+                                       infos_.data(), infos_.size());
+      !st.ok()) {
+    return st;
+  }
+  next_offset_.store(next, std::memory_order_release);
+  unflushed_messages_ += records;
+  if (force_sync || options_.fsync_every_append || unflushed_messages_ >= cfg.flush_messages) {
+    if (absl::Status st = active->Sync(); !st.ok()) return st;
+    unflushed_messages_ = 0;
+  }
+  if (options_.on_append) options_.on_append();
+  AppendResult r;
+  r.base_offset = first;
+  r.last_offset = next - 1;
+  r.append_time_ms = NowMs();
+  r.log_start_offset = log_start_.load();
+  return r;
+}
+
+absl::StatusOr<ReadResult> PartitionLogImpl::Read(int64_t offset, int32_t max_bytes) const {
+  ReadResult r;
+  r.high_watermark = next_offset_.load(std::memory_order_acquire);
+  r.log_start_offset = log_start_.load(std::memory_order_acquire);
+  if (offset < r.log_start_offset || offset > r.high_watermark) {
+    return absl::OutOfRangeError(absl::StrCat("OFFSET_OUT_OF_RANGE: ", Label(), ": offset ", offset,
+                                              " is outside [", r.log_start_offset, ", ", r.high_watermark, "]"));
+  }
+  if (offset == r.high_watermark) return r;
+  std::shared_ptr<Segment> seg = Floor(offset);
+  if (seg == nullptr) {
+    return absl::OutOfRangeError(absl::StrCat("OFFSET_OUT_OF_RANGE: ", Label(), ": offset ", offset,
+                                              " was deleted by retention"));
+  }
+  while (seg != nullptr) {
+    auto found = seg->Read(offset, max_bytes, &r.batches);
+    if (!found.ok()) return found.status();
+    if (*found) break;
+    seg = Higher(seg->base_offset());
+  }
+  return r;
+}
+
+absl::StatusOr<int64_t> PartitionLogImpl::OffsetForTimestamp(int64_t timestamp_ms) const {
+  for (const auto& seg : SegmentsSnapshot()) {
+    if (seg->max_timestamp() < timestamp_ms) continue;
+    auto o = seg->OffsetForTimestamp(timestamp_ms);
+    if (!o.ok()) return o.status();
+    if (*o >= 0) return *o;
+  }
+  return -1;
+}
+
+PartitionStats PartitionLogImpl::Stats() const {
+  PartitionStats s;
+  std::lock_guard<std::mutex> l(segments_mu_);
+  s.log_start_offset = log_start_.load();
+  s.log_end_offset = next_offset_.load();
+  for (const auto& [b, seg] : segments_) s.size_bytes += static_cast<int64_t>(seg->size());
+  s.segment_count = static_cast<int32_t>(segments_.size());
+  return s;
+}
+
+absl::Status PartitionLogImpl::Flush() {
+  std::lock_guard<std::mutex> l(append_mu_);
+  if (deleted_.load()) return absl::OkStatus();
+  unflushed_messages_ = 0;
+  return Active()->SyncAll();
+}
+
+absl::Status PartitionLogImpl::ApplyRetention(int64_t now_ms, CleanerStats* stats) {
+  std::lock_guard<std::mutex> cl(cleaner_mu_);
+  const TopicConfig cfg = config();
+  if (cfg.cleanup_policy == CleanupPolicy::kCompact || deleted_.load()) return absl::OkStatus();
+  std::vector<std::shared_ptr<Segment>> doomed;
+  {
+    std::lock_guard<std::mutex> l(segments_mu_);
+    int64_t total = 0;
+    for (const auto& [b, s] : segments_) total += static_cast<int64_t>(s->size());
+    while (segments_.size() > 1) {
+      const std::shared_ptr<Segment>& first = segments_.begin()->second;
+      const bool expired = cfg.retention_ms >= 0 && first->max_timestamp() < now_ms - cfg.retention_ms;
+      const bool too_big = cfg.retention_bytes >= 0 &&
+                           total - static_cast<int64_t>(first->size()) >= cfg.retention_bytes;
+      if (!expired && !too_big) break;
+      total -= static_cast<int64_t>(first->size());
+      doomed.push_back(first);
+      segments_.erase(segments_.begin());
+    }
+    if (!doomed.empty()) {
+      log_start_.store(std::max(log_start_.load(), segments_.begin()->first), std::memory_order_release);
+    }
+  }
+  for (const auto& s : doomed) s->RemoveFiles();
+  if (stats != nullptr) stats->segments_deleted += static_cast<int>(doomed.size());
+  return absl::OkStatus();
+}
+
+}  // namespace eddy::logstore

@@ -1,0 +1,101 @@
+// PartitionLogImpl: the PartitionLog of one `<data>/<topic>-<partition>/` directory: an
+// ordered map of segments (the last one is active), offset assignment, rolling, reads,
+// retention and compaction entry points. Created and owned by LogManager; the cleaner thread
+// calls ApplyRetention and Compact. Private to the storage engine.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "log-store/storage/partition_log.h"
+#include "log-store/storage/segment.h"
+
+namespace eddy::logstore {
+
+struct PartitionOptions {
+  bool fsync_every_append = false;
+  std::function<void()> on_append;  // called after every successful append
+};
+
+struct CleanerStats {
+  int segments_deleted = 0;
+  int segments_compacted = 0;
+  int64_t records_removed = 0;
+};
+
+class PartitionLogImpl final : public PartitionLog {
+ public:
+  // Opens (recovering) or creates the partition directory. Notes about recovery are appended
+  // to *report.
+  static absl::StatusOr<std::shared_ptr<PartitionLogImpl>> Open(const std::string& dir, std::string topic,
+                                                                int32_t partition, const TopicConfig& config,
+                                                                PartitionOptions options, std::string* report);
+  ~PartitionLogImpl() override;
+
+  const std::string& topic() const override { return topic_; }
+  int32_t partition() const override { return partition_; }
+  absl::StatusOr<AppendResult> Append(std::string_view batches, bool force_sync = false) override;
+  absl::StatusOr<ReadResult> Read(int64_t offset, int32_t max_bytes) const override;
+  absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const override;
+  int64_t LogStartOffset() const override { return log_start_.load(std::memory_order_acquire); }
+  int64_t LogEndOffset() const override { return next_offset_.load(std::memory_order_acquire); }
+  PartitionStats Stats() const override;
+  absl::Status Flush() override;
+
+  void SetConfig(const TopicConfig& config);
+  TopicConfig config() const;
+  const std::string& dir() const { return dir_; }
+  // After topic deletion: appends fail with NotFound; reads of held segments keep working.
+  void MarkDeleted();
+
+  // Deletes whole closed segments past retention.ms (by their max timestamp) or beyond
+  // retention.bytes. Never the active segment.
+  absl::Status ApplyRetention(int64_t now_ms, CleanerStats* stats);
+  // One compaction pass over the closed segments older than min.compaction.lag.ms.
+  absl::Status Compact(int64_t now_ms, CleanerStats* stats);
+
+  std::vector<std::shared_ptr<Segment>> SegmentsSnapshot() const;
+  // Rolls the active segment now (tests; also used by AlterTopic-less callers).
+  absl::Status Roll();
+
+ private:
+  PartitionLogImpl(std::string dir, std::string topic, int32_t partition, const TopicConfig& config,
+                   PartitionOptions options);
+  std::string Label() const;
+  absl::Status RollLocked(int64_t new_base);
+  std::shared_ptr<Segment> Floor(int64_t offset) const;
+  std::shared_ptr<Segment> Higher(int64_t base) const;
+  std::shared_ptr<Segment> Active() const;
+
+  const std::string dir_;
+  const std::string topic_;
+  const int32_t partition_;
+  const PartitionOptions options_;
+
+  mutable std::mutex config_mu_;
+  TopicConfig config_;
+
+  std::mutex append_mu_;   // serializes appends and rolls
+  std::mutex cleaner_mu_;  // serializes retention and compaction of this partition
+  mutable std::mutex segments_mu_;  // guards segments_ (held briefly)
+  std::map<int64_t, std::shared_ptr<Segment>> segments_;
+  std::atomic<int64_t> next_offset_{0};
+  std::atomic<int64_t> log_start_{0};
+  std::atomic<bool> deleted_{false};
+  int64_t unflushed_messages_ = 0;
+
+  // Reused across appends (guarded by append_mu_): no per-batch heap churn.
+  std::vector<BatchInfo> infos_;
+  std::vector<std::array<char, 8>> offset_bytes_;
+  std::vector<struct iovec> iov_;
+};
+
+}  // namespace eddy::logstore

@@ -1,0 +1,109 @@
+// TimeIndex: in-memory arrays mirrored to an append-only file.
+#include "log-store/storage/time_index.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "log-store/storage/encoding.h"
+#include "log-store/storage/file_io.h"
+
+namespace eddy::logstore {
+
+TimeIndex::TimeIndex(std::string path, int64_t base_offset) : path_(std::move(path)), base_(base_offset) {}
+
+TimeIndex::~TimeIndex() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status TimeIndex::Load() {
+  auto data = fileio::ReadWholeFile(path_);
+  if (!data.ok()) return data.status();
+  if (data->size() % kEntrySize != 0) {
+    return absl::DataLossError(absl::StrCat(path_, ": size ", data->size(), " is not a multiple of 12"));
+  }
+  std::vector<int64_t> ts;
+  std::vector<uint32_t> rel;
+  const size_t n = data->size() / kEntrySize;
+  for (size_t i = 0; i < n; ++i) {
+    const auto t = static_cast<int64_t>(enc::LoadBe64(data->data() + i * kEntrySize));
+    const uint32_t r = enc::LoadBe32(data->data() + i * kEntrySize + 8);
+    if (i > 0 && (t < ts.back() || r <= rel.back())) {
+      return absl::DataLossError(absl::StrCat(path_, ": entry ", i, " is out of order"));
+    }
+    ts.push_back(t);
+    rel.push_back(r);
+  }
+  auto fd = fileio::OpenFile(path_, O_WRONLY);
+  if (!fd.ok()) return fd.status();
+  std::lock_guard<std::mutex> l(mu_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = *fd;
+  ts_ = std::move(ts);
+  rel_ = std::move(rel);
+  flushed_ = n;
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status TimeIndex::Reset() {
+  auto fd = fileio::OpenFile(path_, O_WRONLY | O_CREAT | O_TRUNC);
+  if (!fd.ok()) return fd.status();
+  std::lock_guard<std::mutex> l(mu_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = *fd;
+  ts_.clear();
+  rel_.clear();
+  flushed_ = 0;
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+void TimeIndex::Add(int64_t max_timestamp_before, int64_t offset) {
+  const auto r = static_cast<uint32_t>(offset - base_);
+  std::lock_guard<std::mutex> l(mu_);
+  if (!ts_.empty() && (max_timestamp_before < ts_.back() || r <= rel_.back())) return;
+  ts_.push_back(max_timestamp_before);
+  rel_.push_back(r);
+  char e[kEntrySize];
+  enc::StoreBe64(e, static_cast<uint64_t>(max_timestamp_before));
+  enc::StoreBe32(e + 8, r);
+  pending_.append(e, kEntrySize);
+}
+
+absl::Status TimeIndex::Flush() {
+  std::string data;
+  uint64_t at;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (pending_.empty() || fd_ < 0) return absl::OkStatus();
+    data.swap(pending_);
+    at = flushed_ * kEntrySize;
+    flushed_ += data.size() / kEntrySize;
+  }
+  return fileio::PwriteAll(fd_, data.data(), data.size(), at, path_);
+}
+
+absl::Status TimeIndex::Sync() {
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) return fileio::ErrnoStatus(errno, "fsync", path_);
+  return absl::OkStatus();
+}
+
+int64_t TimeIndex::Lookup(int64_t ts) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = std::lower_bound(ts_.begin(), ts_.end(), ts);  // first entry with T >= ts
+  if (it == ts_.begin()) return base_;
+  return base_ + rel_[static_cast<size_t>(it - ts_.begin()) - 1];
+}
+
+bool TimeIndex::Last(int64_t* ts, int64_t* offset) const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (ts_.empty()) return false;
+  *ts = ts_.back();
+  *offset = base_ + rel_.back();
+  return true;
+}
+
+}  // namespace eddy::logstore
