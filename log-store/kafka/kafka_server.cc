@@ -84,6 +84,12 @@ class KafkaServerImpl final : public KafkaServer {
         }
       }
     }
+    if (const char* env = std::getenv("EDDY_KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS")) {
+      int32_t ms = 0;
+      if (absl::SimpleAtoi(env, &ms) && ms >= 0) {
+        broker_.options.group_initial_rebalance_delay_ms = ms;
+      }
+    }
     const std::string& listen = options.listen;
     const size_t colon = listen.rfind(':');
     int port = 0;
@@ -140,7 +146,7 @@ class KafkaServerImpl final : public KafkaServer {
     producers_ = std::move(*producers);
     broker_.producers = producers_.get();
     GroupCoordinator::Options gopts;
-    gopts.initial_rebalance_delay_ms = options.group_initial_rebalance_delay_ms;
+    gopts.initial_rebalance_delay_ms = broker_.options.group_initial_rebalance_delay_ms;
     gopts.min_session_timeout_ms = options.group_min_session_timeout_ms;
     gopts.max_session_timeout_ms = options.group_max_session_timeout_ms;
     groups_ = std::make_unique<GroupCoordinator>(gopts);

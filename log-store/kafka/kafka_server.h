@@ -21,6 +21,7 @@ struct KafkaServerOptions {
   int32_t default_partitions = 1;         // num.partitions for auto-created topics
 
   // group.initial.rebalance.delay.ms: a new group waits this long for more joiners.
+  // The environment variable EDDY_KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS overrides it (tests).
   int32_t group_initial_rebalance_delay_ms = 3000;
   // group.min/max.session.timeout.ms: JoinGroup outside gets INVALID_SESSION_TIMEOUT.
   int32_t group_min_session_timeout_ms = 1000;

@@ -1,0 +1,323 @@
+// KafkaServer over real sockets and a real LogManager in a temp dir: version negotiation,
+// produce → storage interop at the same offsets, acks=0 silence, ordering, and bad input
+// (bad CRC, oversized and truncated frames, unknown API keys) that must not take it down.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "log-store/kafka/kafka_codec.h"
+#include "log-store/kafka/kafka_protocol.h"
+#include "log-store/kafka/kafka_server.h"
+#include "log-store/storage/log_manager.h"
+#include "log-store/storage/record_batch.h"
+#include "log-store/storage/record_batch_builder.h"
+
+namespace eddy::kafka {
+namespace {
+
+class Client {
+ public:
+  explicit Client(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~Client() { ::close(fd_); }
+  bool connected() const { return connected_; }
+
+  bool SendRaw(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // Frames header + body and sends it.
+  bool Send(int16_t key, int16_t version, int32_t correlation, const std::string& body) {
+    Writer w;
+    w.Int32(0);
+    w.Int16(key);
+    w.Int16(version);
+    w.Int32(correlation);
+    w.String("unit-test");
+    if (IsFlexible(key, version)) w.EmptyTaggedFields();
+    w.Raw(body);
+    w.PatchInt32(0, static_cast<int32_t>(w.size() - 4));
+    return SendRaw(w.buffer());
+  }
+  // The next response payload (correlation id first); nullopt when the server closed.
+  std::optional<std::string> Receive() {
+    char size_buf[4];
+    if (!ReadFull(size_buf, 4)) return std::nullopt;
+    Reader r(std::string_view(size_buf, 4));
+    std::string payload(static_cast<size_t>(r.Int32()), '\0');
+    if (!ReadFull(payload.data(), payload.size())) return std::nullopt;
+    return payload;
+  }
+
+ private:
+  bool ReadFull(char* p, size_t n) {
+    while (n > 0) {
+      ssize_t got = ::recv(fd_, p, n, 0);
+      if (got <= 0) return false;
+      p += got;
+      n -= static_cast<size_t>(got);
+    }
+    return true;
+  }
+  int fd_;
+  bool connected_ = false;
+};
+
+class KafkaServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("eddy-kafka-server-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    logstore::LogManagerOptions lo;
+    lo.data_dir = dir_.string();
+    lo.start_cleaner = false;
+    auto logs = logstore::LogManager::Open(lo);
+    ASSERT_TRUE(logs.ok()) << logs.status();
+    logs_ = std::move(*logs);
+    logstore::TopicConfig tc;
+    tc.partitions = 2;
+    ASSERT_TRUE(logs_->CreateTopic("t", tc).ok());
+    KafkaServerOptions ko;
+    ko.listen = "127.0.0.1:0";
+    ko.max_frame_bytes = 1 << 20;
+    ko.max_fetch_wait_ms = 2000;
+    auto server = KafkaServer::Start(logs_.get(), ko);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    server_.reset();
+    logs_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  static std::string Batch(const std::vector<std::string>& values) {
+    logstore::RecordBatchBuilder b;
+    for (const auto& v : values) b.Add(std::nullopt, v, 1700000000000);
+    return b.Finish();
+  }
+  static std::string ProduceBody(int16_t acks, const std::string& topic, int32_t partition,
+                                 const std::string& records) {
+    Writer w;
+    w.NullableString(std::nullopt);
+    w.Int16(acks);
+    w.Int32(5000);
+    w.ArrayCount(1);
+    w.String(topic);
+    w.ArrayCount(1);
+    w.Int32(partition);
+    w.Bytes(records);
+    return w.buffer();
+  }
+  struct ProduceAnswer {
+    int32_t correlation;
+    int16_t error;
+    int64_t base_offset;
+  };
+  static ProduceAnswer ParseProduceV7(const std::string& payload) {
+    Reader r(payload);
+    ProduceAnswer a{};
+    a.correlation = r.Int32();
+    r.ArrayCount();
+    r.String();
+    r.ArrayCount();
+    r.Int32();
+    a.error = r.Int16();
+    a.base_offset = r.Int64();
+    return a;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<logstore::LogManager> logs_;
+  std::unique_ptr<KafkaServer> server_;
+};
+
+TEST_F(KafkaServerTest, ApiVersionsV3AndDowngradeAnswer) {
+  Client c(server_->port());
+  ASSERT_TRUE(c.connected());
+  Writer body;
+  body.CompactString("librdkafka");
+  body.CompactString("2.0.2");
+  body.EmptyTaggedFields();
+  ASSERT_TRUE(c.Send(kApiVersions, 3, 11, body.buffer()));
+  auto resp = c.Receive();
+  ASSERT_TRUE(resp);
+  Reader r(*resp);
+  EXPECT_EQ(r.Int32(), 11);      // response header v0: no tagged fields
+  EXPECT_EQ(r.Int16(), 0);       // error
+  int32_t n = r.CompactArrayCount(7);
+  EXPECT_EQ(n, static_cast<int32_t>(std::size(kSupportedApis)));
+  bool saw_produce_from_0 = false;
+  for (int32_t i = 0; i < n; ++i) {
+    int16_t key = r.Int16(), min = r.Int16(), max = r.Int16();
+    r.SkipTaggedFields();
+    if (key == kProduce && min == 0 && max == 7) saw_produce_from_0 = true;
+  }
+  r.Int32();
+  r.SkipTaggedFields();
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.remaining(), 0u);
+  EXPECT_TRUE(saw_produce_from_0);
+
+  ASSERT_TRUE(c.Send(kApiVersions, 9, 12, ""));  // too new: v0 layout with error 35
+  resp = c.Receive();
+  ASSERT_TRUE(resp);
+  Reader r2(*resp);
+  EXPECT_EQ(r2.Int32(), 12);
+  EXPECT_EQ(r2.Int16(), error::kUnsupportedVersion);
+}
+
+TEST_F(KafkaServerTest, ProducedBatchIsReadableThroughStorageAtTheSameOffsets) {
+  Client c(server_->port());
+  const std::string batch1 = Batch({"a", "b", "c"});
+  ASSERT_TRUE(c.Send(kProduce, 7, 1, ProduceBody(-1, "t", 1, batch1)));
+  auto a1 = ParseProduceV7(*c.Receive());
+  EXPECT_EQ(a1.correlation, 1);
+  EXPECT_EQ(a1.error, 0);
+  EXPECT_EQ(a1.base_offset, 0);
+  ASSERT_TRUE(c.Send(kProduce, 7, 2, ProduceBody(1, "t", 1, Batch({"d", "e"}))));
+  auto a2 = ParseProduceV7(*c.Receive());
+  EXPECT_EQ(a2.base_offset, 3);
+
+  auto log = logs_->GetPartition("t", 1);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ((*log)->LogEndOffset(), 5);
+  auto read = (*log)->Read(0, 1 << 20);
+  ASSERT_TRUE(read.ok());
+  logstore::BatchIterator it(read->batches);
+  std::string_view bv;
+  logstore::BatchHeader h;
+  std::vector<std::pair<int64_t, std::string>> records;
+  while (it.Next(&bv, &h)) {
+    logstore::RecordIterator ri(bv);
+    logstore::Record rec;
+    while (ri.Next(&rec)) records.emplace_back(rec.offset, std::string(rec.value.value_or("")));
+  }
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[0], std::make_pair(int64_t{0}, std::string("a")));
+  EXPECT_EQ(records[4], std::make_pair(int64_t{4}, std::string("e")));
+  // Stored byte-for-byte apart from the base offset.
+  EXPECT_EQ(read->batches.substr(8, batch1.size() - 8), batch1.substr(8));
+}
+
+TEST_F(KafkaServerTest, AcksZeroGetsNoResponseAndOrderIsKept) {
+  Client c(server_->port());
+  ASSERT_TRUE(c.Send(kProduce, 7, 100, ProduceBody(0, "t", 0, Batch({"x"}))));
+  ASSERT_TRUE(c.Send(kApiVersions, 0, 101, ""));
+  ASSERT_TRUE(c.Send(kApiVersions, 1, 102, ""));
+  auto r1 = c.Receive();
+  auto r2 = c.Receive();
+  ASSERT_TRUE(r1 && r2);
+  EXPECT_EQ(Reader(*r1).Int32(), 101);  // nothing for 100
+  EXPECT_EQ(Reader(*r2).Int32(), 102);
+  EXPECT_EQ((*logs_->GetPartition("t", 0))->LogEndOffset(), 1);
+}
+
+TEST_F(KafkaServerTest, CorruptBatchIsRefusedAndNothingIsStored) {
+  Client c(server_->port());
+  std::string bad = Batch({"payload"});
+  bad[bad.size() - 2] ^= 0x5a;  // breaks the CRC
+  ASSERT_TRUE(c.Send(kProduce, 7, 5, ProduceBody(1, "t", 0, bad)));
+  auto a = ParseProduceV7(*c.Receive());
+  EXPECT_EQ(a.error, error::kCorruptMessage);
+  ASSERT_TRUE(c.Send(kProduce, 7, 6, ProduceBody(1, "t", 0, "short")));
+  EXPECT_EQ(ParseProduceV7(*c.Receive()).error, error::kCorruptMessage);
+  ASSERT_TRUE(c.Send(kProduce, 7, 7, ProduceBody(1, "nope", 0, Batch({"x"}))));
+  EXPECT_EQ(ParseProduceV7(*c.Receive()).error, error::kUnknownTopicOrPartition);
+  EXPECT_EQ((*logs_->GetPartition("t", 0))->LogEndOffset(), 0);
+}
+
+TEST_F(KafkaServerTest, BadFramesCloseOnlyThatConnection) {
+  {
+    Client c(server_->port());
+    Writer w;
+    w.Int32(64 << 20);  // above max_frame_bytes (1 MiB here)
+    ASSERT_TRUE(c.SendRaw(w.buffer()));
+    EXPECT_FALSE(c.Receive());
+  }
+  {
+    Client c(server_->port());
+    ASSERT_TRUE(c.Send(77, 0, 1, ""));  // unknown API key
+    EXPECT_FALSE(c.Receive());
+  }
+  {
+    Client c(server_->port());
+    ASSERT_TRUE(c.Send(kMetadata, 4, 1, std::string("\x00\x00\x00\x05", 4)));  // truncated body
+    EXPECT_FALSE(c.Receive());
+  }
+  {
+    Client c(server_->port());
+    ASSERT_TRUE(c.SendRaw(std::string("\x00\x00\x00\x20\x00\x03", 6)));  // truncated frame
+  }
+  Client ok(server_->port());
+  ASSERT_TRUE(ok.Send(kApiVersions, 0, 9, ""));
+  auto resp = ok.Receive();
+  ASSERT_TRUE(resp);
+  EXPECT_EQ(Reader(*resp).Int32(), 9);
+}
+
+TEST_F(KafkaServerTest, LongPollFetchDoesNotStallOtherConnections) {
+  Client poller(server_->port());
+  Writer f;
+  f.Int32(-1);
+  f.Int32(1500);  // max wait
+  f.Int32(1);
+  f.Int32(1 << 20);
+  f.Int8(0);
+  f.Int32(0);
+  f.Int32(-1);
+  f.ArrayCount(1);
+  f.String("t");
+  f.ArrayCount(1);
+  f.Int32(0);
+  f.Int32(-1);
+  f.Int64(0);
+  f.Int64(-1);
+  f.Int32(1 << 20);
+  f.ArrayCount(0);
+  f.String("");
+  ASSERT_TRUE(poller.Send(kFetch, 11, 1, f.buffer()));
+  // While the fetch waits, another connection produces; the fetch then returns the data.
+  Client producer(server_->port());
+  ASSERT_TRUE(producer.Send(kProduce, 7, 2, ProduceBody(1, "t", 0, Batch({"late"}))));
+  EXPECT_EQ(ParseProduceV7(*producer.Receive()).error, 0);
+  auto resp = poller.Receive();
+  ASSERT_TRUE(resp);
+  Reader r(*resp);
+  EXPECT_EQ(r.Int32(), 1);
+  r.Int32();  // throttle
+  EXPECT_EQ(r.Int16(), 0);
+  r.Int32();  // session
+  r.ArrayCount();
+  r.String();
+  r.ArrayCount();
+  r.Int32();
+  EXPECT_EQ(r.Int16(), 0);
+  EXPECT_EQ(r.Int64(), 1);  // HW
+  EXPECT_EQ(r.Int64(), 1);  // LSO
+  r.Int64();
+  EXPECT_EQ(r.ArrayCount(), 0);
+  EXPECT_EQ(r.Int32(), -1);  // preferred read replica
+  std::string_view records = r.Bytes();
+  EXPECT_TRUE(r.ok());
+  EXPECT_NE(records.find("late"), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace eddy::kafka
