@@ -1,0 +1,25 @@
+// eddy: the user's CLI. A small dispatcher: each command group (topic, later run/job/grid)
+// registers its subcommands from its own file; parse errors exit with code 2.
+#include <cstdio>
+
+#include "CLI/CLI.hpp"
+#include "coordinator/cli/command.h"
+#include "coordinator/cli/topic_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"eddy: topics, jobs and grids of the Eddy stream runtime"};
+  app.require_subcommand(1);
+  eddy::cli::Action action;
+  eddy::cli::AddTopicCommand(app, &action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : eddy::cli::kExitUsage;
+  }
+  if (!action) {
+    std::fprintf(stderr, "eddy: no command given; see eddy --help\n");
+    return eddy::cli::kExitUsage;
+  }
+  return action();
+}
