@@ -174,6 +174,7 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(const std::string& dir, i
                     *good, ": ", why, "; it will not be served\n");
   }
   s->Seal(end_offset);
+  if (absl::Status st = s->index_->Flush(); !st.ok()) return st;
   return s;
 }
 
