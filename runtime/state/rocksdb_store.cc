@@ -1,0 +1,316 @@
+// RocksDbStore: RocksDB engine with the WAL off.
+#include "runtime/state/rocksdb_store.h"
+
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+namespace eddy::state {
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+absl::Status FromRocks(const rocksdb::Status& s, const std::string& store, std::string_view op) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = "store " + store + ": rocksdb " + std::string(op) + ": " + s.ToString();
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsIOError()) return absl::UnavailableError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  return absl::InternalError(msg);
+}
+
+class RocksIterator final : public KeyValueIteratorBytes {
+ public:
+  RocksIterator(std::string store, rocksdb::DB* db, std::string lower, std::string upper,
+                bool has_upper)
+      : KeyValueIteratorBytes(std::move(store)),
+        lower_(std::move(lower)),
+        upper_(std::move(upper)),
+        upper_slice_(upper_) {
+    rocksdb::ReadOptions ro;
+    if (has_upper) ro.iterate_upper_bound = &upper_slice_;
+    ro.fill_cache = true;
+    it_.reset(db->NewIterator(ro));
+    it_->Seek(ToSlice(lower_));
+  }
+  bool Valid() const override { return it_ != nullptr && it_->Valid(); }
+  std::string_view key() const override {
+    rocksdb::Slice k = it_->key();
+    return std::string_view(k.data(), k.size());
+  }
+  std::string_view value() const override {
+    rocksdb::Slice v = it_->value();
+    return std::string_view(v.data(), v.size());
+  }
+  void Next() override { it_->Next(); }
+  absl::Status status() const override {
+    if (it_ == nullptr) return absl::OkStatus();
+    return FromRocks(it_->status(), store_name(), "iterate");
+  }
+
+ protected:
+  void DoClose() override { it_.reset(); }
+
+ private:
+  std::string lower_;
+  std::string upper_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty()) {
+    unsigned char c = static_cast<unsigned char>(s.back());
+    if (c != 0xFF) {
+      s.back() = static_cast<char>(c + 1);
+      return s;
+    }
+    s.pop_back();
+  }
+  return s;
+}
+
+// First of `keys` present in `config`, or "".
+std::string FirstKey(const Config& config, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    if (config.Has(k)) return k;
+  }
+  return "";
+}
+
+absl::Status Named(const absl::Status& s, const std::string& store) {
+  // Config errors say "config key rocksdb.x"; give the full key.
+  std::string msg(s.message());
+  const std::string prefix = "config key ";
+  if (msg.rfind(prefix, 0) == 0) {
+    msg = prefix + "stores." + store + "." + msg.substr(prefix.size());
+  }
+  return absl::Status(s.code(), msg);
+}
+
+}  // namespace
+
+RocksDbStore::RocksDbStore(std::string name, std::string dir, StoreMetrics metrics)
+    : name_(std::move(name)), dir_(std::move(dir)), metrics_(metrics) {}
+
+RocksDbStore::~RocksDbStore() { (void)Close(); }
+
+absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string name,
+                                                                 const std::string& dir,
+                                                                 const Config& c,
+                                                                 StoreMetrics metrics) {
+  static const std::set<std::string> kKnown = {
+      "rocksdb.write.buffer.size",     "rocksdb.max.write.buffers", "rocksdb.num.write.buffers",
+      "rocksdb.block.cache.size.bytes", "rocksdb.block.size.bytes", "rocksdb.compression",
+      "rocksdb.compaction.style"};
+  const Config rocks = c.Subset("rocksdb.", false);
+  for (const auto& [k, v] : rocks.entries()) {
+    if (!kKnown.count(k)) {
+      std::cerr << "eddy: warning: unknown config key stores." << name << "." << k
+                << " (ignored)\n";
+    }
+  }
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(2);
+
+  std::string wb_key =
+      FirstKey(c, {"rocksdb.write.buffer.size", "container.write.buffer.size.bytes"});
+  absl::StatusOr<int64_t> write_buffer =
+      wb_key.empty() ? absl::StatusOr<int64_t>(32 << 20) : c.GetLong(wb_key);
+  if (!write_buffer.ok()) return Named(write_buffer.status(), name);
+  if (*write_buffer < 64 << 10) {
+    return absl::InvalidArgumentError("config key stores." + name + "." + wb_key +
+                                      ": expected at least 65536 bytes, got " +
+                                      std::to_string(*write_buffer));
+  }
+  options.write_buffer_size = static_cast<size_t>(*write_buffer);
+
+  std::string mwb_key = FirstKey(c, {"rocksdb.max.write.buffers", "rocksdb.num.write.buffers"});
+  absl::StatusOr<int32_t> max_wb = mwb_key.empty() ? absl::StatusOr<int32_t>(3) : c.GetInt(mwb_key);
+  if (!max_wb.ok()) return Named(max_wb.status(), name);
+  if (*max_wb < 1) {
+    return absl::InvalidArgumentError("config key stores." + name + "." + mwb_key +
+                                      ": expected at least 1, got " + std::to_string(*max_wb));
+  }
+  options.max_write_buffer_number = *max_wb;
+
+  std::string bc_key =
+      FirstKey(c, {"rocksdb.block.cache.size.bytes", "container.cache.size.bytes"});
+  absl::StatusOr<int64_t> block_cache =
+      bc_key.empty() ? absl::StatusOr<int64_t>(100 << 20) : c.GetLong(bc_key);
+  if (!block_cache.ok()) return Named(block_cache.status(), name);
+  if (*block_cache < 0) {
+    return absl::InvalidArgumentError("config key stores." + name + "." + bc_key +
+                                      ": expected a byte count >= 0, got " +
+                                      std::to_string(*block_cache));
+  }
+  absl::StatusOr<int32_t> block_size = c.GetInt("rocksdb.block.size.bytes", 4096);
+  if (!block_size.ok()) return Named(block_size.status(), name);
+  if (*block_size < 512) {
+    return absl::InvalidArgumentError("config key stores." + name +
+                                      ".rocksdb.block.size.bytes: expected at least 512, got " +
+                                      std::to_string(*block_size));
+  }
+
+  std::string compression = c.GetOr("rocksdb.compression", "snappy");
+  if (compression == "none") {
+    options.compression = rocksdb::kNoCompression;
+  } else if (compression == "snappy") {
+    options.compression = rocksdb::kSnappyCompression;
+  } else if (compression == "lz4") {
+    options.compression = rocksdb::kLZ4Compression;
+  } else if (compression == "lz4hc") {
+    options.compression = rocksdb::kLZ4HCCompression;
+  } else if (compression == "zstd") {
+    options.compression = rocksdb::kZSTD;
+  } else if (compression == "zlib") {
+    options.compression = rocksdb::kZlibCompression;
+  } else {
+    return absl::InvalidArgumentError("config key stores." + name +
+                                      ".rocksdb.compression: expected none, snappy, lz4, lz4hc, "
+                                      "zstd or zlib, got '" + compression + "'");
+  }
+
+  std::string style = c.GetOr("rocksdb.compaction.style", "universal");
+  if (style == "universal") {
+    options.compaction_style = rocksdb::kCompactionStyleUniversal;
+  } else if (style == "level") {
+    options.compaction_style = rocksdb::kCompactionStyleLevel;
+  } else if (style == "fifo") {
+    options.compaction_style = rocksdb::kCompactionStyleFIFO;
+  } else {
+    return absl::InvalidArgumentError("config key stores." + name +
+                                      ".rocksdb.compaction.style: expected level, universal or "
+                                      "fifo, got '" + style + "'");
+  }
+
+  std::unique_ptr<RocksDbStore> store(new RocksDbStore(name, dir, metrics));
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = static_cast<size_t>(*block_size);
+  if (*block_cache > 0) {
+    store->block_cache_ = rocksdb::NewLRUCache(static_cast<size_t>(*block_cache));
+    table.block_cache = store->block_cache_;
+  } else {
+    table.no_block_cache = true;
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::UnavailableError("store " + name + ": cannot create directory " + dir + ": " +
+                                  ec.message());
+  }
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
+  if (!s.ok()) return FromRocks(s, name, "open " + dir);
+  store->db_.reset(db);
+  return store;
+}
+
+absl::Status RocksDbStore::Close() {
+  if (!db_) return absl::OkStatus();
+  rocksdb::Status s = db_->Close();
+  db_.reset();
+  return FromRocks(s, name_, "close");
+}
+
+absl::StatusOr<std::optional<std::string>> RocksDbStore::Get(std::string_view key) {
+  metrics_.gets->Inc();
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, name_, "get");
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> RocksDbStore::GetAll(
+    std::span<const std::string_view> keys) {
+  metrics_.gets->Inc(static_cast<int64_t>(keys.size()));
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (std::string_view k : keys) slices.push_back(ToSlice(k));
+  std::vector<std::string> values;
+  std::vector<rocksdb::Status> statuses = db_->MultiGet(rocksdb::ReadOptions(), slices, &values);
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocks(statuses[i], name_, "multiget");
+    out[i] = std::move(values[i]);
+  }
+  return out;
+}
+
+absl::Status RocksDbStore::Put(std::string_view key, std::string_view value) {
+  KeyValueWrite w{key, value};
+  return ApplyBatch(std::span<const KeyValueWrite>(&w, 1));
+}
+
+absl::Status RocksDbStore::Delete(std::string_view key) {
+  KeyValueWrite w{key, std::nullopt};
+  return ApplyBatch(std::span<const KeyValueWrite>(&w, 1));
+}
+
+absl::Status RocksDbStore::ApplyBatch(std::span<const KeyValueWrite> writes) {
+  rocksdb::WriteBatch batch;
+  int64_t puts = 0, deletes = 0;
+  for (const KeyValueWrite& w : writes) {
+    rocksdb::Status s;
+    if (w.value) {
+      s = batch.Put(ToSlice(w.key), ToSlice(*w.value));
+      ++puts;
+    } else {
+      s = batch.Delete(ToSlice(w.key));
+      ++deletes;
+    }
+    if (!s.ok()) return FromRocks(s, name_, "batch");
+  }
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  absl::Status st = FromRocks(db_->Write(wo, &batch), name_, "write");
+  if (st.ok()) {
+    metrics_.puts->Inc(puts);
+    metrics_.deletes->Inc(deletes);
+  }
+  return st;
+}
+
+absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> RocksDbStore::Range(std::string_view from,
+                                                                           std::string_view to) {
+  metrics_.ranges->Inc();
+  if (to < from) to = from;
+  return std::unique_ptr<KeyValueIteratorBytes>(
+      new RocksIterator(name_, db_.get(), std::string(from), std::string(to), true));
+}
+
+absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> RocksDbStore::All() {
+  metrics_.ranges->Inc();
+  return std::unique_ptr<KeyValueIteratorBytes>(new RocksIterator(name_, db_.get(), "", "", false));
+}
+
+absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> RocksDbStore::PrefixScan(
+    std::string_view prefix) {
+  metrics_.ranges->Inc();
+  std::string succ = PrefixSuccessor(prefix);
+  bool bounded = !succ.empty();
+  return std::unique_ptr<KeyValueIteratorBytes>(
+      new RocksIterator(name_, db_.get(), std::string(prefix), std::move(succ), bounded));
+}
+
+absl::Status RocksDbStore::Flush() {
+  metrics_.flushes->Inc();
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return FromRocks(db_->Flush(fo), name_, "flush");
+}
+
+}  // namespace eddy::state

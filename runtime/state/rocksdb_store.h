@@ -1,0 +1,72 @@
+// RocksDbStore: the RocksDB engine of a store (stores.<s>.factory=rocksdb). WAL off (the changelog
+// is the log): every write goes through a WriteBatch with WriteOptions.disableWAL, and Flush()
+// flushes the memtables to SST files, which is what makes writes durable locally. The runtime
+// calls Flush() at commit before writing the store's OFFSET file (offset_file.h).
+//
+// Settings (stores.<s>.*; Samza's names where Samza has one):
+//   rocksdb.write.buffer.size / container.write.buffer.size.bytes   memtable bytes (32 MiB)
+//   rocksdb.max.write.buffers / rocksdb.num.write.buffers          memtables (3)
+//   rocksdb.block.cache.size.bytes / container.cache.size.bytes     block cache bytes (100 MiB)
+//   rocksdb.block.size.bytes                                       block size (4096)
+//   rocksdb.compression    none | snappy | lz4 | lz4hc | zstd | zlib (snappy)
+//   rocksdb.compaction.style   level | universal | fifo (universal, as Samza)
+// Unknown rocksdb.* keys are a warning on stderr; a malformed value is an error naming the key.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "eddy/config.h"
+#include "eddy/kv_store.h"
+#include "runtime/state/store_metrics.h"
+
+namespace rocksdb {
+class DB;
+class Cache;
+}  // namespace rocksdb
+
+namespace eddy::state {
+
+class RocksDbStore final : public KeyValueStoreBytes {
+ public:
+  // Opens (creating when missing) the database in `dir`. `store_config` is the store's subset
+  // (keys without the "stores.<name>." prefix). Errors name the store, the dir or the key.
+  static absl::StatusOr<std::unique_ptr<RocksDbStore>> Open(
+      std::string name, const std::string& dir, const Config& store_config,
+      StoreMetrics metrics = StoreMetrics::Detached());
+  ~RocksDbStore() override;
+
+  const std::string& name() const override { return name_; }
+  const std::string& dir() const { return dir_; }
+
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view key) override;
+  absl::StatusOr<std::vector<std::optional<std::string>>> GetAll(
+      std::span<const std::string_view> keys) override;
+  absl::Status Put(std::string_view key, std::string_view value) override;
+  absl::Status Delete(std::string_view key) override;
+  // One WriteBatch, WAL off.
+  absl::Status ApplyBatch(std::span<const KeyValueWrite> writes) override;
+  absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> Range(std::string_view from,
+                                                               std::string_view to) override;
+  absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> All() override;
+  absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> PrefixScan(
+      std::string_view prefix) override;
+  // Flushes memtables to SST (waits).
+  absl::Status Flush() override;
+
+  // Closes the database (also done by the destructor). Open iterators must be closed first.
+  absl::Status Close();
+  // The raw database, for benchmarks and tests.
+  rocksdb::DB* db() { return db_.get(); }
+
+ private:
+  RocksDbStore(std::string name, std::string dir, StoreMetrics metrics);
+
+  std::string name_;
+  std::string dir_;
+  StoreMetrics metrics_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace eddy::state

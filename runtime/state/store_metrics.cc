@@ -1,0 +1,37 @@
+// StoreMetrics registration.
+#include "runtime/state/store_metrics.h"
+
+namespace eddy::state {
+
+StoreMetrics StoreMetrics::Register(MetricsRegistry* r, std::string_view g) {
+  StoreMetrics m;
+  m.puts = &r->NewCounter(g, "puts");
+  m.gets = &r->NewCounter(g, "gets");
+  m.deletes = &r->NewCounter(g, "deletes");
+  m.ranges = &r->NewCounter(g, "range-queries");
+  m.cache_hits = &r->NewCounter(g, "cache-hits");
+  m.cache_misses = &r->NewCounter(g, "cache-misses");
+  m.cache_hit_rate = &r->NewGauge(g, "cache-hit-rate");
+  m.cache_evictions = &r->NewCounter(g, "cache-evictions");
+  m.cache_flushes = &r->NewCounter(g, "cache-flushes");
+  m.flushes = &r->NewCounter(g, "flushes");
+  m.changelog_records = &r->NewCounter(g, "changelog-records");
+  m.restore_records = &r->NewCounter(g, "restore-records");
+  m.restore_bytes = &r->NewCounter(g, "restore-bytes");
+  m.restore_time = &r->NewTimer(g, "restore-time");
+  return m;
+}
+
+StoreMetrics StoreMetrics::Detached() {
+  // One leaked registry for every detached store: the metrics are real but nobody reports them.
+  static MetricsRegistry* registry = new MetricsRegistry();
+  return Register(registry, "detached");
+}
+
+void StoreMetrics::UpdateHitRate() const {
+  int64_t h = cache_hits->Get();
+  int64_t total = h + cache_misses->Get();
+  cache_hit_rate->Set(total == 0 ? 0.0 : static_cast<double>(h) / static_cast<double>(total));
+}
+
+}  // namespace eddy::state
