@@ -253,12 +253,13 @@ class KafkaServerImpl final : public KafkaServer {
         size_t at = payload.size();
         payload.resize(at + chunk);
         if (!ReadFull(fd, payload.data() + at, chunk)) {
+          payload.resize(at);
           ok = false;
           break;
         }
       }
       if (!ok) {
-        std::fprintf(stderr, "kafka: client %s: truncated frame (%zu of %d bytes)\n",
+        std::fprintf(stderr, "kafka: client %s: truncated frame (connection closed after %zu+ of %d bytes)\n",
                      client.c_str(), payload.size(), size);
         break;
       }
