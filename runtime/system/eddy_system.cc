@@ -87,6 +87,7 @@ class EddyConsumer : public SystemConsumer {
       PartitionBatch b;
       b.ssp_index = it->second;
       b.high_watermark = owned->high_watermark;
+      b.next_offset = owned->next_offset;
       auto cur = owned->Records();
       logstore::Record r;
       while (cur.Next(&r)) b.records.push_back(r);

@@ -201,15 +201,18 @@ class KafkaProducer : public SystemProducer {
                     std::optional<std::string_view> key, std::optional<std::string_view> value,
                     int64_t timestamp_ms) override {
     if (!rk_) return absl::FailedPreconditionError("producer of system " + system_ + " stopped");
+    std::string topic(stream);
+    void* kp = key ? const_cast<char*>(key->data()) : nullptr;
+    size_t kl = key ? key->size() : 0;
+    void* vp = value ? const_cast<char*>(value->data()) : nullptr;
+    size_t vl = value ? value->size() : 0;
+    int32_t part = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
+    int64_t ts = timestamp_ms < 0 ? 0 : timestamp_ms;
     for (;;) {
       rd_kafka_resp_err_t e = rd_kafka_producev(
-          rk_, RD_KAFKA_V_TOPIC(std::string(stream).c_str()),
-          RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_KEY(key ? key->data() : nullptr, key ? key->size() : 0),
-          RD_KAFKA_V_VALUE(value ? const_cast<char*>(value->data()) : nullptr,
-                           value ? value->size() : 0),
-          RD_KAFKA_V_TIMESTAMP(timestamp_ms < 0 ? 0 : timestamp_ms), RD_KAFKA_V_END);
+          rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(part),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kp, kl),
+          RD_KAFKA_V_VALUE(vp, vl), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk_, 50);
         continue;

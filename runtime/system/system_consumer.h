@@ -26,6 +26,7 @@ struct PartitionBatch {
   int32_t ssp_index = 0;          // index given at Register()
   std::vector<logstore::Record> records;
   int64_t high_watermark = -1;    // end offset of the partition as of this fetch, -1 = unknown
+  int64_t next_offset = -1;       // the partition's position after this batch, -1 = unknown
   std::shared_ptr<const void> owner;
 };
 

@@ -1,0 +1,133 @@
+// eddy-container: the worker process.
+//   eddy-container --config job.properties --job-model model.json --container-id N
+//                  [--work-dir D] [--set k=v ...] [--until-caught-up]
+//   eddy-container run --config job.properties [--log-dir D] [--work-dir D] [--set k=v ...]
+//                  [--until-caught-up]          (standalone mode; `eddy run` execs this)
+//   eddy-container plan --config job.properties [--set k=v ...]   (prints the job model)
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runtime/container/container.h"
+#include "runtime/container/systems_hub.h"
+#include "runtime/standalone/runner.h"
+
+namespace {
+
+void OnTerm(int) { eddy::runtime::Container::RequestShutdownAll(); }
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: eddy-container --config F --job-model M --container-id N [--work-dir D] "
+               "[--set k=v]... [--until-caught-up]\n"
+               "       eddy-container run --config F [--log-dir D] [--work-dir D] [--set k=v]... "
+               "[--until-caught-up]\n"
+               "       eddy-container plan --config F [--set k=v]...\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  using namespace eddy::runtime;
+  std::string mode = "container";
+  int i = 1;
+  if (argc > 1 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "plan") == 0)) {
+    mode = argv[1];
+    i = 2;
+  }
+  std::string config, model_path, container_id = "0", work_dir, log_dir;
+  std::vector<std::string> sets;
+  bool until = false;
+  for (; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    const char* v = nullptr;
+    if (a == "--until-caught-up") {
+      until = true;
+      continue;
+    }
+    if (a == "-h" || a == "--help") return Usage();
+    if (!(v = next())) return Usage();
+    if (a == "--config") config = v;
+    else if (a == "--job-model") model_path = v;
+    else if (a == "--container-id") container_id = v;
+    else if (a == "--work-dir") work_dir = v;
+    else if (a == "--log-dir") log_dir = v;
+    else if (a == "--set") sets.push_back(v);
+    else return Usage();
+  }
+  if (config.empty()) return Usage();
+  if (mode == "run") {
+    RunnerOptions o;
+    o.config_path = config;
+    o.sets = sets;
+    o.log_dir = log_dir;
+    o.work_dir = work_dir;
+    o.until_caught_up = until;
+    return RunStandalone(o);
+  }
+  auto cfg = LoadConfigWithOverrides(config, sets);
+  if (!cfg.ok()) {
+    std::fprintf(stderr, "eddy-container: %s\n", std::string(cfg.status().message()).c_str());
+    return 2;
+  }
+  if (work_dir.empty()) work_dir = ".";
+  std::error_code ec;
+  fs::create_directories(work_dir, ec);
+  auto job = ParseJobConfig(*cfg, fs::absolute(config).parent_path().string(), work_dir);
+  if (!job.ok()) {
+    std::fprintf(stderr, "eddy-container: %s\n", std::string(job.status().message()).c_str());
+    return 2;
+  }
+  if (mode == "plan") {
+    SystemsHub hub(job->systems);
+    auto m = PlanJob(*job, &hub);
+    if (!m.ok()) {
+      std::fprintf(stderr, "eddy-container: %s\n", std::string(m.status().message()).c_str());
+      return 2;
+    }
+    std::printf("%s\n", JobModelToJson(*m).c_str());
+    return 0;
+  }
+  if (model_path.empty()) return Usage();
+  std::ifstream f(model_path);
+  if (!f) {
+    std::fprintf(stderr, "eddy-container: cannot read job model %s\n", model_path.c_str());
+    return 2;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto model = JobModelFromJson(ss.str());
+  if (!model.ok()) {
+    std::fprintf(stderr, "eddy-container: %s: %s\n", model_path.c_str(),
+                 std::string(model.status().message()).c_str());
+    return 2;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnTerm;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  ContainerOptions o;
+  o.config = *cfg;
+  o.job = *job;
+  o.model = *model;
+  o.container_id = container_id;
+  o.work_dir = work_dir;
+  o.until_caught_up = until;
+  Container c(std::move(o));
+  auto s = c.Run();
+  if (!s.ok()) {
+    std::fprintf(stderr, "eddy-container %s: FAILED: %s\n", container_id.c_str(),
+                 std::string(s.message()).c_str());
+    return 1;
+  }
+  return 0;
+}

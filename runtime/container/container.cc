@@ -1,0 +1,650 @@
+#include "runtime/container/container.h"
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "eddy/context.h"
+#include "eddy/registry.h"
+#include "eddy/serde.h"
+#include "eddy/task.h"
+#include "log-store/client/producer.h"
+#include "runtime/checkpoint/checkpoint.h"
+#include "runtime/container/checkpoint_store.h"
+#include "runtime/container/round_robin_chooser.h"
+#include "runtime/container/systems_hub.h"
+#include "runtime/container/task_stores.h"
+
+namespace eddy::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+std::atomic<bool> g_shutdown{false};
+
+std::string What(const std::exception& e) { return e.what(); }
+
+// Calls `f` (returning absl::Status), turning a thrown exception into a status.
+template <class F>
+absl::Status Guard(F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("threw ", What(e)));
+  } catch (...) {
+    return absl::InternalError("threw a non-std exception");
+  }
+}
+
+}  // namespace
+
+class TaskInstance;
+
+// Serdes for a stream (streams.<stream>.samza.{key,msg}.serde, else systems.<sys>.samza.*).
+struct StreamSerdes {
+  std::shared_ptr<const SerdeBase> key, msg;
+};
+
+class Container::Impl {
+ public:
+  explicit Impl(ContainerOptions o) : opt_(std::move(o)), hub_(opt_.job.systems) {}
+
+  absl::Status Run();
+  absl::Status Send(TaskInstance* task, OutgoingMessageEnvelope& env);
+  const ContainerOptions& options() const { return opt_; }
+  MetricsRegistry& metrics() { return metrics_; }
+  std::atomic<int64_t> processed{0};
+  bool stop_all_ = false;
+
+ private:
+  struct Input {
+    Ssp ssp;
+    SystemStreamPartition api_ssp;
+    TaskInstance* task = nullptr;
+    int64_t* next_offset = nullptr;  // in the task's checkpoint map
+    PartitionBatch batch;
+    size_t pos = 0;
+    int64_t end_target = -1;  // caught-up mode: stop once next_offset >= it
+    bool caught_up = false;
+    Gauge* lag = nullptr;
+    StreamSerdes serdes;
+    IncomingMessageEnvelope env;
+  };
+
+  absl::Status Setup();
+  absl::StatusOr<StreamSerdes> SerdesFor(const std::string& system, const std::string& stream);
+  absl::Status Poll(std::chrono::milliseconds timeout);
+  absl::Status ProcessOne(Input& in);
+  absl::Status Commit(const std::vector<TaskInstance*>& tasks);
+  absl::Status WindowAll();
+  absl::Status Shutdown();
+  void WriteMetrics();
+
+  ContainerOptions opt_;
+  SystemsHub hub_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<CheckpointStore> checkpoints_;
+  std::vector<std::unique_ptr<TaskInstance>> tasks_;
+  std::vector<Input> inputs_;
+  // Per input system: the consumer and registration index → inputs_ index.
+  struct ConsumerSlot {
+    std::unique_ptr<SystemConsumer> consumer;
+    std::vector<int32_t> to_input;
+  };
+  std::vector<ConsumerSlot> consumers_;
+  RoundRobinChooser chooser_;
+  int32_t not_caught_up_ = 0;
+  std::map<std::string, StreamSerdes> output_serdes_;
+  std::string last_system_;
+  SystemProducer* last_producer_ = nullptr;
+  Timer* commit_timer_ = nullptr;
+  Counter* commits_ = nullptr;
+  void* library_ = nullptr;
+};
+
+class TaskInstance : public Context, public MessageCollector, public TaskCoordinator {
+ public:
+  TaskInstance(Container::Impl* c, TaskModel model) : c_(c), model_(std::move(model)) {
+    name_ = TaskName(model_.name);
+    for (const auto& s : model_.inputs) api_ssps_.emplace_back(s.system, s.stream, s.partition);
+    std::string g = "task." + model_.name;
+    processed_ = &c->metrics().NewCounter(g, "messages-processed");
+    process_timer_ = &c->metrics().NewTimer(g, "process-ns");
+    window_timer_ = &c->metrics().NewTimer(g, "window-ns");
+    deser_errors_ = &c->metrics().NewCounter(g, "deserialization-errors-dropped");
+  }
+  ~TaskInstance() override = default;
+
+  // Context
+  const Config& config() const override { return c_->options().config; }
+  const TaskName& task_name() const override { return name_; }
+  const std::vector<SystemStreamPartition>& system_stream_partitions() const override {
+    return api_ssps_;
+  }
+  MetricsRegistry& metrics() override { return c_->metrics(); }
+  absl::StatusOr<StoreHandle> GetStoreHandle(std::string_view name) override {
+    return stores_->Handle(name);
+  }
+  // MessageCollector
+  absl::Status Send(OutgoingMessageEnvelope envelope) override { return c_->Send(this, envelope); }
+  // TaskCoordinator
+  void Commit(RequestScope scope) override {
+    if (scope == RequestScope::CURRENT_TASK) {
+      commit_requested_ = true;
+    } else {
+      commit_all_requested_ = true;
+    }
+  }
+  void Shutdown(RequestScope scope) override {
+    if (scope == RequestScope::CURRENT_TASK) {
+      shutdown_requested_ = true;
+    } else {
+      c_->stop_all_ = true;
+    }
+  }
+
+  void BeforeWrite() {
+    if (dirty_pending_) {
+      stores_->MarkDirty();
+      dirty_pending_ = false;
+    }
+  }
+
+  Container::Impl* c_;
+  TaskModel model_;
+  TaskName name_;
+  std::vector<SystemStreamPartition> api_ssps_;
+  std::unique_ptr<StreamTask> task_;
+  InitableTask* initable_ = nullptr;
+  WindowableTask* windowable_ = nullptr;
+  ClosableTask* closable_ = nullptr;
+  EndOfStreamListenerTask* eos_ = nullptr;
+  std::unique_ptr<TaskStores> stores_;
+  std::map<Ssp, int64_t> next_offsets_;
+  Counter* processed_;
+  Timer* process_timer_;
+  Timer* window_timer_;
+  Counter* deser_errors_;
+  bool commit_requested_ = false;
+  bool commit_all_requested_ = false;
+  bool shutdown_requested_ = false;
+  bool dirty_pending_ = true;
+  bool eos_done_ = false;
+  std::string current_what_;
+};
+
+absl::StatusOr<StreamSerdes> Container::Impl::SerdesFor(const std::string& system,
+                                                        const std::string& stream) {
+  StreamSerdes s;
+  const Config& c = opt_.config;
+  for (const char* which : {"key", "msg"}) {
+    std::string key = absl::StrCat("streams.", stream, ".samza.", which, ".serde");
+    std::string name = c.GetOr(key, "");
+    if (name.empty()) {
+      key = absl::StrCat("systems.", system, ".samza.", which, ".serde");
+      name = c.GetOr(key, "");
+    }
+    if (name.empty()) continue;
+    auto serde = ResolveSerde(c, name, key);
+    if (!serde.ok()) return serde.status();
+    (std::string(which) == "key" ? s.key : s.msg) = *serde;
+  }
+  return s;
+}
+
+absl::Status Container::Impl::Setup() {
+  const JobConfig& job = opt_.job;
+  const ContainerModel* cm = opt_.model.FindContainer(opt_.container_id);
+  if (!cm) {
+    return absl::InvalidArgumentError(absl::StrCat("container id ", opt_.container_id,
+                                                   " is not in the job model"));
+  }
+  if (!job.task_library.empty()) {
+    library_ = dlopen(job.task_library.c_str(), RTLD_NOW | RTLD_GLOBAL);
+    if (!library_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key task.library: cannot load ", job.task_library, ": ", dlerror()));
+    }
+  }
+  commit_timer_ = &metrics_.NewTimer("container", "commit-ns");
+  commits_ = &metrics_.NewCounter("container", "commits");
+
+  // Checkpoints.
+  checkpoints_ = std::make_unique<CheckpointStore>(&hub_, job.checkpoint_system,
+                                                   CheckpointTopic(job.job_name, job.job_id));
+  if (auto s = checkpoints_->Init(); !s.ok()) return s;
+  auto cps = checkpoints_->ReadAll();
+  if (!cps.ok()) return cps.status();
+
+  // Changelog topics: compacted, one partition per task of the job.
+  int32_t task_count = opt_.model.TaskCount();
+  for (const auto& st : job.stores) {
+    if (!st.changelog) continue;
+    auto admin = hub_.Admin(st.changelog->system);
+    if (!admin.ok()) return admin.status();
+    if (auto s = (*admin)->CreateStream({st.changelog->stream, task_count, true}); !s.ok()) {
+      return s;
+    }
+  }
+
+  // Tasks: create, restore, init.
+  for (const auto& tm : cm->tasks) {
+    auto t = std::make_unique<TaskInstance>(this, tm);
+    auto created = TaskRegistry::Global().Create(job.task_class);
+    if (!created.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("config key task.class=", job.task_class,
+                                                     ": ", created.status().message()));
+    }
+    t->task_ = std::move(*created);
+    t->initable_ = dynamic_cast<InitableTask*>(t->task_.get());
+    t->windowable_ = dynamic_cast<WindowableTask*>(t->task_.get());
+    t->closable_ = dynamic_cast<ClosableTask*>(t->task_.get());
+    t->eos_ = dynamic_cast<EndOfStreamListenerTask*>(t->task_.get());
+    auto stores = TaskStores::Open(job, opt_.config, tm, &hub_, &metrics_);
+    if (!stores.ok()) return stores.status();
+    t->stores_ = std::move(*stores);
+    auto cp = cps->find(tm.name);
+    const Checkpoint* checkpoint = cp == cps->end() ? nullptr : &cp->second;
+    if (auto s = t->stores_->Restore(checkpoint); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("restoring stores of task '", tm.name, "': ",
+                                                 s.message()));
+    }
+    for (const auto& ssp : tm.inputs) {
+      if (checkpoint) {
+        auto it = checkpoint->inputs.find(ssp);
+        if (it != checkpoint->inputs.end()) t->next_offsets_[ssp] = it->second;
+      }
+    }
+    t->dirty_pending_ = true;
+    if (t->initable_) {
+      TaskInstance* ti = t.get();
+      auto s = Guard([&] { return ti->initable_->Init(*ti); });
+      if (!s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("task '", tm.name, "' Init failed: ",
+                                                   s.message()));
+      }
+    }
+    tasks_.push_back(std::move(t));
+  }
+
+  // Inputs: one consumer per system; register every partition at its checkpointed offset.
+  std::map<std::string, size_t> slot_of;
+  for (auto& t : tasks_) {
+    for (const auto& ssp : t->model_.inputs) {
+      if (!slot_of.count(ssp.system)) {
+        auto c = hub_.NewConsumer(ssp.system);
+        if (!c.ok()) return c.status();
+        slot_of[ssp.system] = consumers_.size();
+        consumers_.push_back({std::move(*c), {}});
+      }
+      auto& slot = consumers_[slot_of[ssp.system]];
+      std::optional<int64_t> off;
+      auto it = t->next_offsets_.find(ssp);
+      if (it != t->next_offsets_.end()) off = it->second;
+      auto idx = slot.consumer->Register(ssp, off);
+      if (!idx.ok()) return idx.status();
+      if (slot.to_input.size() <= static_cast<size_t>(*idx)) slot.to_input.resize(*idx + 1);
+      slot.to_input[*idx] = static_cast<int32_t>(inputs_.size());
+      Input in;
+      in.ssp = ssp;
+      in.api_ssp = SystemStreamPartition(ssp.system, ssp.stream, ssp.partition);
+      in.env.set_system_stream_partition(in.api_ssp);
+      in.task = t.get();
+      in.lag = &metrics_.NewGauge("task." + t->model_.name, "lag." + ssp.ToString());
+      auto sd = SerdesFor(ssp.system, ssp.stream);
+      if (!sd.ok()) return sd.status();
+      in.serdes = *sd;
+      auto admin = hub_.Admin(ssp.system);
+      if (!admin.ok()) return admin.status();
+      auto offs = (*admin)->Offsets(ssp.stream, ssp.partition);
+      if (!offs.ok()) return offs.status();
+      if (!off) {
+        auto d = ParseOffsetDefault(opt_.job.systems[ssp.system]);
+        off = (d.ok() && *d == OffsetDefault::kOldest) ? offs->oldest : offs->upcoming;
+      }
+      t->next_offsets_[ssp] = *off;
+      in.end_target = offs->upcoming;
+      in.lag->Set(static_cast<double>(offs->upcoming - *off));
+      inputs_.push_back(std::move(in));
+    }
+  }
+  for (auto& in : inputs_) {
+    in.next_offset = &in.task->next_offsets_[in.ssp];
+    in.caught_up = *in.next_offset >= in.end_target;
+    if (!in.caught_up) ++not_caught_up_;
+  }
+  chooser_.Resize(static_cast<int32_t>(inputs_.size()));
+  for (auto& slot : consumers_) {
+    if (auto s = slot.consumer->Start(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::Poll(std::chrono::milliseconds timeout) {
+  auto each = consumers_.size() > 1 ? std::chrono::milliseconds(0) : timeout;
+  for (auto& slot : consumers_) {
+    auto batches = slot.consumer->Poll(each);
+    if (!batches.ok()) return batches.status();
+    for (auto& b : *batches) {
+      int32_t idx = slot.to_input[b.ssp_index];
+      Input& in = inputs_[idx];
+      if (b.records.empty()) {
+        if (b.high_watermark >= 0) {
+          in.lag->Set(static_cast<double>(b.high_watermark - *in.next_offset));
+        }
+        continue;
+      }
+      if (b.high_watermark >= 0) {
+        in.lag->Set(static_cast<double>(b.high_watermark - (b.records.back().offset + 1)));
+      }
+      if (in.pos < in.batch.records.size()) {
+        // Still buffered (several consumers, or a slow partition): append.
+        for (auto& r : b.records) in.batch.records.push_back(r);
+        auto prev = in.batch.owner;
+        auto next = b.owner;
+        in.batch.owner = std::shared_ptr<const void>(
+            nullptr, [prev, next](const void*) mutable {});
+      } else {
+        in.batch = std::move(b);
+        in.pos = 0;
+      }
+      chooser_.Ready(idx);
+    }
+  }
+  if (consumers_.size() > 1 && chooser_.empty() && timeout.count() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(timeout.count(), 5)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::ProcessOne(Input& in) {
+  const logstore::Record& r = in.batch.records[in.pos++];
+  TaskInstance* t = in.task;
+  if (r.offset < *in.next_offset) return absl::OkStatus();  // before the checkpoint
+  IncomingMessageEnvelope& env = in.env;
+  env.set_offset(r.offset);
+  env.set_key(r.key);
+  env.set_message(r.value);
+  env.set_timestamp(r.timestamp);
+  if (r.header_count > 0) {
+    auto* hs = env.mutable_headers();
+    hs->clear();
+    logstore::RecordHeaderIterator hi(r.headers_raw, r.header_count);
+    logstore::RecordHeader h;
+    while (hi.Next(&h)) hs->push_back({h.key, h.value});
+  } else if (!env.headers().empty()) {
+    env.mutable_headers()->clear();
+  }
+  if (in.serdes.key || in.serdes.msg) {
+    for (int which = 0; which < 2; ++which) {
+      const auto& serde = which == 0 ? in.serdes.key : in.serdes.msg;
+      const auto& bytes = which == 0 ? r.key : r.value;
+      if (!serde) continue;
+      ErasedValue v;
+      if (bytes) {
+        auto d = serde->DeserializeErased(*bytes);
+        if (!d.ok()) {
+          if (opt_.job.drop_deserialization_errors) {
+            t->deser_errors_->Inc();
+            *in.next_offset = r.offset + 1;
+            return absl::OkStatus();
+          }
+          return absl::DataLossError(absl::StrCat(
+              "task '", t->model_.name, "': cannot deserialize the ", which == 0 ? "key" : "message",
+              " of ", in.ssp.system, ".", in.ssp.stream, " partition ", in.ssp.partition,
+              " offset ", r.offset, ": ", d.status().message(),
+              " (set task.drop.deserialization.errors=true to drop and count such messages)"));
+        }
+        v = std::move(*d);
+      }
+      if (which == 0) {
+        env.set_decoded_key(std::move(v));
+      } else {
+        env.set_decoded_message(std::move(v));
+      }
+    }
+  }
+  t->BeforeWrite();
+  int64_t n = t->processed_->Get();
+  absl::Status s;
+  if ((n & 63) == 0) {
+    auto t0 = Clock::now();
+    s = Guard([&] { return t->task_->Process(env, *t, *t); });
+    t->process_timer_->Update(Clock::now() - t0);
+  } else {
+    s = Guard([&] { return t->task_->Process(env, *t, *t); });
+  }
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("task '", t->model_.name, "' failed processing ",
+                                               in.ssp.system, ".", in.ssp.stream, " partition ",
+                                               in.ssp.partition, " offset ", r.offset, ": ",
+                                               s.message()));
+  }
+  *in.next_offset = r.offset + 1;
+  t->processed_->Inc();
+  processed.fetch_add(1, std::memory_order_relaxed);
+  if (!in.caught_up && *in.next_offset >= in.end_target) {
+    in.caught_up = true;
+    --not_caught_up_;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::Send(TaskInstance* task, OutgoingMessageEnvelope& e) {
+  const auto& ss = e.system_stream();
+  SystemProducer* p;
+  if (last_producer_ && ss.system == last_system_) {
+    p = last_producer_;
+  } else {
+    auto pr = hub_.Producer(ss.system);
+    if (!pr.ok()) {
+      return absl::Status(pr.status().code(), absl::StrCat("task '", task->model_.name,
+                                                           "' sending to ", ss.ToString(), ": ",
+                                                           pr.status().message()));
+    }
+    p = *pr;
+    last_system_ = ss.system;
+    last_producer_ = p;
+  }
+  if (e.key_object().has_value() || e.message_object().has_value()) {
+    std::string k = ss.ToString();
+    auto it = output_serdes_.find(k);
+    if (it == output_serdes_.end()) {
+      auto sd = SerdesFor(ss.system, ss.stream);
+      if (!sd.ok()) return sd.status();
+      it = output_serdes_.emplace(k, *sd).first;
+    }
+    for (int which = 0; which < 2; ++which) {
+      const ErasedValue& obj = which == 0 ? e.key_object() : e.message_object();
+      if (!obj.has_value()) continue;
+      const auto& serde = which == 0 ? it->second.key : it->second.msg;
+      if (!serde) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "output ", k, ": a typed ", which == 0 ? "key" : "message", " needs streams.",
+            ss.stream, ".samza.", which == 0 ? "key" : "msg", ".serde"));
+      }
+      std::string out;
+      if (auto s = serde->SerializeErased(obj, &out); !s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("output ", k, ": ", s.message()));
+      }
+      *(which == 0 ? e.mutable_key() : e.mutable_message()) = std::move(out);
+    }
+  }
+  int32_t partition = -1;
+  if (e.partition()) {
+    partition = *e.partition();
+  } else if (e.partition_key()) {
+    auto n = p->PartitionCount(ss.stream);
+    if (!n.ok()) return n.status();
+    partition = logstore::PartitionForKey(*e.partition_key(), *n);
+  }
+  std::optional<std::string_view> key, msg;
+  if (e.key()) key = *e.key();
+  if (e.message()) msg = *e.message();
+  return p->Send(ss.stream, partition, key, msg, e.timestamp());
+}
+
+absl::Status Container::Impl::Commit(const std::vector<TaskInstance*>& tasks) {
+  ScopedTimer timer(*commit_timer_);
+  for (auto* t : tasks) {
+    if (auto s = t->stores_->FlushCaches(); !s.ok()) return s;
+  }
+  if (auto s = hub_.FlushAll(); !s.ok()) return s;
+  for (auto* t : tasks) {
+    auto offs = t->stores_->ChangelogOffsets();
+    if (!offs.ok()) return offs.status();
+    if (auto s = t->stores_->Persist(*offs); !s.ok()) return s;
+    Checkpoint cp;
+    cp.inputs = t->next_offsets_;
+    cp.changelogs = *offs;
+    if (auto s = checkpoints_->Write(t->model_.name, cp); !s.ok()) return s;
+    t->dirty_pending_ = true;
+    t->commit_requested_ = false;
+  }
+  if (auto s = hub_.FlushAll(); !s.ok()) return s;
+  commits_->Inc();
+  WriteMetrics();
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::WindowAll() {
+  for (auto& t : tasks_) {
+    if (!t->windowable_) continue;
+    t->BeforeWrite();
+    ScopedTimer timer(*t->window_timer_);
+    TaskInstance* ti = t.get();
+    auto s = Guard([&] { return ti->windowable_->Window(*ti, *ti); });
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("task '", t->model_.name, "' Window failed: ",
+                                                 s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Container::Impl::WriteMetrics() {
+  std::string path = (std::filesystem::path(opt_.work_dir) / "metrics.json").string();
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << metrics_.SnapshotJson() << "\n";
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+}
+
+absl::Status Container::Impl::Shutdown() {
+  for (auto& t : tasks_) {
+    if (opt_.until_caught_up && t->eos_ && !t->eos_done_) {
+      t->BeforeWrite();
+      TaskInstance* ti = t.get();
+      auto s = Guard([&] { return ti->eos_->OnEndOfStream(*ti, *ti); });
+      if (!s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("task '", t->model_.name,
+                                                   "' OnEndOfStream failed: ", s.message()));
+      }
+      t->eos_done_ = true;
+    }
+  }
+  for (auto& t : tasks_) {
+    if (!t->closable_) continue;
+    TaskInstance* ti = t.get();
+    auto s = Guard([&] { return ti->closable_->Close(); });
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("task '", t->model_.name, "' Close failed: ",
+                                                 s.message()));
+    }
+  }
+  std::vector<TaskInstance*> all;
+  for (auto& t : tasks_) all.push_back(t.get());
+  if (auto s = Commit(all); !s.ok()) return s;
+  for (auto& t : tasks_) {
+    if (auto s = t->stores_->Close(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::Run() {
+  auto started = Clock::now();
+  if (auto s = Setup(); !s.ok()) return s;
+  const JobConfig& job = opt_.job;
+  auto now = Clock::now();
+  auto next_window = job.window_ms > 0 ? now + std::chrono::milliseconds(job.window_ms)
+                                       : Clock::time_point::max();
+  auto next_commit = job.commit_ms > 0 ? now + std::chrono::milliseconds(job.commit_ms)
+                                       : Clock::time_point::max();
+  absl::Status result;
+  while (true) {
+    if (g_shutdown.load(std::memory_order_relaxed) || stop_all_) break;
+    bool all_asked = !tasks_.empty();
+    for (auto& t : tasks_) all_asked = all_asked && t->shutdown_requested_;
+    if (all_asked) break;
+    if (opt_.until_caught_up && not_caught_up_ == 0) break;
+    if (chooser_.empty()) {
+      auto wait = std::min(next_window, next_commit) - Clock::now();
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
+      ms = std::clamp<int64_t>(ms, 0, 100);
+      if (auto s = Poll(std::chrono::milliseconds(ms)); !s.ok()) return s;
+    }
+    for (int n = 0; n < 4096; ++n) {
+      int32_t p = chooser_.Next();
+      if (p < 0) break;
+      Input& in = inputs_[p];
+      if (auto s = ProcessOne(in); !s.ok()) return s;
+      if (in.pos < in.batch.records.size()) {
+        chooser_.Ready(p);
+      } else {
+        in.batch.records.clear();
+        in.batch.owner.reset();
+        in.pos = 0;
+      }
+      TaskInstance* t = in.task;
+      if (t->commit_requested_ || t->commit_all_requested_ || stop_all_) {
+        if (t->commit_all_requested_) {
+          t->commit_all_requested_ = false;
+          std::vector<TaskInstance*> all;
+          for (auto& x : tasks_) all.push_back(x.get());
+          if (auto s = Commit(all); !s.ok()) return s;
+        } else if (t->commit_requested_) {
+          if (auto s = Commit({t}); !s.ok()) return s;
+        }
+        break;
+      }
+    }
+    now = Clock::now();
+    if (now >= next_window) {
+      if (auto s = WindowAll(); !s.ok()) return s;
+      next_window = Clock::now() + std::chrono::milliseconds(job.window_ms);
+    }
+    if (now >= next_commit) {
+      std::vector<TaskInstance*> all;
+      for (auto& t : tasks_) all.push_back(t.get());
+      if (auto s = Commit(all); !s.ok()) return s;
+      next_commit = Clock::now() + std::chrono::milliseconds(job.commit_ms);
+    }
+  }
+  if (auto s = Shutdown(); !s.ok()) return s;
+  double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  std::fprintf(stderr,
+               "eddy-container %s: stopped; %zu tasks, %lld messages processed in %.2f s, %lld "
+               "commits\n",
+               opt_.container_id.c_str(), tasks_.size(),
+               static_cast<long long>(processed.load()), secs,
+               static_cast<long long>(commits_->Get()));
+  return result;
+}
+
+Container::Container(ContainerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+Container::~Container() = default;
+absl::Status Container::Run() { return impl_->Run(); }
+void Container::RequestShutdownAll() { g_shutdown.store(true); }
+int64_t Container::messages_processed() const { return impl_->processed.load(); }
+
+}  // namespace eddy::runtime

@@ -1,0 +1,255 @@
+#include "runtime/container/task_stores.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/state/offset_file.h"
+#include "runtime/state/restore_batch.h"
+#include "runtime/state/store_factory.h"
+
+namespace eddy::runtime {
+namespace fs = std::filesystem;
+namespace {
+
+// ChangelogWriter over the changelog system's (shared) producer: task N → partition N.
+class ProducerChangelogWriter : public state::ChangelogWriter {
+ public:
+  ProducerChangelogWriter(SystemProducer* p, std::string stream, int32_t partition)
+      : producer_(p), stream_(std::move(stream)), partition_(partition) {}
+  absl::Status Append(std::string_view key, std::optional<std::string_view> value) override {
+    return producer_->Send(stream_, partition_, key, value, -1);
+  }
+
+ private:
+  SystemProducer* producer_;
+  std::string stream_;
+  int32_t partition_;
+};
+
+std::string DirName(const std::string& task) {
+  std::string s;
+  for (char c : task) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  return s;
+}
+
+struct StoreEntry {
+  state::StoreSpec spec;
+  state::StoreStack stack;
+  std::unique_ptr<ProducerChangelogWriter> writer;
+  std::string dir;
+  std::optional<Ssp> changelog;
+  bool built = false;
+};
+
+class TaskStoresImpl : public TaskStores {
+ public:
+  TaskStoresImpl(const TaskModel& task, SystemsHub* hub, MetricsRegistry* metrics)
+      : task_(task), hub_(hub), metrics_(metrics) {}
+
+  absl::Status Add(const Config& config, const std::string& name, const std::string& base) {
+    auto spec = state::StoreFactory::ParseSpec(config, name);
+    if (!spec.ok()) return spec.status();
+    StoreEntry e;
+    e.spec = std::move(*spec);
+    e.dir = (fs::path(base) / name / DirName(task_.name)).string();
+    if (e.spec.changelog) {
+      auto p = hub_->Producer(e.spec.changelog->system);
+      if (!p.ok()) return p.status();
+      e.changelog = Ssp{e.spec.changelog->system, e.spec.changelog->stream,
+                        task_.changelog_partition};
+      e.writer = std::make_unique<ProducerChangelogWriter>(*p, e.spec.changelog->stream,
+                                                           task_.changelog_partition);
+    }
+    entries_.push_back(std::move(e));
+    return absl::OkStatus();
+  }
+
+  absl::Status Build(StoreEntry& e) {
+    auto stack = state::StoreFactory::Build(e.spec, e.dir, e.writer.get(), metrics_,
+                                            absl::StrCat("store.", task_.name, ".", e.spec.name));
+    if (!stack.ok()) return stack.status();
+    e.stack = std::move(*stack);
+    e.built = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status Restore(const Checkpoint* cp) override {
+    for (auto& e : entries_) {
+      if (!e.changelog) {
+        if (auto s = Build(e); !s.ok()) return s;
+        continue;
+      }
+      auto admin = hub_->Admin(e.changelog->system);
+      if (!admin.ok()) return admin.status();
+      auto offs = (*admin)->Offsets(e.changelog->stream, e.changelog->partition);
+      if (!offs.ok()) return offs.status();
+      int64_t target;
+      if (cp == nullptr) {
+        target = offs->oldest;  // no checkpoint: the input starts over, so must the store
+      } else if (auto it = cp->changelogs.find(e.spec.name); it != cp->changelogs.end()) {
+        target = it->second.second;
+      } else {
+        target = offs->upcoming;  // a store added after the last checkpoint
+      }
+      std::string cl_name =
+          SystemStreamPartition(e.changelog->system, e.changelog->stream, e.changelog->partition)
+              .ToString();
+      int64_t start = offs->oldest;
+      bool keep = false;
+      if (e.spec.persistent()) {
+        auto local = state::ReadOffsetFile(e.dir);
+        if (local.ok() && local->has_value() && (*local)->changelog == cl_name &&
+            (*local)->offset <= target && (*local)->offset >= offs->oldest) {
+          keep = true;
+          start = (*local)->offset;
+        }
+        if (!keep) {
+          std::error_code ec;
+          fs::remove_all(e.dir, ec);
+          if (ec) {
+            return absl::InternalError(absl::StrCat("store ", e.spec.name, ": cannot wipe ",
+                                                    e.dir, ": ", ec.message()));
+          }
+        } else if (auto s = state::RemoveOffsetFile(e.dir); !s.ok()) {
+          return s;
+        }
+      }
+      if (auto s = Build(e); !s.ok()) return s;
+      if (auto s = Replay(e, start, target); !s.ok()) return s;
+      std::fprintf(stderr,
+                   "eddy-container: task '%s' store %s: %s local state, replayed %s [%lld, %lld)\n",
+                   task_.name.c_str(), e.spec.name.c_str(), keep ? "reused" : "no usable",
+                   cl_name.c_str(), static_cast<long long>(start),
+                   static_cast<long long>(target));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Replay(StoreEntry& e, int64_t start, int64_t target) {
+    if (start >= target) return absl::OkStatus();
+    auto consumer = hub_->NewConsumer(e.changelog->system);
+    if (!consumer.ok()) return consumer.status();
+    auto idx = (*consumer)->Register(*e.changelog, start);
+    if (!idx.ok()) return idx.status();
+    if (auto s = (*consumer)->Start(); !s.ok()) return s;
+    state::RestoreBatch batch(e.stack.engine, e.stack.metrics);
+    std::vector<KeyValueWrite> writes;
+    int64_t next = start;
+    int idle = 0;
+    while (next < target) {
+      auto polled = (*consumer)->Poll(std::chrono::milliseconds(200));
+      if (!polled.ok()) return polled.status();
+      if (polled->empty()) {
+        if (++idle > 150) {
+          return absl::DeadlineExceededError(absl::StrCat(
+              "restoring store ", e.spec.name, " from ", e.changelog->ToString(),
+              ": no data at offset ", next, " (target ", target, ")"));
+        }
+        continue;
+      }
+      idle = 0;
+      for (const auto& b : *polled) {
+        writes.clear();
+        for (const auto& r : b.records) {
+          if (r.offset >= target) {
+            next = target;
+            break;
+          }
+          next = r.offset + 1;
+          if (!r.key) continue;
+          writes.push_back({*r.key, r.value});
+        }
+        if (!writes.empty()) {
+          if (auto s = batch.Apply(writes); !s.ok()) return s;
+        }
+        // Compaction leaves offset gaps: the fetch position covers them.
+        if (b.next_offset > next) next = std::min(b.next_offset, target);
+      }
+    }
+    (*consumer)->Stop();
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<StoreHandle> Handle(std::string_view name) override {
+    for (auto& e : entries_) {
+      if (e.spec.name == name && e.built) return e.stack.Handle();
+    }
+    std::string names;
+    for (auto& e : entries_) names += (names.empty() ? "" : ", ") + e.spec.name;
+    return absl::NotFoundError(absl::StrCat("store '", std::string(name),
+                                            "' is not defined (no stores.", std::string(name),
+                                            ".factory); defined: [", names, "]"));
+  }
+
+  absl::Status FlushCaches() override {
+    for (auto& e : entries_) {
+      if (auto s = e.stack.FlushCache(); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::map<std::string, std::pair<Ssp, int64_t>>> ChangelogOffsets() override {
+    std::map<std::string, std::pair<Ssp, int64_t>> out;
+    for (auto& e : entries_) {
+      if (!e.changelog) continue;
+      auto admin = hub_->Admin(e.changelog->system);
+      if (!admin.ok()) return admin.status();
+      auto offs = (*admin)->Offsets(e.changelog->stream, e.changelog->partition);
+      if (!offs.ok()) return offs.status();
+      out[e.spec.name] = {*e.changelog, offs->upcoming};
+    }
+    return out;
+  }
+
+  absl::Status Persist(const std::map<std::string, std::pair<Ssp, int64_t>>& offsets) override {
+    for (auto& e : entries_) {
+      if (auto s = e.stack.FlushEngine(); !s.ok()) return s;
+      auto it = offsets.find(e.spec.name);
+      if (!e.spec.persistent() || it == offsets.end()) continue;
+      const Ssp& c = it->second.first;
+      state::StoreOffset so{SystemStreamPartition(c.system, c.stream, c.partition).ToString(),
+                            it->second.second};
+      if (auto s = state::WriteOffsetFile(e.dir, so); !s.ok()) return s;
+      offset_files_ = true;
+    }
+    return absl::OkStatus();
+  }
+
+  void MarkDirty() override {
+    if (!offset_files_) return;
+    for (auto& e : entries_) {
+      if (e.spec.persistent() && e.changelog) (void)state::RemoveOffsetFile(e.dir);
+    }
+    offset_files_ = false;
+  }
+
+  bool empty() const override { return entries_.empty(); }
+
+  absl::Status Close() override {
+    entries_.clear();
+    return absl::OkStatus();
+  }
+
+ private:
+  TaskModel task_;
+  SystemsHub* hub_;
+  MetricsRegistry* metrics_;
+  std::vector<StoreEntry> entries_;
+  bool offset_files_ = true;  // assume files may exist until MarkDirty ran once
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TaskStores>> TaskStores::Open(const JobConfig& job,
+                                                             const Config& config,
+                                                             const TaskModel& task,
+                                                             SystemsHub* hub,
+                                                             MetricsRegistry* metrics) {
+  auto ts = std::make_unique<TaskStoresImpl>(task, hub, metrics);
+  for (const auto& name : state::StoreFactory::StoreNames(config)) {
+    if (auto s = ts->Add(config, name, job.store_base_dir); !s.ok()) return s;
+  }
+  return std::unique_ptr<TaskStores>(std::move(ts));
+}
+
+}  // namespace eddy::runtime

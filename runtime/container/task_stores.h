@@ -1,0 +1,50 @@
+// TaskStores: the stores of one task instance: built from stores.<s>.* through the state
+// engineer's StoreFactory (runtime/state), their changelog writers (one partition per task),
+// restore to the checkpointed changelog offsets, and the commit steps (flush caches, persist +
+// OFFSET file). Used by the container only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "eddy/config.h"
+#include "eddy/context.h"
+#include "eddy/metrics.h"
+#include "runtime/checkpoint/checkpoint.h"
+#include "runtime/container/job_config.h"
+#include "runtime/container/systems_hub.h"
+#include "runtime/job/job_model.h"
+
+namespace eddy::runtime {
+
+class TaskStores {
+ public:
+  virtual ~TaskStores() = default;
+
+  // Opens every configured store for `task` under job.logged.store.base.dir/<store>/<task>.
+  static absl::StatusOr<std::unique_ptr<TaskStores>> Open(const JobConfig& job,
+                                                          const Config& config,
+                                                          const TaskModel& task, SystemsHub* hub,
+                                                          MetricsRegistry* metrics);
+
+  // Brings every logged store to the checkpoint (nullptr = no checkpoint: empty store).
+  virtual absl::Status Restore(const Checkpoint* checkpoint) = 0;
+  virtual absl::StatusOr<StoreHandle> Handle(std::string_view name) = 0;
+  // Commit step 1: write cached dirty entries into the engines and changelog producers.
+  virtual absl::Status FlushCaches() = 0;
+  // Commit step 3 (after the producers are flushed): the end offsets of this task's changelog
+  // partitions, to go into the checkpoint.
+  virtual absl::StatusOr<std::map<std::string, std::pair<Ssp, int64_t>>> ChangelogOffsets() = 0;
+  // Commit step 4: make the engines durable and write each store's OFFSET file.
+  virtual absl::Status Persist(const std::map<std::string, std::pair<Ssp, int64_t>>& offsets) = 0;
+  // Before the first write after a commit: the local state will move past its OFFSET file, so
+  // the file is removed (a crash then means a full restore, never a store ahead of its
+  // checkpoint). Cheap when there is nothing to remove.
+  virtual void MarkDirty() = 0;
+  virtual bool empty() const = 0;
+  virtual absl::Status Close() = 0;
+};
+
+}  // namespace eddy::runtime

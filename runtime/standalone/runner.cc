@@ -1,0 +1,230 @@
+#include "runtime/standalone/runner.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/job/grouper.h"
+#include "runtime/standalone/child_process.h"
+
+namespace eddy::runtime {
+namespace fs = std::filesystem;
+namespace {
+
+std::atomic<int> g_signal{0};
+void OnSignal(int sig) { g_signal.store(sig); }
+
+}  // namespace
+
+absl::StatusOr<Config> LoadConfigWithOverrides(const std::string& path,
+                                               const std::vector<std::string>& sets) {
+  auto c = LoadPropertiesFile(path);
+  if (!c.ok()) return c.status();
+  Config::Map m;
+  for (const auto& s : sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--set ", s, ": expected key=value"));
+    }
+    m[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  return c->Merge(Config(std::move(m)));
+}
+
+absl::StatusOr<JobModel> PlanJob(const JobConfig& job, SystemsHub* hub) {
+  std::vector<Ssp> ssps;
+  for (const auto& in : job.inputs) {
+    auto admin = hub->Admin(in.system);
+    if (!admin.ok()) return admin.status();
+    auto n = (*admin)->PartitionCount(in.stream);
+    if (!n.ok()) {
+      return absl::Status(n.status().code(),
+                          absl::StrCat("config key task.inputs: input ", in.system, ".", in.stream,
+                                       ": ", n.status().message()));
+    }
+    for (int32_t p = 0; p < *n; ++p) ssps.push_back({in.system, in.stream, p});
+  }
+  auto tasks = GroupSsps(job.grouper, ssps);
+  auto containers = GroupTasks(tasks, job.container_count);
+  if (!containers.ok()) return containers.status();
+  JobModel m;
+  m.job_name = job.job_name;
+  m.job_id = job.job_id;
+  m.containers = std::move(*containers);
+  return m;
+}
+
+int RunStandalone(const RunnerOptions& o) {
+  auto fail = [](const absl::Status& s) {
+    std::fprintf(stderr, "eddy-container run: %s\n", std::string(s.message()).c_str());
+    return 2;
+  };
+  fs::path config_path = fs::absolute(o.config_path);
+  fs::path work = o.work_dir.empty() ? config_path.parent_path() / ".eddy-run"
+                                     : fs::absolute(o.work_dir);
+  fs::path log_dir = o.log_dir.empty() ? work / "log" : fs::absolute(o.log_dir);
+  std::error_code ec;
+  fs::create_directories(work, ec);
+  auto config = LoadConfigWithOverrides(config_path.string(), o.sets);
+  if (!config.ok()) return fail(config.status());
+  std::vector<std::string> sets = o.sets;
+  if (!config->Has("job.logged.store.base.dir")) {
+    sets.push_back("job.logged.store.base.dir=" + (work / "state").string());
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+
+  // Embedded log store for eddy systems without bootstrap.servers.
+  ChildProcess logd;
+  for (const auto& [k, v] : config->entries()) {
+    if (k.rfind("systems.", 0) != 0 || k.size() < 16 || k.substr(k.size() - 8) != ".factory" ||
+        v != "eddy") {
+      continue;
+    }
+    std::string sys = k.substr(8, k.size() - 16);
+    if (config->Has("systems." + sys + ".bootstrap.servers")) continue;
+    if (!logd.running()) {
+      fs::create_directories(log_dir, ec);
+      std::string bin = (fs::path(SelfDir()) / "eddy-logd").string();
+      if (auto s = logd.Start({bin, "--data-dir", log_dir.string(), "--listen", "127.0.0.1:0"},
+                              true);
+          !s.ok()) {
+        return fail(s);
+      }
+      auto line = logd.ReadLineContaining("eddy-logd listening on", std::chrono::seconds(30));
+      if (!line.ok()) return fail(line.status());
+      std::string addr = line->substr(line->rfind(' ') + 1);
+      std::fprintf(stderr, "eddy-container run: embedded log store %s on %s\n", addr.c_str(),
+                   log_dir.c_str());
+      sets.push_back("__eddy.embedded.bootstrap=" + addr);
+    }
+    std::string addr;
+    for (const auto& s : sets) {
+      if (s.rfind("__eddy.embedded.bootstrap=", 0) == 0) addr = s.substr(26);
+    }
+    sets.push_back("systems." + sys + ".bootstrap.servers=" + addr);
+  }
+  config = LoadConfigWithOverrides(config_path.string(), sets);
+  if (!config.ok()) return fail(config.status());
+  auto job = ParseJobConfig(*config, config_path.parent_path().string(), work.string());
+  if (!job.ok()) return fail(job.status());
+  JobModel model;
+  {
+    SystemsHub hub(job->systems);
+    auto m = PlanJob(*job, &hub);
+    if (!m.ok()) return fail(m.status());
+    model = std::move(*m);
+  }
+  fs::path model_path = work / "job-model.json";
+  {
+    std::ofstream f(model_path, std::ios::trunc);
+    f << JobModelToJson(model) << "\n";
+  }
+  std::fprintf(stderr, "eddy-container run: job %s: %d tasks in %zu containers (model %s)\n",
+               job->job_name.c_str(), model.TaskCount(), model.containers.size(),
+               model_path.c_str());
+
+  std::string self = (fs::path(SelfDir()) / "eddy-container").string();
+  size_t n = model.containers.size();
+  std::vector<std::unique_ptr<ChildProcess>> children(n);
+  std::vector<bool> done(n, false);
+  std::deque<std::chrono::steady_clock::time_point> failures;
+  auto start_child = [&](size_t i) -> absl::Status {
+    std::vector<std::string> argv = {self,
+                                     "--config",
+                                     config_path.string(),
+                                     "--job-model",
+                                     model_path.string(),
+                                     "--container-id",
+                                     model.containers[i].id,
+                                     "--work-dir",
+                                     (work / ("container-" + model.containers[i].id)).string()};
+    for (const auto& s : sets) {
+      argv.push_back("--set");
+      argv.push_back(s);
+    }
+    if (o.until_caught_up) argv.push_back("--until-caught-up");
+    children[i] = std::make_unique<ChildProcess>();
+    if (auto s = children[i]->Start(argv); !s.ok()) return s;
+    std::printf("eddy-container run: container %s pid %d\n", model.containers[i].id.c_str(),
+                static_cast<int>(children[i]->pid()));
+    std::fflush(stdout);
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (auto s = start_child(i); !s.ok()) return fail(s);
+  }
+  int exit_code = 0;
+  auto stop_all = [&]() {
+    for (auto& c : children) {
+      if (c && c->running()) c->Signal(SIGTERM);
+    }
+    for (auto& c : children) {
+      if (c && c->running()) c->Stop(std::chrono::milliseconds(job->shutdown_ms));
+    }
+  };
+  while (true) {
+    if (g_signal.load()) {
+      std::fprintf(stderr, "eddy-container run: signal %d, stopping containers\n",
+                   g_signal.load());
+      stop_all();
+      break;
+    }
+    size_t finished = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (done[i]) {
+        ++finished;
+        continue;
+      }
+      int st = 0;
+      if (!children[i]->Poll(&st)) continue;
+      if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        done[i] = true;
+        ++finished;
+        continue;
+      }
+      auto now = std::chrono::steady_clock::now();
+      failures.push_back(now);
+      while (!failures.empty() &&
+             now - failures.front() > std::chrono::milliseconds(job->retry_window_ms)) {
+        failures.pop_front();
+      }
+      std::string how = WIFSIGNALED(st) ? absl::StrCat("killed by signal ", WTERMSIG(st))
+                                        : absl::StrCat("exited with code ", WEXITSTATUS(st));
+      if (static_cast<int32_t>(failures.size()) > job->retry_count) {
+        std::fprintf(stderr,
+                     "eddy-container run: container %s %s; %zu failures within "
+                     "cluster-manager.container.retry.window.ms=%lld exceed "
+                     "cluster-manager.container.retry.count=%d: the job fails\n",
+                     model.containers[i].id.c_str(), how.c_str(), failures.size(),
+                     static_cast<long long>(job->retry_window_ms), job->retry_count);
+        stop_all();
+        exit_code = 1;
+        break;
+      }
+      std::fprintf(stderr, "eddy-container run: container %s %s; restarting\n",
+                   model.containers[i].id.c_str(), how.c_str());
+      if (auto s = start_child(i); !s.ok()) {
+        stop_all();
+        exit_code = fail(s);
+        break;
+      }
+    }
+    if (exit_code != 0 || finished == n) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (logd.running()) logd.Stop(std::chrono::seconds(10));
+  return exit_code;
+}
+
+}  // namespace eddy::runtime

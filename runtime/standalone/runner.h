@@ -1,0 +1,38 @@
+// Standalone mode (`eddy-container run`, exec'd by `eddy run`): runs every task of a job on this
+// machine. Starts an embedded eddy-logd on --log-dir when an `eddy` system has no
+// bootstrap.servers, computes the job model (groupers over the inputs' partition counts), spawns
+// job.container.count `eddy-container` children, restarts a child that dies (up to
+// cluster-manager.container.retry.count failures within retry.window.ms) and stops everything
+// cleanly on SIGTERM/SIGINT.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "eddy/config.h"
+#include "runtime/container/job_config.h"
+#include "runtime/container/systems_hub.h"
+#include "runtime/job/job_model.h"
+
+namespace eddy::runtime {
+
+struct RunnerOptions {
+  std::string config_path;
+  std::vector<std::string> sets;  // "k=v" overrides
+  std::string log_dir;            // default <work_dir>/log
+  std::string work_dir;           // default <config dir>/.eddy-run
+  bool until_caught_up = false;
+};
+
+// Runs to the end; returns the process exit code.
+int RunStandalone(const RunnerOptions& options);
+
+// The .properties file with "k=v" overrides on top. Errors name the file or the bad override.
+absl::StatusOr<Config> LoadConfigWithOverrides(const std::string& path,
+                                               const std::vector<std::string>& sets);
+
+// The job model for `job`: partition counts from the systems' admins, then the groupers.
+absl::StatusOr<JobModel> PlanJob(const JobConfig& job, SystemsHub* hub);
+
+}  // namespace eddy::runtime
