@@ -36,7 +36,7 @@ class KcatTest : public ::testing::Test {
 
   RunResult Kcat(std::vector<std::string> args, const std::string& in = "") {
     args.insert(args.begin(), {kcat_, "-b", broker_->bootstrap()});
-    return Run(args, in, 60);
+    return testing::Run(args, in, 60);
   }
   void Produce(const std::string& topic, const std::string& payload,
                std::vector<std::string> extra = {}) {

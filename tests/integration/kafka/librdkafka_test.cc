@@ -26,7 +26,7 @@ class LibrdkafkaTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
   RunResult Tool(std::vector<std::string> args, int timeout_s = 90) {
     args.insert(args.begin(), KAFKA_CLIENT_TOOL_PATH);
-    return Run(args, "", timeout_s);
+    return testing::Run(args, "", timeout_s);
   }
   std::filesystem::path dir_;
 };
@@ -45,7 +45,7 @@ TEST_F(LibrdkafkaTest, IdempotentProducerRetriesAreNotDuplicated) {
   EXPECT_NE(broker.Stderr().find("fault hook: dropping the response"), std::string::npos)
       << "the fault hook never fired, so no retry was forced";
 
-  RunResult c = Run({kcat, "-b", broker.bootstrap(), "-C", "-t", "idem", "-o", "beginning", "-e",
+  RunResult c = testing::Run({kcat, "-b", broker.bootstrap(), "-C", "-t", "idem", "-o", "beginning", "-e",
                      "-q"});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   auto lines = Lines(c.out);
@@ -80,7 +80,7 @@ TEST_F(LibrdkafkaTest, CreateTopicsThroughAdminApi) {
 
 // Committed offsets of the group per partition (-1001 = none yet).
 std::map<int, int64_t> Committed(const std::string& bootstrap) {
-  RunResult r = Run({KAFKA_CLIENT_TOOL_PATH, "committed", "--bootstrap", bootstrap, "--topic",
+  RunResult r = testing::Run({KAFKA_CLIENT_TOOL_PATH, "committed", "--bootstrap", bootstrap, "--topic",
                      "six", "--group", "trio", "--partitions", "6"},
                     "", 30);
   std::map<int, int64_t> out;
