@@ -217,6 +217,7 @@ int Consume(const TopicFlags& f) {
   static char outbuf[1 << 20];
   std::setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
   int64_t printed = 0;
+  std::map<TopicPartition, int64_t> consumed;  // next offset after the last printed record
   const std::string sep = f.key_separator.empty() ? "\t" : f.key_separator;
   auto done = [&] {
     if (f.count >= 0 && printed >= f.count) return true;
@@ -246,6 +247,7 @@ int Consume(const TopicFlags& f) {
         if (r.value) std::fwrite(r.value->data(), 1, r.value->size(), stdout);
         std::fputc('\n', stdout);
         ++printed;
+        consumed[fp.tp] = r.offset + 1;
       }
       if (!it.status().ok()) {
         return Fail("topic consume",
@@ -258,7 +260,9 @@ int Consume(const TopicFlags& f) {
   }
   std::fflush(stdout);
   if (!f.group.empty()) {
-    if (st = c.CommitPositions(); !st.ok()) return Fail("topic consume", st);
+    if (!consumed.empty()) {
+      if (st = c.CommitOffsets(consumed); !st.ok()) return Fail("topic consume", st);
+    }
   }
   return kExitOk;
 }

@@ -332,10 +332,10 @@ class ProducerImpl final : public Producer {
         }
         if (!st.ok() && first_error_.ok()) first_error_ = st;
       }
-      --in_flight_;
-      work_cv_.notify_one();
       space_cv_.notify_all();
     }
+    // Callbacks run before the call stops counting as in flight, so Flush() returns only after
+    // every callback of the flushed records has run.
     for (auto& d : done) {
       DeliveryReport r;
       r.status = d.status;
@@ -345,6 +345,8 @@ class ProducerImpl final : public Producer {
       d.cb(r);
     }
     std::lock_guard<std::mutex> l(mu_);
+    --in_flight_;
+    work_cv_.notify_one();
     if (Idle()) done_cv_.notify_all();
   }
 
