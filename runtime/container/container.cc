@@ -233,6 +233,24 @@ absl::Status Container::Impl::Setup() {
     }
   }
 
+  // Output streams declared with streams.<s>.samza.system + streams.<s>.partitions: created when
+  // missing (the native log store does not auto-create topics).
+  for (const auto& [k, v] : opt_.config.entries()) {
+    const std::string suffix = ".partitions";
+    if (k.rfind("streams.", 0) != 0 || k.size() <= 8 + suffix.size() ||
+        k.compare(k.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    std::string stream = k.substr(8, k.size() - 8 - suffix.size());
+    std::string sys = opt_.config.GetOr("streams." + stream + ".samza.system", "");
+    if (sys.empty()) continue;
+    auto n = opt_.config.GetInt(k);
+    if (!n.ok()) return n.status();
+    auto admin = hub_.Admin(sys);
+    if (!admin.ok()) return admin.status();
+    if (auto s = (*admin)->CreateStream({stream, *n, false}); !s.ok()) return s;
+  }
+
   // Tasks: create, restore, init.
   for (const auto& tm : cm->tasks) {
     auto t = std::make_unique<TaskInstance>(this, tm);
