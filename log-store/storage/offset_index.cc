@@ -110,4 +110,9 @@ size_t OffsetIndex::entries() const {
   return rel_.size();
 }
 
+size_t OffsetIndex::pending_bytes() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return pending_.size();
+}
+
 }  // namespace eddy::logstore

@@ -33,6 +33,8 @@ class OffsetIndex {
   // Queues an entry (offset must exceed the last one); Flush writes queued entries.
   void Add(int64_t offset, uint32_t position);
   absl::Status Flush();
+  // Bytes queued by Add and not yet written.
+  size_t pending_bytes() const;
   absl::Status Sync();
 
   // Position of the last entry with offset <= `offset`, or 0.

@@ -22,6 +22,7 @@ namespace {
 
 constexpr size_t kScanChunk = 4u << 20;
 constexpr size_t kHeaderWalkChunk = 16u << 10;
+constexpr size_t kIndexFlushBytes = 4096;
 
 // Reads a file through a sliding buffer for sequential batch walks.
 class ChunkReader {
@@ -97,6 +98,8 @@ Segment::Segment(std::string dir, int64_t base, std::string label, int32_t index
 }
 
 Segment::~Segment() {
+  (void)index_->Flush();
+  (void)time_index_->Flush();
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -266,9 +269,11 @@ absl::Status Segment::Append(const struct iovec* iov, int iovcnt, size_t bytes, 
   }
   if (count > 0) next_offset_.store(infos[count - 1].last_offset + 1, std::memory_order_release);
   size_.store(at + bytes, std::memory_order_release);
-  // Index write failures only cost lookup speed until the next open rebuilds them.
-  (void)index_->Flush();
-  (void)time_index_->Flush();
+  // Index entries are written in chunks (the active segment's indexes are rebuilt at open
+  // anyway); Seal, SyncAll and the destructor write the rest. A failed index write only costs
+  // lookup speed until the next open rebuilds the index.
+  if (index_->pending_bytes() >= kIndexFlushBytes) (void)index_->Flush();
+  if (time_index_->pending_bytes() >= kIndexFlushBytes) (void)time_index_->Flush();
   return absl::OkStatus();
 }
 
@@ -282,6 +287,8 @@ absl::Status Segment::Sync() {
 
 absl::Status Segment::SyncAll() {
   if (absl::Status st = Sync(); !st.ok()) return st;
+  if (absl::Status st = index_->Flush(); !st.ok()) return st;
+  if (absl::Status st = time_index_->Flush(); !st.ok()) return st;
   if (absl::Status st = index_->Sync(); !st.ok()) return st;
   return time_index_->Sync();
 }
@@ -290,6 +297,7 @@ void Segment::Seal(int64_t end_offset) {
   const int64_t ts = max_ts_.load();
   if (ts != kNoTimestamp && end_offset > base_) time_index_->Add(ts, end_offset);
   else if (end_offset > base_) time_index_->Add(kNoTimestamp + 1, end_offset);
+  (void)index_->Flush();
   (void)time_index_->Flush();
 }
 

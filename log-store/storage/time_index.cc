@@ -106,4 +106,9 @@ bool TimeIndex::Last(int64_t* ts, int64_t* offset) const {
   return true;
 }
 
+size_t TimeIndex::pending_bytes() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return pending_.size();
+}
+
 }  // namespace eddy::logstore

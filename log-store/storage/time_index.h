@@ -30,6 +30,8 @@ class TimeIndex {
   // Queues (T, offset) unless T is below the last entry's timestamp or offset not above its offset.
   void Add(int64_t max_timestamp_before, int64_t offset);
   absl::Status Flush();
+  // Bytes queued by Add and not yet written.
+  size_t pending_bytes() const;
   absl::Status Sync();
 
   // Offset to start scanning for the first record with timestamp >= ts: the offset of the last
