@@ -65,6 +65,7 @@ int Produce(std::map<std::string, std::string>& a) {
   Set(conf.get(), "linger.ms", "5");
   Set(conf.get(), "batch.num.messages", "50");
   Set(conf.get(), "message.timeout.ms", "60000");
+  Set(conf.get(), "reconnect.backoff.max.ms", "500");
   if (a.count("idempotent")) Set(conf.get(), "enable.idempotence", "true");
   conf->set("dr_cb", &dr, err);
   std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), err));

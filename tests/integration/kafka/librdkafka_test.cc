@@ -34,9 +34,9 @@ class LibrdkafkaTest : public ::testing::Test {
 TEST_F(LibrdkafkaTest, IdempotentProducerRetriesAreNotDuplicated) {
   const std::string kcat = KcatPath();
   ASSERT_FALSE(kcat.empty());
-  // Every 4th produce request is appended, then its connection is closed unanswered:
+  // Every 10th produce request (more than librdkafka's 5 in flight, so the retries themselves get through) is appended, then its connection is closed unanswered:
   // librdkafka resends the same batch (same producer id and sequence).
-  Broker broker(dir_ / "data", {"EDDY_KAFKA_FAULT_DROP_PRODUCE_RESPONSE_EVERY=4"});
+  Broker broker(dir_ / "data", {"EDDY_KAFKA_FAULT_DROP_PRODUCE_RESPONSE_EVERY=10"});
   ASSERT_TRUE(broker.ok()) << broker.Stderr();
   const int n = 3000;
   RunResult p = Tool({"produce", "--bootstrap", broker.bootstrap(), "--topic", "idem", "--count",
