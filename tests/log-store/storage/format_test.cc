@@ -27,6 +27,25 @@ TEST(Crc32c, KnownVectors) {
   EXPECT_EQ(a, Crc32c(0, s.data(), s.size()));
 }
 
+TEST(Crc32c, HardwareMatchesPortableAtEverySizeAndAlignment) {
+  std::string s(3 * 8192 * 2 + 3 * 256 + 100, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (char& c : s) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  for (size_t len : {0, 1, 7, 8, 9, 255, 768, 769, 1000, 8191, 24576, 24577, 30000, 50000}) {
+    for (size_t off : {0, 1, 3, 5}) {
+      if (off + len > s.size()) continue;
+      ASSERT_EQ(Crc32c(0, s.data() + off, len), Crc32cPortable(0, s.data() + off, len))
+          << "len " << len << " off " << off;
+      ASSERT_EQ(Crc32c(0x12345678, s.data() + off, len), Crc32cPortable(0x12345678, s.data() + off, len));
+    }
+  }
+}
+
 std::string BuildBatch(Compression c, int n) {
   RecordBatchBuilder b(c);
   for (int i = 0; i < n; ++i) {
