@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus: request payloads (no size prefix) as librdkafka 2.0.2 sends them."""
+import os
+import struct
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def i8(v): return struct.pack(">b", v)
+def i16(v): return struct.pack(">h", v)
+def i32(v): return struct.pack(">i", v)
+def i64(v): return struct.pack(">q", v)
+def s(v): return i16(-1) if v is None else i16(len(v)) + v.encode()
+def b(v): return i32(-1) if v is None else i32(len(v)) + v
+def arr(items): return i32(len(items)) + b"".join(items)
+def uv(v):
+    out = b""
+    while v >= 0x80:
+        out += bytes([(v & 0x7F) | 0x80]); v >>= 7
+    return out + bytes([v])
+def cs(v): return uv(len(v) + 1) + v.encode()
+
+
+def hdr(key, ver, corr=1, flexible=False):
+    return i16(key) + i16(ver) + i32(corr) + s("rdkafka") + (b"\x00" if flexible else b"")
+
+
+batch = bytes.fromhex(
+    "0000000000000000000000400000000002"  # base offset, length, epoch, magic
+    "00000000" "0000" "00000000" "0000018b00000000" "0000018b00000000"
+    "ffffffffffffffff" "ffff" "ffffffff" "00000001"
+    "1000000002610268690000")
+
+frames = {
+    "api_versions_v3": hdr(18, 3, flexible=True) + cs("librdkafka") + cs("2.0.2") + b"\x00",
+    "api_versions_v0": hdr(18, 0),
+    "metadata_v4_all": hdr(3, 4) + i32(-1) + i8(1),
+    "metadata_v4_topic": hdr(3, 4) + arr([s("t")]) + i8(1),
+    "produce_v7": hdr(0, 7) + s(None) + i16(-1) + i32(30000) +
+                  arr([s("t") + arr([i32(0) + b(batch)])]),
+    "fetch_v11": hdr(1, 11) + i32(-1) + i32(500) + i32(1) + i32(52428800) + i8(1) + i32(0) +
+                 i32(-1) + arr([s("t") + arr([i32(0) + i32(-1) + i64(0) + i64(-1) + i32(1048576)])]) +
+                 arr([]) + s(""),
+    "list_offsets_v2": hdr(2, 2) + i32(-1) + i8(1) + arr([s("t") + arr([i32(0) + i64(-2)])]),
+    "find_coordinator_v2": hdr(10, 2) + s("grp") + i8(0),
+    "join_group_v5": hdr(11, 5) + s("grp") + i32(45000) + i32(300000) + s("") + s(None) +
+                     s("consumer") + arr([s("range") + b(b"\x00\x00"), s("roundrobin") + b(b"")]),
+    "sync_group_v3": hdr(14, 3) + s("grp") + i32(1) + s("m-1") + s(None) +
+                     arr([s("m-1") + b(b"\x00\x01")]),
+    "heartbeat_v3": hdr(12, 3) + s("grp") + i32(1) + s("m-1") + s(None),
+    "leave_group_v1": hdr(13, 1) + s("grp") + s("m-1"),
+    "offset_commit_v7": hdr(8, 7) + s("grp") + i32(1) + s("m-1") + s(None) +
+                        arr([s("t") + arr([i32(0) + i64(5) + i32(-1) + s("")])]),
+    "offset_fetch_v5": hdr(9, 5) + s("grp") + arr([s("t") + arr([i32(0), i32(1)])]),
+    "create_topics_v4": hdr(19, 4) + arr([s("new") + i32(3) + i16(-1) + arr([]) +
+                                          arr([s("retention.ms") + s("1000")])]) + i32(5000) + i8(0),
+    "init_producer_id_v1": hdr(22, 1) + s(None) + i32(60000),
+    "describe_groups_v2": hdr(15, 2) + arr([s("grp")]),
+    "list_groups_v2": hdr(16, 2),
+}
+
+os.makedirs(OUT, exist_ok=True)
+for name, data in frames.items():
+    with open(os.path.join(OUT, name + ".bin"), "wb") as f:
+        f.write(data)
+print(f"wrote {len(frames)} frames to {OUT}")
