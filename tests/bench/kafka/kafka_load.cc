@@ -1,0 +1,182 @@
+// kafka_load: a librdkafka load tool. Produces N messages of S bytes over P partitions, then
+// consumes the last W messages of every partition, and prints msgs/s and MB/s for both phases,
+// first against librdkafka's own mock cluster (rd_kafka_mock_cluster_new, in this process) and
+// then, in the same run, against an Eddy broker's Kafka listener; finally the ratio Eddy/mock.
+// The mock keeps only ~5 MiB / 100000 messages per partition, so W must fit that window
+// (default 40000 x 100 B); both brokers are measured on the same window.
+//   kafka_load --bootstrap 127.0.0.1:PORT [--messages 1000000] [--size 100] [--partitions 8]
+//              [--window 40000] [--skip-mock] [--skip-eddy]
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Result {
+  double produce_s = 0;
+  double consume_s = 0;
+  long produced = 0;
+  long consumed = 0;
+};
+
+bool CreateTopic(const std::string& bootstrap, const std::string& topic, int partitions) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr, sizeof(errstr));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, -1, errstr, sizeof(errstr));
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
+  bool ok = false;
+  if (ev) {
+    size_t n = 0;
+    auto* res = rd_kafka_event_CreateTopics_result(ev);
+    auto** topics = res ? rd_kafka_CreateTopics_result_topics(res, &n) : nullptr;
+    ok = n == 1 && rd_kafka_topic_result_error(topics[0]) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (!ok && n == 1) std::fprintf(stderr, "create topic: %s\n", rd_kafka_topic_result_error_string(topics[0]));
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_destroy(rk);
+  return ok;
+}
+
+class Counter : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& m) override { (m.err() ? failed : ok)++; }
+  long ok = 0, failed = 0;
+};
+
+Result RunLoad(const std::string& bootstrap, const std::string& topic, long messages, int size,
+               int partitions, long window) {
+  Result r;
+  std::string err;
+  {
+    Counter dr;
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    conf->set("bootstrap.servers", bootstrap, err);
+    conf->set("acks", "1", err);
+    conf->set("linger.ms", "5", err);
+    conf->set("batch.size", "1000000", err);
+    conf->set("queue.buffering.max.messages", "1000000", err);
+    conf->set("dr_cb", &dr, err);
+    std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), err));
+    std::string value(static_cast<size_t>(size), 'x');
+    // Warm-up: metadata and connections before the clock starts.
+    p->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(), nullptr, 0,
+               0, nullptr);
+    p->flush(10000);
+    dr.ok = 0;
+    auto start = Clock::now();
+    for (long i = 0; i < messages; ++i) {
+      while (p->produce(topic, static_cast<int32_t>(i % partitions),
+                        RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(), nullptr, 0,
+                        0, nullptr) == RdKafka::ERR__QUEUE_FULL) {
+        p->poll(1);
+      }
+      if ((i & 1023) == 0) p->poll(0);
+    }
+    p->flush(120000);
+    r.produce_s = std::chrono::duration<double>(Clock::now() - start).count();
+    r.produced = dr.ok;
+    if (dr.failed) std::fprintf(stderr, "%ld deliveries failed\n", dr.failed);
+  }
+  {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    conf->set("bootstrap.servers", bootstrap, err);
+    conf->set("group.id", "kafka-load", err);
+    conf->set("enable.auto.commit", "false", err);
+    std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
+    // Partition 0 got one extra (warm-up) message; every partition ends at its count.
+    std::vector<RdKafka::TopicPartition*> parts;
+    long expected = 0;
+    for (int p = 0; p < partitions; ++p) {
+      long end = messages / partitions + (p < messages % partitions ? 1 : 0) + (p == 0 ? 1 : 0);
+      long start = end > window ? end - window : 0;
+      expected += end - start;
+      parts.push_back(RdKafka::TopicPartition::create(topic, p, start));
+    }
+    auto start = Clock::now();
+    c->assign(parts);
+    while (r.consumed < expected) {
+      std::unique_ptr<RdKafka::Message> m(c->consume(1000));
+      if (m->err() == RdKafka::ERR_NO_ERROR) {
+        ++r.consumed;
+      } else if (m->err() != RdKafka::ERR__TIMED_OUT && m->err() != RdKafka::ERR__PARTITION_EOF) {
+        std::fprintf(stderr, "consume: %s\n", m->errstr().c_str());
+        break;
+      }
+      if (std::chrono::duration<double>(Clock::now() - start).count() > 120) break;
+    }
+    r.consume_s = std::chrono::duration<double>(Clock::now() - start).count();
+    RdKafka::TopicPartition::destroy(parts);
+    c->close();
+  }
+  return r;
+}
+
+void Print(const char* name, const Result& r, int size) {
+  std::printf("%-5s produce %8ld msgs in %6.3f s = %10.0f msgs/s %7.1f MB/s | consume %8ld msgs in %6.3f s = %10.0f msgs/s %7.1f MB/s\n",
+              name, r.produced, r.produce_s, r.produced / r.produce_s,
+              r.produced * size / r.produce_s / 1e6, r.consumed, r.consume_s,
+              r.consumed / r.consume_s, r.consumed * size / r.consume_s / 1e6);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k.rfind("--", 0) != 0) continue;
+    a[k.substr(2)] = (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0) ? argv[++i] : "1";
+  }
+  const long messages = a.count("messages") ? std::stol(a["messages"]) : 1000000;
+  const int size = a.count("size") ? std::stoi(a["size"]) : 100;
+  const int partitions = a.count("partitions") ? std::stoi(a["partitions"]) : 8;
+  const long window = a.count("window") ? std::stol(a["window"]) : 40000;
+  const std::string topic = "load-" + std::to_string(::time(nullptr));
+  std::printf("kafka_load: %ld x %d B over %d partitions, consume window %ld per partition\n",
+              messages, size, partitions, window);
+
+  Result mock, eddy;
+  if (!a.count("skip-mock")) {
+    char errstr[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(host, 1);
+    rd_kafka_mock_topic_create(mc, topic.c_str(), partitions, 1);
+    mock = RunLoad(rd_kafka_mock_cluster_bootstraps(mc), topic, messages, size, partitions, window);
+    rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(host);
+    Print("mock", mock, size);
+  }
+  if (!a.count("skip-eddy")) {
+    if (!a.count("bootstrap")) {
+      std::fprintf(stderr, "--bootstrap HOST:PORT of eddy-logd's Kafka listener is required\n");
+      return 2;
+    }
+    if (!CreateTopic(a["bootstrap"], topic, partitions)) return 1;
+    eddy = RunLoad(a["bootstrap"], topic, messages, size, partitions, window);
+    Print("eddy", eddy, size);
+  }
+  if (mock.produced > 0 && eddy.produced > 0) {
+    std::printf("ratio eddy/mock: produce %.2f, consume %.2f\n",
+                (eddy.produced / eddy.produce_s) / (mock.produced / mock.produce_s),
+                (eddy.consumed / eddy.consume_s) / (mock.consumed / mock.consume_s));
+  }
+  return 0;
+}
