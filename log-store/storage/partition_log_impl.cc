@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <filesystem>
 #include <set>
 
@@ -90,6 +91,7 @@ absl::StatusOr<std::shared_ptr<PartitionLogImpl>> PartitionLogImpl::Open(
     auto s = Segment::Create(dir, 0, p->Label(), config.index_interval_bytes);
     if (!s.ok()) return s.status();
     p->segments_[0] = *s;
+    if (absl::Status st = fileio::SyncDir(dir); !st.ok()) return st;
   } else {
     for (auto it = bases.begin(); it != bases.end(); ++it) {
       auto next = std::next(it);
@@ -211,7 +213,9 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
                                                " failed uncleanly; reopen the log to recover"));
   }
   const int64_t first = next_offset_.load(std::memory_order_relaxed);
-  if (active->size() > 0 && (active->size() + batches.size() > static_cast<uint64_t>(cfg.segment_bytes) ||
+  // Positions in the offset index are 32-bit: a segment never grows past 2 GiB - 1.
+  const uint64_t seg_limit = static_cast<uint64_t>(std::clamp<int64_t>(cfg.segment_bytes, 1, INT32_MAX));
+  if (active->size() > 0 && (active->size() + batches.size() > seg_limit ||
                              NowMs() - active->created_ms() >= cfg.segment_ms)) {
     if (absl::Status st = RollLocked(first); !st.ok()) return st;
     active = Active();

@@ -23,6 +23,7 @@ namespace {
 constexpr size_t kScanChunk = 4u << 20;
 constexpr size_t kHeaderWalkChunk = 16u << 10;
 constexpr size_t kIndexFlushBytes = 4096;
+constexpr uint64_t kMaxReadBytes = 64u << 20;
 
 // Reads a file through a sliding buffer for sequential batch walks.
 class ChunkReader {
@@ -339,7 +340,9 @@ absl::StatusOr<bool> Segment::Read(int64_t offset, int32_t max_bytes, std::strin
   uint64_t pos = 0, first_len = 0;
   auto found = FindBatch(offset, limit, &pos, &first_len);
   if (!found.ok() || !*found) return found;
-  const uint64_t want = std::min<uint64_t>(limit - pos, std::max<uint64_t>(first_len, max_bytes > 0 ? max_bytes : 0));
+  // One read never buffers more than kMaxReadBytes (or the first batch, if larger).
+  const uint64_t budget = std::min<uint64_t>(max_bytes > 0 ? static_cast<uint64_t>(max_bytes) : 0, kMaxReadBytes);
+  const uint64_t want = std::min<uint64_t>(limit - pos, std::max<uint64_t>(first_len, budget));
   const size_t start = out->size();
   out->resize(start + want);
   auto got = fileio::PreadUpTo(fd_, out->data() + start, want, pos, log_path_);

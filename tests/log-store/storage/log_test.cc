@@ -305,6 +305,49 @@ TEST_F(LogTest, MiddleCorruptionIsDataLossNamingTheSegmentAndNotServed) {
   }
 }
 
+TEST_F(LogTest, InterruptedCompactionSwapIsUndoneOrFinished) {
+  auto log = Create("t", {{"segment.bytes", "3000"}});
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(log->Append(MakeBatch(i * 2, 2, NowMs())).ok());
+  log.reset();
+  mgr_.reset();
+  auto logs = Files(PDir("t"), ".log");
+  ASSERT_GT(logs.size(), 2u);
+  // Segment 0: crash before the swap (.log.cleaned still there, junk): the old files stay.
+  { std::ofstream f(logs[0] + ".cleaned", std::ios::binary); f << "junk"; }
+  { std::ofstream f(PDir("t") + "/00000000000000000000.index.cleaned", std::ios::binary); f << "junk"; }
+  // Segment 1: crash after the .log rename: its index.cleaned is renamed over the live name.
+  const std::string idx1 = logs[1].substr(0, logs[1].size() - 4) + ".index";
+  fs::copy_file(idx1, idx1 + ".cleaned");
+  fs::remove(idx1);
+  Reopen();
+  for (const auto& e : fs::directory_iterator(PDir("t"))) {
+    EXPECT_NE(e.path().extension(), ".cleaned") << e.path();
+  }
+  EXPECT_TRUE(fs::exists(idx1));
+  auto recs = ReadAll(*Get("t"));
+  ASSERT_TRUE(recs.ok()) << recs.status();
+  EXPECT_EQ(recs->size(), 60u);
+}
+
+TEST_F(LogTest, CleanerThreadAppliesRetention) {
+  mgr_.reset();
+  LogManagerOptions o;
+  o.data_dir = dir_.path();
+  o.cleaner_interval = std::chrono::milliseconds(10);
+  auto m = LogManager::Open(o);
+  ASSERT_TRUE(m.ok());
+  mgr_ = std::move(*m);
+  auto log = Create("t", {{"segment.bytes", "2000"}, {"retention.bytes", "1"}});
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(log->Append(MakeBatch(i * 2, 2, NowMs())).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (log->Stats().segment_count > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(log->Stats().segment_count, 1);
+  EXPECT_GT(log->LogStartOffset(), 0);
+  mgr_.reset();  // stops and joins the cleaner
+}
+
 TEST_F(LogTest, RetentionByBytesDeletesOldestWholeSegments) {
   auto log = Create("t", {{"segment.bytes", "4000"}, {"retention.bytes", "10000"}});
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(log->Append(MakeBatch(i * 2, 2, NowMs())).ok());
