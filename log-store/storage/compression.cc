@@ -24,7 +24,8 @@ absl::Status TooBig(const char* codec) {
 
 absl::StatusOr<std::string> GzipCompress(std::string_view in) {
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return absl::InternalError("gzip: deflateInit2 failed");
   }
   std::string out(deflateBound(&zs, in.size()) + 32, '\0');
@@ -66,7 +67,8 @@ absl::StatusOr<std::string> GzipDecompress(std::string_view in, size_t hint) {
   }
   const size_t produced = zs.total_out;
   inflateEnd(&zs);
-  if (rc != Z_STREAM_END) return absl::InvalidArgumentError(absl::StrCat("gzip: corrupt data (", rc, ")"));
+  if (rc != Z_STREAM_END)
+    return absl::InvalidArgumentError(absl::StrCat("gzip: corrupt data (", rc, ")"));
   out.resize(produced);
   return out;
 }
@@ -96,7 +98,8 @@ absl::StatusOr<std::string> SnappyDecompress(std::string_view in) {
   if (in.size() >= 16 && std::memcmp(in.data(), kXerial, 8) == 0) {
     in.remove_prefix(16);
     while (!in.empty()) {
-      if (in.size() < 4) return absl::InvalidArgumentError("snappy (xerial): truncated block length");
+      if (in.size() < 4)
+        return absl::InvalidArgumentError("snappy (xerial): truncated block length");
       const uint32_t len = enc::LoadBe32(in.data());
       in.remove_prefix(4);
       if (len > in.size()) return absl::InvalidArgumentError("snappy (xerial): truncated block");
@@ -229,7 +232,8 @@ absl::StatusOr<std::string> Compress(Compression codec, std::string_view data) {
     case Compression::kZstd:
       return ZstdCompress(data);
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown compression codec ", static_cast<int>(codec)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown compression codec ", static_cast<int>(codec)));
 }
 
 absl::StatusOr<std::string> Decompress(Compression codec, std::string_view data, size_t size_hint) {
@@ -246,7 +250,8 @@ absl::StatusOr<std::string> Decompress(Compression codec, std::string_view data,
     case Compression::kZstd:
       return ZstdDecompress(data, size_hint);
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown compression codec ", static_cast<int>(codec)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown compression codec ", static_cast<int>(codec)));
 }
 
 }  // namespace eddy::logstore

@@ -16,7 +16,8 @@
 namespace eddy::logstore::fileio {
 
 absl::Status ErrnoStatus(int err, std::string_view what, std::string_view path) {
-  std::string msg = absl::StrCat(std::string(what), " ", std::string(path), ": ", std::strerror(err));
+  std::string msg =
+      absl::StrCat(std::string(what), " ", std::string(path), ": ", std::strerror(err));
   if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(msg);
   if (err == ENOENT) return absl::NotFoundError(msg);
   return absl::InternalError(msg);
@@ -60,12 +61,16 @@ absl::Status PwritevAll(int fd, const struct iovec* iov_in, int n, uint64_t offs
   return absl::OkStatus();
 }
 
-absl::Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset, const std::string& path) {
-  struct iovec v{const_cast<char*>(data), n};
+absl::Status PwriteAll(int fd, const char* data, size_t n, uint64_t offset,
+                       const std::string& path) {
+  struct iovec v {
+    const_cast<char*>(data), n
+  };
   return PwritevAll(fd, &v, 1, offset, path);
 }
 
-absl::StatusOr<size_t> PreadUpTo(int fd, char* out, size_t n, uint64_t offset, const std::string& path) {
+absl::StatusOr<size_t> PreadUpTo(int fd, char* out, size_t n, uint64_t offset,
+                                 const std::string& path) {
   size_t got = 0;
   while (got < n) {
     const ssize_t r = ::pread(fd, out + got, n - got, static_cast<off_t>(offset + got));

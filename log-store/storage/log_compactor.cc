@@ -17,9 +17,10 @@ namespace {
 void EncodeRecord(std::string* out, int64_t ts_delta, int64_t off_delta, const Record& r) {
   const int64_t klen = r.key ? static_cast<int64_t>(r.key->size()) : -1;
   const int64_t vlen = r.value ? static_cast<int64_t>(r.value->size()) : -1;
-  const size_t body = 1 + enc::VarintSize(ts_delta) + enc::VarintSize(off_delta) + enc::VarintSize(klen) +
-                      (r.key ? r.key->size() : 0) + enc::VarintSize(vlen) + (r.value ? r.value->size() : 0) +
-                      enc::VarintSize(r.header_count) + r.headers_raw.size();
+  const size_t body = 1 + enc::VarintSize(ts_delta) + enc::VarintSize(off_delta) +
+                      enc::VarintSize(klen) + (r.key ? r.key->size() : 0) + enc::VarintSize(vlen) +
+                      (r.value ? r.value->size() : 0) + enc::VarintSize(r.header_count) +
+                      r.headers_raw.size();
   char tmp[16];
   out->append(tmp, enc::PutVarint(tmp, static_cast<int64_t>(body)));
   out->push_back('\0');
@@ -92,7 +93,8 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
     if (!st.ok()) return st;
     if (!changed) continue;
 
-    auto out = Segment::Create(dir_, seg->base_offset(), Label(), cfg.index_interval_bytes, ".cleaned");
+    auto out =
+        Segment::Create(dir_, seg->base_offset(), Label(), cfg.index_interval_bytes, ".cleaned");
     if (!out.ok()) return out.status();
     std::shared_ptr<Segment> cleaned = *out;
     st = seg->ForEachBatch([&](std::string_view batch, const BatchHeader& h) -> absl::Status {
@@ -123,9 +125,11 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
           to_write = rebuilt;
         }
       }
-      struct iovec v{const_cast<char*>(to_write.data()), to_write.size()};
-      BatchInfo info{h.base_offset, h.last_offset(), h.max_timestamp, static_cast<uint32_t>(to_write.size()),
-                     h.records_count};
+      struct iovec v {
+        const_cast<char*>(to_write.data()), to_write.size()
+      };
+      BatchInfo info{h.base_offset, h.last_offset(), h.max_timestamp,
+                     static_cast<uint32_t>(to_write.size()), h.records_count};
       return cleaned->Append(&v, 1, to_write.size(), &info, 1);
     });
     if (!st.ok()) {

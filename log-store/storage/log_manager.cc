@@ -53,7 +53,9 @@ struct LogManager::Impl {
   std::string PartitionDir(const std::string& topic, int32_t p) const {
     return absl::StrCat(options.data_dir, "/", topic, "-", p);
   }
-  std::string MetaPath(const std::string& topic) const { return topics_dir + "/" + topic + ".properties"; }
+  std::string MetaPath(const std::string& topic) const {
+    return topics_dir + "/" + topic + ".properties";
+  }
 
   absl::Status WriteMeta(const std::string& name, const TopicConfig& c) const {
     std::string text = absl::StrCat("# topic ", name, " (eddy log store)\n");
@@ -61,8 +63,9 @@ struct LogManager::Impl {
     return fileio::WriteFileAtomic(MetaPath(name), text);
   }
 
-  absl::StatusOr<std::shared_ptr<PartitionLogImpl>> OpenPartition(const std::string& topic, int32_t p,
-                                                                   const TopicConfig& c, std::string* report) {
+  absl::StatusOr<std::shared_ptr<PartitionLogImpl>> OpenPartition(const std::string& topic,
+                                                                  int32_t p, const TopicConfig& c,
+                                                                  std::string* report) {
     PartitionOptions po;
     po.fsync_every_append = options.fsync_every_append;
     po.on_append = [this] { OnAppend(); };
@@ -84,7 +87,8 @@ struct LogManager::Impl {
     std::vector<std::shared_ptr<PartitionLogImpl>> all;
     {
       std::shared_lock<std::shared_mutex> l(topics_mu);
-      for (const auto& [n, t] : topics) all.insert(all.end(), t.partitions.begin(), t.partitions.end());
+      for (const auto& [n, t] : topics)
+        all.insert(all.end(), t.partitions.begin(), t.partitions.end());
     }
     absl::Status first;
     const int64_t now = NowMs();
@@ -105,11 +109,12 @@ namespace {
 
 absl::Status CheckTopicName(const std::string& name) {
   if (name.empty() || name.size() > 249 || name == "." || name == "..") {
-    return absl::InvalidArgumentError(absl::StrCat("invalid topic name \"", name, "\": 1..249 characters, not . or .."));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid topic name \"", name, "\": 1..249 characters, not . or .."));
   }
   for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-          c == '-')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '_' || c == '-')) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid topic name \"", name, "\": only [a-zA-Z0-9._-] are allowed"));
     }
@@ -132,7 +137,9 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(const LogManagerOpt
   im.topics_dir = options.data_dir + "/topics";
   std::error_code ec;
   fs::create_directories(im.topics_dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("create data directory ", im.topics_dir, ": ", ec.message()));
+  if (ec)
+    return absl::InternalError(
+        absl::StrCat("create data directory ", im.topics_dir, ": ", ec.message()));
 
   // Finish deletions interrupted by a crash.
   for (const auto& e : fs::directory_iterator(options.data_dir, ec)) {
@@ -154,7 +161,8 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(const LogManagerOpt
     }
     auto cfg = TopicConfig::FromMap(kv, TopicConfig{});
     if (!cfg.ok()) {
-      return absl::DataLossError(absl::StrCat("topic metadata ", e.path().string(), ": ", cfg.status().message()));
+      return absl::DataLossError(
+          absl::StrCat("topic metadata ", e.path().string(), ": ", cfg.status().message()));
     }
     Impl::Topic t;
     t.config = *cfg;
@@ -195,7 +203,8 @@ absl::Status LogManager::CreateTopic(const std::string& name, const TopicConfig&
   }
   Impl& im = *impl_;
   std::unique_lock<std::shared_mutex> l(im.topics_mu);
-  if (im.topics.count(name)) return absl::AlreadyExistsError(absl::StrCat("topic ", name, " already exists"));
+  if (im.topics.count(name))
+    return absl::AlreadyExistsError(absl::StrCat("topic ", name, " already exists"));
   Impl::Topic t;
   t.config = config;
   std::string report;
@@ -218,7 +227,8 @@ absl::Status LogManager::DeleteTopic(const std::string& name) {
   {
     std::unique_lock<std::shared_mutex> l(im.topics_mu);
     auto it = im.topics.find(name);
-    if (it == im.topics.end()) return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+    if (it == im.topics.end())
+      return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
     parts = std::move(it->second.partitions);
     im.topics.erase(it);
     for (const auto& p : parts) {
@@ -228,7 +238,9 @@ absl::Status LogManager::DeleteTopic(const std::string& name) {
     }
     std::error_code ec;
     fs::remove(im.MetaPath(name), ec);
-    if (ec) return absl::InternalError(absl::StrCat("delete topic ", name, ": remove ", im.MetaPath(name), ": ", ec.message()));
+    if (ec)
+      return absl::InternalError(
+          absl::StrCat("delete topic ", name, ": remove ", im.MetaPath(name), ": ", ec.message()));
   }
   for (const auto& p : parts) {
     std::error_code ec;
@@ -247,7 +259,8 @@ std::vector<std::string> LogManager::ListTopics() const {
 absl::StatusOr<TopicInfo> LogManager::DescribeTopic(const std::string& name) const {
   std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
   auto it = impl_->topics.find(name);
-  if (it == impl_->topics.end()) return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+  if (it == impl_->topics.end())
+    return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
   TopicInfo info;
   info.name = name;
   info.config = it->second.config;
@@ -255,16 +268,19 @@ absl::StatusOr<TopicInfo> LogManager::DescribeTopic(const std::string& name) con
   return info;
 }
 
-absl::Status LogManager::AlterTopic(const std::string& name, const std::map<std::string, std::string>& kv) {
+absl::Status LogManager::AlterTopic(const std::string& name,
+                                    const std::map<std::string, std::string>& kv) {
   Impl& im = *impl_;
   std::unique_lock<std::shared_mutex> l(im.topics_mu);
   auto it = im.topics.find(name);
-  if (it == im.topics.end()) return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+  if (it == im.topics.end())
+    return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
   auto cfg = TopicConfig::FromMap(kv, it->second.config);
   if (!cfg.ok()) return cfg.status();
   if (cfg->partitions < it->second.config.partitions) {
-    return absl::InvalidArgumentError(absl::StrCat("topic ", name, ": partitions cannot shrink from ",
-                                                   it->second.config.partitions, " to ", cfg->partitions));
+    return absl::InvalidArgumentError(
+        absl::StrCat("topic ", name, ": partitions cannot shrink from ",
+                     it->second.config.partitions, " to ", cfg->partitions));
   }
   std::string report;
   for (int32_t p = it->second.config.partitions; p < cfg->partitions; ++p) {
@@ -285,18 +301,21 @@ absl::StatusOr<std::shared_ptr<PartitionLog>> LogManager::GetPartition(const std
   std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
   auto it = impl_->topics.find(topic);
   if (it == impl_->topics.end()) {
-    return absl::NotFoundError(absl::StrCat("UNKNOWN_TOPIC_OR_PARTITION: topic ", topic, " does not exist"));
+    return absl::NotFoundError(
+        absl::StrCat("UNKNOWN_TOPIC_OR_PARTITION: topic ", topic, " does not exist"));
   }
   if (partition < 0 || static_cast<size_t>(partition) >= it->second.partitions.size()) {
-    return absl::NotFoundError(absl::StrCat("UNKNOWN_TOPIC_OR_PARTITION: topic ", topic, " has no partition ",
-                                            partition, " (it has ", it->second.partitions.size(), ")"));
+    return absl::NotFoundError(absl::StrCat("UNKNOWN_TOPIC_OR_PARTITION: topic ", topic,
+                                            " has no partition ", partition, " (it has ",
+                                            it->second.partitions.size(), ")"));
   }
   return std::shared_ptr<PartitionLog>(it->second.partitions[static_cast<size_t>(partition)]);
 }
 
 uint64_t LogManager::AppendSequence() const { return impl_->append_seq.load(); }
 
-uint64_t LogManager::WaitForAppend(uint64_t seen, std::chrono::steady_clock::time_point deadline) const {
+uint64_t LogManager::WaitForAppend(uint64_t seen,
+                                   std::chrono::steady_clock::time_point deadline) const {
   Impl& im = *impl_;
   uint64_t cur = im.append_seq.load();
   if (cur > seen) return cur;
@@ -307,20 +326,23 @@ uint64_t LogManager::WaitForAppend(uint64_t seen, std::chrono::steady_clock::tim
   return im.append_seq.load();
 }
 
-absl::Status LogManager::CommitOffset(const std::string& group, const std::string& topic, int32_t partition,
-                                      int64_t offset, const std::string& metadata) {
+absl::Status LogManager::CommitOffset(const std::string& group, const std::string& topic,
+                                      int32_t partition, int64_t offset,
+                                      const std::string& metadata) {
   return impl_->offsets->Commit(group, topic, partition, offset, metadata);
 }
 
 std::optional<LogManager::CommittedOffset> LogManager::FetchOffset(const std::string& group,
-                                                                  const std::string& topic,
-                                                                  int32_t partition) const {
+                                                                   const std::string& topic,
+                                                                   int32_t partition) const {
   auto e = impl_->offsets->Fetch(group, topic, partition);
   if (!e) return std::nullopt;
   return CommittedOffset{e->offset, e->metadata};
 }
 
-std::vector<std::string> LogManager::ListGroupsWithOffsets() const { return impl_->offsets->Groups(); }
+std::vector<std::string> LogManager::ListGroupsWithOffsets() const {
+  return impl_->offsets->Groups();
+}
 
 absl::Status LogManager::RunCleanerOnce() { return impl_->RunCleaner(); }
 

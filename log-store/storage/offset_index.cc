@@ -23,7 +23,8 @@ absl::Status OffsetIndex::Load(uint64_t log_size) {
   auto data = fileio::ReadWholeFile(path_);
   if (!data.ok()) return data.status();
   if (data->size() % kEntrySize != 0) {
-    return absl::DataLossError(absl::StrCat(path_, ": size ", data->size(), " is not a multiple of 8"));
+    return absl::DataLossError(
+        absl::StrCat(path_, ": size ", data->size(), " is not a multiple of 8"));
   }
   std::vector<uint32_t> rel, pos;
   const size_t n = data->size() / kEntrySize;
@@ -33,8 +34,9 @@ absl::Status OffsetIndex::Load(uint64_t log_size) {
     const uint32_t r = enc::LoadBe32(data->data() + i * kEntrySize);
     const uint32_t p = enc::LoadBe32(data->data() + i * kEntrySize + 4);
     if (p >= log_size || (i > 0 && (r <= rel.back() || p <= pos.back()))) {
-      return absl::DataLossError(absl::StrCat(path_, ": entry ", i, " (offset +", r, ", position ", p,
-                                              ") is out of order or past the log end ", log_size));
+      return absl::DataLossError(absl::StrCat(path_, ": entry ", i, " (offset +", r, ", position ",
+                                              p, ") is out of order or past the log end ",
+                                              log_size));
     }
     rel.push_back(r);
     pos.push_back(p);

@@ -53,7 +53,8 @@ std::string OffsetsStore::Encode(const Key& k, const Entry& e) {
   return rec;
 }
 
-absl::StatusOr<std::unique_ptr<OffsetsStore>> OffsetsStore::Open(const std::string& path, std::string* report) {
+absl::StatusOr<std::unique_ptr<OffsetsStore>> OffsetsStore::Open(const std::string& path,
+                                                                 std::string* report) {
   std::unique_ptr<OffsetsStore> s(new OffsetsStore(path));
   auto fd = fileio::OpenFile(path, O_RDWR | O_CREAT);
   if (!fd.ok()) return fd.status();
@@ -78,9 +79,10 @@ absl::StatusOr<std::unique_ptr<OffsetsStore>> OffsetsStore::Open(const std::stri
     pos += 8u + len;
   }
   if (pos < data->size()) {
-    absl::StrAppend(report, "offsets store ", path, ": cut torn or corrupt tail at byte ", pos, " (of ",
-                    data->size(), ")\n");
-    if (::ftruncate(s->fd_, static_cast<off_t>(pos)) != 0) return fileio::ErrnoStatus(errno, "truncate", path);
+    absl::StrAppend(report, "offsets store ", path, ": cut torn or corrupt tail at byte ", pos,
+                    " (of ", data->size(), ")\n");
+    if (::ftruncate(s->fd_, static_cast<off_t>(pos)) != 0)
+      return fileio::ErrnoStatus(errno, "truncate", path);
   }
   s->size_ = pos;
   for (const auto& [k, e] : s->entries_) s->live_bytes_ += Encode(k, e).size();
@@ -91,8 +93,8 @@ OffsetsStore::~OffsetsStore() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-absl::Status OffsetsStore::Commit(const std::string& group, const std::string& topic, int32_t partition,
-                                  int64_t offset, const std::string& metadata) {
+absl::Status OffsetsStore::Commit(const std::string& group, const std::string& topic,
+                                  int32_t partition, int64_t offset, const std::string& metadata) {
   if (group.size() > 0xFFFF || topic.size() > 0xFFFF || metadata.size() > kMaxRecord / 2) {
     return absl::InvalidArgumentError(absl::StrCat("offset commit for group ", group.substr(0, 100),
                                                    ": group, topic or metadata too long"));
@@ -128,8 +130,9 @@ absl::Status OffsetsStore::RewriteLocked() {
   return absl::OkStatus();
 }
 
-std::optional<OffsetsStore::Entry> OffsetsStore::Fetch(const std::string& group, const std::string& topic,
-                                                        int32_t partition) const {
+std::optional<OffsetsStore::Entry> OffsetsStore::Fetch(const std::string& group,
+                                                       const std::string& topic,
+                                                       int32_t partition) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = entries_.find(Key{group, topic, partition});
   if (it == entries_.end()) return std::nullopt;

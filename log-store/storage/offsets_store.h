@@ -25,12 +25,14 @@ class OffsetsStore {
   };
 
   // Loads `path` (creating it); a torn or corrupt tail is cut off and noted in *report.
-  static absl::StatusOr<std::unique_ptr<OffsetsStore>> Open(const std::string& path, std::string* report);
+  static absl::StatusOr<std::unique_ptr<OffsetsStore>> Open(const std::string& path,
+                                                            std::string* report);
   ~OffsetsStore();
 
-  absl::Status Commit(const std::string& group, const std::string& topic, int32_t partition, int64_t offset,
-                      const std::string& metadata);
-  std::optional<Entry> Fetch(const std::string& group, const std::string& topic, int32_t partition) const;
+  absl::Status Commit(const std::string& group, const std::string& topic, int32_t partition,
+                      int64_t offset, const std::string& metadata);
+  std::optional<Entry> Fetch(const std::string& group, const std::string& topic,
+                             int32_t partition) const;
   std::vector<std::string> Groups() const;
 
  private:

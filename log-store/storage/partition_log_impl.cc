@@ -31,7 +31,8 @@ bool ParseBase(const std::string& stem, int64_t* out) {
 }
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -63,7 +64,8 @@ absl::StatusOr<std::shared_ptr<PartitionLogImpl>> PartitionLogImpl::Open(
   std::set<int64_t> bases;
   std::set<int64_t> cleaned_log;
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir, ec)) names.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    names.push_back(e.path().filename().string());
   if (ec) return absl::InternalError(absl::StrCat("list directory ", dir, ": ", ec.message()));
   for (const std::string& n : names) {
     int64_t b;
@@ -80,8 +82,10 @@ absl::StatusOr<std::shared_ptr<PartitionLogImpl>> PartitionLogImpl::Open(
       } else {
         // The .log was swapped in; finish the index renames.
         const std::string live = path.substr(0, path.size() - std::string(".cleaned").size());
-        if (::rename(path.c_str(), live.c_str()) != 0) return fileio::ErrnoStatus(errno, "rename", path);
-        absl::StrAppend(report, p->Label(), ": finished interrupted compaction swap of ", live, "\n");
+        if (::rename(path.c_str(), live.c_str()) != 0)
+          return fileio::ErrnoStatus(errno, "rename", path);
+        absl::StrAppend(report, p->Label(), ": finished interrupted compaction swap of ", live,
+                        "\n");
       }
     } else if (EndsWith(n, ".log") && ParseBase(n.substr(0, 20), &b)) {
       bases.insert(b);
@@ -96,7 +100,8 @@ absl::StatusOr<std::shared_ptr<PartitionLogImpl>> PartitionLogImpl::Open(
     for (auto it = bases.begin(); it != bases.end(); ++it) {
       auto next = std::next(it);
       const bool last = next == bases.end();
-      auto s = Segment::Open(dir, *it, p->Label(), config.index_interval_bytes, last, last ? 0 : *next, report);
+      auto s = Segment::Open(dir, *it, p->Label(), config.index_interval_bytes, last,
+                             last ? 0 : *next, report);
       if (!s.ok()) return s.status();
       p->segments_[*it] = *s;
     }
@@ -178,19 +183,21 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
     std::string_view rest = batches.substr(pos);
     if (rest.size() < kBatchHeaderSize) {
       return absl::InvalidArgumentError(absl::StrCat(Label(), ": CORRUPT_MESSAGE: ", rest.size(),
-                                                     " trailing bytes at byte ", pos, " are not a whole batch"));
+                                                     " trailing bytes at byte ", pos,
+                                                     " are not a whole batch"));
     }
     const auto len = static_cast<int32_t>(enc::LoadBe32(rest.data() + 8));
     if (len < static_cast<int32_t>(kBatchHeaderSize - kBatchLogOverhead) ||
         static_cast<size_t>(len) + kBatchLogOverhead > rest.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(Label(), ": CORRUPT_MESSAGE: batch at byte ", pos,
-                                                     " has batchLength ", len, " but ", rest.size(),
-                                                     " bytes remain"));
+      return absl::InvalidArgumentError(absl::StrCat(Label(), ": CORRUPT_MESSAGE: batch at byte ",
+                                                     pos, " has batchLength ", len, " but ",
+                                                     rest.size(), " bytes remain"));
     }
     const size_t total = static_cast<size_t>(len) + kBatchLogOverhead;
     if (total > static_cast<size_t>(cfg.max_message_bytes)) {
-      return absl::OutOfRangeError(absl::StrCat("MESSAGE_TOO_LARGE: ", Label(), ": batch of ", total,
-                                                " bytes exceeds max.message.bytes=", cfg.max_message_bytes));
+      return absl::OutOfRangeError(
+          absl::StrCat("MESSAGE_TOO_LARGE: ", Label(), ": batch of ", total,
+                       " bytes exceeds max.message.bytes=", cfg.max_message_bytes));
     }
     std::string_view batch = rest.substr(0, total);
     if (absl::Status st = ValidateBatch(batch); !st.ok()) {
@@ -198,14 +205,16 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
     }
     auto h = ParseBatchHeader(batch);
     if (h->records_count < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(Label(), ": CORRUPT_MESSAGE: empty batch at byte ", pos));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Label(), ": CORRUPT_MESSAGE: empty batch at byte ", pos));
     }
-    infos_.push_back(BatchInfo{0, h->last_offset_delta, h->max_timestamp, static_cast<uint32_t>(total),
-                               h->records_count});
+    infos_.push_back(BatchInfo{0, h->last_offset_delta, h->max_timestamp,
+                               static_cast<uint32_t>(total), h->records_count});
     records += h->records_count;
     pos += total;
   }
-  if (infos_.empty()) return absl::InvalidArgumentError(absl::StrCat(Label(), ": append of no batches"));
+  if (infos_.empty())
+    return absl::InvalidArgumentError(absl::StrCat(Label(), ": append of no batches"));
 
   std::shared_ptr<Segment> active = Active();
   if (active->failed()) {
@@ -214,7 +223,8 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
   }
   const int64_t first = next_offset_.load(std::memory_order_relaxed);
   // Positions in the offset index are 32-bit: a segment never grows past 2 GiB - 1.
-  const uint64_t seg_limit = static_cast<uint64_t>(std::clamp<int64_t>(cfg.segment_bytes, 1, INT32_MAX));
+  const uint64_t seg_limit =
+      static_cast<uint64_t>(std::clamp<int64_t>(cfg.segment_bytes, 1, INT32_MAX));
   if (active->size() > 0 && (active->size() + batches.size() > seg_limit ||
                              NowMs() - active->created_ms() >= cfg.segment_ms)) {
     if (absl::Status st = RollLocked(first); !st.ok()) return st;
@@ -263,7 +273,8 @@ absl::StatusOr<ReadResult> PartitionLogImpl::Read(int64_t offset, int32_t max_by
   r.log_start_offset = log_start_.load(std::memory_order_acquire);
   if (offset < r.log_start_offset || offset > r.high_watermark) {
     return absl::OutOfRangeError(absl::StrCat("OFFSET_OUT_OF_RANGE: ", Label(), ": offset ", offset,
-                                              " is outside [", r.log_start_offset, ", ", r.high_watermark, "]"));
+                                              " is outside [", r.log_start_offset, ", ",
+                                              r.high_watermark, "]"));
   }
   if (offset == r.high_watermark) return r;
   std::shared_ptr<Segment> seg = Floor(offset);
@@ -318,7 +329,8 @@ absl::Status PartitionLogImpl::ApplyRetention(int64_t now_ms, CleanerStats* stat
     for (const auto& [b, s] : segments_) total += static_cast<int64_t>(s->size());
     while (segments_.size() > 1) {
       const std::shared_ptr<Segment>& first = segments_.begin()->second;
-      const bool expired = cfg.retention_ms >= 0 && first->max_timestamp() < now_ms - cfg.retention_ms;
+      const bool expired =
+          cfg.retention_ms >= 0 && first->max_timestamp() < now_ms - cfg.retention_ms;
       const bool too_big = cfg.retention_bytes >= 0 &&
                            total - static_cast<int64_t>(first->size()) >= cfg.retention_bytes;
       if (!expired && !too_big) break;
@@ -327,7 +339,8 @@ absl::Status PartitionLogImpl::ApplyRetention(int64_t now_ms, CleanerStats* stat
       segments_.erase(segments_.begin());
     }
     if (!doomed.empty()) {
-      log_start_.store(std::max(log_start_.load(), segments_.begin()->first), std::memory_order_release);
+      log_start_.store(std::max(log_start_.load(), segments_.begin()->first),
+                       std::memory_order_release);
     }
   }
   for (const auto& s : doomed) s->RemoveFiles();

@@ -35,9 +35,9 @@ class PartitionLogImpl final : public PartitionLog {
  public:
   // Opens (recovering) or creates the partition directory. Notes about recovery are appended
   // to *report.
-  static absl::StatusOr<std::shared_ptr<PartitionLogImpl>> Open(const std::string& dir, std::string topic,
-                                                                int32_t partition, const TopicConfig& config,
-                                                                PartitionOptions options, std::string* report);
+  static absl::StatusOr<std::shared_ptr<PartitionLogImpl>> Open(
+      const std::string& dir, std::string topic, int32_t partition, const TopicConfig& config,
+      PartitionOptions options, std::string* report);
   ~PartitionLogImpl() override;
 
   const std::string& topic() const override { return topic_; }
@@ -83,8 +83,8 @@ class PartitionLogImpl final : public PartitionLog {
   mutable std::mutex config_mu_;
   TopicConfig config_;
 
-  std::mutex append_mu_;   // serializes appends and rolls
-  std::mutex cleaner_mu_;  // serializes retention and compaction of this partition
+  std::mutex append_mu_;            // serializes appends and rolls
+  std::mutex cleaner_mu_;           // serializes retention and compaction of this partition
   mutable std::mutex segments_mu_;  // guards segments_ (held briefly)
   std::map<int64_t, std::shared_ptr<Segment>> segments_;
   std::atomic<int64_t> next_offset_{0};

@@ -161,8 +161,8 @@ bool SkipRecord(std::string_view* rest, int64_t* off_delta, const char** why) {
 
 absl::StatusOr<BatchHeader> ParseBatchHeader(std::string_view data) {
   if (data.size() < kBatchHeaderSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("record batch header truncated: ", data.size(), " of ", kBatchHeaderSize, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("record batch header truncated: ", data.size(),
+                                                   " of ", kBatchHeaderSize, " bytes"));
   }
   const char* p = data.data();
   BatchHeader h;
@@ -181,11 +181,13 @@ absl::StatusOr<BatchHeader> ParseBatchHeader(std::string_view data) {
   h.records_count = static_cast<int32_t>(enc::LoadBe32(p + 57));
   if (h.magic != kMagicV2) {
     return absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", h.base_offset,
-                                                   ": magic ", h.magic, ", only magic 2 is supported"));
+                                                   ": magic ", h.magic,
+                                                   ", only magic 2 is supported"));
   }
   if (h.batch_length < kMinBatchLength) {
     return absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", h.base_offset,
-                                                   ": batchLength ", h.batch_length, " < ", kMinBatchLength));
+                                                   ": batchLength ", h.batch_length, " < ",
+                                                   kMinBatchLength));
   }
   if (h.records_count < 0 || h.last_offset_delta < 0) {
     return absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", h.base_offset,
@@ -193,7 +195,8 @@ absl::StatusOr<BatchHeader> ParseBatchHeader(std::string_view data) {
   }
   if ((h.attributes & 0x7) > 4) {
     return absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", h.base_offset,
-                                                   ": unknown compression codec ", h.attributes & 0x7));
+                                                   ": unknown compression codec ",
+                                                   h.attributes & 0x7));
   }
   return h;
 }
@@ -225,13 +228,13 @@ absl::Status ValidateBatch(std::string_view batch) {
   for (int32_t i = 0; i < h.records_count; ++i) {
     int64_t delta;
     if (!SkipRecord(&rest, &delta, &why)) {
-      return absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", h.base_offset,
-                                                     ": record ", i, ": ", why));
+      return absl::InvalidArgumentError(
+          absl::StrCat("record batch at base offset ", h.base_offset, ": record ", i, ": ", why));
     }
     if (delta <= prev || delta > h.last_offset_delta) {
-      return absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", h.base_offset,
-                                                     ": record ", i, ": offsetDelta ", delta,
-                                                     " not increasing or outside 0..", h.last_offset_delta));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "record batch at base offset ", h.base_offset, ": record ", i, ": offsetDelta ", delta,
+          " not increasing or outside 0..", h.last_offset_delta));
     }
     prev = delta;
   }
@@ -285,17 +288,18 @@ RecordIterator::RecordIterator(std::string_view batch) {
   }
   header_ = *hs;
   if (header_.size_bytes() > batch.size()) {
-    status_ = absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", header_.base_offset,
-                                                      ": truncated (", batch.size(), " of ",
-                                                      header_.size_bytes(), " bytes)"));
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat("record batch at base offset ", header_.base_offset, ": truncated (",
+                     batch.size(), " of ", header_.size_bytes(), " bytes)"));
     return;
   }
-  std::string_view records = batch.substr(kBatchHeaderSize, header_.size_bytes() - kBatchHeaderSize);
+  std::string_view records =
+      batch.substr(kBatchHeaderSize, header_.size_bytes() - kBatchHeaderSize);
   if (header_.compression() != Compression::kNone) {
     auto d = Decompress(header_.compression(), records);
     if (!d.ok()) {
-      status_ = absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", header_.base_offset,
-                                                        ": ", d.status().message()));
+      status_ = absl::InvalidArgumentError(absl::StrCat(
+          "record batch at base offset ", header_.base_offset, ": ", d.status().message()));
       return;
     }
     decompressed_ = std::move(*d);
@@ -309,9 +313,9 @@ bool RecordIterator::Next(Record* out) {
   if (remaining_ <= 0 || !status_.ok()) return false;
   std::string why;
   if (!NextRecord(&rest_, header_, out, &why)) {
-    status_ = absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", header_.base_offset,
-                                                      ": record ", header_.records_count - remaining_,
-                                                      ": ", why));
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat("record batch at base offset ", header_.base_offset, ": record ",
+                     header_.records_count - remaining_, ": ", why));
     return false;
   }
   --remaining_;
@@ -322,16 +326,16 @@ bool BatchIterator::Next(std::string_view* batch, BatchHeader* header) {
   if (!status_.ok() || rest_.size() < kBatchLogOverhead) return false;
   const int32_t len = static_cast<int32_t>(enc::LoadBe32(rest_.data() + 8));
   if (len < kMinBatchLength) {
-    status_ = absl::InvalidArgumentError(absl::StrCat("record batch at byte ", consumed_,
-                                                      ": batchLength ", len, " < ", kMinBatchLength));
+    status_ = absl::InvalidArgumentError(absl::StrCat(
+        "record batch at byte ", consumed_, ": batchLength ", len, " < ", kMinBatchLength));
     return false;
   }
   const size_t total = static_cast<size_t>(len) + kBatchLogOverhead;
   if (rest_.size() < total) return false;  // partial trailing batch
   auto hs = ParseBatchHeader(rest_);
   if (!hs.ok()) {
-    status_ = absl::InvalidArgumentError(absl::StrCat("record batch at byte ", consumed_, ": ",
-                                                      hs.status().message()));
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat("record batch at byte ", consumed_, ": ", hs.status().message()));
     return false;
   }
   *header = *hs;

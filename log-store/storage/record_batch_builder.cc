@@ -75,8 +75,8 @@ void RecordBatchBuilder::Add(std::optional<std::string_view> key,
 std::string RecordBatchBuilder::Finish() {
   std::string out;
   if (compression_ != Compression::kNone && count_ > 0) {
-    auto c = Compress(compression_,
-                      std::string_view(buf_.data() + kBatchHeaderSize, buf_.size() - kBatchHeaderSize));
+    auto c = Compress(compression_, std::string_view(buf_.data() + kBatchHeaderSize,
+                                                     buf_.size() - kBatchHeaderSize));
     if (c.ok()) {
       out.reserve(kBatchHeaderSize + c->size());
       out.assign(buf_.data(), kBatchHeaderSize);

@@ -69,12 +69,14 @@ absl::StatusOr<size_t> CheckStoredBatch(std::string_view data, BatchHeader* h) {
   auto hs = ParseBatchHeader(data);
   if (!hs.ok()) return absl::DataLossError(hs.status().message());
   if (hs->size_bytes() > data.size()) {
-    return absl::DataLossError(absl::StrCat("truncated batch (", data.size(), " of ", hs->size_bytes(), " bytes)"));
+    return absl::DataLossError(
+        absl::StrCat("truncated batch (", data.size(), " of ", hs->size_bytes(), " bytes)"));
   }
   const uint32_t crc = Crc32c(0, data.data() + 21, hs->size_bytes() - 21);
   if (crc != hs->crc) {
-    return absl::DataLossError(absl::StrFormat("CRC-32C mismatch in batch at base offset %d (stored %08x, computed %08x)",
-                                               hs->base_offset, hs->crc, crc));
+    return absl::DataLossError(
+        absl::StrFormat("CRC-32C mismatch in batch at base offset %d (stored %08x, computed %08x)",
+                        hs->base_offset, hs->crc, crc));
   }
   *h = *hs;
   return hs->size_bytes();
@@ -94,7 +96,8 @@ Segment::Segment(std::string dir, int64_t base, std::string label, int32_t index
       next_offset_(base) {
   log_path_ = dir_ + "/" + FileName(base_, ".log") + suffix_;
   index_ = std::make_unique<OffsetIndex>(dir_ + "/" + FileName(base_, ".index") + suffix_, base_);
-  time_index_ = std::make_unique<TimeIndex>(dir_ + "/" + FileName(base_, ".timeindex") + suffix_, base_);
+  time_index_ =
+      std::make_unique<TimeIndex>(dir_ + "/" + FileName(base_, ".timeindex") + suffix_, base_);
   created_ms_ = NowMs();
 }
 
@@ -111,10 +114,12 @@ absl::Status Segment::OpenFiles(bool create) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(const std::string& dir, int64_t base_offset,
-                                                         std::string label, int32_t index_interval,
+absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(const std::string& dir,
+                                                         int64_t base_offset, std::string label,
+                                                         int32_t index_interval,
                                                          std::string suffix) {
-  std::shared_ptr<Segment> s(new Segment(dir, base_offset, std::move(label), index_interval, std::move(suffix)));
+  std::shared_ptr<Segment> s(
+      new Segment(dir, base_offset, std::move(label), index_interval, std::move(suffix)));
   if (absl::Status st = s->OpenFiles(true); !st.ok()) return st;
   auto size = fileio::FileSize(s->fd_, s->log_path_);
   if (!size.ok()) return size.status();
@@ -141,8 +146,8 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(const std::string& dir, i
     auto good = s->ScanAndIndex(*size, &why);
     if (!good.ok()) return good.status();
     if (*good < *size) {
-      absl::StrAppend(report, s->label_, ": truncated ", s->log_path_, " from ", *size, " to ", *good,
-                      " bytes (torn or corrupt tail at position ", *good, ": ", why, ")\n");
+      absl::StrAppend(report, s->label_, ": truncated ", s->log_path_, " from ", *size, " to ",
+                      *good, " bytes (torn or corrupt tail at position ", *good, ": ", why, ")\n");
       if (::ftruncate(s->fd_, static_cast<off_t>(*good)) != 0) {
         return fileio::ErrnoStatus(errno, "truncate", s->log_path_);
       }
@@ -159,13 +164,15 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(const std::string& dir, i
   absl::Status ist = s->index_->Load(*size);
   absl::Status tst = s->time_index_->Load();
   int64_t last_ts = 0, last_off = 0;
-  const bool sealed = tst.ok() && s->time_index_->Last(&last_ts, &last_off) && last_off == end_offset;
+  const bool sealed =
+      tst.ok() && s->time_index_->Last(&last_ts, &last_off) && last_off == end_offset;
   if (ist.ok() && sealed) {
     s->max_ts_.store(last_ts);
     return s;
   }
   absl::StrAppend(report, s->label_, ": rebuilt indexes of ", s->log_path_, " (",
-                  ist.ok() ? (tst.ok() ? "time index not sealed" : tst.message()) : ist.message(), ")\n");
+                  ist.ok() ? (tst.ok() ? "time index not sealed" : tst.message()) : ist.message(),
+                  ")\n");
   if (absl::Status st = s->index_->Reset(); !st.ok()) return st;
   if (absl::Status st = s->time_index_->Reset(); !st.ok()) return st;
   std::string why;
@@ -174,8 +181,8 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(const std::string& dir, i
   s->size_.store(*size);  // never cut a closed segment: the bad bytes are reported on read
   s->next_offset_.store(end_offset);
   if (*good < *size) {
-    absl::StrAppend(report, s->label_, ": DATA LOSS: corrupt batch in ", s->log_path_, " at position ",
-                    *good, ": ", why, "; it will not be served\n");
+    absl::StrAppend(report, s->label_, ": DATA LOSS: corrupt batch in ", s->log_path_,
+                    " at position ", *good, ": ", why, "; it will not be served\n");
   }
   s->Seal(end_offset);
   if (absl::Status st = s->index_->Flush(); !st.ok()) return st;
@@ -227,10 +234,12 @@ absl::StatusOr<uint64_t> Segment::ScanAndIndex(uint64_t file_size, std::string* 
       break;
     }
     if (h.base_offset < next) {
-      *why = absl::StrCat("batch base offset ", h.base_offset, " goes backwards (expected >= ", next, ")");
+      *why = absl::StrCat("batch base offset ", h.base_offset,
+                          " goes backwards (expected >= ", next, ")");
       break;
     }
-    BatchInfo b{h.base_offset, h.last_offset(), h.max_timestamp, static_cast<uint32_t>(total), h.records_count};
+    BatchInfo b{h.base_offset, h.last_offset(), h.max_timestamp, static_cast<uint32_t>(total),
+                h.records_count};
     IndexBatch(b, pos);
     next = h.last_offset() + 1;
     pos += total;
@@ -239,18 +248,21 @@ absl::StatusOr<uint64_t> Segment::ScanAndIndex(uint64_t file_size, std::string* 
   return pos;
 }
 
-absl::Status Segment::Append(const struct iovec* iov, int iovcnt, size_t bytes, const BatchInfo* infos,
-                             size_t count) {
+absl::Status Segment::Append(const struct iovec* iov, int iovcnt, size_t bytes,
+                             const BatchInfo* infos, size_t count) {
   const uint64_t at = size_.load(std::memory_order_relaxed);
   absl::Status st;
   if (FaultHooks::Fire("segment.write.enospc")) {
-    st = absl::ResourceExhaustedError(absl::StrCat("write ", log_path_, ": No space left on device (fault hook)"));
+    st = absl::ResourceExhaustedError(
+        absl::StrCat("write ", log_path_, ": No space left on device (fault hook)"));
   } else if (FaultHooks::Fire("segment.write.torn")) {
     std::string all;
-    for (int i = 0; i < iovcnt; ++i) all.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    for (int i = 0; i < iovcnt; ++i)
+      all.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
     (void)fileio::PwriteAll(fd_, all.data(), all.size() / 2, at, log_path_);
     failed_.store(true);
-    return absl::InternalError(absl::StrCat("write ", log_path_, ": simulated crash after a torn write (fault hook)"));
+    return absl::InternalError(
+        absl::StrCat("write ", log_path_, ": simulated crash after a torn write (fault hook)"));
   } else {
     st = fileio::PwritevAll(fd_, iov, iovcnt, at, log_path_);
   }
@@ -280,7 +292,8 @@ absl::Status Segment::Append(const struct iovec* iov, int iovcnt, size_t bytes, 
 
 absl::Status Segment::Sync() {
   if (FaultHooks::Fire("segment.sync.eio")) {
-    return absl::InternalError(absl::StrCat("fsync ", log_path_, ": Input/output error (fault hook)"));
+    return absl::InternalError(
+        absl::StrCat("fsync ", log_path_, ": Input/output error (fault hook)"));
   }
   if (::fdatasync(fd_) != 0) return fileio::ErrnoStatus(errno, "fsync", log_path_);
   return absl::OkStatus();
@@ -296,15 +309,17 @@ absl::Status Segment::SyncAll() {
 
 void Segment::Seal(int64_t end_offset) {
   const int64_t ts = max_ts_.load();
-  if (ts != kNoTimestamp && end_offset > base_) time_index_->Add(ts, end_offset);
-  else if (end_offset > base_) time_index_->Add(kNoTimestamp + 1, end_offset);
+  if (ts != kNoTimestamp && end_offset > base_)
+    time_index_->Add(ts, end_offset);
+  else if (end_offset > base_)
+    time_index_->Add(kNoTimestamp + 1, end_offset);
   (void)index_->Flush();
   (void)time_index_->Flush();
 }
 
 absl::Status Segment::DataLoss(uint64_t position, absl::string_view why) const {
-  return absl::DataLossError(absl::StrCat(label_, ": corrupt data in segment ", log_path_, " at position ",
-                                          position, ": ", why));
+  return absl::DataLossError(absl::StrCat(label_, ": corrupt data in segment ", log_path_,
+                                          " at position ", position, ": ", why));
 }
 
 absl::StatusOr<bool> Segment::FindBatch(int64_t offset, uint64_t limit, uint64_t* pos_out,
@@ -341,7 +356,8 @@ absl::StatusOr<bool> Segment::Read(int64_t offset, int32_t max_bytes, std::strin
   auto found = FindBatch(offset, limit, &pos, &first_len);
   if (!found.ok() || !*found) return found;
   // One read never buffers more than kMaxReadBytes (or the first batch, if larger).
-  const uint64_t budget = std::min<uint64_t>(max_bytes > 0 ? static_cast<uint64_t>(max_bytes) : 0, kMaxReadBytes);
+  const uint64_t budget =
+      std::min<uint64_t>(max_bytes > 0 ? static_cast<uint64_t>(max_bytes) : 0, kMaxReadBytes);
   const uint64_t want = std::min<uint64_t>(limit - pos, std::max<uint64_t>(first_len, budget));
   const size_t start = out->size();
   out->resize(start + want);
@@ -357,7 +373,8 @@ absl::StatusOr<bool> Segment::Read(int64_t offset, int32_t max_bytes, std::strin
     BatchHeader h;
     if (data.size() - keep < kBatchLogOverhead) break;
     const auto len = static_cast<int32_t>(enc::LoadBe32(data.data() + keep + 8));
-    if (len >= 0 && keep + kBatchLogOverhead + static_cast<size_t>(len) > data.size() && keep > 0) break;
+    if (len >= 0 && keep + kBatchLogOverhead + static_cast<size_t>(len) > data.size() && keep > 0)
+      break;
     auto ok = CheckStoredBatch(data.substr(keep), &h);
     if (!ok.ok()) {
       if (keep == 0) {
@@ -386,7 +403,8 @@ absl::StatusOr<int64_t> Segment::OffsetForTimestamp(int64_t ts) const {
     if (!head.ok()) return head.status();
     if (*head == nullptr) return DataLoss(pos, "truncated batch");
     const auto blen = static_cast<int32_t>(enc::LoadBe32(*head + 8));
-    if (blen < 0 || pos + kBatchLogOverhead + static_cast<uint64_t>(blen) > limit) return DataLoss(pos, "bad batch length");
+    if (blen < 0 || pos + kBatchLogOverhead + static_cast<uint64_t>(blen) > limit)
+      return DataLoss(pos, "bad batch length");
     const size_t total = static_cast<size_t>(blen) + kBatchLogOverhead;
     auto data = reader.Get(pos, total);
     if (!data.ok()) return data.status();
@@ -418,7 +436,8 @@ absl::Status Segment::ForEachBatch(
     if (!head.ok()) return head.status();
     if (*head == nullptr) return DataLoss(pos, "truncated batch");
     const auto blen = static_cast<int32_t>(enc::LoadBe32(*head + 8));
-    if (blen < 0 || pos + kBatchLogOverhead + static_cast<uint64_t>(blen) > limit) return DataLoss(pos, "bad batch length");
+    if (blen < 0 || pos + kBatchLogOverhead + static_cast<uint64_t>(blen) > limit)
+      return DataLoss(pos, "bad batch length");
     const size_t total = static_cast<size_t>(blen) + kBatchLogOverhead;
     auto data = reader.Get(pos, total);
     if (!data.ok()) return data.status();
@@ -439,8 +458,10 @@ absl::Status Segment::CommitCleaned() {
   const std::string live_index = dir_ + "/" + FileName(base_, ".index");
   const std::string live_time = dir_ + "/" + FileName(base_, ".timeindex");
   if (absl::Status st = SyncAll(); !st.ok()) return st;
-  if (::rename(log_path_.c_str(), live_log.c_str()) != 0) return fileio::ErrnoStatus(errno, "rename", log_path_);
-  if (::rename(index_->path().c_str(), live_index.c_str()) != 0) return fileio::ErrnoStatus(errno, "rename", index_->path());
+  if (::rename(log_path_.c_str(), live_log.c_str()) != 0)
+    return fileio::ErrnoStatus(errno, "rename", log_path_);
+  if (::rename(index_->path().c_str(), live_index.c_str()) != 0)
+    return fileio::ErrnoStatus(errno, "rename", index_->path());
   if (::rename(time_index_->path().c_str(), live_time.c_str()) != 0) {
     return fileio::ErrnoStatus(errno, "rename", time_index_->path());
   }

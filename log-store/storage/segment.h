@@ -42,8 +42,9 @@ class Segment {
 
   // A new empty segment. `suffix` (e.g. ".cleaned") is appended to every file name; see
   // CommitCleaned. `label` names the partition in messages ("topic t partition 3").
-  static absl::StatusOr<std::shared_ptr<Segment>> Create(const std::string& dir, int64_t base_offset,
-                                                         std::string label, int32_t index_interval,
+  static absl::StatusOr<std::shared_ptr<Segment>> Create(const std::string& dir,
+                                                         int64_t base_offset, std::string label,
+                                                         int32_t index_interval,
                                                          std::string suffix = "");
 
   // An existing segment. `last`: every batch is CRC-checked and a torn or corrupt tail is cut
@@ -71,12 +72,14 @@ class Segment {
   // back to its previous size, so no partial batch stays; ENOSPC -> ResourceExhausted.
   absl::Status Append(const struct iovec* iov, int iovcnt, size_t bytes, const BatchInfo* infos,
                       size_t count);
-  absl::Status Sync();           // fdatasync of the log
-  absl::Status SyncAll();        // log and both indexes
+  absl::Status Sync();     // fdatasync of the log
+  absl::Status SyncAll();  // log and both indexes
   // Writes the time index's final entry; called when the segment stops being the active one.
   void Seal(int64_t end_offset);
   // For segments opened with an explicit end (not last) or rolled: sets next_offset.
-  void SetEndOffset(int64_t end_offset) { next_offset_.store(end_offset, std::memory_order_release); }
+  void SetEndOffset(int64_t end_offset) {
+    next_offset_.store(end_offset, std::memory_order_release);
+  }
 
   // Appends to *out whole CRC-checked batches starting with the one containing `offset`, up to
   // max_bytes (the first batch always whole). Returns false when this segment has nothing at
@@ -96,7 +99,8 @@ class Segment {
   void RemoveFiles();
 
  private:
-  Segment(std::string dir, int64_t base, std::string label, int32_t index_interval, std::string suffix);
+  Segment(std::string dir, int64_t base, std::string label, int32_t index_interval,
+          std::string suffix);
   absl::Status OpenFiles(bool create);
   // Walks the log from 0, CRC-checking and re-indexing. Returns the position of the first bad
   // batch (file size when all good) and why in *why.
@@ -104,7 +108,8 @@ class Segment {
   void IndexBatch(const BatchInfo& b, uint64_t position);
   absl::Status DataLoss(uint64_t position, absl::string_view why) const;
   // Position of the batch containing `offset` (or the first after it), its size; false if none.
-  absl::StatusOr<bool> FindBatch(int64_t offset, uint64_t limit, uint64_t* pos, uint64_t* len) const;
+  absl::StatusOr<bool> FindBatch(int64_t offset, uint64_t limit, uint64_t* pos,
+                                 uint64_t* len) const;
 
   std::string dir_;
   const int64_t base_;

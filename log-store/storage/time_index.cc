@@ -12,7 +12,8 @@
 
 namespace eddy::logstore {
 
-TimeIndex::TimeIndex(std::string path, int64_t base_offset) : path_(std::move(path)), base_(base_offset) {}
+TimeIndex::TimeIndex(std::string path, int64_t base_offset)
+    : path_(std::move(path)), base_(base_offset) {}
 
 TimeIndex::~TimeIndex() {
   if (fd_ >= 0) ::close(fd_);
@@ -22,7 +23,8 @@ absl::Status TimeIndex::Load() {
   auto data = fileio::ReadWholeFile(path_);
   if (!data.ok()) return data.status();
   if (data->size() % kEntrySize != 0) {
-    return absl::DataLossError(absl::StrCat(path_, ": size ", data->size(), " is not a multiple of 12"));
+    return absl::DataLossError(
+        absl::StrCat(path_, ": size ", data->size(), " is not a multiple of 12"));
   }
   std::vector<int64_t> ts;
   std::vector<uint32_t> rel;

@@ -10,8 +10,8 @@ namespace {
 absl::Status ParseI64(const std::string& key, const std::string& v, int64_t min, int64_t* out) {
   int64_t x;
   if (!absl::SimpleAtoi(absl::string_view(v.data(), v.size()), &x) || x < min) {
-    return absl::InvalidArgumentError(absl::StrCat("topic config ", key, "=\"", v,
-                                                   "\": expected an integer >= ", min));
+    return absl::InvalidArgumentError(
+        absl::StrCat("topic config ", key, "=\"", v, "\": expected an integer >= ", min));
   }
   *out = x;
   return absl::OkStatus();
@@ -27,7 +27,8 @@ absl::StatusOr<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std
     absl::Status st;
     if (key == "partitions") {
       st = ParseI64(key, v, 1, &x);
-      if (st.ok() && x > 100000) st = absl::InvalidArgumentError("topic config partitions: at most 100000");
+      if (st.ok() && x > 100000)
+        st = absl::InvalidArgumentError("topic config partitions: at most 100000");
       c.partitions = static_cast<int32_t>(x);
     } else if (key == "retention.ms") {
       st = ParseI64(key, v, -1, &c.retention_ms);
@@ -36,8 +37,8 @@ absl::StatusOr<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std
     } else if (key == "segment.bytes") {
       st = ParseI64(key, v, 14, &c.segment_bytes);
       if (st.ok() && c.segment_bytes > (int64_t{1} << 31) - 1) {
-        st = absl::InvalidArgumentError(absl::StrCat("topic config segment.bytes=", v,
-                                                     ": at most 2147483647 (index positions are 32-bit)"));
+        st = absl::InvalidArgumentError(absl::StrCat(
+            "topic config segment.bytes=", v, ": at most 2147483647 (index positions are 32-bit)"));
       }
     } else if (key == "segment.ms") {
       st = ParseI64(key, v, 1, &c.segment_ms);
@@ -58,13 +59,15 @@ absl::StatusOr<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std
       st = ParseI64(key, v, 0, &c.delete_retention_ms);
     } else if (key == "max.message.bytes") {
       st = ParseI64(key, v, 0, &x);
-      if (st.ok() && x > INT32_MAX) st = absl::InvalidArgumentError("topic config max.message.bytes: too large");
+      if (st.ok() && x > INT32_MAX)
+        st = absl::InvalidArgumentError("topic config max.message.bytes: too large");
       c.max_message_bytes = static_cast<int32_t>(x);
     } else if (key == "flush.messages") {
       st = ParseI64(key, v, 1, &c.flush_messages);
     } else if (key == "index.interval.bytes") {
       st = ParseI64(key, v, 0, &x);
-      if (st.ok() && x > INT32_MAX) st = absl::InvalidArgumentError("topic config index.interval.bytes: too large");
+      if (st.ok() && x > INT32_MAX)
+        st = absl::InvalidArgumentError("topic config index.interval.bytes: too large");
       c.index_interval_bytes = static_cast<int32_t>(x);
     } else {
       st = absl::InvalidArgumentError(absl::StrCat("unknown topic config key \"", key, "\""));

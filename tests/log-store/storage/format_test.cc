@@ -41,7 +41,8 @@ TEST(Crc32c, HardwareMatchesPortableAtEverySizeAndAlignment) {
       if (off + len > s.size()) continue;
       ASSERT_EQ(Crc32c(0, s.data() + off, len), Crc32cPortable(0, s.data() + off, len))
           << "len " << len << " off " << off;
-      ASSERT_EQ(Crc32c(0x12345678, s.data() + off, len), Crc32cPortable(0x12345678, s.data() + off, len));
+      ASSERT_EQ(Crc32c(0x12345678, s.data() + off, len),
+                Crc32cPortable(0x12345678, s.data() + off, len));
     }
   }
 }
@@ -176,8 +177,8 @@ TEST(Compression, SnappyXerialFraming) {
   for (const std::string& part : {half1, half2}) {
     auto c = Compress(Compression::kSnappy, part);
     uint32_t n = static_cast<uint32_t>(c->size());
-    char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
-                   static_cast<char>(n)};
+    char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                   static_cast<char>(n >> 8), static_cast<char>(n)};
     framed.append(len, 4);
     framed += *c;
   }

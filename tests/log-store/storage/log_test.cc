@@ -1,8 +1,7 @@
 // PartitionLog and LogManager: appends, segments and rolling, indexes, time index, recovery,
 // retention, compaction, limits, disk full, offsets store, concurrency.
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -39,7 +38,8 @@ class LogTest : public ::testing::Test {
     mgr_ = std::move(*m);
   }
 
-  std::shared_ptr<PartitionLog> Create(const std::string& name, std::map<std::string, std::string> kv = {}) {
+  std::shared_ptr<PartitionLog> Create(const std::string& name,
+                                       std::map<std::string, std::string> kv = {}) {
     auto cfg = TopicConfig::FromMap(kv, TopicConfig{});
     EXPECT_TRUE(cfg.ok()) << cfg.status();
     EXPECT_TRUE(mgr_->CreateTopic(name, *cfg).ok());
@@ -50,7 +50,9 @@ class LogTest : public ::testing::Test {
     EXPECT_TRUE(l.ok()) << l.status();
     return l.ok() ? *l : nullptr;
   }
-  std::string PDir(const std::string& t, int p = 0) { return dir_.path() + "/" + t + "-" + std::to_string(p); }
+  std::string PDir(const std::string& t, int p = 0) {
+    return dir_.path() + "/" + t + "-" + std::to_string(p);
+  }
   std::vector<std::string> Files(const std::string& dir, const std::string& ext) {
     std::vector<std::string> v;
     for (const auto& e : fs::directory_iterator(dir)) {
@@ -106,7 +108,8 @@ TEST_F(LogTest, RejectsCorruptBatchesAndAppendsNothing) {
   auto st = log->Append(good + bad);
   EXPECT_EQ(st.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(log->LogEndOffset(), 0) << "a bad batch in the request appends nothing";
-  EXPECT_EQ(log->Append(good.substr(0, good.size() - 1)).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->Append(good.substr(0, good.size() - 1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(log->Append("").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(log->Append(good).ok());
 }
@@ -252,7 +255,10 @@ TEST_F(LogTest, DeletedIndexesAreRebuilt) {
   ASSERT_GT(idx_size, 0u);
   fs::remove(idx[0]);
   fs::remove(tidx[1]);
-  { std::ofstream f(idx[1], std::ios::binary | std::ios::app); f.write("xyz", 3); }  // malformed
+  {
+    std::ofstream f(idx[1], std::ios::binary | std::ios::app);
+    f.write("xyz", 3);
+  }  // malformed
   Reopen();
   log = Get("t");
   EXPECT_TRUE(fs::exists(idx[0]));
@@ -289,7 +295,8 @@ TEST_F(LogTest, MiddleCorruptionIsDataLossNamingTheSegmentAndNotServed) {
     // The first batch is still served, alone.
     auto r0 = log->Read(0, 1 << 20);
     ASSERT_TRUE(r0.ok()) << r0.status();
-    EXPECT_EQ(r0->batches.size(), second) << "the corrupt batch must not be served after the good one";
+    EXPECT_EQ(r0->batches.size(), second)
+        << "the corrupt batch must not be served after the good one";
     auto r1 = log->Read(h1->base_offset, 1 << 20);
     ASSERT_EQ(r1.status().code(), absl::StatusCode::kDataLoss) << r1.status();
     const std::string msg(r1.status().message());
@@ -313,8 +320,14 @@ TEST_F(LogTest, InterruptedCompactionSwapIsUndoneOrFinished) {
   auto logs = Files(PDir("t"), ".log");
   ASSERT_GT(logs.size(), 2u);
   // Segment 0: crash before the swap (.log.cleaned still there, junk): the old files stay.
-  { std::ofstream f(logs[0] + ".cleaned", std::ios::binary); f << "junk"; }
-  { std::ofstream f(PDir("t") + "/00000000000000000000.index.cleaned", std::ios::binary); f << "junk"; }
+  {
+    std::ofstream f(logs[0] + ".cleaned", std::ios::binary);
+    f << "junk";
+  }
+  {
+    std::ofstream f(PDir("t") + "/00000000000000000000.index.cleaned", std::ios::binary);
+    f << "junk";
+  }
   // Segment 1: crash after the .log rename: its index.cleaned is renamed over the live name.
   const std::string idx1 = logs[1].substr(0, logs[1].size() - 4) + ".index";
   fs::copy_file(idx1, idx1 + ".cleaned");
@@ -402,14 +415,16 @@ TEST_F(LogTest, CompactionKeepsLatestPerKeyWithOriginalOffsets) {
   auto log = Create("c", {{"cleanup.policy", "compact"}, {"segment.bytes", "2000"}});
   const int64_t ts = NowMs() - 1000;
   // 200 records over 10 keys; key i%10, value = offset.
-  for (int i = 0; i < 200; ++i) ASSERT_TRUE(log->Append(KV("key" + std::to_string(i % 10), std::to_string(i), ts)).ok());
+  for (int i = 0; i < 200; ++i)
+    ASSERT_TRUE(log->Append(KV("key" + std::to_string(i % 10), std::to_string(i), ts)).ok());
   // A compressed batch with several keys, to exercise the rewrite.
   RecordBatchBuilder zb(Compression::kZstd);
   zb.Add("zkey", "old", ts);
   zb.Add("key3", "from-zstd", ts);
   zb.Add("zkey", "new", ts);
   ASSERT_TRUE(log->Append(zb.Finish()).ok());
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(log->Append(KV("tail" + std::to_string(i), "x", ts)).ok());
+  for (int i = 0; i < 30; ++i)
+    ASSERT_TRUE(log->Append(KV("tail" + std::to_string(i), "x", ts)).ok());
   const auto before = log->Stats();
   ASSERT_TRUE(mgr_->RunCleanerOnce().ok());
   const auto after = log->Stats();
@@ -431,7 +446,8 @@ TEST_F(LogTest, CompactionKeepsLatestPerKeyWithOriginalOffsets) {
     // Only keys whose last record is in a closed segment are guaranteed to be deduplicated.
     EXPECT_LE(count["key" + std::to_string(k)], 2) << k;
   }
-  for (int i = 1; i < static_cast<int>(recs->size()); ++i) ASSERT_LT((*recs)[i - 1].offset, (*recs)[i].offset);
+  for (int i = 1; i < static_cast<int>(recs->size()); ++i)
+    ASSERT_LT((*recs)[i - 1].offset, (*recs)[i].offset);
   // Survives reopen.
   log.reset();
   Reopen();
@@ -442,32 +458,37 @@ TEST_F(LogTest, CompactionKeepsLatestPerKeyWithOriginalOffsets) {
 }
 
 TEST_F(LogTest, CompactionTombstonesAndLag) {
-  auto log = Create("c", {{"cleanup.policy", "compact"}, {"segment.bytes", "1000"},
-                          {"delete.retention.ms", "60000"}});
+  auto log = Create(
+      "c",
+      {{"cleanup.policy", "compact"}, {"segment.bytes", "1000"}, {"delete.retention.ms", "60000"}});
   const int64_t old_ts = NowMs() - 3600 * 1000;
   const int64_t recent = NowMs() - 1000;
   ASSERT_TRUE(log->Append(KV("gone", "v", old_ts)).ok());
-  ASSERT_TRUE(log->Append(KV("gone", std::nullopt, old_ts)).ok());     // old tombstone: dropped
+  ASSERT_TRUE(log->Append(KV("gone", std::nullopt, old_ts)).ok());  // old tombstone: dropped
   ASSERT_TRUE(log->Append(KV("fresh", "v", old_ts)).ok());
-  ASSERT_TRUE(log->Append(KV("fresh", std::nullopt, recent)).ok());    // recent tombstone: kept
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(log->Append(KV("filler" + std::to_string(i), "x", recent)).ok());
+  ASSERT_TRUE(log->Append(KV("fresh", std::nullopt, recent)).ok());  // recent tombstone: kept
+  for (int i = 0; i < 40; ++i)
+    ASSERT_TRUE(log->Append(KV("filler" + std::to_string(i), "x", recent)).ok());
   ASSERT_TRUE(mgr_->RunCleanerOnce().ok());
   auto recs = ReadAll(*log);
   ASSERT_TRUE(recs.ok());
   std::map<std::string, std::vector<std::optional<std::string>>> by_key;
   for (const auto& r : *recs) by_key[r.key].push_back(r.value);
-  EXPECT_EQ(by_key.count("gone"), 0u) << "tombstone past delete.retention.ms is dropped with its key";
+  EXPECT_EQ(by_key.count("gone"), 0u)
+      << "tombstone past delete.retention.ms is dropped with its key";
   ASSERT_EQ(by_key["fresh"].size(), 1u);
   EXPECT_FALSE(by_key["fresh"][0].has_value()) << "recent tombstone kept";
 
   // min.compaction.lag.ms: nothing newer than the lag is compacted.
-  auto lag = Create("lag", {{"cleanup.policy", "compact"}, {"segment.bytes", "1000"},
+  auto lag = Create("lag", {{"cleanup.policy", "compact"},
+                            {"segment.bytes", "1000"},
                             {"min.compaction.lag.ms", "3600000"}});
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(lag->Append(KV("same", std::to_string(i), recent)).ok());
   ASSERT_TRUE(mgr_->RunCleanerOnce().ok());
   EXPECT_EQ(ReadAll(*lag)->size(), 40u);
   auto nolag = Create("nolag", {{"cleanup.policy", "compact"}, {"segment.bytes", "1000"}});
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(nolag->Append(KV("same", std::to_string(i), recent)).ok());
+  for (int i = 0; i < 40; ++i)
+    ASSERT_TRUE(nolag->Append(KV("same", std::to_string(i), recent)).ok());
   ASSERT_TRUE(mgr_->RunCleanerOnce().ok());
   EXPECT_LT(ReadAll(*nolag)->size(), 40u);
 }
@@ -517,7 +538,10 @@ TEST_F(LogTest, OffsetsStoreDurableAcrossReopen) {
   EXPECT_EQ(mgr_->ListGroupsWithOffsets(), (std::vector<std::string>{"g", "g2"}));
   // A torn tail of the offsets file is cut; earlier commits survive.
   mgr_.reset();
-  { std::ofstream f(dir_.path() + "/consumer-offsets.log", std::ios::binary | std::ios::app); f.write("\0\0\0\x30zz", 6); }
+  {
+    std::ofstream f(dir_.path() + "/consumer-offsets.log", std::ios::binary | std::ios::app);
+    f.write("\0\0\0\x30zz", 6);
+  }
   Reopen();
   EXPECT_EQ(mgr_->FetchOffset("g", "t", 0)->offset, 43);
   ASSERT_TRUE(mgr_->CommitOffset("g", "t", 0, 44, "").ok());
@@ -526,7 +550,8 @@ TEST_F(LogTest, OffsetsStoreDurableAcrossReopen) {
 }
 
 TEST_F(LogTest, TopicAdmin) {
-  EXPECT_EQ(mgr_->CreateTopic("bad/name", TopicConfig{}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(mgr_->CreateTopic("bad/name", TopicConfig{}).code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(mgr_->CreateTopic("", TopicConfig{}).code(), absl::StatusCode::kInvalidArgument);
   TopicConfig c;
   c.partitions = 3;
@@ -539,7 +564,8 @@ TEST_F(LogTest, TopicAdmin) {
   auto p2 = Get("a", 2);
   ASSERT_TRUE(p2->Append(MakeBatch(0, 1, 1)).ok());
   ASSERT_TRUE(mgr_->AlterTopic("a", {{"partitions", "4"}, {"retention.ms", "5"}}).ok());
-  EXPECT_EQ(mgr_->AlterTopic("a", {{"partitions", "2"}}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(mgr_->AlterTopic("a", {{"partitions", "2"}}).code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(mgr_->AlterTopic("a", {{"bogus.key", "1"}}).code(), absl::StatusCode::kInvalidArgument);
   Reopen();
   auto info = mgr_->DescribeTopic("a");
@@ -559,7 +585,8 @@ TEST_F(LogTest, TopicAdmin) {
 }
 
 TEST_F(LogTest, TopicConfigParsing) {
-  auto c = TopicConfig::FromMap({{"cleanup.policy", "compact,delete"}, {"segment.ms", "100"}}, TopicConfig{});
+  auto c = TopicConfig::FromMap({{"cleanup.policy", "compact,delete"}, {"segment.ms", "100"}},
+                                TopicConfig{});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->cleanup_policy, CleanupPolicy::kCompactAndDelete);
   auto again = TopicConfig::FromMap(c->ToMap(), TopicConfig{});
@@ -575,11 +602,14 @@ TEST_F(LogTest, WaitForAppendWakesUp) {
   auto log = Create("t");
   const uint64_t seen = mgr_->AppendSequence();
   std::thread producer([&] { ASSERT_TRUE(log->Append(MakeBatch(0, 1, 1)).ok()); });
-  const uint64_t now = mgr_->WaitForAppend(seen, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  const uint64_t now =
+      mgr_->WaitForAppend(seen, std::chrono::steady_clock::now() + std::chrono::seconds(30));
   producer.join();
   EXPECT_GT(now, seen);
   // No append: returns at the deadline with the same value.
-  EXPECT_EQ(mgr_->WaitForAppend(now, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)), now);
+  EXPECT_EQ(
+      mgr_->WaitForAppend(now, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)),
+      now);
 }
 
 TEST_F(LogTest, ConcurrentAppendAndRead) {

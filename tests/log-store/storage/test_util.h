@@ -66,8 +66,9 @@ inline absl::StatusOr<std::vector<Rec>> ReadAll(const PartitionLog& log, int64_t
       Record rec;
       while (it.Next(&rec)) {
         if (rec.offset < next) continue;
-        out.push_back(Rec{rec.offset, rec.timestamp, rec.key ? std::string(*rec.key) : "",
-                          rec.value ? std::optional<std::string>(std::string(*rec.value)) : std::nullopt});
+        out.push_back(
+            Rec{rec.offset, rec.timestamp, rec.key ? std::string(*rec.key) : "",
+                rec.value ? std::optional<std::string>(std::string(*rec.value)) : std::nullopt});
       }
       if (!it.status().ok()) return it.status();
       next = h.last_offset() + 1;
