@@ -1,7 +1,17 @@
-// RestoreBatch: applies changelog records to a store's engine in bulk (one WriteBatch per call or
-// per max_batch_bytes), bypassing the cache and the changelog logging. Used by the runtime's
-// restore: it walks each fetched changelog batch in place, collects (key, value-or-tombstone)
-// views and hands them to Apply(); the engine copies them into its WriteBatch.
+// RestoreBatch: applies changelog records to a store's engine in bulk, bypassing the cache and the
+// changelog logging. Used by the runtime's restore: it walks each fetched changelog batch in place,
+// collects (key, value-or-tombstone) views and hands them to Apply().
+//
+// Two modes:
+//  - Direct: each Apply() is one engine batch (one RocksDB WriteBatch, WAL off), applied when
+//    Apply() returns.
+//  - Bulk (RocksDB engines, once more than bulk_load_threshold() records were seen): records are
+//    copied into a buffer; every kBulkBytes, and at Finish(), the buffer is sorted by key (the last
+//    write of a key wins), written to an SST file and ingested into RocksDB
+//    (IngestExternalFile), which costs a fraction of the CPU of memtable inserts.
+// Call Finish() at the end of the restore and check its status. The destructor calls Finish() if
+// you did not; if that fails it logs and marks a RocksDB engine failed, so the store reports the
+// error on every later call instead of being silently incomplete.
 #pragma once
 
 #include <chrono>
@@ -15,38 +25,65 @@
 
 namespace eddy::state {
 
+class RocksDbStore;
+
 class RestoreBatch {
  public:
   // `engine` is the bottom of the store stack (StoreStack::engine), not the cached/logged top.
   explicit RestoreBatch(KeyValueStoreBytes* engine, StoreMetrics metrics = StoreMetrics::Detached());
+  ~RestoreBatch();
+  RestoreBatch(const RestoreBatch&) = delete;
+  RestoreBatch& operator=(const RestoreBatch&) = delete;
 
-  // Applies `records` in order (a record with no value deletes its key) as one batch.
+  // Applies `records` in order (a record with no value deletes its key). Direct mode: now, as one
+  // batch. Bulk mode: copied; applied by Finish() (or when kBulkBytes are buffered).
   absl::Status Apply(std::span<const KeyValueWrite> records);
-
-  // Buffers one record (copied) and applies the buffer when it holds `flush_bytes`; call Finish()
-  // at the end. For callers that cannot keep the fetched bytes alive.
+  // Buffers one record (copied); applied every kFlushBytes (direct) / kBulkBytes (bulk) and by
+  // Finish(). For callers that cannot keep the fetched bytes alive.
   absl::Status Add(std::string_view key, std::optional<std::string_view> value);
+  // Applies everything buffered. After it returns OK every record given so far is in the engine.
   absl::Status Finish();
 
+  // Records after which a RocksDB engine switches to bulk mode (default 50000; 0 = at once,
+  // negative = never).
+  void set_bulk_load_threshold(int64_t records) { bulk_threshold_ = records; }
+  bool bulk_loading() const { return bulk_; }
+
+  // Records and key+value bytes applied so far, and the time spent applying them.
   int64_t records() const { return records_; }
   int64_t bytes() const { return bytes_; }
   std::chrono::nanoseconds elapsed() const { return elapsed_; }
 
   static constexpr size_t kFlushBytes = 4 << 20;
+  static constexpr size_t kBulkBytes = 64 << 20;
 
  private:
+  struct Pending {
+    size_t key_off;
+    uint32_t key_len;
+    uint32_t value_len;  // kTombstone for a delete; the value follows the key in buf_
+  };
+  static constexpr uint32_t kTombstone = UINT32_MAX;
+
+  void Buffer(std::string_view key, std::optional<std::string_view> value);
+  void MaybeEnterBulk(size_t incoming);
+  absl::Status ApplyDirect(std::span<const KeyValueWrite> records);
+  absl::Status ApplyPending();
+  absl::Status IngestPending();
+  std::string_view KeyOf(const Pending& p) const {
+    return std::string_view(buf_).substr(p.key_off, p.key_len);
+  }
+
   KeyValueStoreBytes* engine_;
+  RocksDbStore* rocks_ = nullptr;  // engine_ when it is RocksDB
   StoreMetrics metrics_;
+  int64_t bulk_threshold_ = 50000;
+  bool bulk_ = false;
+  int64_t seen_ = 0;
   int64_t records_ = 0;
   int64_t bytes_ = 0;
   std::chrono::nanoseconds elapsed_{0};
-  // Add() buffer: owned bytes and views into them.
   std::string buf_;
-  struct Pending {
-    size_t key_off, key_len;
-    bool has_value;
-    size_t value_off, value_len;
-  };
   std::vector<Pending> pending_;
 };
 

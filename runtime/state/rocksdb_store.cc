@@ -8,6 +8,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -210,11 +211,61 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
     return absl::UnavailableError("store " + name + ": cannot create directory " + dir + ": " +
                                   ec.message());
   }
+  // Leftover restore files from a restore that crashed before ingesting them.
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string f = e.path().filename().string();
+    if (f.rfind("restore-", 0) == 0 && e.path().extension() == ".sst") {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
   if (!s.ok()) return FromRocks(s, name, "open " + dir);
   store->db_.reset(db);
   return store;
+}
+
+absl::Status RocksDbStore::Usable() const {
+  if (!failed_.ok()) return failed_;
+  if (db_ == nullptr) return absl::FailedPreconditionError("store " + name_ + ": database is closed");
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbStore::IngestSorted(std::span<const KeyValueWrite> sorted) {
+  if (absl::Status s = Usable(); !s.ok()) return s;
+  if (sorted.empty()) return absl::OkStatus();
+  const std::string file = dir_ + "/restore-" + std::to_string(ingest_seq_++) + ".sst";
+  rocksdb::Options o = db_->GetOptions();
+  // Ingested files are rewritten (and compressed with the store's setting) by compaction;
+  // compressing here would only add CPU to the restore.
+  o.compression = rocksdb::kNoCompression;
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), o);
+  rocksdb::Status s = writer.Open(file);
+  if (!s.ok()) return FromRocks(s, name_, "create " + file);
+  for (const KeyValueWrite& w : sorted) {
+    s = w.value ? writer.Put(ToSlice(w.key), ToSlice(*w.value)) : writer.Delete(ToSlice(w.key));
+    if (!s.ok()) {
+      (void)writer.Finish();
+      std::error_code ec;
+      std::filesystem::remove(file, ec);
+      return FromRocks(s, name_, "write " + file);
+    }
+  }
+  s = writer.Finish();
+  if (!s.ok()) return FromRocks(s, name_, "finish " + file);
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;
+  io.allow_global_seqno = true;
+  io.allow_blocking_flush = true;
+  s = db_->IngestExternalFile({file}, io);
+  std::error_code ec;
+  std::filesystem::remove(file, ec);  // moved on success; a leftover on failure
+  if (!s.ok()) return FromRocks(s, name_, "ingest " + file);
+  int64_t puts = 0;
+  for (const KeyValueWrite& w : sorted) puts += w.value ? 1 : 0;
+  metrics_.puts->Inc(puts);
+  metrics_.deletes->Inc(static_cast<int64_t>(sorted.size()) - puts);
+  return absl::OkStatus();
 }
 
 absl::Status RocksDbStore::Close() {
@@ -225,6 +276,7 @@ absl::Status RocksDbStore::Close() {
 }
 
 absl::StatusOr<std::optional<std::string>> RocksDbStore::Get(std::string_view key) {
+  if (absl::Status u = Usable(); !u.ok()) return u;
   metrics_.gets->Inc();
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
@@ -235,6 +287,7 @@ absl::StatusOr<std::optional<std::string>> RocksDbStore::Get(std::string_view ke
 
 absl::StatusOr<std::vector<std::optional<std::string>>> RocksDbStore::GetAll(
     std::span<const std::string_view> keys) {
+  if (absl::Status u = Usable(); !u.ok()) return u;
   metrics_.gets->Inc(static_cast<int64_t>(keys.size()));
   std::vector<rocksdb::Slice> slices;
   slices.reserve(keys.size());
@@ -261,6 +314,7 @@ absl::Status RocksDbStore::Delete(std::string_view key) {
 }
 
 absl::Status RocksDbStore::ApplyBatch(std::span<const KeyValueWrite> writes) {
+  if (absl::Status u = Usable(); !u.ok()) return u;
   rocksdb::WriteBatch batch;
   int64_t puts = 0, deletes = 0;
   for (const KeyValueWrite& w : writes) {
@@ -286,6 +340,7 @@ absl::Status RocksDbStore::ApplyBatch(std::span<const KeyValueWrite> writes) {
 
 absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> RocksDbStore::Range(std::string_view from,
                                                                            std::string_view to) {
+  if (absl::Status u = Usable(); !u.ok()) return u;
   metrics_.ranges->Inc();
   if (to < from) to = from;
   return std::unique_ptr<KeyValueIteratorBytes>(
@@ -293,12 +348,14 @@ absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> RocksDbStore::Range(std::
 }
 
 absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> RocksDbStore::All() {
+  if (absl::Status u = Usable(); !u.ok()) return u;
   metrics_.ranges->Inc();
   return std::unique_ptr<KeyValueIteratorBytes>(new RocksIterator(name_, db_.get(), "", "", false));
 }
 
 absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> RocksDbStore::PrefixScan(
     std::string_view prefix) {
+  if (absl::Status u = Usable(); !u.ok()) return u;
   metrics_.ranges->Inc();
   std::string succ = PrefixSuccessor(prefix);
   bool bounded = !succ.empty();
@@ -307,6 +364,7 @@ absl::StatusOr<std::unique_ptr<KeyValueIteratorBytes>> RocksDbStore::PrefixScan(
 }
 
 absl::Status RocksDbStore::Flush() {
+  if (absl::Status u = Usable(); !u.ok()) return u;
   metrics_.flushes->Inc();
   rocksdb::FlushOptions fo;
   fo.wait = true;

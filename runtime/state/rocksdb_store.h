@@ -23,6 +23,7 @@
 namespace rocksdb {
 class DB;
 class Cache;
+struct Options;
 }  // namespace rocksdb
 
 namespace eddy::state {
@@ -54,6 +55,16 @@ class RocksDbStore final : public KeyValueStoreBytes {
   // Flushes memtables to SST (waits).
   absl::Status Flush() override;
 
+  // Bulk load for restore: writes `sorted` (strictly increasing keys; a nullopt value is a
+  // delete) into an SST file in the store directory and ingests it (RocksDB IngestExternalFile),
+  // which puts it above everything already in the store. Much cheaper than memtable inserts for
+  // large restores. Errors name the store and the file.
+  absl::Status IngestSorted(std::span<const KeyValueWrite> sorted);
+
+  // Marks the store failed: every later call returns `error` (used when a deferred restore step
+  // fails where it cannot be reported, so the store is never silently incomplete).
+  void MarkFailed(absl::Status error) { failed_ = std::move(error); }
+
   // Closes the database (also done by the destructor). Open iterators must be closed first.
   absl::Status Close();
   // The raw database, for benchmarks and tests.
@@ -61,12 +72,15 @@ class RocksDbStore final : public KeyValueStoreBytes {
 
  private:
   RocksDbStore(std::string name, std::string dir, StoreMetrics metrics);
+  absl::Status Usable() const;
 
   std::string name_;
   std::string dir_;
   StoreMetrics metrics_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::unique_ptr<rocksdb::DB> db_;
+  absl::Status failed_;
+  int64_t ingest_seq_ = 0;
 };
 
 }  // namespace eddy::state

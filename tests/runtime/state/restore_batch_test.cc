@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "runtime/state/inmemory_store.h"
+#include "runtime/state/rocksdb_store.h"
 #include "runtime/state/store_factory.h"
 #include "tests/runtime/state/recording_writer.h"
 #include "tests/runtime/state/temp_dir.h"
@@ -66,6 +69,82 @@ TEST(RestoreBatch, AddBuffersAndFinishApplies) {
   EXPECT_GE(engine.size(), 4u);
   ASSERT_TRUE(restore.Finish().ok());
   EXPECT_EQ(engine.size(), 6u);
+}
+
+TEST(RestoreBatch, RocksDbBulkLoadModeRoundTrip) {
+  testing::TempDir dir;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 5000; ++i) keys.push_back("k" + std::to_string((i * 7919) % 3000));
+  std::vector<std::string> vals;
+  for (int i = 0; i < 5000; ++i) vals.push_back(keys[i] + "!");
+  {
+    auto store = RocksDbStore::Open("s", dir.path(), Config());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Put("before", "x").ok());
+    RestoreBatch restore(store->get());
+    restore.set_bulk_load_threshold(1000);
+    std::vector<KeyValueWrite> recs;
+    for (int i = 0; i < 500; ++i) recs.push_back(KeyValueWrite{keys[i], keys[i]});
+    ASSERT_TRUE(restore.Apply(recs).ok());
+    EXPECT_FALSE(restore.bulk_loading()) << "below the threshold";
+    for (int round = 1; round < 10; ++round) {
+      recs.clear();
+      for (int i = round * 500; i < (round + 1) * 500; ++i) {
+        recs.push_back(KeyValueWrite{keys[i], vals[i]});
+      }
+      recs.push_back(KeyValueWrite{"before", std::nullopt});
+      ASSERT_TRUE(restore.Apply(recs).ok());
+    }
+    EXPECT_TRUE(restore.bulk_loading());
+    ASSERT_TRUE(restore.Finish().ok());
+    EXPECT_EQ(restore.records(), 5000 + 9);
+    EXPECT_FALSE((*store)->Get("before")->has_value()) << "tombstone applied";
+    EXPECT_EQ(**(*store)->Get(keys[4999]), keys[4999] + "!");
+    ASSERT_TRUE((*store)->Put("after", "y").ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  auto store = RocksDbStore::Open("s", dir.path(), Config());
+  ASSERT_TRUE(store.ok());
+  auto it = (*store)->All();
+  ASSERT_TRUE(it.ok());
+  int n = 0;
+  for (; (*it)->Valid(); (*it)->Next()) ++n;
+  (*it)->Close();
+  EXPECT_EQ(n, 3001) << "3000 distinct restored keys plus 'after'";
+}
+
+TEST(RestoreBatch, DestructorFinishes) {
+  testing::TempDir dir;
+  auto store = RocksDbStore::Open("s", dir.path(), Config());
+  ASSERT_TRUE(store.ok());
+  {
+    RestoreBatch restore(store->get());
+    restore.set_bulk_load_threshold(0);
+    KeyValueWrite w[] = {{"k", "v1"}, {"a", "x"}, {"k", "v2"}};
+    ASSERT_TRUE(restore.Apply(w).ok());
+    EXPECT_TRUE(restore.bulk_loading());
+  }
+  EXPECT_EQ(**(*store)->Get("k"), "v2");
+  EXPECT_EQ(**(*store)->Get("a"), "x");
+}
+
+TEST(RestoreBatch, FailedDeferredIngestMarksStoreFailed) {
+  testing::TempDir dir;
+  auto store = RocksDbStore::Open("s", dir.path(), Config());
+  ASSERT_TRUE(store.ok());
+  // Make the SST path unusable: a non-empty directory where the file would go.
+  std::filesystem::create_directories(dir.path() + "/restore-0.sst/blocker");
+  {
+    RestoreBatch restore(store->get());
+    restore.set_bulk_load_threshold(0);
+    KeyValueWrite w{"k", "v"};
+    ASSERT_TRUE(restore.Apply(std::span<const KeyValueWrite>(&w, 1)).ok());
+    // No Finish(): the destructor must not let the failure pass silently.
+  }
+  auto v = (*store)->Get("k");
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("restore of store s"), std::string::npos) << v.status();
+  EXPECT_FALSE((*store)->Put("x", "y").ok());
 }
 
 }  // namespace
