@@ -30,8 +30,8 @@ struct BrokerContext {
 struct RequestContext {
   RequestHeader header;
   std::string client_address;
-  bool send_response = true;   // false for Produce with acks=0
-  bool close_after = false;    // fault hook: close the connection instead of answering
+  bool send_response = true;  // false for Produce with acks=0
+  bool close_after = false;   // fault hook: close the connection instead of answering
 };
 
 }  // namespace eddy::kafka

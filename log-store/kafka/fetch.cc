@@ -20,10 +20,14 @@ struct PartitionData {
 
 int16_t ReadErrorCode(const absl::Status& s) {
   switch (s.code()) {
-    case absl::StatusCode::kOutOfRange: return error::kOffsetOutOfRange;
-    case absl::StatusCode::kNotFound: return error::kUnknownTopicOrPartition;
-    case absl::StatusCode::kDataLoss: return error::kKafkaStorageError;
-    default: return error::kUnknownServerError;
+    case absl::StatusCode::kOutOfRange:
+      return error::kOffsetOutOfRange;
+    case absl::StatusCode::kNotFound:
+      return error::kUnknownTopicOrPartition;
+    case absl::StatusCode::kDataLoss:
+      return error::kKafkaStorageError;
+    default:
+      return error::kUnknownServerError;
   }
 }
 
@@ -88,17 +92,17 @@ absl::Status HandleFetch(BrokerContext& b, RequestContext& ctx, Reader& r, Write
     bool any_error = false;
     int64_t total = ReadAll(b, ctx, *req, &data, &any_error);
     const auto now = std::chrono::steady_clock::now();
-    if (total >= std::max(1, req->min_bytes) || any_error || now >= deadline ||
-        b.stopping.load() || req->topics.empty()) {
+    if (total >= std::max(1, req->min_bytes) || any_error || now >= deadline || b.stopping.load() ||
+        req->topics.empty()) {
       break;
     }
     // Wake at least every 200 ms so Stop() is never held up by a long poll.
     b.logs->WaitForAppend(seen, std::min(deadline, now + std::chrono::milliseconds(200)));
   }
 
-  w.Int32(0);                      // throttle_time_ms
+  w.Int32(0);  // throttle_time_ms
   if (v >= 7) w.Int16(error::kNone);
-  if (v >= 7) w.Int32(0);          // session_id: no incremental sessions
+  if (v >= 7) w.Int32(0);  // session_id: no incremental sessions
   w.ArrayCount(static_cast<int32_t>(req->topics.size()));
   for (size_t i = 0; i < req->topics.size(); ++i) {
     w.String(req->topics[i].name);
@@ -110,9 +114,9 @@ absl::Status HandleFetch(BrokerContext& b, RequestContext& ctx, Reader& r, Write
       w.Int64(d.high_watermark);
       w.Int64(d.high_watermark);  // last_stable_offset = HW (no transactions)
       if (v >= 5) w.Int64(d.log_start_offset);
-      w.ArrayCount(0);            // aborted_transactions: empty, never null
-      if (v >= 11) w.Int32(-1);   // preferred_read_replica
-      w.Bytes(d.records);         // never null
+      w.ArrayCount(0);           // aborted_transactions: empty, never null
+      if (v >= 11) w.Int32(-1);  // preferred_read_replica
+      w.Bytes(d.records);        // never null
     }
   }
   return absl::OkStatus();

@@ -9,8 +9,7 @@
 
 namespace eddy::kafka {
 
-absl::Status HandleFindCoordinator(BrokerContext& b, RequestContext& ctx, Reader& r,
-                                   Writer& w) {
+absl::Status HandleFindCoordinator(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
   const int16_t v = ctx.header.api_version;
   auto req = ParseFindCoordinator(r, v);
   if (!req.ok()) return req.status();
@@ -86,8 +85,8 @@ absl::Status HandleDescribeGroups(BrokerContext& b, RequestContext& ctx, Reader&
     if (!d) {
       const auto with_offsets = b.logs->ListGroupsWithOffsets();
       bool known = std::find(with_offsets.begin(), with_offsets.end(), id) != with_offsets.end();
-      d = GroupCoordinator::GroupDescription{id, known ? "Empty" : "Dead", known ? "consumer" : "",
-                                             "", {}};
+      d = GroupCoordinator::GroupDescription{
+          id, known ? "Empty" : "Dead", known ? "consumer" : "", "", {}};
     }
     w.Int16(error::kNone);
     w.String(d->group_id);

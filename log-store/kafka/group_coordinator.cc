@@ -37,10 +37,14 @@ void GroupCoordinator::Stop() {
 
 const char* GroupCoordinator::StateName(State s) {
   switch (s) {
-    case State::kEmpty: return "Empty";
-    case State::kPreparingRebalance: return "PreparingRebalance";
-    case State::kCompletingRebalance: return "CompletingRebalance";
-    case State::kStable: return "Stable";
+    case State::kEmpty:
+      return "Empty";
+    case State::kPreparingRebalance:
+      return "PreparingRebalance";
+    case State::kCompletingRebalance:
+      return "CompletingRebalance";
+    case State::kStable:
+      return "Stable";
   }
   return "Dead";
 }
@@ -58,8 +62,8 @@ void GroupCoordinator::StartRebalance(Group& g, Clock::time_point now) {
 
 void GroupCoordinator::RemoveMember(Group& g, const std::string& member_id, const char* why,
                                     Clock::time_point now) {
-  std::fprintf(stderr, "kafka: group %s: member %s removed (%s)\n", g.id.c_str(),
-               member_id.c_str(), why);
+  std::fprintf(stderr, "kafka: group %s: member %s removed (%s)\n", g.id.c_str(), member_id.c_str(),
+               why);
   g.members.erase(member_id);
   if (g.leader == member_id) g.leader.clear();
   if (g.members.empty()) {
@@ -132,8 +136,7 @@ void GroupCoordinator::MaybeCompleteJoin(Group& g, Clock::time_point now) {
   }
   g.state = State::kCompletingRebalance;
   std::fprintf(stderr, "kafka: group %s: generation %d with %zu members, protocol %s, leader %s\n",
-               g.id.c_str(), g.generation, g.members.size(), g.protocol.c_str(),
-               g.leader.c_str());
+               g.id.c_str(), g.generation, g.members.size(), g.protocol.c_str(), g.leader.c_str());
 }
 
 GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
@@ -206,10 +209,8 @@ GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
   switch (g.state) {
     case State::kEmpty:
       StartRebalance(g, now);
-      g.initial_delay_until =
-          now + std::chrono::milliseconds(options_.initial_rebalance_delay_ms);
-      g.rebalance_deadline =
-          std::max(g.rebalance_deadline, g.initial_delay_until);
+      g.initial_delay_until = now + std::chrono::milliseconds(options_.initial_rebalance_delay_ms);
+      g.rebalance_deadline = std::max(g.rebalance_deadline, g.initial_delay_until);
       break;
     case State::kStable:
     case State::kCompletingRebalance:
@@ -369,8 +370,8 @@ std::optional<GroupCoordinator::GroupDescription> GroupCoordinator::Describe(
   d.group_id = g.id;
   d.state = StateName(g.state);
   d.protocol_type = g.protocol_type;
-  d.protocol = g.state == State::kStable || g.state == State::kCompletingRebalance ? g.protocol
-                                                                                    : "";
+  d.protocol =
+      g.state == State::kStable || g.state == State::kCompletingRebalance ? g.protocol : "";
   for (const auto& [id, m] : g.members) {
     MemberDescription md{id, m.client_id, m.client_host, "", m.assignment};
     for (const auto& [name, meta] : m.protocols) {

@@ -98,8 +98,7 @@ class GroupCoordinator {
   static const char* StateName(State s);
   void StartRebalance(Group& g, Clock::time_point now);
   void MaybeCompleteJoin(Group& g, Clock::time_point now);
-  void RemoveMember(Group& g, const std::string& member_id, const char* why,
-                    Clock::time_point now);
+  void RemoveMember(Group& g, const std::string& member_id, const char* why, Clock::time_point now);
 
   Options options_;
   mutable std::mutex mu_;

@@ -11,23 +11,40 @@ const ApiRange* FindApi(int16_t key) {
 
 const char* ApiName(int16_t key) {
   switch (key) {
-    case kProduce: return "Produce";
-    case kFetch: return "Fetch";
-    case kListOffsets: return "ListOffsets";
-    case kMetadata: return "Metadata";
-    case kOffsetCommit: return "OffsetCommit";
-    case kOffsetFetch: return "OffsetFetch";
-    case kFindCoordinator: return "FindCoordinator";
-    case kJoinGroup: return "JoinGroup";
-    case kHeartbeat: return "Heartbeat";
-    case kLeaveGroup: return "LeaveGroup";
-    case kSyncGroup: return "SyncGroup";
-    case kDescribeGroups: return "DescribeGroups";
-    case kListGroups: return "ListGroups";
-    case kApiVersions: return "ApiVersions";
-    case kCreateTopics: return "CreateTopics";
-    case kInitProducerId: return "InitProducerId";
-    default: return "Unknown";
+    case kProduce:
+      return "Produce";
+    case kFetch:
+      return "Fetch";
+    case kListOffsets:
+      return "ListOffsets";
+    case kMetadata:
+      return "Metadata";
+    case kOffsetCommit:
+      return "OffsetCommit";
+    case kOffsetFetch:
+      return "OffsetFetch";
+    case kFindCoordinator:
+      return "FindCoordinator";
+    case kJoinGroup:
+      return "JoinGroup";
+    case kHeartbeat:
+      return "Heartbeat";
+    case kLeaveGroup:
+      return "LeaveGroup";
+    case kSyncGroup:
+      return "SyncGroup";
+    case kDescribeGroups:
+      return "DescribeGroups";
+    case kListGroups:
+      return "ListGroups";
+    case kApiVersions:
+      return "ApiVersions";
+    case kCreateTopics:
+      return "CreateTopics";
+    case kInitProducerId:
+      return "InitProducerId";
+    default:
+      return "Unknown";
   }
 }
 

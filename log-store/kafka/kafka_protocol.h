@@ -39,12 +39,10 @@ struct ApiRange {
 
 // Every API Eddy serves with the range it advertises. Mins are 0 on purpose (feature gating).
 inline constexpr ApiRange kSupportedApis[] = {
-    {kProduce, 0, 7},        {kFetch, 4, 11},        {kListOffsets, 0, 3},
-    {kMetadata, 0, 4},       {kOffsetCommit, 0, 7},  {kOffsetFetch, 0, 5},
-    {kFindCoordinator, 0, 2}, {kJoinGroup, 0, 5},     {kHeartbeat, 0, 3},
-    {kLeaveGroup, 0, 1},     {kSyncGroup, 0, 3},     {kDescribeGroups, 0, 2},
-    {kListGroups, 0, 2},     {kApiVersions, 0, 3},   {kCreateTopics, 0, 4},
-    {kInitProducerId, 0, 1},
+    {kProduce, 0, 7},      {kFetch, 4, 11},      {kListOffsets, 0, 3},     {kMetadata, 0, 4},
+    {kOffsetCommit, 0, 7}, {kOffsetFetch, 0, 5}, {kFindCoordinator, 0, 2}, {kJoinGroup, 0, 5},
+    {kHeartbeat, 0, 3},    {kLeaveGroup, 0, 1},  {kSyncGroup, 0, 3},       {kDescribeGroups, 0, 2},
+    {kListGroups, 0, 2},   {kApiVersions, 0, 3}, {kCreateTopics, 0, 4},    {kInitProducerId, 0, 1},
 };
 
 // The advertised range of `key`, or nullptr for an API Eddy does not serve.

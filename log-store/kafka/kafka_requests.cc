@@ -193,8 +193,8 @@ absl::StatusOr<OffsetCommitRequest> ParseOffsetCommit(Reader& r, int16_t v) {
     q.generation_id = r.Int32();
     q.member_id = Str(r.String());
   }
-  if (v >= 7) r.NullableString();        // group_instance_id
-  if (v >= 2 && v <= 4) r.Int64();       // retention_time_ms
+  if (v >= 7) r.NullableString();   // group_instance_id
+  if (v >= 2 && v <= 4) r.Int64();  // retention_time_ms
   int32_t nt = r.ArrayCount(6);
   for (int32_t i = 0; i < nt && r.ok(); ++i) {
     OffsetCommitRequest::Topic t;

@@ -129,9 +129,8 @@ class KafkaServerImpl final : public KafkaServer {
     sockaddr_storage bound{};
     socklen_t len = sizeof(bound);
     ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-    port_ = bound.ss_family == AF_INET6
-                ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    port_ = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                        : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 
     broker_.advertised_host = options.advertised_host;
     if (broker_.advertised_host.empty()) {
@@ -140,8 +139,7 @@ class KafkaServerImpl final : public KafkaServer {
     }
     broker_.advertised_port = port_;
 
-    auto producers =
-        ProducerStateManager::Open(logs->options().data_dir + "/kafka_producer_ids");
+    auto producers = ProducerStateManager::Open(logs->options().data_dir + "/kafka_producer_ids");
     if (!producers.ok()) return producers.status();
     producers_ = std::move(*producers);
     broker_.producers = producers_.get();
@@ -234,11 +232,11 @@ class KafkaServerImpl final : public KafkaServer {
     while (!broker_.stopping.load()) {
       char size_buf[4];
       if (!ReadFull(fd, size_buf, 4)) break;
-      const int32_t size = static_cast<int32_t>(
-          (static_cast<uint32_t>(static_cast<uint8_t>(size_buf[0])) << 24) |
-          (static_cast<uint32_t>(static_cast<uint8_t>(size_buf[1])) << 16) |
-          (static_cast<uint32_t>(static_cast<uint8_t>(size_buf[2])) << 8) |
-          static_cast<uint32_t>(static_cast<uint8_t>(size_buf[3])));
+      const int32_t size =
+          static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint8_t>(size_buf[0])) << 24) |
+                               (static_cast<uint32_t>(static_cast<uint8_t>(size_buf[1])) << 16) |
+                               (static_cast<uint32_t>(static_cast<uint8_t>(size_buf[2])) << 8) |
+                               static_cast<uint32_t>(static_cast<uint8_t>(size_buf[3])));
       if (size < 8 || size > broker_.options.max_frame_bytes) {
         std::fprintf(stderr,
                      "kafka: client %s: frame size %d outside 8..%lld; closing the connection\n",
@@ -259,8 +257,10 @@ class KafkaServerImpl final : public KafkaServer {
         }
       }
       if (!ok) {
-        std::fprintf(stderr, "kafka: client %s: truncated frame (connection closed after %zu+ of %d bytes)\n",
-                     client.c_str(), payload.size(), size);
+        std::fprintf(
+            stderr,
+            "kafka: client %s: truncated frame (connection closed after %zu+ of %d bytes)\n",
+            client.c_str(), payload.size(), size);
         break;
       }
       DispatchResult res = Dispatch(broker_, payload, client);
@@ -288,8 +288,8 @@ class KafkaServerImpl final : public KafkaServer {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<KafkaServer>> KafkaServer::Start(
-    logstore::LogManager* logs, const KafkaServerOptions& options) {
+absl::StatusOr<std::unique_ptr<KafkaServer>> KafkaServer::Start(logstore::LogManager* logs,
+                                                                const KafkaServerOptions& options) {
   auto server = std::make_unique<KafkaServerImpl>();
   if (absl::Status s = server->Init(logs, options); !s.ok()) return s;
   return std::unique_ptr<KafkaServer>(std::move(server));

@@ -15,10 +15,10 @@ namespace eddy::kafka {
 
 struct KafkaServerOptions {
   std::string listen = "127.0.0.1:9092";  // HOST:PORT; port 0 = let the OS pick
-  std::string advertised_host;            // host given to clients in Metadata; default = listen host
+  std::string advertised_host;  // host given to clients in Metadata; default = listen host
   int32_t node_id = 0;
-  bool auto_create_topics = true;         // auto.create.topics.enable
-  int32_t default_partitions = 1;         // num.partitions for auto-created topics
+  bool auto_create_topics = true;  // auto.create.topics.enable
+  int32_t default_partitions = 1;  // num.partitions for auto-created topics
 
   // group.initial.rebalance.delay.ms: a new group waits this long for more joiners.
   // The environment variable EDDY_KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS overrides it (tests).

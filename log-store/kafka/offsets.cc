@@ -13,8 +13,8 @@ absl::Status HandleOffsetCommit(BrokerContext& b, RequestContext& ctx, Reader& r
   const int16_t v = ctx.header.api_version;
   auto req = ParseOffsetCommit(r, v);
   if (!req.ok()) return req.status();
-  const int16_t group_error = b.groups->ValidateCommit(req->group_id, req->generation_id,
-                                                       req->member_id);
+  const int16_t group_error =
+      b.groups->ValidateCommit(req->group_id, req->generation_id, req->member_id);
   if (v >= 3) w.Int32(0);
   w.ArrayCount(static_cast<int32_t>(req->topics.size()));
   for (const auto& t : req->topics) {
@@ -26,12 +26,11 @@ absl::Status HandleOffsetCommit(BrokerContext& b, RequestContext& ctx, Reader& r
         if (!b.logs->GetPartition(t.name, p.index).ok()) {
           err = error::kUnknownTopicOrPartition;
         } else {
-          absl::Status s = b.logs->CommitOffset(req->group_id, t.name, p.index, p.offset,
-                                                p.metadata);
+          absl::Status s =
+              b.logs->CommitOffset(req->group_id, t.name, p.index, p.offset, p.metadata);
           if (!s.ok()) {
-            std::fprintf(stderr, "kafka: OffsetCommit %s %s/%d failed: %s\n",
-                         req->group_id.c_str(), t.name.c_str(), p.index,
-                         std::string(s.message()).c_str());
+            std::fprintf(stderr, "kafka: OffsetCommit %s %s/%d failed: %s\n", req->group_id.c_str(),
+                         t.name.c_str(), p.index, std::string(s.message()).c_str());
             err = error::kUnknownServerError;
           }
         }

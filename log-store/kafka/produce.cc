@@ -19,11 +19,16 @@ struct PartitionResult {
 
 int16_t AppendErrorCode(const absl::Status& s) {
   switch (s.code()) {
-    case absl::StatusCode::kInvalidArgument: return error::kCorruptMessage;
-    case absl::StatusCode::kOutOfRange: return error::kMessageTooLarge;
-    case absl::StatusCode::kNotFound: return error::kUnknownTopicOrPartition;
-    case absl::StatusCode::kResourceExhausted: return error::kKafkaStorageError;
-    default: return error::kUnknownServerError;
+    case absl::StatusCode::kInvalidArgument:
+      return error::kCorruptMessage;
+    case absl::StatusCode::kOutOfRange:
+      return error::kMessageTooLarge;
+    case absl::StatusCode::kNotFound:
+      return error::kUnknownTopicOrPartition;
+    case absl::StatusCode::kResourceExhausted:
+      return error::kKafkaStorageError;
+    default:
+      return error::kUnknownServerError;
   }
 }
 
@@ -48,11 +53,12 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
   std::unique_lock<std::mutex> seq_lock;
   if (idempotent) {
     seq_lock = std::unique_lock<std::mutex>(b.producers->PartitionLock(topic, partition));
-    auto check = b.producers->CheckBatch(topic, partition, header->producer_id,
-                                         header->producer_epoch, header->base_sequence,
-                                         header->last_offset_delta + 1);
+    auto check =
+        b.producers->CheckBatch(topic, partition, header->producer_id, header->producer_epoch,
+                                header->base_sequence, header->last_offset_delta + 1);
     switch (check.verdict) {
-      case ProducerStateManager::Verdict::kAppend: break;
+      case ProducerStateManager::Verdict::kAppend:
+        break;
       case ProducerStateManager::Verdict::kDuplicate:
         if (check.duplicate_base_offset >= 0) {
           res.base_offset = check.duplicate_base_offset;

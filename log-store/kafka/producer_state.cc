@@ -29,9 +29,9 @@ absl::StatusOr<std::unique_ptr<ProducerStateManager>> ProducerStateManager::Open
   if (in) {
     int64_t hw = 0;
     if (!(in >> hw) || hw < 0) {
-      return absl::DataLossError(
-          absl::StrCat("producer id state file ", state_file, " is unreadable; remove it only ",
-                       "if no idempotent producer is running"));
+      return absl::DataLossError(absl::StrCat("producer id state file ", state_file,
+                                              " is unreadable; remove it only ",
+                                              "if no idempotent producer is running"));
     }
     m->next_id_ = hw;
     m->reserved_until_ = hw;

@@ -11,23 +11,40 @@ namespace {
 
 Handler FindHandler(int16_t key) {
   switch (key) {
-    case kProduce: return HandleProduce;
-    case kFetch: return HandleFetch;
-    case kListOffsets: return HandleListOffsets;
-    case kMetadata: return HandleMetadata;
-    case kOffsetCommit: return HandleOffsetCommit;
-    case kOffsetFetch: return HandleOffsetFetch;
-    case kFindCoordinator: return HandleFindCoordinator;
-    case kJoinGroup: return HandleJoinGroup;
-    case kHeartbeat: return HandleHeartbeat;
-    case kLeaveGroup: return HandleLeaveGroup;
-    case kSyncGroup: return HandleSyncGroup;
-    case kDescribeGroups: return HandleDescribeGroups;
-    case kListGroups: return HandleListGroups;
-    case kApiVersions: return HandleApiVersions;
-    case kCreateTopics: return HandleCreateTopics;
-    case kInitProducerId: return HandleInitProducerId;
-    default: return nullptr;
+    case kProduce:
+      return HandleProduce;
+    case kFetch:
+      return HandleFetch;
+    case kListOffsets:
+      return HandleListOffsets;
+    case kMetadata:
+      return HandleMetadata;
+    case kOffsetCommit:
+      return HandleOffsetCommit;
+    case kOffsetFetch:
+      return HandleOffsetFetch;
+    case kFindCoordinator:
+      return HandleFindCoordinator;
+    case kJoinGroup:
+      return HandleJoinGroup;
+    case kHeartbeat:
+      return HandleHeartbeat;
+    case kLeaveGroup:
+      return HandleLeaveGroup;
+    case kSyncGroup:
+      return HandleSyncGroup;
+    case kDescribeGroups:
+      return HandleDescribeGroups;
+    case kListGroups:
+      return HandleListGroups;
+    case kApiVersions:
+      return HandleApiVersions;
+    case kCreateTopics:
+      return HandleCreateTopics;
+    case kInitProducerId:
+      return HandleInitProducerId;
+    default:
+      return nullptr;
   }
 }
 
@@ -69,8 +86,7 @@ DispatchResult Dispatch(BrokerContext& broker, std::string_view payload,
     }
     std::fprintf(stderr,
                  "kafka: client %s: %s v%d is not supported (%d..%d); closing the connection\n",
-                 client.c_str(), ApiName(header->api_key), header->api_version, api->min,
-                 api->max);
+                 client.c_str(), ApiName(header->api_key), header->api_version, api->min, api->max);
     out.close = true;
     return out;
   }
@@ -95,19 +111,32 @@ DispatchResult Dispatch(BrokerContext& broker, std::string_view payload,
 
 absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
   switch (key) {
-    case kProduce: return ParseProduce(r, v).status();
-    case kFetch: return ParseFetch(r, v).status();
-    case kListOffsets: return ParseListOffsets(r, v).status();
-    case kMetadata: return ParseMetadata(r, v).status();
-    case kOffsetCommit: return ParseOffsetCommit(r, v).status();
-    case kOffsetFetch: return ParseOffsetFetch(r, v).status();
-    case kFindCoordinator: return ParseFindCoordinator(r, v).status();
-    case kJoinGroup: return ParseJoinGroup(r, v).status();
-    case kHeartbeat: return ParseHeartbeat(r, v).status();
-    case kLeaveGroup: return ParseLeaveGroup(r, v).status();
-    case kSyncGroup: return ParseSyncGroup(r, v).status();
-    case kDescribeGroups: return ParseDescribeGroups(r, v).status();
-    case kListGroups: return r.status("ListGroups request");
+    case kProduce:
+      return ParseProduce(r, v).status();
+    case kFetch:
+      return ParseFetch(r, v).status();
+    case kListOffsets:
+      return ParseListOffsets(r, v).status();
+    case kMetadata:
+      return ParseMetadata(r, v).status();
+    case kOffsetCommit:
+      return ParseOffsetCommit(r, v).status();
+    case kOffsetFetch:
+      return ParseOffsetFetch(r, v).status();
+    case kFindCoordinator:
+      return ParseFindCoordinator(r, v).status();
+    case kJoinGroup:
+      return ParseJoinGroup(r, v).status();
+    case kHeartbeat:
+      return ParseHeartbeat(r, v).status();
+    case kLeaveGroup:
+      return ParseLeaveGroup(r, v).status();
+    case kSyncGroup:
+      return ParseSyncGroup(r, v).status();
+    case kDescribeGroups:
+      return ParseDescribeGroups(r, v).status();
+    case kListGroups:
+      return r.status("ListGroups request");
     case kApiVersions:
       if (v >= 3) {
         r.CompactString();
@@ -115,8 +144,10 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
         r.SkipTaggedFields();
       }
       return r.status("ApiVersions request");
-    case kCreateTopics: return ParseCreateTopics(r, v).status();
-    case kInitProducerId: return ParseInitProducerId(r, v).status();
+    case kCreateTopics:
+      return ParseCreateTopics(r, v).status();
+    case kInitProducerId:
+      return ParseInitProducerId(r, v).status();
     default:
       return absl::InvalidArgumentError(absl::StrCat("unknown API key ", key));
   }
@@ -131,8 +162,8 @@ absl::Status DecodeRequest(std::string_view payload) {
     return absl::InvalidArgumentError(absl::StrCat("unknown API key ", header->api_key));
   }
   if (header->api_version < api->min || header->api_version > api->max) {
-    return absl::InvalidArgumentError(absl::StrCat(ApiName(header->api_key), " v",
-                                                   header->api_version, " is not supported"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ApiName(header->api_key), " v", header->api_version, " is not supported"));
   }
   return DecodeRequestBody(header->api_key, header->api_version, r);
 }

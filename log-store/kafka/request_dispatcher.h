@@ -18,8 +18,7 @@ struct DispatchResult {
 };
 
 // `payload` is one frame without its 4-byte size prefix. `client` names the peer in logs.
-DispatchResult Dispatch(BrokerContext& broker, std::string_view payload,
-                        const std::string& client);
+DispatchResult Dispatch(BrokerContext& broker, std::string_view payload, const std::string& client);
 
 // Parses the header and body of one request payload without acting on it: the decoder the
 // fuzz target exercises. Errors say what is malformed.

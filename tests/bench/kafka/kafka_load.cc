@@ -45,7 +45,8 @@ bool CreateTopic(const std::string& bootstrap, const std::string& topic, int par
     auto* res = rd_kafka_event_CreateTopics_result(ev);
     auto** topics = res ? rd_kafka_CreateTopics_result_topics(res, &n) : nullptr;
     ok = n == 1 && rd_kafka_topic_result_error(topics[0]) == RD_KAFKA_RESP_ERR_NO_ERROR;
-    if (!ok && n == 1) std::fprintf(stderr, "create topic: %s\n", rd_kafka_topic_result_error_string(topics[0]));
+    if (!ok && n == 1)
+      std::fprintf(stderr, "create topic: %s\n", rd_kafka_topic_result_error_string(topics[0]));
     rd_kafka_event_destroy(ev);
   }
   rd_kafka_NewTopic_destroy(nt);
@@ -76,15 +77,15 @@ Result RunLoad(const std::string& bootstrap, const std::string& topic, long mess
     std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), err));
     std::string value(static_cast<size_t>(size), 'x');
     // Warm-up: metadata and connections before the clock starts.
-    p->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(), nullptr, 0,
-               0, nullptr);
+    p->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(), nullptr, 0, 0,
+               nullptr);
     p->flush(10000);
     dr.ok = 0;
     auto start = Clock::now();
     for (long i = 0; i < messages; ++i) {
-      while (p->produce(topic, static_cast<int32_t>(i % partitions),
-                        RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(), nullptr, 0,
-                        0, nullptr) == RdKafka::ERR__QUEUE_FULL) {
+      while (p->produce(topic, static_cast<int32_t>(i % partitions), RdKafka::Producer::RK_MSG_COPY,
+                        value.data(), value.size(), nullptr, 0, 0,
+                        nullptr) == RdKafka::ERR__QUEUE_FULL) {
         p->poll(1);
       }
       if ((i & 1023) == 0) p->poll(0);
@@ -129,10 +130,12 @@ Result RunLoad(const std::string& bootstrap, const std::string& topic, long mess
 }
 
 void Print(const char* name, const Result& r, int size) {
-  std::printf("%-5s produce %8ld msgs in %6.3f s = %10.0f msgs/s %7.1f MB/s | consume %8ld msgs in %6.3f s = %10.0f msgs/s %7.1f MB/s\n",
-              name, r.produced, r.produce_s, r.produced / r.produce_s,
-              r.produced * size / r.produce_s / 1e6, r.consumed, r.consume_s,
-              r.consumed / r.consume_s, r.consumed * size / r.consume_s / 1e6);
+  std::printf(
+      "%-5s produce %8ld msgs in %6.3f s = %10.0f msgs/s %7.1f MB/s | consume %8ld msgs in %6.3f s "
+      "= %10.0f msgs/s %7.1f MB/s\n",
+      name, r.produced, r.produce_s, r.produced / r.produce_s,
+      r.produced * size / r.produce_s / 1e6, r.consumed, r.consume_s, r.consumed / r.consume_s,
+      r.consumed * size / r.consume_s / 1e6);
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include "log-store/kafka/request_dispatcher.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  (void)eddy::kafka::DecodeRequest(
-      std::string_view(reinterpret_cast<const char*>(data), size));
+  (void)eddy::kafka::DecodeRequest(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

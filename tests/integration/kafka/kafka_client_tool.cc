@@ -80,8 +80,8 @@ int Produce(std::map<std::string, std::string>& a) {
     std::string v = prefix + std::to_string(i);
     int32_t partition = parts > 0 ? i % parts : RdKafka::Topic::PARTITION_UA;
     while (true) {
-      auto e = p->produce(a["topic"], partition, RdKafka::Producer::RK_MSG_COPY, v.data(),
-                          v.size(), nullptr, 0, 0, nullptr);
+      auto e = p->produce(a["topic"], partition, RdKafka::Producer::RK_MSG_COPY, v.data(), v.size(),
+                          nullptr, 0, 0, nullptr);
       if (e == RdKafka::ERR__QUEUE_FULL) {
         p->poll(10);
         continue;
@@ -146,7 +146,8 @@ int Committed(std::map<std::string, std::string>& a) {
     std::fprintf(stderr, "committed: %s\n", RdKafka::err2str(e).c_str());
     rc = 1;
   } else {
-    for (auto* p : parts) std::printf("%d %lld\n", p->partition(), static_cast<long long>(p->offset()));
+    for (auto* p : parts)
+      std::printf("%d %lld\n", p->partition(), static_cast<long long>(p->offset()));
   }
   RdKafka::TopicPartition::destroy(parts);
   c->close();
@@ -159,8 +160,8 @@ int CreateTopic(std::map<std::string, std::string>& a) {
   rd_kafka_conf_set(conf, "bootstrap.servers", a["bootstrap"].c_str(), errstr, sizeof(errstr));
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   if (!rk) return 1;
-  rd_kafka_NewTopic_t* nt =
-      rd_kafka_NewTopic_new(a["topic"].c_str(), std::stoi(a["partitions"]), -1, errstr, sizeof(errstr));
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(a["topic"].c_str(), std::stoi(a["partitions"]),
+                                                  -1, errstr, sizeof(errstr));
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
@@ -168,13 +169,15 @@ int CreateTopic(std::map<std::string, std::string>& a) {
   if (ev) {
     const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
     size_t n = 0;
-    const rd_kafka_topic_result_t** topics = res ? rd_kafka_CreateTopics_result_topics(res, &n) : nullptr;
+    const rd_kafka_topic_result_t** topics =
+        res ? rd_kafka_CreateTopics_result_topics(res, &n) : nullptr;
     if (rd_kafka_event_error(ev)) {
       std::printf("request error %s\n", rd_kafka_event_error_string(ev));
     } else if (n == 1) {
       rd_kafka_resp_err_t e = rd_kafka_topic_result_error(topics[0]);
       std::printf("%s %s\n", rd_kafka_topic_result_name(topics[0]), rd_kafka_err2name(e));
-      rc = e == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS ? 3 : 1);
+      rc = e == RD_KAFKA_RESP_ERR_NO_ERROR ? 0
+                                           : (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS ? 3 : 1);
     }
     rd_kafka_event_destroy(ev);
   } else {

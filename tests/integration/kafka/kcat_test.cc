@@ -99,8 +99,7 @@ TEST_P(KcatCodecTest, CompressedBatchesStoredAsTheyCameAndServedBack) {
   EXPECT_LT(plain, 400u / 2) << "batches look uncompressed on disk";
 }
 
-INSTANTIATE_TEST_SUITE_P(Codecs, KcatCodecTest,
-                         ::testing::Values("gzip", "snappy", "lz4", "zstd"));
+INSTANTIATE_TEST_SUITE_P(Codecs, KcatCodecTest, ::testing::Values("gzip", "snappy", "lz4", "zstd"));
 
 TEST_F(KcatTest, ConsumeFromBeginningEndOffsetAndTimestamp) {
   const std::string first = Payload("early-", 10);
@@ -124,8 +123,8 @@ class KcatGroupTest : public KcatTest {
  protected:
   int Partitions() const override { return 3; }
   std::vector<std::string> GroupConsume() {
-    RunResult r = Kcat({"-G", "kcat-group", "grp", "-e", "-q", "-X",
-                        "auto.offset.reset=earliest", "-f", "%s\\n"});
+    RunResult r = Kcat(
+        {"-G", "kcat-group", "grp", "-e", "-q", "-X", "auto.offset.reset=earliest", "-f", "%s\\n"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto lines = Lines(r.out);
     std::sort(lines.begin(), lines.end());
@@ -135,7 +134,8 @@ class KcatGroupTest : public KcatTest {
 
 TEST_F(KcatGroupTest, CommittedOffsetsResumeAfterRestartOfKcatAndBroker) {
   std::string keyed;
-  for (int i = 0; i < 30; ++i) keyed += "k" + std::to_string(i) + ":first-" + std::to_string(i) + "\n";
+  for (int i = 0; i < 30; ++i)
+    keyed += "k" + std::to_string(i) + ":first-" + std::to_string(i) + "\n";
   Produce("grp", keyed, {"-K:"});
   std::vector<std::string> expected1;
   for (int i = 0; i < 30; ++i) expected1.push_back("first-" + std::to_string(i));
@@ -143,7 +143,8 @@ TEST_F(KcatGroupTest, CommittedOffsetsResumeAfterRestartOfKcatAndBroker) {
   EXPECT_EQ(GroupConsume(), expected1);
 
   std::string more;
-  for (int i = 0; i < 20; ++i) more += "k" + std::to_string(i) + ":second-" + std::to_string(i) + "\n";
+  for (int i = 0; i < 20; ++i)
+    more += "k" + std::to_string(i) + ":second-" + std::to_string(i) + "\n";
   Produce("grp", more, {"-K:"});
   ASSERT_EQ(broker_->Stop(), 0);
   broker_ = std::make_unique<Broker>(dir_ / "data", std::vector<std::string>{}, 3);

@@ -2,9 +2,8 @@
 // listener: an idempotent producer whose retried batches are not duplicated, a group of three
 // consumers over six partitions that rebalances when one leaves and when one is SIGKILLed, and
 // CreateTopics through the admin API.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <map>
@@ -34,8 +33,9 @@ class LibrdkafkaTest : public ::testing::Test {
 TEST_F(LibrdkafkaTest, IdempotentProducerRetriesAreNotDuplicated) {
   const std::string kcat = KcatPath();
   ASSERT_FALSE(kcat.empty());
-  // Every 10th produce request (more than librdkafka's 5 in flight, so the retries themselves get through) is appended, then its connection is closed unanswered:
-  // librdkafka resends the same batch (same producer id and sequence).
+  // Every 10th produce request (more than librdkafka's 5 in flight, so the retries themselves get
+  // through) is appended, then its connection is closed unanswered: librdkafka resends the same
+  // batch (same producer id and sequence).
   Broker broker(dir_ / "data", {"EDDY_KAFKA_FAULT_DROP_PRODUCE_RESPONSE_EVERY=10"});
   ASSERT_TRUE(broker.ok()) << broker.Stderr();
   const int n = 3000;
@@ -45,8 +45,8 @@ TEST_F(LibrdkafkaTest, IdempotentProducerRetriesAreNotDuplicated) {
   EXPECT_NE(broker.Stderr().find("fault hook: dropping the response"), std::string::npos)
       << "the fault hook never fired, so no retry was forced";
 
-  RunResult c = testing::Run({kcat, "-b", broker.bootstrap(), "-C", "-t", "idem", "-o", "beginning", "-e",
-                     "-q"});
+  RunResult c = testing::Run(
+      {kcat, "-b", broker.bootstrap(), "-C", "-t", "idem", "-o", "beginning", "-e", "-q"});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   auto lines = Lines(c.out);
   std::map<std::string, int> seen;
@@ -69,8 +69,8 @@ TEST_F(LibrdkafkaTest, CreateTopicsThroughAdminApi) {
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.out.find("TOPIC_ALREADY_EXISTS"), std::string::npos) << r.out;
   // The topic really has four partitions: produce to partition 3 and read it back.
-  r = Tool({"produce", "--bootstrap", broker.bootstrap(), "--topic", "admin-made", "--count",
-            "8", "--partitions", "4"});
+  r = Tool({"produce", "--bootstrap", broker.bootstrap(), "--topic", "admin-made", "--count", "8",
+            "--partitions", "4"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   r = Tool({"committed", "--bootstrap", broker.bootstrap(), "--topic", "admin-made", "--group",
             "nobody", "--partitions", "4"});
@@ -80,9 +80,9 @@ TEST_F(LibrdkafkaTest, CreateTopicsThroughAdminApi) {
 
 // Committed offsets of the group per partition (-1001 = none yet).
 std::map<int, int64_t> Committed(const std::string& bootstrap) {
-  RunResult r = testing::Run({KAFKA_CLIENT_TOOL_PATH, "committed", "--bootstrap", bootstrap, "--topic",
-                     "six", "--group", "trio", "--partitions", "6"},
-                    "", 30);
+  RunResult r = testing::Run({KAFKA_CLIENT_TOOL_PATH, "committed", "--bootstrap", bootstrap,
+                              "--topic", "six", "--group", "trio", "--partitions", "6"},
+                             "", 30);
   std::map<int, int64_t> out;
   if (r.exit_code != 0) return out;
   for (const auto& line : Lines(r.out)) {
@@ -138,8 +138,8 @@ TEST_F(LibrdkafkaTest, GroupOfThreeRebalancesOnLeaveAndOnKill) {
       if (!now.empty()) ++snapshots;
       for (const auto& [p, o] : now) {
         if (last.count(p) && o < last[p]) {
-          regressions.push_back("partition " + std::to_string(p) + ": " +
-                                std::to_string(last[p]) + " -> " + std::to_string(o));
+          regressions.push_back("partition " + std::to_string(p) + ": " + std::to_string(last[p]) +
+                                " -> " + std::to_string(o));
         }
         if (o >= 0) last[p] = o;
       }

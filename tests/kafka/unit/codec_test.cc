@@ -1,6 +1,6 @@
-#include "log-store/kafka/kafka_codec.h"
-
 #include <gtest/gtest.h>
+
+#include "log-store/kafka/kafka_codec.h"
 
 namespace eddy::kafka {
 namespace {
@@ -51,11 +51,15 @@ TEST(KafkaCodec, CompactTypesRoundTrip) {
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.remaining(), 0u);
   // 0x00 is one byte; compact string "abc" is length 4 then the bytes.
-  EXPECT_EQ(w.buffer().substr(2, 4), std::string("\x04" "abc"));
+  EXPECT_EQ(w.buffer().substr(2, 4), std::string("\x04"
+                                                 "abc"));
 }
 
 TEST(KafkaCodec, TruncatedInputFailsAndLatches) {
-  std::string data("\x00\x05" "ab", 4);  // string claims 5 bytes, has 2
+  std::string data(
+      "\x00\x05"
+      "ab",
+      4);  // string claims 5 bytes, has 2
   Reader r(data);
   EXPECT_EQ(r.String(), "");
   EXPECT_FALSE(r.ok());

@@ -70,10 +70,9 @@ TEST(GroupCoordinator, SecondMemberTriggersRebalanceAndFollowerWaitsForLeaderSyn
   EXPECT_EQ(b.generation, 2);
   EXPECT_EQ(a2.leader, a.member_id);  // the leader is kept
   EXPECT_EQ(a2.members.size(), 2u);
-  EXPECT_TRUE(b.members.empty());     // only the leader gets the member list
+  EXPECT_TRUE(b.members.empty());  // only the leader gets the member list
 
-  auto b_sync = std::async(std::launch::async,
-                           [&] { return gc.Sync({"g", 2, b.member_id, {}}); });
+  auto b_sync = std::async(std::launch::async, [&] { return gc.Sync({"g", 2, b.member_id, {}}); });
   auto a_sync = gc.Sync({"g", 2, a.member_id, {{a.member_id, "A"}, {b.member_id, "B"}}});
   EXPECT_EQ(a_sync.assignment, "A");
   auto bs = b_sync.get();

@@ -1,7 +1,6 @@
 #include "log-store/kafka/producer_state.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>

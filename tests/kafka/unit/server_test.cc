@@ -2,11 +2,10 @@
 // produce → storage interop at the same offsets, acks=0 silence, ordering, and bad input
 // (bad CRC, oversized and truncated frames, unknown API keys) that must not take it down.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 
@@ -159,8 +158,8 @@ TEST_F(KafkaServerTest, ApiVersionsV3AndDowngradeAnswer) {
   auto resp = c.Receive();
   ASSERT_TRUE(resp);
   Reader r(*resp);
-  EXPECT_EQ(r.Int32(), 11);      // response header v0: no tagged fields
-  EXPECT_EQ(r.Int16(), 0);       // error
+  EXPECT_EQ(r.Int32(), 11);  // response header v0: no tagged fields
+  EXPECT_EQ(r.Int16(), 0);   // error
   int32_t n = r.CompactArrayCount(7);
   EXPECT_EQ(n, static_cast<int32_t>(std::size(kSupportedApis)));
   bool saw_produce_from_0 = false;
