@@ -208,6 +208,12 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
       return absl::InvalidArgumentError(
           absl::StrCat(Label(), ": CORRUPT_MESSAGE: empty batch at byte ", pos));
     }
+    if (h->last_offset_delta != h->records_count - 1) {
+      // Producers number records 0..n-1; anything else would skip or overlap offsets.
+      return absl::InvalidArgumentError(
+          absl::StrCat(Label(), ": CORRUPT_MESSAGE: batch at byte ", pos, " has lastOffsetDelta ",
+                       h->last_offset_delta, " for ", h->records_count, " records"));
+    }
     infos_.push_back(BatchInfo{0, h->last_offset_delta, h->max_timestamp,
                                static_cast<uint32_t>(total), h->records_count});
     records += h->records_count;

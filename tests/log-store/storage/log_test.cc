@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "log-store/storage/crc32c.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/log_manager.h"
 #include "log-store/storage/segment.h"
@@ -111,6 +112,13 @@ TEST_F(LogTest, RejectsCorruptBatchesAndAppendsNothing) {
   EXPECT_EQ(log->Append(good.substr(0, good.size() - 1)).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(log->Append("").status().code(), absl::StatusCode::kInvalidArgument);
+  // A compressed batch whose lastOffsetDelta does not match its record count (CRC redone).
+  std::string gap = MakeBatch(0, 3, 1, 100, Compression::kLz4);
+  gap[26] = 9;  // lastOffsetDelta low byte: 2 -> 9
+  const uint32_t crc = Crc32c(0, gap.data() + 21, gap.size() - 21);
+  for (int i = 0; i < 4; ++i) gap[17 + i] = static_cast<char>(crc >> (24 - 8 * i));
+  ASSERT_TRUE(ValidateBatch(gap).ok());
+  EXPECT_EQ(log->Append(gap).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(log->Append(good).ok());
 }
 
