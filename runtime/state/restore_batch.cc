@@ -9,12 +9,14 @@
 namespace eddy::state {
 namespace {
 
-// First 8 bytes of `key`, big-endian, zero-padded: orders like the bytes themselves, except that
-// equal prefixes need a full comparison.
-uint64_t Prefix8(std::string_view key) {
+// 8 bytes of `key` from `from`, big-endian, zero-padded: orders like the bytes themselves, except
+// that equal prefixes need the lengths or a full comparison.
+uint64_t Prefix8(std::string_view key, size_t from) {
   uint64_t p = 0;
-  size_t n = std::min<size_t>(8, key.size());
-  for (size_t i = 0; i < n; ++i) p |= uint64_t{static_cast<unsigned char>(key[i])} << (56 - 8 * i);
+  size_t n = key.size() > from ? std::min<size_t>(8, key.size() - from) : 0;
+  for (size_t i = 0; i < n; ++i) {
+    p |= uint64_t{static_cast<unsigned char>(key[from + i])} << (56 - 8 * i);
+  }
   return p;
 }
 
@@ -116,21 +118,28 @@ absl::Status RestoreBatch::ApplyPending() {
 
 absl::Status RestoreBatch::IngestPending() {
   auto start = std::chrono::steady_clock::now();
-  // Sort by (8-byte prefix, key, arrival); the prefix keeps most comparisons to one integer
-  // compare on a compact array.
+  // Sort by (key, arrival). Most comparisons are settled by the first 16 key bytes held inline in
+  // a compact array; only keys equal in those bytes need their lengths or the rest compared.
   struct Entry {
-    uint64_t prefix;
-    uint32_t idx;
+    uint64_t p0, p1;
+    uint32_t len, idx;
   };
   std::vector<Entry> order(pending_.size());
   for (size_t i = 0; i < pending_.size(); ++i) {
-    order[i] = Entry{Prefix8(KeyOf(pending_[i])), static_cast<uint32_t>(i)};
+    std::string_view k = KeyOf(pending_[i]);
+    order[i] = Entry{Prefix8(k, 0), Prefix8(k, 8), pending_[i].key_len, static_cast<uint32_t>(i)};
   }
-  std::sort(order.begin(), order.end(), [this](const Entry& a, const Entry& b) {
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    int c = KeyOf(pending_[a.idx]).compare(KeyOf(pending_[b.idx]));
-    if (c != 0) return c < 0;
-    return a.idx < b.idx;
+  // <0, 0, >0 by key only.
+  auto key_cmp = [this](const Entry& a, const Entry& b) -> int {
+    if (a.p0 != b.p0) return a.p0 < b.p0 ? -1 : 1;
+    if (a.p1 != b.p1) return a.p1 < b.p1 ? -1 : 1;
+    // A key of at most 16 bytes that matches the other in those bytes (zero-padded) is a prefix of it.
+    if (a.len <= 16 || b.len <= 16) return a.len == b.len ? 0 : (a.len < b.len ? -1 : 1);
+    return KeyOf(pending_[a.idx]).substr(16).compare(KeyOf(pending_[b.idx]).substr(16));
+  };
+  std::sort(order.begin(), order.end(), [&](const Entry& a, const Entry& b) {
+    int c = key_cmp(a, b);
+    return c != 0 ? c < 0 : a.idx < b.idx;
   });
   // The last write of each key wins.
   std::vector<KeyValueWrite> writes;
@@ -139,10 +148,7 @@ absl::Status RestoreBatch::IngestPending() {
   for (size_t i = 0; i < order.size(); ++i) {
     const Pending& p = pending_[order[i].idx];
     bytes += static_cast<int64_t>(p.key_len) + (p.value_len == kTombstone ? 0 : p.value_len);
-    if (i + 1 < order.size() && order[i + 1].prefix == order[i].prefix &&
-        KeyOf(pending_[order[i + 1].idx]) == KeyOf(p)) {
-      continue;
-    }
+    if (i + 1 < order.size() && key_cmp(order[i], order[i + 1]) == 0) continue;
     std::optional<std::string_view> v;
     if (p.value_len != kTombstone) {
       v = std::string_view(buf_).substr(p.key_off + p.key_len, p.value_len);
