@@ -1,7 +1,10 @@
 // WordCount: splits each input line into words (by spaces), counts every word in a RocksDB store
 // with a changelog, and on every window emits (word, count) for the words that changed since the
 // last window to the output stream (wordcount.output, default eddy.wordcount-counts), key = word,
-// value = the count in decimal. The set of changed words is itself a logged store, so after a
+// value = the count in decimal. Each task counts the words of its input partition (no
+// repartitioning, so the counts stay exact across crashes) and writes them to the same partition
+// number of the output (give the output as many partitions as the input); the total for a word
+// is the sum over partitions. The set of changed words is itself a logged store, so after a
 // crash the words whose latest count was not yet emitted are emitted again: the last value per
 // word in the output is exact. On end of stream (bounded runs) it emits once more.
 #include <string>
@@ -29,6 +32,9 @@ class WordCount : public eddy::StreamTask,
     if (!out.ok()) return out.status();
     output_ = *out;
     words_ = &context.metrics().NewCounter("wordcount", "words");
+    partition_ = context.system_stream_partitions().empty()
+                     ? 0
+                     : context.system_stream_partitions().front().partition;
     return absl::OkStatus();
   }
 
@@ -66,8 +72,8 @@ class WordCount : public eddy::StreamTask,
       auto c = counts_->Get(w);
       if (!c.ok()) return c.status();
       if (!c->has_value()) continue;
-      if (auto s = collector.Send(eddy::OutgoingMessageEnvelope(output_, w, std::to_string(**c)));
-          !s.ok()) {
+      eddy::OutgoingMessageEnvelope out(output_, w, std::to_string(**c));
+      if (auto s = collector.Send(std::move(out.WithPartition(partition_))); !s.ok()) {
         return s;
       }
     }
@@ -85,6 +91,7 @@ class WordCount : public eddy::StreamTask,
   eddy::SystemStream output_;
   eddy::Counter* words_ = nullptr;
   std::string word_;
+  int32_t partition_ = 0;
 };
 
 }  // namespace
