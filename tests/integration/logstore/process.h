@@ -43,6 +43,7 @@ class Broker {
   bool Alive();
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string log() const;  // its stderr so far
 
  private:
