@@ -1,0 +1,33 @@
+// Control-plane access tokens: every call to eddy-coordinator, eddy-node and a container's state
+// service carries `authorization: Bearer <token>`. Helpers for both sides: the server check
+// (UNAUTHENTICATED without the right token), the client metadata, and token files (created with
+// mode 0600 by `eddy grid up`). Used by the coordinator, the node, the CLI and runtime/inspect.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+
+namespace eddy::cluster {
+
+// OK when `ctx` carries `authorization: Bearer <token>`; UNAUTHENTICATED otherwise. An empty
+// `token` disables the check.
+grpc::Status CheckToken(const grpc::ServerContext& ctx, const std::string& token);
+
+// Adds the bearer token to an outgoing call.
+void AddToken(grpc::ClientContext* ctx, const std::string& token);
+
+// Reads a token file (trailing whitespace stripped); NotFound / InvalidArgument naming the file.
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
+
+// 32 random bytes as hex, written to `path` with mode 0600 (created or replaced).
+absl::StatusOr<std::string> CreateTokenFile(const std::string& path);
+
+// grpc::Status → absl::Status with `what` in front.
+absl::Status FromGrpc(const grpc::Status& s, const std::string& what);
+
+// absl::Status → grpc::Status (same code and message).
+grpc::Status ToGrpc(const absl::Status& s);
+
+}  // namespace eddy::cluster

@@ -1,0 +1,306 @@
+#include "coordinator/node/node_agent.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "coordinator/common/auth.h"
+#include "coordinator/common/sha256.h"
+#include "coordinator/package/job_package.h"
+#include "grpcpp/grpcpp.h"
+
+namespace eddy::cluster {
+namespace fs = std::filesystem;
+
+struct NodeAgent::Running {
+  v1::StartContainer spec;
+  ContainerProcess proc;
+  std::string work_dir;
+  bool started = false;
+  bool stop_requested = false;
+  std::chrono::steady_clock::time_point kill_at = std::chrono::steady_clock::time_point::max();
+  std::string error;  // could not start
+  bool reported_exit = false;
+};
+
+namespace {
+std::string Escape(const std::string& v) {
+  std::string o;
+  for (char c : v) {
+    if (c == '\\') o += "\\\\";
+    else if (c == '\n') o += "\\n";
+    else o += c;
+  }
+  return o;
+}
+std::string ReadFile(const std::string& p) {
+  std::ifstream f(p);
+  if (!f) return "";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+std::string Key(const std::string& job, const std::string& cid, int64_t attempt) {
+  return absl::StrCat(job, "/", cid, "/", attempt);
+}
+}  // namespace
+
+NodeAgent::NodeAgent(NodeOptions o) : opt_(std::move(o)) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(1 << 30);
+  args.SetMaxSendMessageSize(1 << 30);
+  stub_ = v1::Coordinator::NewStub(
+      grpc::CreateCustomChannel(opt_.coordinator, grpc::InsecureChannelCredentials(), args));
+  fs::create_directories(opt_.data_dir + "/packages");
+  fs::create_directories(opt_.data_dir + "/containers");
+  fs::create_directories(opt_.data_dir + "/stores");
+}
+
+NodeAgent::~NodeAgent() = default;
+
+v1::ContainerReport NodeAgent::Report(Running& r) {
+  v1::ContainerReport c;
+  c.set_job(r.spec.job());
+  c.set_container_id(r.spec.container_id());
+  c.set_generation(r.spec.generation());
+  c.set_attempt(r.spec.attempt());
+  c.set_pid(r.proc.pid());
+  c.set_work_dir(r.work_dir);
+  c.set_stop_requested(r.stop_requested);
+  c.set_memory_mb(r.spec.resources().memory_mb());
+  c.set_cpu_cores(r.spec.resources().cpu_cores());
+  if (!r.started || r.proc.exited()) {
+    c.set_state(v1::ContainerReport::EXITED);
+    c.set_exit_code(r.started ? r.proc.exit_code() : -1);
+    c.set_signal(r.proc.signal());
+    c.set_oom(r.proc.oom());
+    c.set_error(r.started ? r.proc.StderrTail() : r.error);
+    return c;
+  }
+  std::string addr = ReadFile(r.work_dir + "/inspect.addr");
+  c.set_inspect_address(addr);
+  c.set_state(addr.empty() ? v1::ContainerReport::STARTING : v1::ContainerReport::RUNNING);
+  return c;
+}
+
+absl::Status NodeAgent::RegisterNow() {
+  v1::RegisterRequest req;
+  req.set_node_id(opt_.node_id);
+  req.set_host(opt_.host);
+  req.set_address(opt_.address);
+  req.mutable_resources()->set_memory_mb(opt_.memory_mb);
+  req.mutable_resources()->set_cpu_cores(opt_.cores);
+  for (auto& [k, r] : containers_) *req.add_containers() = Report(*r);
+  v1::RegisterResponse resp;
+  grpc::ClientContext ctx;
+  AddToken(&ctx, opt_.token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto s = stub_->Register(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "register with " + opt_.coordinator);
+  registered_ = true;
+  if (resp.heartbeat_ms() > 0) heartbeat_ = std::chrono::milliseconds(resp.heartbeat_ms());
+  for (auto it = containers_.begin(); it != containers_.end();) {
+    if (it->second->reported_exit || (it->second->started && it->second->proc.exited()) ||
+        !it->second->started) {
+      it = containers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  CleanStores(resp.live_jobs());
+  std::fprintf(stderr, "eddy-node %s: registered with %s\n", opt_.node_id.c_str(),
+               opt_.coordinator.c_str());
+  return absl::OkStatus();
+}
+
+void NodeAgent::Reap() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [k, r] : containers_) {
+    if (!r->started) continue;
+    if (r->proc.Poll()) continue;
+    if (now >= r->kill_at) r->proc.Kill();
+  }
+}
+
+void NodeAgent::Heartbeat() {
+  v1::HeartbeatRequest req;
+  req.set_node_id(opt_.node_id);
+  std::vector<std::string> exited;
+  for (auto& [k, r] : containers_) {
+    *req.add_containers() = Report(*r);
+    if (!r->started || r->proc.exited()) exited.push_back(k);
+  }
+  v1::HeartbeatResponse resp;
+  grpc::ClientContext ctx;
+  AddToken(&ctx, opt_.token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto s = stub_->Heartbeat(&ctx, req, &resp);
+  if (!s.ok()) {
+    std::fprintf(stderr, "eddy-node %s: heartbeat: %s\n", opt_.node_id.c_str(),
+                 s.error_message().c_str());
+    return;
+  }
+  for (const auto& k : exited) containers_.erase(k);  // the coordinator has seen the exit
+  if (resp.reregister()) {
+    registered_ = false;
+    return;
+  }
+  for (const auto& c : resp.commands()) {
+    if (c.has_start()) Start(c.start());
+    if (c.has_stop()) Stop(c.stop());
+  }
+  CleanStores(resp.live_jobs());
+}
+
+absl::StatusOr<std::string> NodeAgent::EnsurePackage(const std::string& digest) {
+  if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("bad package digest '", digest, "'"));
+  }
+  std::string dir = opt_.data_dir + "/packages/" + digest;
+  if (fs::exists(dir + "/.complete")) return dir;
+  v1::GetPackageRequest req;
+  req.set_digest(digest);
+  v1::GetPackageResponse resp;
+  grpc::ClientContext ctx;
+  AddToken(&ctx, opt_.token);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto s = stub_->GetPackage(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "downloading package " + digest);
+  std::string got = Sha256Hex(resp.data());
+  if (got != digest) {
+    return absl::DataLossError(absl::StrCat("package ", digest, " arrived with sha256 ", got));
+  }
+  std::string tmp = dir + ".tmp";
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  if (auto st = ExtractPackage(resp.data(), tmp); !st.ok()) return st;
+  std::ofstream(tmp + "/.complete") << digest << "\n";
+  fs::remove_all(dir, ec);
+  fs::rename(tmp, dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot move package into ", dir));
+  return dir;
+}
+
+void NodeAgent::Start(const v1::StartContainer& s) {
+  auto r = std::make_unique<Running>();
+  r->spec = s;
+  std::string key = Key(s.job(), s.container_id(), s.attempt());
+  r->work_dir = absl::StrCat(opt_.data_dir, "/containers/", s.job(), "/", s.container_id(), "-a",
+                             s.attempt());
+  auto fail = [&](const absl::Status& st) {
+    r->error = std::string(st.message());
+    std::fprintf(stderr, "eddy-node %s: cannot start %s: %s\n", opt_.node_id.c_str(), key.c_str(),
+                 r->error.c_str());
+    containers_[key] = std::move(r);
+  };
+  auto pkg = EnsurePackage(s.package_digest());
+  if (!pkg.ok()) return fail(pkg.status());
+  auto it = s.config().find("task.library");
+  auto lib = ResolveTaskLibrary(*pkg, it == s.config().end() ? "" : it->second);
+  if (!lib.ok()) return fail(lib.status());
+  std::error_code ec;
+  fs::remove_all(r->work_dir, ec);
+  fs::create_directories(r->work_dir, ec);
+  std::string stores = opt_.data_dir + "/stores/" + s.job();
+  fs::create_directories(stores, ec);
+  {
+    std::ofstream f(r->work_dir + "/job.properties");
+    for (const auto& [k, v] : std::map<std::string, std::string>(s.config().begin(),
+                                                                  s.config().end())) {
+      if (k == "task.library" || k == "job.logged.store.base.dir") continue;
+      f << k << "=" << Escape(v) << "\n";
+    }
+    f << "task.library=" << Escape(*lib) << "\n";
+    f << "job.logged.store.base.dir=" << Escape(stores) << "\n";
+    std::ofstream m(r->work_dir + "/job-model.json");
+    m << s.job_model_json();
+  }
+  ProcessSpec p;
+  p.binary = opt_.container_bin;
+  p.args = {"--config", r->work_dir + "/job.properties", "--job-model",
+            r->work_dir + "/job-model.json", "--container-id", s.container_id(), "--work-dir",
+            r->work_dir};
+  p.work_dir = r->work_dir;
+  p.env = {{"EDDY_INSPECT_ADDR_FILE", r->work_dir + "/inspect.addr"},
+           {"EDDY_TOKEN", opt_.token}};
+  p.memory_mb = s.resources().memory_mb();
+  p.cgroup_name = absl::StrCat("eddy-", opt_.node_id, "-", s.job(), "-", s.container_id());
+  if (auto st = r->proc.Start(p); !st.ok()) return fail(st);
+  r->started = true;
+  std::fprintf(stderr, "eddy-node %s: started %s pid %d in %s\n", opt_.node_id.c_str(),
+               key.c_str(), r->proc.pid(), r->work_dir.c_str());
+  containers_[key] = std::move(r);
+}
+
+void NodeAgent::Stop(const v1::StopContainer& s) {
+  for (auto& [k, r] : containers_) {
+    if (r->spec.job() != s.job() || r->spec.container_id() != s.container_id()) continue;
+    if (s.attempt() != 0 && r->spec.attempt() != s.attempt()) continue;
+    if (!r->started || r->proc.exited() || r->stop_requested) continue;
+    r->stop_requested = true;
+    r->proc.Terminate();
+    r->kill_at = std::chrono::steady_clock::now() + opt_.stop_timeout;
+    std::fprintf(stderr, "eddy-node %s: stopping %s\n", opt_.node_id.c_str(), k.c_str());
+  }
+}
+
+void NodeAgent::CleanStores(const google::protobuf::RepeatedPtrField<std::string>& live) {
+  std::set<std::string> keep(live.begin(), live.end());
+  for (auto& [k, r] : containers_) keep.insert(r->spec.job());
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(opt_.data_dir + "/stores", ec)) {
+    std::string job = e.path().filename().string();
+    if (keep.count(job)) continue;
+    fs::remove_all(e.path(), ec);
+    fs::remove_all(opt_.data_dir + "/containers/" + job, ec);
+    std::fprintf(stderr, "eddy-node %s: removed the stores of job %s (no longer exists)\n",
+                 opt_.node_id.c_str(), job.c_str());
+  }
+}
+
+void NodeAgent::Run(const std::atomic<bool>& stop) {
+  auto next_hb = std::chrono::steady_clock::now();
+  while (!stop) {
+    Reap();
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_hb) {
+      if (!registered_) {
+        if (auto s = RegisterNow(); !s.ok()) {
+          std::fprintf(stderr, "eddy-node %s: %s\n", opt_.node_id.c_str(),
+                       std::string(s.message()).c_str());
+        }
+      } else {
+        Heartbeat();
+      }
+      next_hb = now + heartbeat_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& [k, r] : containers_) {
+    if (r->started) r->proc.Terminate();
+  }
+  auto deadline = std::chrono::steady_clock::now() + opt_.stop_timeout;
+  bool all = false;
+  while (!all && std::chrono::steady_clock::now() < deadline) {
+    all = true;
+    for (auto& [k, r] : containers_) {
+      if (r->started && !r->proc.Poll()) all = false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& [k, r] : containers_) {
+    if (r->started && !r->proc.exited()) {
+      r->proc.Kill();
+      while (!r->proc.Poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+}
+
+}  // namespace eddy::cluster

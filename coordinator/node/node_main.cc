@@ -1,0 +1,92 @@
+// eddy-node: the node manager of one machine.
+//   eddy-node --coordinator HOST:PORT --data-dir D [--node-id ID] [--token-file F]
+//             [--memory-mb N] [--cores N] [--listen 127.0.0.1:0] [--container-bin PATH]
+//             [--stop-timeout-ms N]
+// Prints "eddy-node ID listening on HOST:PORT" once its log service is up.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "coordinator/common/auth.h"
+#include "coordinator/node/node_agent.h"
+#include "coordinator/node/node_service.h"
+#include "grpcpp/grpcpp.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace eddy::cluster;
+  NodeOptions o;
+  std::string listen = "127.0.0.1:0", token_file;
+  int64_t stop_ms = 30000;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "eddy-node: %s needs a value\n", a.c_str());
+      return 2;
+    }
+    std::string v = argv[++i];
+    if (a == "--coordinator") o.coordinator = v;
+    else if (a == "--data-dir") o.data_dir = v;
+    else if (a == "--node-id") o.node_id = v;
+    else if (a == "--token-file") token_file = v;
+    else if (a == "--listen") listen = v;
+    else if (a == "--container-bin") o.container_bin = v;
+    else if (a == "--host") o.host = v;
+    else if (a == "--memory-mb" && absl::SimpleAtoi(v, &o.memory_mb)) continue;
+    else if (a == "--cores" && absl::SimpleAtod(v, &o.cores)) continue;
+    else if (a == "--stop-timeout-ms" && absl::SimpleAtoi(v, &stop_ms)) continue;
+    else {
+      std::fprintf(stderr, "eddy-node: bad argument %s %s\n", a.c_str(), v.c_str());
+      return 2;
+    }
+  }
+  if (o.coordinator.empty() || o.data_dir.empty()) {
+    std::fprintf(stderr, "usage: eddy-node --coordinator HOST:PORT --data-dir D [--node-id ID] "
+                         "[--token-file F] [--memory-mb N] [--cores N]\n");
+    return 2;
+  }
+  o.stop_timeout = std::chrono::milliseconds(stop_ms);
+  if (!token_file.empty()) {
+    auto t = ReadTokenFile(token_file);
+    if (!t.ok()) {
+      std::fprintf(stderr, "eddy-node: %s\n", std::string(t.status().message()).c_str());
+      return 2;
+    }
+    o.token = *t;
+  }
+  if (o.container_bin.empty()) {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    o.container_bin = (self.parent_path() / "eddy-container").string();
+  }
+  o.data_dir = std::filesystem::absolute(o.data_dir).string();
+  NodeService service(o.data_dir, o.token);
+  grpc::ServerBuilder b;
+  int port = 0;
+  b.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  b.RegisterService(&service);
+  auto server = b.BuildAndStart();
+  if (!server || port == 0) {
+    std::fprintf(stderr, "eddy-node: cannot listen on %s\n", listen.c_str());
+    return 1;
+  }
+  o.address = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(port);
+  std::printf("eddy-node %s listening on %s\n", o.node_id.c_str(), o.address.c_str());
+  std::fflush(stdout);
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
+  signal(SIGPIPE, SIG_IGN);
+  NodeAgent agent(o);
+  agent.Run(g_stop);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  return 0;
+}

@@ -1,0 +1,767 @@
+#include "coordinator/server/cluster_manager.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "coordinator/common/sha256.h"
+#include "coordinator/package/job_package.h"
+#include "coordinator/server/job_planner.h"
+#include "nlohmann/json.hpp"
+
+extern char** environ;
+
+namespace eddy::cluster {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+struct ClusterManager::Node {
+  std::string id, host, address;
+  int64_t memory_mb = 0;
+  double cores = 0;
+  Clock::time_point last_seen;
+  bool alive = true;
+  std::map<std::string, v1::ContainerReport> reports;  // job/cid/attempt → last report
+  std::vector<v1::NodeCommand> outbox;
+};
+
+namespace {
+
+struct Ctr {
+  std::string id;
+  std::vector<std::string> tasks;
+  std::string state = "pending";
+  std::string node, last_host, last_exit, work_dir, inspect;
+  int64_t attempt = 0, restarts = 0, exited_attempt = -1;
+  bool stop_sent = false;
+  std::chrono::steady_clock::time_point pending_since;
+};
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool Active(const std::string& state) { return state == "starting" || state == "running"; }
+
+std::string Get(const std::map<std::string, std::string>& c, const std::string& k,
+                const std::string& d) {
+  auto it = c.find(k);
+  return it == c.end() || it->second.empty() ? d : it->second;
+}
+
+int64_t GetLong(const std::map<std::string, std::string>& c, const std::string& k, int64_t d) {
+  int64_t v;
+  return absl::SimpleAtoi(Get(c, k, ""), &v) ? v : d;
+}
+
+std::string Describe(const v1::ContainerReport& r) {
+  std::string s;
+  if (r.oom()) s = "out of memory";
+  else if (r.signal() != 0) s = absl::StrCat("killed by signal ", r.signal());
+  else s = absl::StrCat("exit code ", r.exit_code());
+  if (!r.error().empty()) absl::StrAppend(&s, ": ", r.error());
+  return s;
+}
+
+std::string EscapeProperty(const std::string& v) {
+  std::string o;
+  for (char c : v) {
+    if (c == '\\') o += "\\\\";
+    else if (c == '\n') o += "\\n";
+    else o += c;
+  }
+  return o;
+}
+
+// Runs argv, stderr captured, with a deadline. Returns the exit status and stderr text.
+std::pair<int, std::string> RunCapture(const std::vector<std::string>& argv,
+                                       const std::string& err_path) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return {-1, absl::StrCat("cannot run ", argv[0], ": ", strerror(rc))};
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return {-1, "the package check timed out (task library static initializers hang?)"};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::ifstream f(err_path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string err = ss.str();
+  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+  if (WIFSIGNALED(status)) {
+    return {-1, absl::StrCat("loading the task library crashed (signal ", WTERMSIG(status), ") ",
+                             err)};
+  }
+  return {WEXITSTATUS(status), err};
+}
+
+}  // namespace
+
+struct ClusterManager::Job {
+  std::string name, state = "RUNNING", reason, digest;
+  std::map<std::string, std::string> config;
+  int64_t generation = 1, submitted_ms = 0;
+  runtime::JobModel model;
+  std::string model_json;
+  std::map<std::string, Ctr> containers;
+  std::deque<int64_t> failures_ms;
+  bool has_pending = false;
+  runtime::JobModel pending;
+  Clock::time_point adopt_until{};
+
+  int64_t memory_mb() const { return GetLong(config, "cluster-manager.container.memory.mb", 1024); }
+  double cores() const {
+    double d = 1;
+    return absl::SimpleAtod(Get(config, "cluster-manager.container.cpu.cores", "1"), &d) ? d : 1;
+  }
+  bool affinity() const { return Get(config, "job.host-affinity.enabled", "false") == "true"; }
+  int64_t request_timeout_ms() const {
+    return GetLong(config, "cluster-manager.container.request.timeout.ms", 5000);
+  }
+  int64_t retry_count() const { return GetLong(config, "cluster-manager.container.retry.count", 8); }
+  int64_t retry_window_ms() const {
+    return GetLong(config, "cluster-manager.container.retry.window.ms", 300000);
+  }
+};
+
+ClusterManager::ClusterManager(ManagerOptions o, std::unique_ptr<MetadataStore> store)
+    : opt_(std::move(o)), store_(std::move(store)), started_(Clock::now()) {}
+ClusterManager::~ClusterManager() = default;
+
+void ClusterManager::ApplyModel(Job& j, const runtime::JobModel& m) {
+  std::map<std::string, Ctr> old = std::move(j.containers);
+  j.containers.clear();
+  j.model = m;
+  j.model_json = runtime::JobModelToJson(m);
+  for (const auto& cm : m.containers) {
+    Ctr c;
+    c.id = cm.id;
+    for (const auto& t : cm.tasks) c.tasks.push_back(t.name);
+    if (auto it = old.find(cm.id); it != old.end()) {
+      c.last_host = it->second.last_host;
+      c.attempt = it->second.attempt;
+    }
+    c.pending_since = Clock::now();
+    j.containers[c.id] = std::move(c);
+  }
+  j.config["job.container.count"] = std::to_string(m.containers.size());
+}
+
+void ClusterManager::Persist(const Job& j) {
+  json o;
+  o["name"] = j.name;
+  o["state"] = j.state;
+  o["reason"] = j.reason;
+  o["digest"] = j.digest;
+  o["config"] = j.config;
+  o["generation"] = j.generation;
+  o["submitted_ms"] = j.submitted_ms;
+  o["model"] = j.model_json;
+  o["failures_ms"] = std::vector<int64_t>(j.failures_ms.begin(), j.failures_ms.end());
+  if (j.has_pending) o["pending_model"] = runtime::JobModelToJson(j.pending);
+  json cs = json::object();
+  for (const auto& [id, c] : j.containers) {
+    cs[id] = {{"attempt", c.attempt}, {"restarts", c.restarts}, {"last_host", c.last_host},
+              {"last_exit", c.last_exit}, {"node", c.node}, {"stopped", c.state == "stopped"}};
+  }
+  o["containers"] = cs;
+  if (auto s = store_->PutJob(j.name, o.dump()); !s.ok()) {
+    std::fprintf(stderr, "eddy-coordinator: persisting job %s: %s\n", j.name.c_str(),
+                 std::string(s.message()).c_str());
+  }
+}
+
+absl::Status ClusterManager::Load() {
+  auto jobs = store_->LoadJobs();
+  if (!jobs.ok()) return jobs.status();
+  std::lock_guard<std::mutex> l(mu_);
+  for (const auto& [name, text] : *jobs) {
+    try {
+      json o = json::parse(text);
+      auto j = std::make_unique<Job>();
+      j->name = o.at("name");
+      j->state = o.at("state");
+      j->reason = o.value("reason", "");
+      j->digest = o.at("digest");
+      j->config = o.at("config").get<std::map<std::string, std::string>>();
+      j->generation = o.at("generation");
+      j->submitted_ms = o.value("submitted_ms", int64_t{0});
+      for (int64_t f : o.value("failures_ms", std::vector<int64_t>{})) j->failures_ms.push_back(f);
+      auto m = runtime::JobModelFromJson(o.at("model").get<std::string>());
+      if (!m.ok()) return m.status();
+      ApplyModel(*j, *m);
+      if (o.contains("pending_model")) {
+        auto p = runtime::JobModelFromJson(o.at("pending_model").get<std::string>());
+        if (p.ok()) {
+          j->has_pending = true;
+          j->pending = *p;
+        }
+      }
+      for (auto& [id, c] : j->containers) {
+        if (!o["containers"].contains(id)) continue;
+        const json& cj = o["containers"][id];
+        c.attempt = cj.value("attempt", int64_t{0});
+        c.restarts = cj.value("restarts", int64_t{0});
+        c.last_host = cj.value("last_host", "");
+        c.last_exit = cj.value("last_exit", "");
+        if (cj.value("stopped", false) || j->state == "KILLED" || j->state == "FAILED") {
+          c.state = "stopped";
+        }
+      }
+      // Give the nodes one node-lost period to report what still runs before placing anew.
+      j->adopt_until = Clock::now() + opt_.node_lost + opt_.heartbeat;
+      jobs_[name] = std::move(j);
+    } catch (const std::exception& e) {
+      return absl::DataLossError(absl::StrCat("coordinator metadata of job ", name, ": ",
+                                              e.what()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> ClusterManager::LiveJobs() const {
+  std::vector<std::string> out;
+  for (const auto& [name, j] : jobs_) {
+    if (j->state == "RUNNING" || j->state == "SCALING") out.push_back(name);
+  }
+  return out;
+}
+
+void ClusterManager::QueueStop(const std::string& node, const std::string& job,
+                               const std::string& cid, int64_t attempt) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return;
+  v1::NodeCommand cmd;
+  auto* s = cmd.mutable_stop();
+  s->set_job(job);
+  s->set_container_id(cid);
+  s->set_attempt(attempt);
+  it->second->outbox.push_back(std::move(cmd));
+}
+
+v1::RegisterResponse ClusterManager::Register(const v1::RegisterRequest& r) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto& n = nodes_[r.node_id()];
+  if (!n) n = std::make_unique<Node>();
+  n->id = r.node_id();
+  n->host = r.host();
+  n->address = r.address();
+  n->memory_mb = r.resources().memory_mb();
+  n->cores = r.resources().cpu_cores();
+  n->last_seen = Clock::now();
+  n->alive = true;
+  n->reports.clear();
+  for (const auto& c : r.containers()) {
+    n->reports[absl::StrCat(c.job(), "/", c.container_id(), "/", c.attempt())] = c;
+    ProcessReport(*n, c);
+  }
+  std::fprintf(stderr, "eddy-coordinator: node %s registered (%s, %lld MB, %.1f cores, %d "
+               "containers)\n", n->id.c_str(), n->address.c_str(),
+               static_cast<long long>(n->memory_mb), n->cores, r.containers_size());
+  v1::RegisterResponse out;
+  out.set_heartbeat_ms(opt_.heartbeat.count());
+  for (auto& j : LiveJobs()) out.add_live_jobs(j);
+  return out;
+}
+
+v1::HeartbeatResponse ClusterManager::Heartbeat(const v1::HeartbeatRequest& r) {
+  std::lock_guard<std::mutex> l(mu_);
+  v1::HeartbeatResponse out;
+  auto it = nodes_.find(r.node_id());
+  if (it == nodes_.end()) {
+    out.set_reregister(true);
+    return out;
+  }
+  Node& n = *it->second;
+  n.last_seen = Clock::now();
+  if (!n.alive) {
+    std::fprintf(stderr, "eddy-coordinator: node %s is back\n", n.id.c_str());
+    n.alive = true;
+  }
+  n.reports.clear();
+  for (const auto& c : r.containers()) {
+    n.reports[absl::StrCat(c.job(), "/", c.container_id(), "/", c.attempt())] = c;
+    ProcessReport(n, c);
+  }
+  for (auto& c : n.outbox) *out.add_commands() = std::move(c);
+  n.outbox.clear();
+  for (auto& j : LiveJobs()) out.add_live_jobs(j);
+  return out;
+}
+
+void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
+  bool exited = r.state() == v1::ContainerReport::EXITED;
+  auto stale = [&] {
+    if (!exited && !r.stop_requested()) QueueStop(n.id, r.job(), r.container_id(), r.attempt());
+  };
+  auto jit = jobs_.find(r.job());
+  if (jit == jobs_.end()) return stale();
+  Job& j = *jit->second;
+  if (r.generation() != j.generation || j.state == "KILLED" || j.state == "FAILED") return stale();
+  auto cit = j.containers.find(r.container_id());
+  if (cit == j.containers.end()) return stale();
+  Ctr& c = cit->second;
+  if (r.attempt() != c.attempt) return stale();
+  if (c.node.empty() && !exited && (c.state == "pending" || c.state == "failed")) {
+    c.node = n.id;  // adopted after a coordinator restart
+    c.state = "starting";
+    std::fprintf(stderr, "eddy-coordinator: job %s container %s adopted on node %s\n",
+                 j.name.c_str(), c.id.c_str(), n.id.c_str());
+  }
+  if (c.node != n.id) return stale();
+  switch (r.state()) {
+    case v1::ContainerReport::STARTING:
+      if (c.state == "pending") c.state = "starting";
+      break;
+    case v1::ContainerReport::RUNNING:
+      if (c.state == "starting" || c.state == "pending") {
+        c.state = "running";
+        if (c.last_host != n.id) {
+          c.last_host = n.id;
+          Persist(j);
+        }
+      }
+      c.work_dir = r.work_dir();
+      c.inspect = r.inspect_address();
+      break;
+    case v1::ContainerReport::EXITED:
+      if (r.attempt() == c.exited_attempt) break;
+      c.exited_attempt = r.attempt();
+      c.inspect.clear();
+      if (c.stop_sent || r.stop_requested() || j.state == "SCALING") {
+        c.state = "stopped";
+        c.last_exit = Describe(r);
+        Persist(j);
+      } else {
+        Fail(j, c.id, absl::StrCat("container ", c.id, " on node ", n.id, ": ", Describe(r)));
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void ClusterManager::Fail(Job& j, const std::string& cid, const std::string& why) {
+  Ctr& c = j.containers[cid];
+  c.state = "failed";
+  c.last_exit = why;
+  c.node.clear();
+  c.inspect.clear();
+  c.pending_since = Clock::now();
+  int64_t now = NowMs();
+  j.failures_ms.push_back(now);
+  while (!j.failures_ms.empty() && j.failures_ms.front() < now - j.retry_window_ms()) {
+    j.failures_ms.pop_front();
+  }
+  std::fprintf(stderr, "eddy-coordinator: job %s: %s\n", j.name.c_str(), why.c_str());
+  if (static_cast<int64_t>(j.failures_ms.size()) > j.retry_count()) {
+    j.state = "FAILED";
+    j.reason = absl::StrCat(j.failures_ms.size(), " container failures within ",
+                            j.retry_window_ms(),
+                            " ms (cluster-manager.container.retry.count=", j.retry_count(),
+                            "); last: ", why);
+    std::fprintf(stderr, "eddy-coordinator: job %s FAILED: %s\n", j.name.c_str(),
+                 j.reason.c_str());
+    StopAll(j);
+  }
+  Persist(j);
+}
+
+void ClusterManager::StopAll(Job& j) {
+  for (auto& [id, c] : j.containers) {
+    if (!c.node.empty() && Active(c.state)) {
+      QueueStop(c.node, j.name, id, c.attempt);
+      c.stop_sent = true;
+    }
+    if (c.state == "pending" || c.state == "failed") c.state = "stopped";
+  }
+  for (auto& [nid, n] : nodes_) {
+    for (auto& [k, r] : n->reports) {
+      if (r.job() == j.name && r.state() != v1::ContainerReport::EXITED && !r.stop_requested()) {
+        QueueStop(nid, r.job(), r.container_id(), r.attempt());
+      }
+    }
+  }
+}
+
+bool ClusterManager::AnyRunning(const Job& j) const {
+  for (const auto& [id, c] : j.containers) {
+    if (Active(c.state)) return true;
+  }
+  for (const auto& [nid, n] : nodes_) {
+    if (!n->alive) continue;
+    for (const auto& [k, r] : n->reports) {
+      if (r.job() == j.name && r.state() != v1::ContainerReport::EXITED) return true;
+    }
+  }
+  return false;
+}
+
+void ClusterManager::Place(Job& j, Clock::time_point now) {
+  if (now < j.adopt_until) return;
+  // Used resources per node.
+  std::map<std::string, std::pair<int64_t, double>> used;
+  std::map<std::string, int> of_job;
+  for (const auto& [name, job] : jobs_) {
+    for (const auto& [id, c] : job->containers) {
+      if (c.node.empty() || !Active(c.state)) continue;
+      used[c.node].first += job->memory_mb();
+      used[c.node].second += job->cores();
+      if (name == j.name) of_job[c.node]++;
+    }
+  }
+  for (auto& [id, c] : j.containers) {
+    if (c.state != "pending" && c.state != "failed") continue;
+    int64_t mem = j.memory_mb();
+    double cores = j.cores();
+    auto fits = [&](const Node& n) {
+      return n.alive && n.memory_mb - used[n.id].first >= mem &&
+             n.cores - used[n.id].second >= cores - 1e-9;
+    };
+    Node* pick = nullptr;
+    if (j.affinity() && !c.last_host.empty()) {
+      auto it = nodes_.find(c.last_host);
+      if (it != nodes_.end() && fits(*it->second)) {
+        pick = it->second.get();
+      } else if (it != nodes_.end() && it->second->alive &&
+                 now - c.pending_since < std::chrono::milliseconds(j.request_timeout_ms())) {
+        continue;  // wait for the last host (cluster-manager.container.request.timeout.ms)
+      }
+    }
+    if (!pick) {
+      for (auto& [nid, n] : nodes_) {
+        if (!fits(*n)) continue;
+        if (!pick) {
+          pick = n.get();
+          continue;
+        }
+        int a = of_job[nid], b = of_job[pick->id];
+        int64_t fa = n->memory_mb - used[nid].first, fb = pick->memory_mb - used[pick->id].first;
+        if (a < b || (a == b && fa > fb)) pick = n.get();
+      }
+    }
+    if (!pick) continue;  // no node has room: stays pending
+    c.attempt++;
+    if (c.exited_attempt >= 0 || c.state == "failed") c.restarts++;
+    c.node = pick->id;
+    c.state = "starting";
+    c.stop_sent = false;
+    used[pick->id].first += mem;
+    used[pick->id].second += cores;
+    of_job[pick->id]++;
+    v1::NodeCommand cmd;
+    auto* s = cmd.mutable_start();
+    s->set_job(j.name);
+    s->set_container_id(id);
+    s->set_generation(j.generation);
+    s->set_attempt(c.attempt);
+    s->set_package_digest(j.digest);
+    for (const auto& [k, v] : j.config) (*s->mutable_config())[k] = v;
+    s->set_job_model_json(j.model_json);
+    s->mutable_resources()->set_memory_mb(mem);
+    s->mutable_resources()->set_cpu_cores(cores);
+    pick->outbox.push_back(std::move(cmd));
+    std::fprintf(stderr, "eddy-coordinator: job %s container %s attempt %lld → node %s\n",
+                 j.name.c_str(), id.c_str(), static_cast<long long>(c.attempt), pick->id.c_str());
+    Persist(j);
+  }
+}
+
+void ClusterManager::Tick() {
+  std::lock_guard<std::mutex> l(mu_);
+  auto now = Clock::now();
+  for (auto& [nid, n] : nodes_) {
+    if (!n->alive || now - n->last_seen <= opt_.node_lost) continue;
+    n->alive = false;
+    n->reports.clear();
+    n->outbox.clear();
+    std::fprintf(stderr, "eddy-coordinator: node %s lost (no heartbeat for %lld ms)\n",
+                 nid.c_str(), static_cast<long long>(opt_.node_lost.count()));
+    for (auto& [name, j] : jobs_) {
+      for (auto& [id, c] : j->containers) {
+        if (c.node != nid || !Active(c.state)) continue;
+        if (j->state == "RUNNING") {
+          Fail(*j, id, absl::StrCat("container ", id, ": node ", nid, " lost"));
+        } else {
+          c.state = "stopped";
+          c.node.clear();
+        }
+      }
+    }
+  }
+  for (auto& [name, jp] : jobs_) {
+    Job& j = *jp;
+    if (j.state == "SCALING") {
+      if (now < j.adopt_until) continue;
+      for (auto& [id, c] : j.containers) {
+        if (!c.node.empty() && Active(c.state) && !c.stop_sent) {
+          QueueStop(c.node, j.name, id, c.attempt);
+          c.stop_sent = true;
+        }
+        if (c.state == "pending" || c.state == "failed") c.state = "stopped";
+      }
+      if (!AnyRunning(j)) {
+        j.generation++;
+        ApplyModel(j, j.pending);
+        j.has_pending = false;
+        j.state = "RUNNING";
+        std::fprintf(stderr, "eddy-coordinator: job %s rescaled to %zu containers (gen %lld)\n",
+                     j.name.c_str(), j.containers.size(), static_cast<long long>(j.generation));
+        Persist(j);
+      }
+    }
+    if (j.state == "RUNNING") Place(j, now);
+  }
+}
+
+absl::StatusOr<std::string> ClusterManager::GetPackage(const std::string& digest) {
+  return store_->GetPackage(digest);
+}
+
+absl::StatusOr<std::string> ClusterManager::Submit(const v1::SubmitJobRequest& r) {
+  std::string digest = Sha256Hex(r.package());
+  if (!r.digest().empty() && r.digest() != digest) {
+    return absl::InvalidArgumentError(absl::StrCat("package digest mismatch: sent ", r.digest(),
+                                                   ", bytes hash to ", digest));
+  }
+  static std::atomic<int> seq{0};
+  fs::path dir = fs::path(opt_.work_dir) /
+                 absl::StrCat("submit-", getpid(), "-", seq.fetch_add(1), "-", NowMs());
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{dir};
+  if (auto s = ExtractPackage(r.package(), dir.string()); !s.ok()) return s;
+  auto config = ReadPackageConfig(dir.string());
+  if (!config.ok()) return config.status();
+  for (const auto& [k, v] : r.config()) (*config)[k] = v;
+  for (auto& [k, v] : *config) {
+    // systems.<sys>.factory=eddy without bootstrap.servers → this grid's log store.
+    const std::string suffix = ".factory";
+    if (k.rfind("systems.", 0) == 0 && k.size() > suffix.size() &&
+        k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0 && v == "eddy") {
+      std::string sys = k.substr(8, k.size() - 8 - suffix.size());
+      std::string bk = "systems." + sys + ".bootstrap.servers";
+      if (config->find(bk) == config->end() && !opt_.default_bootstrap.empty()) {
+        (*config)[bk] = opt_.default_bootstrap;
+      }
+    }
+  }
+  if (auto s = CheckPackageLayout(dir.string(), *config); !s.ok()) return s;
+  auto lib = ResolveTaskLibrary(dir.string(), config->at("task.library"));
+  if (!lib.ok()) return lib.status();
+  // The runtime's own config parsing and the task registry, in a child process.
+  if (!opt_.package_check_bin.empty()) {
+    fs::path props = dir / "config" / ".eddy-submit.properties";
+    {
+      std::ofstream f(props);
+      for (const auto& [k, v] : *config) {
+        f << k << "=" << EscapeProperty(k == "task.library" ? *lib : v) << "\n";
+      }
+    }
+    auto [rc, err] = RunCapture({opt_.package_check_bin, "--config", props.string()},
+                                (dir / "check.err").string());
+    if (rc != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("job package refused: ", err));
+    }
+  }
+  auto model = PlanJob(*config);
+  if (!model.ok()) return model.status();
+  std::string name = config->at("job.name");
+  std::lock_guard<std::mutex> l(mu_);
+  if (auto it = jobs_.find(name); it != jobs_.end() &&
+      (it->second->state == "RUNNING" || it->second->state == "SCALING")) {
+    return absl::AlreadyExistsError(absl::StrCat("job ", name, " is already running; kill it "
+                                                 "first or scale it"));
+  }
+  if (auto s = store_->PutPackage(digest, r.package()); !s.ok()) return s;
+  auto j = std::make_unique<Job>();
+  j->name = name;
+  j->digest = digest;
+  j->config = *config;
+  j->submitted_ms = NowMs();
+  ApplyModel(*j, *model);
+  if (auto it = jobs_.find(name); it != jobs_.end()) {
+    // A resubmitted job: keep the last hosts for host affinity.
+    for (auto& [id, c] : j->containers) {
+      auto old = it->second->containers.find(id);
+      if (old != it->second->containers.end()) {
+        c.last_host = old->second.last_host;
+        c.attempt = old->second.attempt;
+      }
+    }
+    j->generation = it->second->generation + 1;
+  }
+  Persist(*j);
+  jobs_[name] = std::move(j);
+  std::fprintf(stderr, "eddy-coordinator: job %s submitted (package %s, %zu containers)\n",
+               name.c_str(), digest.substr(0, 12).c_str(), model->containers.size());
+  return name;
+}
+
+namespace {
+void FillStatus(const ClusterManager::Job& j,
+                const std::map<std::string, std::unique_ptr<ClusterManager::Node>>& nodes,
+                v1::JobStatus* out);
+}
+
+std::vector<v1::JobStatus> ClusterManager::ListJobs() {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<v1::JobStatus> out;
+  for (const auto& [name, j] : jobs_) {
+    out.emplace_back();
+    FillStatus(*j, nodes_, &out.back());
+  }
+  return out;
+}
+
+absl::StatusOr<v1::JobStatus> ClusterManager::GetJob(const std::string& job) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = jobs_.find(job);
+  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job, " is unknown"));
+  v1::JobStatus s;
+  FillStatus(*it->second, nodes_, &s);
+  return s;
+}
+
+namespace {
+void FillStatus(const ClusterManager::Job& j,
+                const std::map<std::string, std::unique_ptr<ClusterManager::Node>>& nodes,
+                v1::JobStatus* out) {
+  out->set_job(j.name);
+  out->set_state(j.state);
+  out->set_reason(j.reason);
+  out->set_container_count(static_cast<int32_t>(j.containers.size()));
+  out->set_generation(j.generation);
+  out->set_package_digest(j.digest);
+  out->set_job_model_json(j.model_json);
+  out->set_submitted_ms(j.submitted_ms);
+  for (const auto& [k, v] : j.config) (*out->mutable_config())[k] = v;
+  std::vector<const Ctr*> cs;
+  for (const auto& [id, c] : j.containers) cs.push_back(&c);
+  std::sort(cs.begin(), cs.end(), [](const Ctr* a, const Ctr* b) {
+    return a->id.size() != b->id.size() ? a->id.size() < b->id.size() : a->id < b->id;
+  });
+  for (const Ctr* c : cs) {
+    auto* o = out->add_containers();
+    o->set_id(c->id);
+    o->set_state(c->state);
+    o->set_node(c->node);
+    std::string nid = c->node.empty() ? c->last_host : c->node;
+    if (auto it = nodes.find(nid); it != nodes.end()) {
+      o->set_host(it->second->host);
+      o->set_node_address(it->second->address);
+      if (c->node.empty()) o->set_node(nid);
+    }
+    for (const auto& t : c->tasks) o->add_tasks(t);
+    o->set_restarts(c->restarts);
+    o->set_attempt(c->attempt);
+    o->set_last_exit(c->last_exit);
+    o->set_work_dir(c->work_dir);
+    o->set_inspect_address(c->state == "running" ? c->inspect : "");
+    o->set_generation(j.generation);
+  }
+}
+}  // namespace
+
+absl::Status ClusterManager::Kill(const std::string& job) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = jobs_.find(job);
+  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job, " is unknown"));
+  Job& j = *it->second;
+  j.state = "KILLED";
+  j.reason = "killed by the user";
+  StopAll(j);
+  Persist(j);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> ClusterManager::Scale(const std::string& job, int32_t containers) {
+  std::map<std::string, std::string> config;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = jobs_.find(job);
+    if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job, " is unknown"));
+    if (it->second->state != "RUNNING") {
+      return absl::FailedPreconditionError(absl::StrCat("job ", job, " is ", it->second->state,
+                                                        "; only a RUNNING job can be scaled"));
+    }
+    config = it->second->config;
+  }
+  auto model = PlanJob(config, containers);
+  if (!model.ok()) return model.status();
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = jobs_.find(job);
+  if (it == jobs_.end() || it->second->state != "RUNNING") {
+    return absl::FailedPreconditionError(absl::StrCat("job ", job, " changed state"));
+  }
+  Job& j = *it->second;
+  j.pending = *model;
+  j.has_pending = true;
+  j.state = "SCALING";
+  Persist(j);
+  return j.generation + 1;
+}
+
+std::vector<v1::NodeStatus> ClusterManager::ListNodes() {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<v1::NodeStatus> out;
+  auto now = Clock::now();
+  for (const auto& [nid, n] : nodes_) {
+    v1::NodeStatus s;
+    s.set_node_id(nid);
+    s.set_host(n->host);
+    s.set_address(n->address);
+    s.mutable_resources()->set_memory_mb(n->memory_mb);
+    s.mutable_resources()->set_cpu_cores(n->cores);
+    s.set_alive(n->alive);
+    s.set_last_heartbeat_ms_ago(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - n->last_seen).count());
+    int64_t mem = 0;
+    double cores = 0;
+    for (const auto& [name, j] : jobs_) {
+      for (const auto& [id, c] : j->containers) {
+        if (c.node != nid || !Active(c.state)) continue;
+        mem += j->memory_mb();
+        cores += j->cores();
+        s.add_containers(name + "/" + id);
+      }
+    }
+    s.mutable_used()->set_memory_mb(mem);
+    s.mutable_used()->set_cpu_cores(cores);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace eddy::cluster

@@ -1,0 +1,108 @@
+// eddy-coordinator: the control plane.
+//   eddy-coordinator --data-dir D [--listen 127.0.0.1:0] [--token-file F] [--log-store HOST:PORT]
+//                    [--heartbeat-ms 1000] [--node-lost-ms 5000] [--package-check PATH]
+// Prints "eddy-coordinator listening on HOST:PORT" once it serves.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "coordinator/common/auth.h"
+#include "coordinator/server/coordinator_service.h"
+#include "grpcpp/grpcpp.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+std::string SelfDir() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "." : p.parent_path().string();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace eddy::cluster;
+  std::string data_dir, listen = "127.0.0.1:0", token_file, log_store, check;
+  int64_t hb = 1000, lost = 5000;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "eddy-coordinator: %s needs a value\n", a.c_str());
+      return 2;
+    }
+    std::string v = argv[++i];
+    if (a == "--data-dir") data_dir = v;
+    else if (a == "--listen") listen = v;
+    else if (a == "--token-file") token_file = v;
+    else if (a == "--log-store") log_store = v;
+    else if (a == "--package-check") check = v;
+    else if (a == "--heartbeat-ms" && absl::SimpleAtoi(v, &hb) && hb > 0) continue;
+    else if (a == "--node-lost-ms" && absl::SimpleAtoi(v, &lost) && lost > 0) continue;
+    else {
+      std::fprintf(stderr, "eddy-coordinator: bad argument %s %s\n", a.c_str(), v.c_str());
+      return 2;
+    }
+  }
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "usage: eddy-coordinator --data-dir D [--listen A] [--token-file F] "
+                         "[--log-store A] [--heartbeat-ms N] [--node-lost-ms N]\n");
+    return 2;
+  }
+  std::string token;
+  if (!token_file.empty()) {
+    auto t = ReadTokenFile(token_file);
+    if (!t.ok()) {
+      std::fprintf(stderr, "eddy-coordinator: %s\n", std::string(t.status().message()).c_str());
+      return 2;
+    }
+    token = *t;
+  }
+  if (check.empty()) check = SelfDir() + "/eddy-package-check";
+  auto store = MetadataStore::Open(data_dir + "/meta");
+  if (!store.ok()) {
+    std::fprintf(stderr, "eddy-coordinator: %s\n", std::string(store.status().message()).c_str());
+    return 1;
+  }
+  ManagerOptions o;
+  o.heartbeat = std::chrono::milliseconds(hb);
+  o.node_lost = std::chrono::milliseconds(lost);
+  o.default_bootstrap = log_store;
+  o.package_check_bin = check;
+  o.work_dir = data_dir + "/tmp";
+  std::filesystem::create_directories(o.work_dir);
+  ClusterManager manager(o, std::move(*store));
+  if (auto s = manager.Load(); !s.ok()) {
+    std::fprintf(stderr, "eddy-coordinator: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  CoordinatorService service(&manager, token);
+  grpc::ServerBuilder b;
+  int port = 0;
+  b.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  b.SetMaxReceiveMessageSize(1 << 30);
+  b.SetMaxSendMessageSize(1 << 30);
+  b.RegisterService(&service);
+  auto server = b.BuildAndStart();
+  if (!server || port == 0) {
+    std::fprintf(stderr, "eddy-coordinator: cannot listen on %s\n", listen.c_str());
+    return 1;
+  }
+  std::string host = listen.substr(0, listen.rfind(':'));
+  std::printf("eddy-coordinator listening on %s:%d\n", host.c_str(), port);
+  std::fflush(stdout);
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
+  while (!g_stop) {
+    manager.Tick();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  return 0;
+}
