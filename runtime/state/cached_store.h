@@ -26,8 +26,8 @@ namespace eddy::state {
 class CachedStore final : public KeyValueStoreBytes {
  public:
   // `cache_size` ≥ 1 entries; `write_batch_size` ≥ 1 (clamped to cache_size).
-  CachedStore(std::unique_ptr<KeyValueStoreBytes> inner, size_t cache_size,
-              size_t write_batch_size, StoreMetrics metrics = StoreMetrics::Detached());
+  CachedStore(std::unique_ptr<KeyValueStoreBytes> inner, size_t cache_size, size_t write_batch_size,
+              StoreMetrics metrics = StoreMetrics::Detached());
   ~CachedStore() override;
 
   const std::string& name() const override { return inner_->name(); }

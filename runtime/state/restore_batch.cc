@@ -82,8 +82,8 @@ absl::Status RestoreBatch::ApplyDirect(std::span<const KeyValueWrite> records) {
   absl::Status s = engine_->ApplyBatch(records);
   auto took = std::chrono::steady_clock::now() - start;
   if (!s.ok()) {
-    return absl::Status(s.code(), "restore of store " + engine_->name() + ": " +
-                                      std::string(s.message()));
+    return absl::Status(s.code(),
+                        "restore of store " + engine_->name() + ": " + std::string(s.message()));
   }
   records_ += static_cast<int64_t>(records.size());
   bytes_ += bytes;
@@ -133,7 +133,8 @@ absl::Status RestoreBatch::IngestPending() {
   auto key_cmp = [this](const Entry& a, const Entry& b) -> int {
     if (a.p0 != b.p0) return a.p0 < b.p0 ? -1 : 1;
     if (a.p1 != b.p1) return a.p1 < b.p1 ? -1 : 1;
-    // A key of at most 16 bytes that matches the other in those bytes (zero-padded) is a prefix of it.
+    // A key of at most 16 bytes that matches the other in those bytes (zero-padded) is a prefix of
+    // it.
     if (a.len <= 16 || b.len <= 16) return a.len == b.len ? 0 : (a.len < b.len ? -1 : 1);
     return KeyOf(pending_[a.idx]).substr(16).compare(KeyOf(pending_[b.idx]).substr(16));
   };
@@ -158,8 +159,8 @@ absl::Status RestoreBatch::IngestPending() {
   absl::Status s = rocks_->IngestSorted(writes);
   auto took = std::chrono::steady_clock::now() - start;
   if (!s.ok()) {
-    return absl::Status(s.code(), "restore of store " + engine_->name() + ": " +
-                                      std::string(s.message()));
+    return absl::Status(s.code(),
+                        "restore of store " + engine_->name() + ": " + std::string(s.message()));
   }
   records_ += static_cast<int64_t>(pending_.size());
   bytes_ += bytes;

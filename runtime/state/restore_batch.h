@@ -30,7 +30,8 @@ class RocksDbStore;
 class RestoreBatch {
  public:
   // `engine` is the bottom of the store stack (StoreStack::engine), not the cached/logged top.
-  explicit RestoreBatch(KeyValueStoreBytes* engine, StoreMetrics metrics = StoreMetrics::Detached());
+  explicit RestoreBatch(KeyValueStoreBytes* engine,
+                        StoreMetrics metrics = StoreMetrics::Detached());
   ~RestoreBatch();
   RestoreBatch(const RestoreBatch&) = delete;
   RestoreBatch& operator=(const RestoreBatch&) = delete;

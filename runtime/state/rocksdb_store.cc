@@ -1,17 +1,17 @@
 // RocksDbStore: RocksDB engine with the WAL off.
 #include "runtime/state/rocksdb_store.h"
 
-#include <filesystem>
-#include <iostream>
-#include <set>
-
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
-#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <iostream>
+#include <set>
 
 namespace eddy::state {
 namespace {
@@ -109,8 +109,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
                                                                  const Config& c,
                                                                  StoreMetrics metrics) {
   static const std::set<std::string> kKnown = {
-      "rocksdb.write.buffer.size",     "rocksdb.max.write.buffers", "rocksdb.num.write.buffers",
-      "rocksdb.block.cache.size.bytes", "rocksdb.block.size.bytes", "rocksdb.compression",
+      "rocksdb.write.buffer.size",      "rocksdb.max.write.buffers", "rocksdb.num.write.buffers",
+      "rocksdb.block.cache.size.bytes", "rocksdb.block.size.bytes",  "rocksdb.compression",
       "rocksdb.compaction.style"};
   const Config rocks = c.Subset("rocksdb.", false);
   for (const auto& [k, v] : rocks.entries()) {
@@ -178,7 +178,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
   } else {
     return absl::InvalidArgumentError("config key stores." + name +
                                       ".rocksdb.compression: expected none, snappy, lz4, lz4hc, "
-                                      "zstd or zlib, got '" + compression + "'");
+                                      "zstd or zlib, got '" +
+                                      compression + "'");
   }
 
   std::string style = c.GetOr("rocksdb.compaction.style", "universal");
@@ -191,7 +192,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
   } else {
     return absl::InvalidArgumentError("config key stores." + name +
                                       ".rocksdb.compaction.style: expected level, universal or "
-                                      "fifo, got '" + style + "'");
+                                      "fifo, got '" +
+                                      style + "'");
   }
 
   std::unique_ptr<RocksDbStore> store(new RocksDbStore(name, dir, metrics));
@@ -227,7 +229,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
 
 absl::Status RocksDbStore::Usable() const {
   if (!failed_.ok()) return failed_;
-  if (db_ == nullptr) return absl::FailedPreconditionError("store " + name_ + ": database is closed");
+  if (db_ == nullptr)
+    return absl::FailedPreconditionError("store " + name_ + ": database is closed");
   return absl::OkStatus();
 }
 

@@ -13,7 +13,8 @@ std::vector<std::string> StoreFactory::StoreNames(const Config& config) {
   const Config stores = config.Subset("stores.");
   for (const auto& [k, v] : stores.entries()) {
     const std::string suffix = ".factory";
-    if (k.size() > suffix.size() && k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (k.size() > suffix.size() &&
+        k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0) {
       std::string name = k.substr(0, k.size() - suffix.size());
       // stores.<s>.rocksdb.factory or similar nested keys are not store definitions.
       if (name.find('.') == std::string::npos) names.insert(name);
@@ -42,7 +43,8 @@ absl::StatusOr<StoreSpec> StoreFactory::ParseSpec(const Config& config, std::str
     spec.engine = EngineKind::kInMemory;
   } else {
     return absl::InvalidArgumentError(
-        "config key " + p + "factory: expected rocksdb, inmemory, "
+        "config key " + p +
+        "factory: expected rocksdb, inmemory, "
         "org.apache.samza.storage.kv.RocksDbKeyValueStorageEngineFactory or "
         "org.apache.samza.storage.kv.inmemory.InMemoryKeyValueStorageEngineFactory, got '" +
         *factory + "'");
@@ -52,8 +54,8 @@ absl::StatusOr<StoreSpec> StoreFactory::ParseSpec(const Config& config, std::str
     std::string cl = config.GetOr(p + "changelog", "");
     absl::StatusOr<SystemStream> ss = SystemStream::Parse(cl);
     if (!ss.ok()) {
-      return absl::InvalidArgumentError("config key " + p + "changelog: expected system.stream, got '" +
-                                        cl + "'");
+      return absl::InvalidArgumentError("config key " + p +
+                                        "changelog: expected system.stream, got '" + cl + "'");
     }
     spec.changelog = *ss;
   }
@@ -92,19 +94,21 @@ absl::StatusOr<StoreStack> StoreFactory::Build(const StoreSpec& spec, const std:
                                                std::string_view metrics_group) {
   StoreStack stack;
   stack.spec = spec;
-  stack.metrics = registry ? StoreMetrics::Register(registry, metrics_group)
-                           : StoreMetrics::Detached();
+  stack.metrics =
+      registry ? StoreMetrics::Register(registry, metrics_group) : StoreMetrics::Detached();
   // With a cache in front, the engine counts its own operations in "<group>.engine", so the
   // main group's puts/gets/deletes are what the task did and hits/misses are the cache's.
   StoreMetrics engine_metrics = stack.metrics;
   if (spec.object_cache_size > 0) {
-    engine_metrics = registry ? StoreMetrics::Register(registry, std::string(metrics_group) + ".engine")
-                              : StoreMetrics::Detached();
+    engine_metrics = registry
+                         ? StoreMetrics::Register(registry, std::string(metrics_group) + ".engine")
+                         : StoreMetrics::Detached();
   }
   std::unique_ptr<KeyValueStoreBytes> store;
   if (spec.engine == EngineKind::kRocksDb) {
     if (dir.empty()) {
-      return absl::InvalidArgumentError("store " + spec.name + ": a rocksdb store needs a directory");
+      return absl::InvalidArgumentError("store " + spec.name +
+                                        ": a rocksdb store needs a directory");
     }
     absl::StatusOr<std::unique_ptr<RocksDbStore>> db =
         RocksDbStore::Open(spec.name, dir, spec.store_config, engine_metrics);
@@ -116,10 +120,9 @@ absl::StatusOr<StoreStack> StoreFactory::Build(const StoreSpec& spec, const std:
   stack.engine = store.get();
   if (spec.changelog) {
     if (changelog == nullptr) {
-      return absl::FailedPreconditionError("store " + spec.name + ": config key stores." +
-                                           spec.name + ".changelog is set (" +
-                                           spec.changelog->ToString() +
-                                           ") but no changelog writer was given");
+      return absl::FailedPreconditionError(
+          "store " + spec.name + ": config key stores." + spec.name + ".changelog is set (" +
+          spec.changelog->ToString() + ") but no changelog writer was given");
     }
     auto logged = std::make_unique<LoggedStore>(std::move(store), changelog, stack.metrics);
     stack.logged = logged.get();

@@ -14,13 +14,13 @@ struct StoreMetrics {
   Counter* puts = nullptr;
   Counter* gets = nullptr;
   Counter* deletes = nullptr;
-  Counter* ranges = nullptr;       // range/all/prefix iterators opened
+  Counter* ranges = nullptr;  // range/all/prefix iterators opened
   Counter* cache_hits = nullptr;
   Counter* cache_misses = nullptr;
   Gauge* cache_hit_rate = nullptr;  // hits / (hits + misses), updated on flush and every 1024 gets
   Counter* cache_evictions = nullptr;
   Counter* cache_flushes = nullptr;  // dirty batches written down
-  Counter* flushes = nullptr;         // Flush() calls on the engine
+  Counter* flushes = nullptr;        // Flush() calls on the engine
   Counter* changelog_records = nullptr;
   Counter* restore_records = nullptr;
   Counter* restore_bytes = nullptr;

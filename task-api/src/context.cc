@@ -10,14 +10,14 @@ const Serde<std::string>* Context::DefaultBytesSerde() {
   return serde;
 }
 
-absl::Status Context::SerdeError(std::string_view store, const char* which,
-                                 const SerdeBase* serde, const std::string& serde_name,
-                                 const std::type_info& wanted) {
+absl::Status Context::SerdeError(std::string_view store, const char* which, const SerdeBase* serde,
+                                 const std::string& serde_name, const std::type_info& wanted) {
   std::string key = "stores." + std::string(store) + "." + which;
   if (serde == nullptr) {
-    return absl::InvalidArgumentError(
-        "store " + std::string(store) + ": " + key + " is not set, so the store holds raw bytes "
-        "(std::string), but GetStore asked for " + TypeName(wanted) + "; set " + key);
+    return absl::InvalidArgumentError("store " + std::string(store) + ": " + key +
+                                      " is not set, so the store holds raw bytes "
+                                      "(std::string), but GetStore asked for " +
+                                      TypeName(wanted) + "; set " + key);
   }
   return absl::InvalidArgumentError("store " + std::string(store) + ": " + key + " is '" +
                                     serde_name + "', a serde for " + TypeName(serde->value_type()) +

@@ -2,13 +2,12 @@
 #include "eddy/metrics.h"
 
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 namespace eddy {
 
-MetricsRegistry::Entry& MetricsRegistry::GetOrCreate(std::string_view group,
-                                                     std::string_view name, MetricKind kind) {
+MetricsRegistry::Entry& MetricsRegistry::GetOrCreate(std::string_view group, std::string_view name,
+                                                     MetricKind kind) {
   std::lock_guard<std::mutex> lock(mu_);
   auto key = std::make_pair(std::string(group), std::string(name));
   auto it = metrics_.find(key);
@@ -91,8 +90,8 @@ std::string MetricsRegistry::SnapshotJson() const {
         g[s.name] = s.value;
         break;
       case MetricKind::kTimer:
-        g[s.name] = {{"count", s.count}, {"mean_ns", s.value}, {"max_ns", s.max_ns},
-                     {"last_ns", s.last_ns}};
+        g[s.name] = {
+            {"count", s.count}, {"mean_ns", s.value}, {"max_ns", s.max_ns}, {"last_ns", s.last_ns}};
         break;
     }
   }

@@ -46,39 +46,56 @@ absl::Status Unescape(std::string_view in, std::string* out) {
     if (++i == in.size()) break;  // a lone trailing backslash is dropped, as Java does
     char e = in[i];
     switch (e) {
-      case 't': out->push_back('\t'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 'f': out->push_back('\f'); break;
+      case 't':
+        out->push_back('\t');
+        break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case 'f':
+        out->push_back('\f');
+        break;
       case 'u': {
         if (i + 4 >= in.size()) {
-          return absl::InvalidArgumentError("malformed \\u escape: expected 4 hex digits, got '\\u" +
-                                            std::string(in.substr(i + 1)) + "'");
+          return absl::InvalidArgumentError(
+              "malformed \\u escape: expected 4 hex digits, got '\\u" +
+              std::string(in.substr(i + 1)) + "'");
         }
         uint32_t cp = 0;
         for (size_t k = 1; k <= 4; ++k) {
           char h = in[i + k];
           cp <<= 4;
-          if (h >= '0' && h <= '9') cp |= static_cast<uint32_t>(h - '0');
-          else if (h >= 'a' && h <= 'f') cp |= static_cast<uint32_t>(h - 'a' + 10);
-          else if (h >= 'A' && h <= 'F') cp |= static_cast<uint32_t>(h - 'A' + 10);
+          if (h >= '0' && h <= '9')
+            cp |= static_cast<uint32_t>(h - '0');
+          else if (h >= 'a' && h <= 'f')
+            cp |= static_cast<uint32_t>(h - 'a' + 10);
+          else if (h >= 'A' && h <= 'F')
+            cp |= static_cast<uint32_t>(h - 'A' + 10);
           else
-            return absl::InvalidArgumentError("malformed \\u escape: expected 4 hex digits, got '\\u" +
-                                              std::string(in.substr(i + 1, 4)) + "'");
+            return absl::InvalidArgumentError(
+                "malformed \\u escape: expected 4 hex digits, got '\\u" +
+                std::string(in.substr(i + 1, 4)) + "'");
         }
         i += 4;
         // A UTF-16 surrogate pair written as two \u escapes.
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 < in.size() &&
-            in[i + 1] == '\\' && in[i + 2] == 'u') {
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 < in.size() && in[i + 1] == '\\' &&
+            in[i + 2] == 'u') {
           uint32_t lo = 0;
           bool ok = true;
           for (size_t k = 3; k <= 6; ++k) {
             char h = in[i + k];
             lo <<= 4;
-            if (h >= '0' && h <= '9') lo |= static_cast<uint32_t>(h - '0');
-            else if (h >= 'a' && h <= 'f') lo |= static_cast<uint32_t>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F') lo |= static_cast<uint32_t>(h - 'A' + 10);
-            else ok = false;
+            if (h >= '0' && h <= '9')
+              lo |= static_cast<uint32_t>(h - '0');
+            else if (h >= 'a' && h <= 'f')
+              lo |= static_cast<uint32_t>(h - 'a' + 10);
+            else if (h >= 'A' && h <= 'F')
+              lo |= static_cast<uint32_t>(h - 'A' + 10);
+            else
+              ok = false;
           }
           if (ok && lo >= 0xDC00 && lo <= 0xDFFF) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -88,7 +105,9 @@ absl::Status Unescape(std::string_view in, std::string* out) {
         AppendUtf8(cp, out);
         break;
       }
-      default: out->push_back(e); break;  // \\ \= \: \# \! \space and any other char
+      default:
+        out->push_back(e);
+        break;  // \\ \= \: \# \! \space and any other char
     }
   }
   return absl::OkStatus();
@@ -160,8 +179,7 @@ absl::StatusOr<Config> ParseProperties(std::string_view text, std::string_view s
     }
     std::string_view raw_value = std::string_view(logical).substr(v);
     if (raw_key.empty()) {
-      return LineError(source_name, line_no,
-                       "empty key in '" + logical + "' (expected key=value)");
+      return LineError(source_name, line_no, "empty key in '" + logical + "' (expected key=value)");
     }
     if (!explicit_sep && raw_value.empty()) {
       return LineError(source_name, line_no,
@@ -171,8 +189,7 @@ absl::StatusOr<Config> ParseProperties(std::string_view text, std::string_view s
       return LineError(source_name, line_no, "key: " + std::string(s.message()));
     }
     if (absl::Status s = Unescape(raw_value, &value); !s.ok()) {
-      return LineError(source_name, line_no,
-                       "value of " + key + ": " + std::string(s.message()));
+      return LineError(source_name, line_no, "value of " + key + ": " + std::string(s.message()));
     }
     entries[key] = value;
   }

@@ -104,8 +104,8 @@ absl::StatusOr<std::shared_ptr<const SerdeBase>> ResolveSerde(const Config& conf
     absl::StatusOr<std::shared_ptr<const SerdeBase>> s = SerdeRegistry::Global().CreateByClass(cls);
     if (!s.ok()) {
       return absl::Status(s.status().code(), "config key " + registry_key + " (used by " +
-                                                 std::string(referring_key) + "): " +
-                                                 std::string(s.status().message()));
+                                                 std::string(referring_key) +
+                                                 "): " + std::string(s.status().message()));
     }
     return s;
   }

@@ -19,7 +19,8 @@ class Config {
   using Map = std::map<std::string, std::string, std::less<>>;
 
   Config() = default;
-  explicit Config(Map entries, std::string source = "") : entries_(std::move(entries)), source_(std::move(source)) {}
+  explicit Config(Map entries, std::string source = "")
+      : entries_(std::move(entries)), source_(std::move(source)) {}
 
   // Where the config came from (a file name), or "" when built in code.
   const std::string& source() const { return source_; }

@@ -98,9 +98,8 @@ class Context {
     return static_cast<const Serde<T>*>(serde);
   }
   static const Serde<std::string>* DefaultBytesSerde();
-  static absl::Status SerdeError(std::string_view store, const char* which,
-                                 const SerdeBase* serde, const std::string& serde_name,
-                                 const std::type_info& wanted);
+  static absl::Status SerdeError(std::string_view store, const char* which, const SerdeBase* serde,
+                                 const std::string& serde_name, const std::type_info& wanted);
 
   struct TypedStore {
     std::shared_ptr<void> store;

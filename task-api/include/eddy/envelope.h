@@ -52,9 +52,7 @@ class IncomingMessageEnvelope {
   int64_t timestamp() const { return timestamp_ms_; }
   const std::vector<HeaderView>& headers() const { return headers_; }
   // Size of key plus message bytes.
-  size_t size() const {
-    return (key_ ? key_->size() : 0) + (message_ ? message_->size() : 0);
-  }
+  size_t size() const { return (key_ ? key_->size() : 0) + (message_ ? message_->size() : 0); }
 
   // Decoded key/message when the stream has a serde producing T; nullptr otherwise.
   template <class T>

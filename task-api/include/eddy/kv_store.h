@@ -123,9 +123,7 @@ class KeyValueIterator {
 
   bool Valid() const { return it_ && it_->Valid(); }
   void Next() { it_->Next(); }
-  absl::StatusOr<K> key() const {
-    return Annotate(key_serde_->Deserialize(it_->key()), "key");
-  }
+  absl::StatusOr<K> key() const { return Annotate(key_serde_->Deserialize(it_->key()), "key"); }
   absl::StatusOr<V> value() const {
     return Annotate(value_serde_->Deserialize(it_->value()), "value");
   }

@@ -60,9 +60,9 @@ bool RegisterTaskClass(std::string_view name, TaskFactory factory);
 
 // Registers task class `Class` (default-constructible, derived from eddy::StreamTask) under
 // `name` and its last component. Put it in a .cc file of the job library, at namespace scope.
-#define EDDY_REGISTER_TASK_AS(name, Class)                                              \
-  static const bool EDDY_TASK_CONCAT(eddy_task_registered_, __COUNTER__) =             \
-      ::eddy::internal::RegisterTaskClass(                                              \
+#define EDDY_REGISTER_TASK_AS(name, Class)                                 \
+  static const bool EDDY_TASK_CONCAT(eddy_task_registered_, __COUNTER__) = \
+      ::eddy::internal::RegisterTaskClass(                                 \
           name, []() -> std::unique_ptr<::eddy::StreamTask> { return std::make_unique<Class>(); })
 
 // Registers task class `Class` under its name as written ("WordCount", or "ns::WordCount" plus

@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -144,7 +144,7 @@ absl::StatusOr<std::shared_ptr<const SerdeBase>> ResolveSerde(const Config& conf
 
 // Registers serde class `Class` (default-constructible, derived from eddy::Serde<T>) under
 // `name`, at load time of the library that contains this line (put it in a .cc file).
-#define EDDY_REGISTER_SERDE(name, Class)                                                   \
-  static const bool EDDY_SERDE_CONCAT(eddy_serde_registered_, __COUNTER__) =              \
-      ::eddy::SerdeRegistry::Global().Register(                                            \
+#define EDDY_REGISTER_SERDE(name, Class)                                     \
+  static const bool EDDY_SERDE_CONCAT(eddy_serde_registered_, __COUNTER__) = \
+      ::eddy::SerdeRegistry::Global().Register(                              \
           name, []() -> std::unique_ptr<::eddy::SerdeBase> { return std::make_unique<Class>(); })

@@ -61,7 +61,8 @@ double ProcessCpuSeconds() {
 
 void SetCpuCounters(benchmark::State& state, double cpu_seconds, int64_t items) {
   state.counters["process_cpu_s"] = cpu_seconds;
-  state.counters["items_per_cpu_s"] = cpu_seconds > 0 ? static_cast<double>(items) / cpu_seconds : 0;
+  state.counters["items_per_cpu_s"] =
+      cpu_seconds > 0 ? static_cast<double>(items) / cpu_seconds : 0;
 }
 
 std::string Key(int i) {
@@ -152,7 +153,8 @@ struct ChangelogData {
   ChangelogData() {
     std::mt19937 rng(3);
     keys.reserve(kRestoreRecords);
-    for (int i = 0; i < kRestoreRecords; ++i) keys.push_back(Key(static_cast<int>(rng() % 10000000)));
+    for (int i = 0; i < kRestoreRecords; ++i)
+      keys.push_back(Key(static_cast<int>(rng() % 10000000)));
     value.assign(kValueSize, 'r');
     for (int i = 0; i < kRestoreRecords; ++i) records.push_back(KeyValueWrite{keys[i], value});
   }
@@ -286,9 +288,7 @@ void BM_RestoreBatchInMemory(benchmark::State& state) {
     }
     total += restore.records();
     state.PauseTiming();
-    {
-      InMemoryStore drop = std::move(mem);
-    }
+    { InMemoryStore drop = std::move(mem); }
     state.ResumeTiming();
   }
   state.SetItemsProcessed(total);

@@ -45,8 +45,8 @@ TEST(OffsetFile, CrashBeforeRenameKeepsOldFile) {
 TEST(OffsetFile, MalformedIsDataLossNamingFile) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/OFFSET";
-  for (const char* text : {"changelog=eddy.c#0\noffset=abc\n", "changelog=eddy.c#0\n",
-                           "garbage\n", "offset=5\n", "changelog=x\noffset=-3\n"}) {
+  for (const char* text : {"changelog=eddy.c#0\noffset=abc\n", "changelog=eddy.c#0\n", "garbage\n",
+                           "offset=5\n", "changelog=x\noffset=-3\n"}) {
     { std::ofstream(path) << text; }
     auto r = ReadOffsetFile(dir.path());
     ASSERT_FALSE(r.ok()) << text;

@@ -47,7 +47,8 @@ TEST(RocksDbStore, CrudAndIterators) {
   ASSERT_EQ(range.size(), 2u);
   EXPECT_EQ(range[1].first, "ab");
   EXPECT_EQ(Drain(s.PrefixScan("a")).size(), 2u);
-  EXPECT_EQ(Drain(s.PrefixScan(std::string("\xff", 1))).size(), 1u) << "0xff prefix has no successor";
+  EXPECT_EQ(Drain(s.PrefixScan(std::string("\xff", 1))).size(), 1u)
+      << "0xff prefix has no successor";
   EXPECT_TRUE(Drain(s.Range("b", "a")).empty());
 
   KeyValueWrite batch[] = {{"a", std::nullopt}, {"c", "5"}, {"c", "6"}};

@@ -52,11 +52,12 @@ TEST(StoreFactory, BuildsFullStackFromSamzaConfig) {
 
   // Typed use through the handle, as a task would.
   StoreHandle h = stack->Handle();
-  KeyValueStore<std::string, int64_t> typed(
-      h.store, static_cast<const Serde<std::string>*>(h.key_serde),
-      static_cast<const Serde<int64_t>*>(h.msg_serde));
+  KeyValueStore<std::string, int64_t> typed(h.store,
+                                            static_cast<const Serde<std::string>*>(h.key_serde),
+                                            static_cast<const Serde<int64_t>*>(h.msg_serde));
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(typed.Put("w" + std::to_string(i), i).ok());
-  EXPECT_EQ(writer.records.size(), 10u) << "two batches of write.batch.size=5 reached the changelog";
+  EXPECT_EQ(writer.records.size(), 10u)
+      << "two batches of write.batch.size=5 reached the changelog";
   ASSERT_TRUE(stack->FlushCache().ok());
   EXPECT_EQ(writer.records.size(), 12u);
   ASSERT_TRUE(stack->FlushEngine().ok());
@@ -83,9 +84,10 @@ TEST(StoreFactory, BuildsFullStackFromSamzaConfig) {
 }
 
 TEST(StoreFactory, InMemoryWithoutCacheOrChangelog) {
-  Config c(Config::Map{
-      {"stores.p.factory", "org.apache.samza.storage.kv.inmemory.InMemoryKeyValueStorageEngineFactory"},
-      {"stores.p.object.cache.size", "0"}});
+  Config c(
+      Config::Map{{"stores.p.factory",
+                   "org.apache.samza.storage.kv.inmemory.InMemoryKeyValueStorageEngineFactory"},
+                  {"stores.p.object.cache.size", "0"}});
   auto spec = StoreFactory::ParseSpec(c, "p");
   ASSERT_TRUE(spec.ok()) << spec.status();
   auto stack = StoreFactory::Build(*spec, "", nullptr, nullptr, "");
@@ -132,9 +134,9 @@ TEST(StoreFactory, ChangelogWithoutWriterAndBadRocksSettings) {
   ASSERT_FALSE(stack.ok());
   EXPECT_NE(stack.status().message().find("stores.s.changelog"), std::string::npos);
 
-  auto spec2 = StoreFactory::ParseSpec(Config(Config::Map{{"stores.s.factory", "rocksdb"},
-                                                         {"stores.s.rocksdb.compression", "rar"}}),
-                                       "s");
+  auto spec2 = StoreFactory::ParseSpec(
+      Config(Config::Map{{"stores.s.factory", "rocksdb"}, {"stores.s.rocksdb.compression", "rar"}}),
+      "s");
   ASSERT_TRUE(spec2.ok());
   auto stack2 = StoreFactory::Build(*spec2, dir.path(), nullptr, nullptr, "");
   ASSERT_FALSE(stack2.ok());

@@ -28,7 +28,8 @@ TEST(Config, GetIntMalformedNamesKeyAndValue) {
   EXPECT_FALSE(c.GetInt("big").ok());
   EXPECT_EQ(*c.GetLong("big"), 99999999999LL);
   EXPECT_EQ(*c.GetInt("absent", 7), 7);
-  EXPECT_FALSE(c.GetInt("task.window.ms", 7).ok()) << "a malformed value is not replaced by the default";
+  EXPECT_FALSE(c.GetInt("task.window.ms", 7).ok())
+      << "a malformed value is not replaced by the default";
 }
 
 TEST(Config, GetBool) {
@@ -41,8 +42,13 @@ TEST(Config, GetBool) {
 }
 
 TEST(Config, GetDurationMs) {
-  Config c = Make({{"a", "60000"}, {"b", "10s"}, {"c", "2m"}, {"d", "-1"}, {"e", "5 parsecs"},
-                   {"f", "1h"}, {"g", "250ms"}});
+  Config c = Make({{"a", "60000"},
+                   {"b", "10s"},
+                   {"c", "2m"},
+                   {"d", "-1"},
+                   {"e", "5 parsecs"},
+                   {"f", "1h"},
+                   {"g", "250ms"}});
   EXPECT_EQ(*c.GetDurationMs("a"), 60000);
   EXPECT_EQ(*c.GetDurationMs("b"), 10000);
   EXPECT_EQ(*c.GetDurationMs("c"), 120000);

@@ -1,8 +1,9 @@
 // Context::GetStore<K, V>: serde/type checks with errors naming store and serde; one typed object
 // per store.
+#include "eddy/context.h"
+
 #include <gtest/gtest.h>
 
-#include "eddy/context.h"
 #include "runtime/state/inmemory_store.h"
 
 namespace eddy {

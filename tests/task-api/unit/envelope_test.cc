@@ -1,7 +1,8 @@
 // Envelopes: raw access, typed access through decoded values, outgoing builders.
+#include "eddy/envelope.h"
+
 #include <gtest/gtest.h>
 
-#include "eddy/envelope.h"
 #include "eddy/json_serde.h"
 
 namespace eddy {
@@ -70,8 +71,8 @@ TEST(OutgoingEnvelope, BytesAndBuilders) {
 }
 
 TEST(OutgoingEnvelope, TypedAndSerialized) {
-  auto typed = OutgoingMessageEnvelope::Typed(SystemStream("eddy", "counts"), std::string("w"),
-                                              int64_t{3});
+  auto typed =
+      OutgoingMessageEnvelope::Typed(SystemStream("eddy", "counts"), std::string("w"), int64_t{3});
   EXPECT_FALSE(typed.key().has_value());
   ASSERT_NE(typed.key_object().As<std::string>(), nullptr);
   EXPECT_EQ(*typed.message_object().As<int64_t>(), 3);

@@ -1,12 +1,11 @@
 // MetricsRegistry: counters, gauges, timers, idempotent creation, snapshots read from another
 // thread.
+#include "eddy/metrics.h"
+
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include <nlohmann/json.hpp>
-
-#include "eddy/metrics.h"
+#include <thread>
 
 namespace eddy {
 namespace {
@@ -16,7 +15,8 @@ TEST(Metrics, CountersGaugesTimers) {
   Counter& c = r.NewCounter("task.Partition 0", "messages-processed");
   c.Inc();
   c.Inc(4);
-  EXPECT_EQ(&r.NewCounter("task.Partition 0", "messages-processed"), &c) << "same name, same metric";
+  EXPECT_EQ(&r.NewCounter("task.Partition 0", "messages-processed"), &c)
+      << "same name, same metric";
   EXPECT_EQ(c.Get(), 5);
   r.NewGauge("store.counts", "cache-hit-rate").Set(0.75);
   Timer& t = r.NewTimer("task.Partition 0", "process-ns");

@@ -1,11 +1,10 @@
 // .properties parsing: good files, Java syntax corners, malformed files (errors name file:line).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <unistd.h>
 
 #include "eddy/config.h"
 
@@ -53,7 +52,8 @@ TEST(Properties, ContinuationsEscapesAndLineEndings) {
   EXPECT_EQ(*c->Get("key with spaces"), "v=1:2");
   EXPECT_EQ(*c->Get("tabs"), "a\tb\nc");
   EXPECT_EQ(*c->Get("unicode"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
-  EXPECT_EQ(*c->Get("backslash"), "ends with \\") << "an even number of backslashes is no continuation";
+  EXPECT_EQ(*c->Get("backslash"), "ends with \\")
+      << "an even number of backslashes is no continuation";
   EXPECT_EQ(*c->Get("dup"), "2");
   EXPECT_EQ(*c->Get("last"), "no newline");
 }
@@ -88,8 +88,7 @@ TEST(Properties, BinaryGarbageIsAnErrorOrAConfigNeverACrash) {
 }
 
 TEST(Properties, LoadFile) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("eddy_props_" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("eddy_props_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string path = (dir / "job.properties").string();
   {

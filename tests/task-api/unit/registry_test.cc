@@ -1,9 +1,10 @@
 // TaskRegistry: register/create, qualified names, unknown class errors, and a real dlopen() of a
 // job library whose static registrations land in the shared registry.
+#include "eddy/registry.h"
+
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
-#include "eddy/registry.h"
 #include "eddy/serde.h"
 
 namespace eddy {

@@ -1,11 +1,12 @@
 // Built-in serdes: round trips, byte layout (big-endian like Kafka), bad input; registry/config
 // resolution including Samza's factory names.
+#include "eddy/serde.h"
+
 #include <gtest/gtest.h>
 
 #include <limits>
 
 #include "eddy/json_serde.h"
-#include "eddy/serde.h"
 
 namespace eddy {
 namespace {
@@ -134,10 +135,10 @@ class PointSerde : public Serde<std::pair<int32_t, int32_t>> {
 EDDY_REGISTER_SERDE("test.PointSerde", PointSerde);
 
 TEST(SerdeRegistry, ResolveFromConfig) {
-  Config c(Config::Map{{"serializers.registry.point.class", "test.PointSerde"},
-                       {"serializers.registry.str.class",
-                        "org.apache.samza.serializers.StringSerdeFactory"},
-                       {"serializers.registry.broken.class", "com.example.Missing"}});
+  Config c(Config::Map{
+      {"serializers.registry.point.class", "test.PointSerde"},
+      {"serializers.registry.str.class", "org.apache.samza.serializers.StringSerdeFactory"},
+      {"serializers.registry.broken.class", "com.example.Missing"}});
   auto point = ResolveSerde(c, "point", "stores.points.msg.serde");
   ASSERT_TRUE(point.ok()) << point.status();
   EXPECT_EQ((*point)->value_type(), typeid(std::pair<int32_t, int32_t>));

@@ -10,9 +10,9 @@ class DlopenTask : public eddy::StreamTask, public eddy::InitableTask {
   absl::Status Init(eddy::Context&) override { return absl::OkStatus(); }
   absl::Status Process(const eddy::IncomingMessageEnvelope& envelope, eddy::MessageCollector& c,
                        eddy::TaskCoordinator&) override {
-    return c.Send(eddy::OutgoingMessageEnvelope(eddy::SystemStream("eddy", "out"),
-                                                std::string("seen:") +
-                                                    std::string(envelope.message().value_or(""))));
+    return c.Send(eddy::OutgoingMessageEnvelope(
+        eddy::SystemStream("eddy", "out"),
+        std::string("seen:") + std::string(envelope.message().value_or(""))));
   }
 };
 
