@@ -52,14 +52,14 @@ struct Logd {
   }
 };
 
-// A corpus of `lines` lines of 1..12 words from a `vocabulary`-word vocabulary (skewed), fixed
+// A corpus of `lines` lines of 1..4 words from a `vocabulary`-word vocabulary (skewed), fixed
 // seed; `expected` gets the count of every word.
 inline std::vector<std::string> MakeCorpus(int64_t lines, int vocabulary, uint64_t seed,
                                            std::map<std::string, int64_t>* expected) {
   std::mt19937_64 rng(seed);
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(lines));
-  std::uniform_int_distribution<int> nwords(1, 12);
+  std::uniform_int_distribution<int> nwords(1, 4);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   for (int64_t i = 0; i < lines; ++i) {
     std::string line;
