@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "grpc/grpc.h"
 
 namespace eddy::logstore {
 
@@ -17,6 +18,14 @@ absl::StatusOr<std::shared_ptr<RpcChannel>> MakeRpcChannel(const ClientOptions& 
     return absl::InvalidArgumentError(
         absl::StrCat("bootstrap address '", b, "' is not HOST:PORT (e.g. 127.0.0.1:9093)"));
   }
+  // Hold one reference on the gRPC library for the life of the process: otherwise destroying
+  // the last channel shuts gRPC down while its callback thread may still be returning from
+  // one of our completion callbacks (an assertion failure in grpc_cq_internal_unref).
+  static const bool grpc_held = [] {
+    grpc_init();
+    return true;
+  }();
+  (void)grpc_held;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);

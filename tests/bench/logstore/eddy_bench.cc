@@ -6,6 +6,7 @@
 // measured in the same run.
 //   eddy-bench [--messages N] [--size BYTES] [--logd PATH] [--dir DIR] [--fsync-messages N]
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -108,8 +109,8 @@ Result Produce(const std::string& bootstrap, const std::string& topic, int parti
 Result Consume(const std::string& bootstrap, const std::string& topic, int partitions, int64_t n) {
   ConsumerOptions co;
   co.client.bootstrap = bootstrap;
-  co.max_partition_fetch_bytes = 8 << 20;
-  co.fetch_max_bytes = 48 << 20;
+  co.max_partition_fetch_bytes = std::max(1 << 20, (16 << 20) / partitions);
+  co.fetch_max_bytes = 16 << 20;
   co.fetch_max_wait = std::chrono::milliseconds(100);
   auto consumer = Consumer::Create(co);
   if (!consumer.ok()) std::exit(1);
@@ -166,6 +167,8 @@ double FileAppendMBps(const std::string& path, int64_t total, bool sync) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // reuse heap for the MiB-sized batch buffers
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   int64_t n = 3000000;
   size_t size = 100;
   std::string logd = (std::filesystem::path(argv[0]).parent_path() / "eddy-logd").string();
