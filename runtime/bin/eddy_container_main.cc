@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 
 #include "runtime/container/container.h"
 #include "runtime/container/systems_hub.h"
+#include "runtime/inspect/state_server.h"
 #include "runtime/standalone/runner.h"
 
 namespace {
@@ -115,7 +117,19 @@ int main(int argc, char** argv) {
   sa.sa_handler = OnTerm;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  // Under eddy-node: serve the read-only state service (eddy state get/scan/stats).
+  std::unique_ptr<StateServer> state_server;
+  if (const char* addr_file = std::getenv("EDDY_INSPECT_ADDR_FILE")) {
+    const char* token = std::getenv("EDDY_TOKEN");
+    auto srv = StateServer::Start(token ? token : "", addr_file);
+    if (!srv.ok()) {
+      std::fprintf(stderr, "eddy-container: %s\n", std::string(srv.status().message()).c_str());
+      return 1;
+    }
+    state_server = std::move(*srv);
+  }
   ContainerOptions o;
+  o.hook = state_server.get();
   o.config = *cfg;
   o.job = *job;
   o.model = *model;

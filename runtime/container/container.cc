@@ -592,6 +592,20 @@ absl::Status Container::Impl::Run() {
   auto started = Clock::now();
   if (auto s = Setup(); !s.ok()) return s;
   const JobConfig& job = opt_.job;
+  if (opt_.hook) {
+    std::vector<InspectTask> views;
+    for (auto& t : tasks_) {
+      InspectTask v;
+      v.name = t->model_.name;
+      for (const auto& ssp : t->model_.inputs) v.partitions.push_back(ssp.partition);
+      TaskStores* st = t->stores_.get();
+      v.store = [st](std::string_view n) { return st->Handle(n); };
+      views.push_back(std::move(v));
+    }
+    std::vector<std::string> names;
+    for (const auto& st : job.stores) names.push_back(st.name);
+    opt_.hook->OnStarted(std::move(views), std::move(names), &metrics_);
+  }
   auto now = Clock::now();
   auto next_window = job.window_ms > 0 ? now + std::chrono::milliseconds(job.window_ms)
                                        : Clock::time_point::max();
@@ -599,6 +613,7 @@ absl::Status Container::Impl::Run() {
                                        : Clock::time_point::max();
   absl::Status result;
   while (true) {
+    if (opt_.hook) opt_.hook->OnLoop();
     if (g_shutdown.load(std::memory_order_relaxed) || stop_all_) break;
     bool all_asked = !tasks_.empty();
     for (auto& t : tasks_) all_asked = all_asked && t->shutdown_requested_;
@@ -647,6 +662,7 @@ absl::Status Container::Impl::Run() {
       next_commit = Clock::now() + std::chrono::milliseconds(job.commit_ms);
     }
   }
+  if (opt_.hook) opt_.hook->OnStopping();
   if (auto s = Shutdown(); !s.ok()) return s;
   double secs = std::chrono::duration<double>(Clock::now() - started).count();
   std::fprintf(stderr,

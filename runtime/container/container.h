@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "eddy/config.h"
 #include "runtime/container/job_config.h"
+#include "runtime/inspect/run_loop_hook.h"
 #include "runtime/job/job_model.h"
 
 namespace eddy::runtime {
@@ -25,6 +26,7 @@ struct ContainerOptions {
   std::string container_id = "0";
   std::string work_dir = ".";      // metrics.json goes here
   bool until_caught_up = false;    // stop once every input reached its end offset at start
+  RunLoopHook* hook = nullptr;     // runs work on the run loop (state service), not owned
 };
 
 class Container {

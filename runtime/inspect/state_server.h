@@ -1,0 +1,37 @@
+// StateServer: the container's read-only state and metrics service
+// (runtime/proto/container_state.proto) on 127.0.0.1:0. gRPC threads queue each request; the
+// container's run loop executes it through RunLoopHook::OnLoop, so reads see the tasks' stores
+// exactly as the tasks do (cache included) and never race with Process/Commit. Started by
+// eddy-container when EDDY_INSPECT_ADDR_FILE is set; the address is written to that file once
+// the tasks are running (eddy-node reads it and reports it to the coordinator).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "runtime/inspect/run_loop_hook.h"
+
+namespace eddy::runtime {
+
+class StateServer : public RunLoopHook {
+ public:
+  // Listens at once on 127.0.0.1:0; `token` ("" = none) is required on every call.
+  static absl::StatusOr<std::unique_ptr<StateServer>> Start(std::string token,
+                                                            std::string addr_file);
+  ~StateServer() override;
+  int port() const;
+
+  void OnStarted(std::vector<InspectTask> tasks, std::vector<std::string> stores,
+                 MetricsRegistry* metrics) override;
+  void OnLoop() override;
+  void OnStopping() override;
+
+  class Impl;
+
+ private:
+  explicit StateServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eddy::runtime
