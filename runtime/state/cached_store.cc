@@ -135,6 +135,10 @@ absl::Status CachedStore::FlushDirty() {
     writes.push_back(KeyValueWrite{it->first, v});
     entries.push_back(&e);
   }
+  // Keys are distinct, so order inside the batch does not matter for correctness; sorted keys let
+  // RocksDB's skiplist reuse its insert position from one key to the next.
+  std::sort(writes.begin(), writes.end(),
+            [](const KeyValueWrite& a, const KeyValueWrite& b) { return a.key < b.key; });
   absl::Status s = inner_->ApplyBatch(writes);
   if (!s.ok()) return s;  // entries stay dirty; the caller fails the task
   for (Entry* e : entries) e->dirty = false;

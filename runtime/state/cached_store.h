@@ -5,7 +5,8 @@
 // Writes land in the cache as dirty entries; they go to the store below in one ApplyBatch when
 // the dirty count reaches write.batch.size, when a dirty entry would be evicted, on FlushDirty()
 // and on Flush(). Reads see the cache (dirty entries included; a cached delete reads as absent).
-// Range/All/PrefixScan first write every dirty entry down, then iterate the store below (as
+// A flush writes the dirty entries sorted by key (each key once, with its latest value or a
+// tombstone). Range/All/PrefixScan first write every dirty entry down, then iterate the store below (as
 // Samza does), so iterators see every write.
 //
 // Because the layer below is the LoggedStore, changelog traffic is batched too: a key written
