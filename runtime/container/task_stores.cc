@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/container/producer_changelog_writer.h"
 #include "runtime/state/offset_file.h"
 #include "runtime/state/restore_batch.h"
 #include "runtime/state/store_factory.h"
@@ -10,21 +11,6 @@
 namespace eddy::runtime {
 namespace fs = std::filesystem;
 namespace {
-
-// ChangelogWriter over the changelog system's (shared) producer: task N → partition N.
-class ProducerChangelogWriter : public state::ChangelogWriter {
- public:
-  ProducerChangelogWriter(SystemProducer* p, std::string stream, int32_t partition)
-      : producer_(p), stream_(std::move(stream)), partition_(partition) {}
-  absl::Status Append(std::string_view key, std::optional<std::string_view> value) override {
-    return producer_->Send(stream_, partition_, key, value, -1);
-  }
-
- private:
-  SystemProducer* producer_;
-  std::string stream_;
-  int32_t partition_;
-};
 
 std::string DirName(const std::string& task) {
   std::string s;

@@ -1,0 +1,94 @@
+#include "runtime/container/job_config.h"
+
+#include <gtest/gtest.h>
+
+namespace eddy::runtime {
+namespace {
+
+Config::Map Base() {
+  return {{"job.name", "wc"},
+          {"task.class", "WordCount"},
+          {"task.inputs", "eddy.lines"},
+          {"systems.eddy.factory", "eddy"},
+          {"systems.eddy.bootstrap.servers", "127.0.0.1:1"}};
+}
+
+absl::Status Parse(Config::Map m) {
+  return ParseJobConfig(Config(std::move(m), "job.properties"), "/tmp", "/tmp").status();
+}
+
+void ExpectErrorNaming(Config::Map m, const std::string& key) {
+  absl::Status s = Parse(std::move(m));
+  ASSERT_FALSE(s.ok()) << "expected an error naming " << key;
+  EXPECT_NE(s.message().find(key), std::string::npos) << s.message();
+}
+
+TEST(JobConfig, ValidConfigAndDefaults) {
+  auto m = Base();
+  m["stores.counts.factory"] = "rocksdb";
+  m["stores.counts.changelog"] = "eddy.counts-changelog";
+  auto j = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ(j->commit_ms, 60000);  // Samza's default
+  EXPECT_EQ(j->window_ms, -1);
+  EXPECT_EQ(j->shutdown_ms, 30000);
+  EXPECT_EQ(j->container_count, 1);
+  EXPECT_EQ(j->checkpoint_system, "eddy");
+  EXPECT_EQ(j->store_base_dir, "/work/state");
+  ASSERT_EQ(j->stores.size(), 1u);
+  EXPECT_EQ(j->stores[0].changelog->stream, "counts-changelog");
+  ASSERT_EQ(j->inputs.size(), 1u);
+  EXPECT_EQ(j->inputs[0].stream, "lines");
+}
+
+TEST(JobConfig, MissingRequiredKeysAreNamed) {
+  auto m = Base();
+  m.erase("task.class");
+  ExpectErrorNaming(m, "task.class");
+  m = Base();
+  m.erase("task.inputs");
+  ExpectErrorNaming(m, "task.inputs");
+  m = Base();
+  m.erase("job.name");
+  ExpectErrorNaming(m, "job.name");
+}
+
+TEST(JobConfig, ReferencesToUndefinedThingsAreNamed) {
+  auto m = Base();
+  m["task.inputs"] = "nosuch.lines";
+  ExpectErrorNaming(m, "nosuch");
+  m = Base();
+  m["task.inputs"] = "nodot";
+  ExpectErrorNaming(m, "task.inputs");
+  m = Base();
+  m["systems.eddy.factory"] = "hdfs";
+  ExpectErrorNaming(m, "systems.eddy.factory");
+  m = Base();
+  m["stores.counts.key.serde"] = "string";
+  ExpectErrorNaming(m, "stores.counts.factory");
+  m = Base();
+  m["stores.counts.factory"] = "rocksdb";
+  m["stores.counts.changelog"] = "other.cl";
+  ExpectErrorNaming(m, "stores.counts.changelog");
+}
+
+TEST(JobConfig, MalformedValuesAreNamed) {
+  auto m = Base();
+  m["task.window.ms"] = "soon";
+  ExpectErrorNaming(m, "task.window.ms");
+  m = Base();
+  m["job.container.count"] = "0";
+  ExpectErrorNaming(m, "job.container.count");
+  m = Base();
+  m["systems.eddy.samza.offset.default"] = "newest";
+  ExpectErrorNaming(m, "samza.offset.default");
+  m = Base();
+  m["task.drop.deserialization.errors"] = "maybe";
+  ExpectErrorNaming(m, "task.drop.deserialization.errors");
+  m = Base();
+  m["job.systemstreampartition.grouper.factory"] = "x.Y";
+  ExpectErrorNaming(m, "job.systemstreampartition.grouper.factory");
+}
+
+}  // namespace
+}  // namespace eddy::runtime
