@@ -144,7 +144,7 @@ TEST(WordcountKill, ExactCountsAfterFiveKills) {
                          true)
                   .ok());
   std::mt19937 rng(7);
-  std::uniform_int_distribution<int> delay_ms(300, 1500);
+  std::uniform_int_distribution<int> delay_ms(1000, 3000);
   int kills = 0;
   for (int i = 0; i < n_kills; ++i) {
     auto line = runner.ReadLineContaining("container 0 pid", std::chrono::seconds(60));
