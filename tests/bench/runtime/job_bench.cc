@@ -1,0 +1,315 @@
+// eddy-job-bench: whole-system job benchmarks on one machine (Samza's published scenarios).
+//   eddy-job-bench [--messages N] [--partitions P] [--keys K] [--restore-records R]
+//                  [--scenario all|passthrough|rocksdb|changelog|restore]
+// Starts eddy-logd on a temp dir, produces N 100-byte messages into `bench-in` (P partitions),
+// then runs one eddy container (in this process, all P tasks) per scenario until it has consumed
+// the input (--until-caught-up semantics), and prints msgs/s, CPU (user+sys of this process and
+// of eddy-logd) and peak RSS. Restore: R changelog records of 100 bytes restored into RocksDB.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "eddy/eddy.h"
+#include "log-store/client/admin_client.h"
+#include "log-store/client/producer.h"
+#include "runtime/container/container.h"
+#include "runtime/container/task_stores.h"
+#include "runtime/standalone/child_process.h"
+#include "runtime/standalone/runner.h"
+
+namespace {
+
+using namespace eddy;
+using namespace eddy::runtime;
+using Clock = std::chrono::steady_clock;
+
+// --- Scenario tasks ---------------------------------------------------------------------------
+
+class PassThrough : public StreamTask {
+ public:
+  absl::Status Process(const IncomingMessageEnvelope& e, MessageCollector& c,
+                       TaskCoordinator&) override {
+    OutgoingMessageEnvelope out(out_, e.key() ? std::optional<std::string>(std::string(*e.key()))
+                                              : std::nullopt,
+                                std::string(*e.message()));
+    return c.Send(std::move(out.WithPartition(e.partition())));
+  }
+
+ private:
+  SystemStream out_{"eddy", "bench-out"};
+};
+EDDY_REGISTER_TASK(PassThrough);
+
+class CountTask : public StreamTask, public InitableTask {
+ public:
+  absl::Status Init(Context& context) override {
+    auto s = context.GetStore<std::string, int64_t>("counts");
+    if (!s.ok()) return s.status();
+    store_ = *s;
+    return absl::OkStatus();
+  }
+  absl::Status Process(const IncomingMessageEnvelope& e, MessageCollector&,
+                       TaskCoordinator&) override {
+    key_.assign(*e.key());
+    auto c = store_->Get(key_);
+    if (!c.ok()) return c.status();
+    return store_->Put(key_, c->value_or(0) + 1);
+  }
+
+ private:
+  KeyValueStore<std::string, int64_t>* store_ = nullptr;
+  std::string key_;
+};
+EDDY_REGISTER_TASK(CountTask);
+
+// --- Measurement ------------------------------------------------------------------------------
+
+struct Usage {
+  double cpu_s = 0;
+  long rss_kb = 0;
+};
+
+Usage SelfUsage() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return {ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+              ru.ru_stime.tv_usec / 1e6,
+          ru.ru_maxrss};
+}
+
+Usage ProcUsage(pid_t pid) {
+  Usage u;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(stat)), {});
+  auto close = s.rfind(')');
+  if (close != std::string::npos) {
+    std::istringstream in(s.substr(close + 2));
+    std::string f;
+    unsigned long ut = 0, st = 0;
+    for (int i = 3; i <= 15; ++i) {
+      in >> f;
+      if (i == 14) ut = std::stoul(f);
+      if (i == 15) st = std::stoul(f);
+    }
+    u.cpu_s = static_cast<double>(ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) u.rss_kb = std::stol(line.substr(6));
+  }
+  return u;
+}
+
+struct Env {
+  std::string dir;
+  std::string bootstrap;
+  ChildProcess logd;
+  int64_t messages = 3000000;
+  int32_t partitions = 4;
+  int64_t keys = 100000;
+  int64_t restore_records = 2000000;
+};
+
+Config MakeConfig(const Env& env, const std::string& job, const std::string& cls, bool store,
+                  bool changelog) {
+  Config::Map m = {{"job.name", job},
+                   {"task.class", cls},
+                   {"task.inputs", "eddy.bench-in"},
+                   {"task.commit.ms", "10000"},
+                   {"systems.eddy.factory", "eddy"},
+                   {"systems.eddy.bootstrap.servers", env.bootstrap},
+                   {"systems.eddy.samza.offset.default", "oldest"},
+                   {"systems.eddy.producer.linger.ms", "5"},
+                   {"streams.bench-out.samza.system", "eddy"},
+                   {"streams.bench-out.partitions", std::to_string(env.partitions)},
+                   {"job.logged.store.base.dir", env.dir + "/state-" + job}};
+  if (store) {
+    m["stores.counts.factory"] = "rocksdb";
+    m["stores.counts.key.serde"] = "string";
+    m["stores.counts.msg.serde"] = "int64";
+    m["stores.counts.object.cache.size"] = "200000";
+    m["stores.counts.write.batch.size"] = "5000";
+    if (changelog) m["stores.counts.changelog"] = "eddy." + job + "-changelog";
+  }
+  return Config(m);
+}
+
+int RunScenario(Env& env, const std::string& name, const std::string& cls, bool store,
+                bool changelog) {
+  Config cfg = MakeConfig(env, "bench-" + name, cls, store, changelog);
+  auto job = ParseJobConfig(cfg, env.dir, env.dir);
+  if (!job.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(job.status().message()).c_str());
+    return 1;
+  }
+  JobModel model;
+  {
+    SystemsHub hub(job->systems);
+    auto m = PlanJob(*job, &hub);
+    if (!m.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(m.status().message()).c_str());
+      return 1;
+    }
+    model = *m;
+  }
+  ContainerOptions o;
+  o.config = cfg;
+  o.job = *job;
+  o.model = model;
+  o.work_dir = env.dir;
+  o.until_caught_up = true;
+  Usage s0 = SelfUsage(), l0 = ProcUsage(env.logd.pid());
+  auto t0 = Clock::now();
+  Container c(std::move(o));
+  auto st = c.Run();
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  Usage s1 = SelfUsage(), l1 = ProcUsage(env.logd.pid());
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), std::string(st.message()).c_str());
+    return 1;
+  }
+  int64_t n = c.messages_processed();
+  std::printf(
+      "%-12s msgs=%lld time=%.2fs rate=%.0f msgs/s (%.1f MB/s) cpu: container %.2fs + logd %.2fs "
+      "= %.0f%% of one core; peak RSS: container %ld MB, logd %ld MB\n",
+      name.c_str(), static_cast<long long>(n), secs, n / secs, n * 100.0 / secs / 1e6,
+      s1.cpu_s - s0.cpu_s, l1.cpu_s - l0.cpu_s,
+      100.0 * ((s1.cpu_s - s0.cpu_s) + (l1.cpu_s - l0.cpu_s)) / secs, s1.rss_kb / 1024,
+      l1.rss_kb / 1024);
+  std::fflush(stdout);
+  return 0;
+}
+
+int RunRestore(Env& env) {
+  logstore::ClientOptions co;
+  co.bootstrap = env.bootstrap;
+  auto admin = logstore::AdminClient::Connect(co);
+  if (!admin.ok()) return 1;
+  (void)(*admin)->CreateTopic("bench-restore-changelog", 1, {{"cleanup.policy", "compact"}});
+  logstore::ProducerOptions po;
+  po.client = co;
+  auto p = logstore::Producer::Create(po);
+  if (!p.ok()) return 1;
+  std::string value(90, 'v');
+  char key[16];
+  for (int64_t i = 0; i < env.restore_records; ++i) {
+    std::snprintf(key, sizeof(key), "k%09lld", static_cast<long long>(i));
+    if (!(*p)->Send("bench-restore-changelog", 0, std::string_view(key, 10), value).ok()) return 1;
+  }
+  if (!(*p)->Close().ok()) return 1;
+  Config::Map m = {{"job.name", "bench-restore"},
+                   {"task.class", "CountTask"},
+                   {"task.inputs", "eddy.bench-in"},
+                   {"systems.eddy.factory", "eddy"},
+                   {"systems.eddy.bootstrap.servers", env.bootstrap},
+                   {"stores.counts.factory", "rocksdb"},
+                   {"stores.counts.changelog", "eddy.bench-restore-changelog"},
+                   {"job.logged.store.base.dir", env.dir + "/state-restore"}};
+  Config cfg(m);
+  auto job = ParseJobConfig(cfg, env.dir, env.dir);
+  if (!job.ok()) return 1;
+  SystemsHub hub(job->systems);
+  MetricsRegistry metrics;
+  TaskModel task;
+  task.name = "Partition 0";
+  auto ts = TaskStores::Open(*job, cfg, task, &hub, &metrics);
+  if (!ts.ok()) return 1;
+  Checkpoint cp;
+  cp.changelogs["counts"] = {{"eddy", "bench-restore-changelog", 0}, env.restore_records};
+  Usage s0 = SelfUsage(), l0 = ProcUsage(env.logd.pid());
+  auto t0 = Clock::now();
+  auto st = (*ts)->Restore(&cp);
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  Usage s1 = SelfUsage(), l1 = ProcUsage(env.logd.pid());
+  if (!st.ok()) {
+    std::fprintf(stderr, "restore: %s\n", std::string(st.message()).c_str());
+    return 1;
+  }
+  int64_t n = metrics.NewCounter("store.Partition 0.counts", "restore-records").Get();
+  std::printf(
+      "%-12s records=%lld time=%.2fs rate=%.0f records/s cpu: container %.2fs + logd %.2fs; "
+      "peak RSS: container %ld MB, logd %ld MB\n",
+      "restore", static_cast<long long>(n), secs, n / secs, s1.cpu_s - s0.cpu_s,
+      l1.cpu_s - l0.cpu_s, s1.rss_kb / 1024, l1.rss_kb / 1024);
+  return n == env.restore_records ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Env env;
+  std::string scenario = "all";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--messages") env.messages = std::atoll(argv[i + 1]);
+    else if (a == "--partitions") env.partitions = std::atoi(argv[i + 1]);
+    else if (a == "--keys") env.keys = std::atoll(argv[i + 1]);
+    else if (a == "--restore-records") env.restore_records = std::atoll(argv[i + 1]);
+    else if (a == "--scenario") scenario = argv[i + 1];
+    else {
+      std::fprintf(stderr, "unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  char tmpl[] = "/tmp/eddy-job-bench-XXXXXX";
+  env.dir = mkdtemp(tmpl);
+  if (!env.logd.Start({std::string(EDDY_BIN_DIR) + "/eddy-logd", "--data-dir", env.dir + "/log",
+                       "--listen", "127.0.0.1:0"},
+                      true)
+           .ok()) {
+    return 1;
+  }
+  auto line = env.logd.ReadLineContaining("listening on", std::chrono::seconds(30));
+  if (!line.ok()) return 1;
+  env.bootstrap = line->substr(line->rfind(' ') + 1);
+  int rc = 0;
+  bool jobs = scenario != "restore";
+  if (jobs) {
+    logstore::ClientOptions co;
+    co.bootstrap = env.bootstrap;
+    auto admin = logstore::AdminClient::Connect(co);
+    if (!admin.ok() || !(*admin)->CreateTopic("bench-in", env.partitions).ok()) return 1;
+    logstore::ProducerOptions po;
+    po.client = co;
+    auto p = logstore::Producer::Create(po);
+    if (!p.ok()) return 1;
+    std::string value(90, 'x');
+    char key[16];
+    auto t0 = Clock::now();
+    for (int64_t i = 0; i < env.messages; ++i) {
+      std::snprintf(key, sizeof(key), "k%09lld", static_cast<long long>(i % env.keys));
+      if (!(*p)->Send("bench-in", static_cast<int32_t>(i % env.partitions),
+                      std::string_view(key, 10), value)
+               .ok()) {
+        return 1;
+      }
+    }
+    if (!(*p)->Close().ok()) return 1;
+    double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::printf("input        %lld messages of 100 bytes (10-byte key + 90-byte value) in %d "
+                "partitions, produced in %.2fs\n",
+                static_cast<long long>(env.messages), env.partitions, secs);
+  }
+  if (scenario == "all" || scenario == "passthrough") {
+    rc |= RunScenario(env, "passthrough", "PassThrough", false, false);
+  }
+  if (scenario == "all" || scenario == "rocksdb") {
+    rc |= RunScenario(env, "rocksdb", "CountTask", true, false);
+  }
+  if (scenario == "all" || scenario == "changelog") {
+    rc |= RunScenario(env, "changelog", "CountTask", true, true);
+  }
+  if (scenario == "all" || scenario == "restore") rc |= RunRestore(env);
+  env.logd.Stop(std::chrono::seconds(10));
+  std::error_code ec;
+  std::filesystem::remove_all(env.dir, ec);
+  return rc;
+}
