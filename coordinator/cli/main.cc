@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
+#include "coordinator/cli/cluster_commands.h"
 #include "coordinator/cli/command.h"
 #include "coordinator/cli/topic_command.h"
 
@@ -11,6 +12,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   eddy::cli::Action action;
   eddy::cli::AddTopicCommand(app, &action);
+  eddy::cli::AddGridCommand(app, &action);
+  eddy::cli::AddJobCommand(app, &action);
+  eddy::cli::AddNodeCommand(app, &action);
+  eddy::cli::AddStateCommand(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -324,7 +324,18 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
   auto jit = jobs_.find(r.job());
   if (jit == jobs_.end()) return stale();
   Job& j = *jit->second;
-  if (r.generation() != j.generation || j.state == "KILLED" || j.state == "FAILED") return stale();
+  if (r.generation() != j.generation) return stale();
+  if (j.state == "KILLED" || j.state == "FAILED") {
+    auto cit = j.containers.find(r.container_id());
+    if (exited && cit != j.containers.end() && cit->second.attempt == r.attempt() &&
+        cit->second.state != "stopped") {
+      cit->second.state = "stopped";
+      cit->second.inspect.clear();
+      cit->second.last_exit = Describe(r);
+      Persist(j);
+    }
+    return stale();
+  }
   auto cit = j.containers.find(r.container_id());
   if (cit == j.containers.end()) return stale();
   Ctr& c = cit->second;

@@ -180,6 +180,7 @@ class StateServer::Impl final : public v1::ContainerState::Service {
           e->set_key_text(Display(h->key_serde, (*it)->key()));
           e->set_value_text(Display(h->msg_serde, (*it)->value()));
         }
+        (*it)->Close();
         if (out->truncated()) break;
       }
       return grpc::Status::OK;
@@ -203,6 +204,7 @@ class StateServer::Impl final : public v1::ContainerState::Service {
             ++keys;
             bytes += (*it)->key().size() + (*it)->value().size();
           }
+          (*it)->Close();
           auto* st = out->add_stores();
           st->set_task(t.name);
           st->set_store(s);

@@ -1,0 +1,16 @@
+// The cluster command groups of the `eddy` CLI: `eddy grid` (grid_command.cc), `eddy job`
+// (job_command.cc), `eddy node` (node_command.cc) and `eddy state` (state_command.cc).
+// Each adds its subcommands to the app and sets the action to run after parsing.
+#pragma once
+
+#include "CLI/CLI.hpp"
+#include "coordinator/cli/command.h"
+
+namespace eddy::cli {
+
+void AddGridCommand(CLI::App& app, Action* action);
+void AddJobCommand(CLI::App& app, Action* action);
+void AddNodeCommand(CLI::App& app, Action* action);
+void AddStateCommand(CLI::App& app, Action* action);
+
+}  // namespace eddy::cli

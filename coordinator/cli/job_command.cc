@@ -1,0 +1,274 @@
+// `eddy job submit|list|status|kill|logs|scale`: talks to eddy-coordinator (and to a node's log
+// service for logs).
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "coordinator/cli/cluster_client.h"
+#include "coordinator/cli/cluster_commands.h"
+#include "coordinator/common/sha256.h"
+#include "eddy/config.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace eddy::cli {
+namespace cv1 = coordinator::v1;
+
+void AddClusterFlags(CLI::App* c, ClusterFlags* f) {
+  c->add_option("--coordinator", f->coordinator, "HOST:PORT of eddy-coordinator "
+                "(default: $EDDY_COORDINATOR, else the grid dir's grid.json)");
+  c->add_option("--token-file", f->token_file, "token file (default: $EDDY_TOKEN_FILE, else "
+                "<grid dir>/token)");
+  c->add_option("--dir", f->grid_dir, "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
+}
+
+namespace {
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.always_print_primitive_fields = true;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+void PrintStatus(const cv1::JobStatus& s) {
+  std::printf("job %s: %s (generation %lld, %d containers, package %s)\n", s.job().c_str(),
+              s.state().c_str(), static_cast<long long>(s.generation()), s.container_count(),
+              s.package_digest().substr(0, 12).c_str());
+  if (!s.reason().empty()) std::printf("reason: %s\n", s.reason().c_str());
+  std::printf("%-4s %-9s %-10s %-8s %-8s %s\n", "ID", "STATE", "NODE", "RESTARTS", "ATTEMPT",
+              "TASKS / LAST EXIT");
+  for (const auto& c : s.containers()) {
+    std::printf("%-4s %-9s %-10s %-8lld %-8lld %s\n", c.id().c_str(), c.state().c_str(),
+                c.node().empty() ? "-" : c.node().c_str(), static_cast<long long>(c.restarts()),
+                static_cast<long long>(c.attempt()),
+                absl::StrJoin(c.tasks(), ", ").c_str());
+    if (!c.last_exit().empty()) std::printf("     last exit: %s\n", c.last_exit().c_str());
+  }
+}
+
+}  // namespace
+
+void AddJobCommand(CLI::App& app, Action* action) {
+  auto* job = app.add_subcommand("job", "submit, list, inspect, scale and kill jobs");
+  job->require_subcommand(1);
+  auto flags = std::make_shared<ClusterFlags>();
+
+  {  // submit
+    auto* c = job->add_subcommand("submit", "submit a job package (.tar.gz)");
+    AddClusterFlags(c, flags.get());
+    auto pkg = std::make_shared<std::string>();
+    auto config = std::make_shared<std::string>();
+    auto sets = std::make_shared<std::vector<std::string>>();
+    auto wait = std::make_shared<bool>(false);
+    c->add_option("package", *pkg, "the job package")->required();
+    c->add_option("--config", *config, ".properties with overrides on the package's config");
+    c->add_option("--set", *sets, "key=value override (repeatable)");
+    c->add_flag("--wait", *wait, "wait until every container is running");
+    c->callback([=] {
+      *action = [=]() -> int {
+        std::ifstream f(*pkg, std::ios::binary);
+        if (!f) return Fail("job submit", absl::NotFoundError("cannot read " + *pkg));
+        std::stringstream ss;
+        ss << f.rdbuf();
+        cv1::SubmitJobRequest req;
+        req.set_package(ss.str());
+        req.set_digest(cluster::Sha256Hex(req.package()));
+        if (!config->empty()) {
+          auto cfg = LoadPropertiesFile(*config);
+          if (!cfg.ok()) return Fail("job submit", cfg.status());
+          for (const auto& [k, v] : cfg->entries()) (*req.mutable_config())[k] = v;
+        }
+        for (const auto& s : *sets) {
+          auto eq = s.find('=');
+          if (eq == std::string::npos || eq == 0) {
+            std::fprintf(stderr, "eddy job submit: --set %s: expected key=value\n", s.c_str());
+            return kExitUsage;
+          }
+          (*req.mutable_config())[s.substr(0, eq)] = s.substr(eq + 1);
+        }
+        auto cl = ClusterClient::Connect(*flags);
+        if (!cl.ok()) return Fail("job submit", cl.status());
+        cv1::SubmitJobResponse resp;
+        auto st = cl->coordinator().SubmitJob(cl->Context(120).get(), req, &resp);
+        if (!st.ok()) return Fail("job submit", FromGrpc(st, "submit " + *pkg));
+        std::printf("submitted job %s\n", resp.job().c_str());
+        if (!*wait) return kExitOk;
+        while (true) {
+          cv1::JobRequest r;
+          r.set_job(resp.job());
+          cv1::JobStatus s;
+          auto gs = cl->coordinator().GetJob(cl->Context().get(), r, &s);
+          if (!gs.ok()) return Fail("job submit", FromGrpc(gs, "status"));
+          if (s.state() == "FAILED") {
+            std::fprintf(stderr, "eddy job submit: job %s FAILED: %s\n", s.job().c_str(),
+                         s.reason().c_str());
+            return kExitFailure;
+          }
+          bool all = s.container_count() > 0;
+          for (const auto& c2 : s.containers()) all = all && c2.state() == "running";
+          if (all) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        std::printf("job %s running\n", resp.job().c_str());
+        return kExitOk;
+      };
+    });
+  }
+  {  // list
+    auto* c = job->add_subcommand("list", "list jobs");
+    AddClusterFlags(c, flags.get());
+    auto json = std::make_shared<bool>(false);
+    c->add_flag("--json", *json, "print JSON");
+    c->callback([=] {
+      *action = [=]() -> int {
+        auto cl = ClusterClient::Connect(*flags);
+        if (!cl.ok()) return Fail("job list", cl.status());
+        cv1::ListJobsResponse resp;
+        auto st = cl->coordinator().ListJobs(cl->Context().get(), cv1::ListJobsRequest(), &resp);
+        if (!st.ok()) return Fail("job list", FromGrpc(st, "list jobs"));
+        if (*json) {
+          std::printf("%s\n", ToJson(resp).c_str());
+          return kExitOk;
+        }
+        std::printf("%-24s %-8s %-10s %s\n", "JOB", "STATE", "CONTAINERS", "RUNNING");
+        for (const auto& j : resp.jobs()) {
+          int running = 0;
+          for (const auto& c2 : j.containers()) running += c2.state() == "running";
+          std::printf("%-24s %-8s %-10d %d\n", j.job().c_str(), j.state().c_str(),
+                      j.container_count(), running);
+        }
+        return kExitOk;
+      };
+    });
+  }
+  auto job_name = std::make_shared<std::string>();
+  {  // status
+    auto* c = job->add_subcommand("status", "a job's state, containers, nodes, tasks, restarts");
+    AddClusterFlags(c, flags.get());
+    auto json = std::make_shared<bool>(false);
+    c->add_option("job", *job_name, "job name")->required();
+    c->add_flag("--json", *json, "print JSON");
+    c->callback([=] {
+      *action = [=]() -> int {
+        auto cl = ClusterClient::Connect(*flags);
+        if (!cl.ok()) return Fail("job status", cl.status());
+        cv1::JobRequest r;
+        r.set_job(*job_name);
+        cv1::JobStatus s;
+        auto st = cl->coordinator().GetJob(cl->Context().get(), r, &s);
+        if (!st.ok()) return Fail("job status", FromGrpc(st, "job " + *job_name));
+        if (*json) {
+          std::printf("%s\n", ToJson(s).c_str());
+        } else {
+          PrintStatus(s);
+        }
+        return kExitOk;
+      };
+    });
+  }
+  {  // kill
+    auto* c = job->add_subcommand("kill", "stop every container of a job");
+    AddClusterFlags(c, flags.get());
+    c->add_option("job", *job_name, "job name")->required();
+    c->callback([=] {
+      *action = [=]() -> int {
+        auto cl = ClusterClient::Connect(*flags);
+        if (!cl.ok()) return Fail("job kill", cl.status());
+        cv1::JobRequest r;
+        r.set_job(*job_name);
+        cv1::KillJobResponse resp;
+        auto st = cl->coordinator().KillJob(cl->Context().get(), r, &resp);
+        if (!st.ok()) return Fail("job kill", FromGrpc(st, "job " + *job_name));
+        std::printf("job %s killed\n", job_name->c_str());
+        return kExitOk;
+      };
+    });
+  }
+  {  // scale
+    auto* c = job->add_subcommand("scale", "change job.container.count of a running job");
+    AddClusterFlags(c, flags.get());
+    auto n = std::make_shared<int>(0);
+    c->add_option("job", *job_name, "job name")->required();
+    c->add_option("--containers", *n, "new container count")->required()->check(
+        CLI::PositiveNumber);
+    c->callback([=] {
+      *action = [=]() -> int {
+        auto cl = ClusterClient::Connect(*flags);
+        if (!cl.ok()) return Fail("job scale", cl.status());
+        cv1::ScaleJobRequest r;
+        r.set_job(*job_name);
+        r.set_containers(*n);
+        cv1::ScaleJobResponse resp;
+        auto st = cl->coordinator().ScaleJob(cl->Context(60).get(), r, &resp);
+        if (!st.ok()) return Fail("job scale", FromGrpc(st, "job " + *job_name));
+        std::printf("job %s scaling to %d containers (generation %lld)\n", job_name->c_str(), *n,
+                    static_cast<long long>(resp.generation()));
+        return kExitOk;
+      };
+    });
+  }
+  {  // logs
+    auto* c = job->add_subcommand("logs", "a container's stderr (or stdout)");
+    AddClusterFlags(c, flags.get());
+    auto cid = std::make_shared<std::string>();
+    auto follow = std::make_shared<bool>(false);
+    auto out = std::make_shared<bool>(false);
+    c->add_option("job", *job_name, "job name")->required();
+    c->add_option("--container", *cid, "container id (default: every container)");
+    c->add_flag("--follow,-f", *follow, "keep printing new lines");
+    c->add_flag("--stdout", *out, "stdout instead of stderr");
+    c->callback([=] {
+      *action = [=]() -> int {
+        auto cl = ClusterClient::Connect(*flags);
+        if (!cl.ok()) return Fail("job logs", cl.status());
+        std::map<std::string, int64_t> offsets;
+        while (true) {
+          cv1::JobRequest r;
+          r.set_job(*job_name);
+          cv1::JobStatus s;
+          auto st = cl->coordinator().GetJob(cl->Context().get(), r, &s);
+          if (!st.ok()) return Fail("job logs", FromGrpc(st, "job " + *job_name));
+          bool any = false;
+          for (const auto& c2 : s.containers()) {
+            if (!cid->empty() && c2.id() != *cid) continue;
+            any = true;
+            if (c2.node_address().empty()) continue;
+            auto node = cl->Node(c2.node_address());
+            cv1::ReadLogRequest lr;
+            lr.set_job(*job_name);
+            lr.set_container_id(c2.id());
+            lr.set_file(*out ? "stdout" : "stderr");
+            std::string k = c2.id() + "@" + c2.node() + "#" + std::to_string(c2.attempt());
+            lr.set_offset(offsets.count(k) ? offsets[k] : (*follow ? -1 : 0));
+            cv1::ReadLogResponse resp;
+            auto ls = node->ReadLog(cl->Context().get(), lr, &resp);
+            if (!ls.ok()) {
+              if (!*follow) std::fprintf(stderr, "container %s: %s\n", c2.id().c_str(),
+                                         ls.error_message().c_str());
+              continue;
+            }
+            if (!*follow && cid->empty()) {
+              std::printf("==> container %s on %s (%s) <==\n", c2.id().c_str(), c2.node().c_str(),
+                          resp.path().c_str());
+            }
+            std::fwrite(resp.data().data(), 1, resp.data().size(), stdout);
+            offsets[k] = resp.next_offset();
+          }
+          if (!any) {
+            return Fail("job logs", absl::NotFoundError("job " + *job_name +
+                                                        " has no container " + *cid));
+          }
+          std::fflush(stdout);
+          if (!*follow) return kExitOk;
+          std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+      };
+    });
+  }
+}
+
+}  // namespace eddy::cli

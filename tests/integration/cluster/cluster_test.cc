@@ -1,0 +1,261 @@
+// Must-show tests of issue 5 on a real grid: eddy-logd, eddy-coordinator, eddy-node and
+// eddy-container processes on 127.0.0.1, driven through the `eddy` CLI.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tests/integration/cluster/cluster_harness.h"
+
+namespace eddy::test {
+namespace {
+
+constexpr char kJob[] = "wordcount";
+
+std::vector<std::string> Words(int n, int distinct, int salt) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back("w" + std::to_string((i * 7 + salt) % distinct));
+  return out;
+}
+
+void Add(std::map<std::string, int64_t>* m, const std::vector<std::string>& w) {
+  for (const auto& x : w) (*m)[x]++;
+}
+
+// Topics with 4 partitions; submit wordcount with `containers` containers.
+void Submit(const Grid& g, int containers, const std::string& extra = "") {
+  ASSERT_TRUE(g.CreateTopic("wordcount-lines", 4));
+  ASSERT_TRUE(g.CreateTopic("wordcount-counts", 4));
+  auto r = g.Eddy("job submit " + WordcountPackage() + " --set job.container.count=" +
+                  std::to_string(containers) +
+                  " --set job.host-affinity.enabled=true --set cluster-manager.container.memory.mb=512"
+                  " --set task.commit.ms=500 --set task.window.ms=86400000 " + extra);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_TRUE(g.WaitRunning(kJob, 60)) << g.JobStatus(kJob).dump();
+}
+
+std::set<std::string> NodesOf(const nlohmann::json& s) {
+  std::set<std::string> out;
+  for (auto& c : s["containers"]) out.insert(c.value("node", ""));
+  return out;
+}
+
+TEST(Cluster, WordcountOnTwoNodesLiveStateKillContainerAndScale) {
+  Grid g(2);
+  ASSERT_TRUE(g.ok());
+  std::map<std::string, int64_t> expected;
+  Submit(g, 2);
+  auto s = g.JobStatus(kJob);
+  // 1. Two containers on two nodes.
+  ASSERT_EQ(s["containers"].size(), 2u);
+  EXPECT_EQ(NodesOf(s).size(), 2u) << s.dump();
+
+  auto w1 = Words(4000, 50, 1);
+  ASSERT_TRUE(g.Produce("wordcount-lines", w1));
+  Add(&expected, w1);
+  std::string why;
+  ASSERT_TRUE(g.WaitCounts(kJob, expected, 90, &why)) << why;
+
+  // 7. Live reads: get routed to the owning task, scan with a prefix.
+  auto got = g.Eddy("state get wordcount wordcount-counts w7");
+  ASSERT_EQ(got.code, 0) << got.err;
+  EXPECT_NE(got.out.find("\tw7\t" + std::to_string(expected["w7"]) + "\n"), std::string::npos)
+      << got.out;
+  auto scan = g.Eddy("state scan wordcount wordcount-counts --prefix w1 --limit 1000");
+  ASSERT_EQ(scan.code, 0) << scan.err;
+  EXPECT_NE(scan.out.find("\tw13\t" + std::to_string(expected["w13"])), std::string::npos)
+      << scan.out;
+  auto missing = g.Eddy("state get wordcount wordcount-counts no-such-word");
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.err.find("no-such-word"), std::string::npos) << missing.err;
+
+  // 2. kill -9 of a container (after a commit, idle): restarted on the same node, local state
+  // reused, only the changelog tail replayed.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  s = g.JobStatus(kJob);
+  auto c0 = s["containers"][0];
+  std::string node0 = c0["node"];
+  int pid = ContainerPid(c0["work_dir"]);
+  ASSERT_GT(pid, 0) << c0.dump();
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool restarted = false;
+  while (!restarted && std::chrono::steady_clock::now() < deadline) {
+    s = g.JobStatus(kJob);
+    auto c = s["containers"][0];
+    restarted = c.value("state", "") == "running" && c.value("restarts", "0") != "0";
+    if (!restarted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(restarted) << s.dump();
+  EXPECT_EQ(s["containers"][0]["node"], node0) << "host affinity: same node";
+  EXPECT_NE(s["containers"][0]["last_exit"].get<std::string>().find("signal 9"),
+            std::string::npos);
+  auto logs = g.Eddy("job logs wordcount --container 0");
+  EXPECT_NE(logs.out.find("reused local state"), std::string::npos) << logs.out;
+  auto stats = g.Eddy("state stats wordcount wordcount-counts --json");
+  ASSERT_EQ(stats.code, 0) << stats.err;
+
+  // 4. Scale 2 → 4 → 1 while input flows.
+  auto w2 = Words(3000, 50, 2);
+  std::thread feeder([&] { g.Produce("wordcount-lines", w2); });
+  auto sc = g.Eddy("job scale wordcount --containers 4");
+  ASSERT_EQ(sc.code, 0) << sc.err;
+  feeder.join();
+  Add(&expected, w2);
+  ASSERT_TRUE(g.WaitRunning(kJob, 60, 2)) << g.JobStatus(kJob).dump();
+  EXPECT_EQ(g.JobStatus(kJob)["containers"].size(), 4u);
+  auto w3 = Words(3000, 50, 3);
+  std::thread feeder2([&] { g.Produce("wordcount-lines", w3); });
+  sc = g.Eddy("job scale wordcount --containers 1");
+  ASSERT_EQ(sc.code, 0) << sc.err;
+  feeder2.join();
+  Add(&expected, w3);
+  ASSERT_TRUE(g.WaitRunning(kJob, 60, 3)) << g.JobStatus(kJob).dump();
+  EXPECT_EQ(g.JobStatus(kJob)["containers"].size(), 1u);
+  ASSERT_TRUE(g.WaitCounts(kJob, expected, 90, &why)) << why;
+}
+
+TEST(Cluster, NodeLossAndCoordinatorRestart) {
+  Grid g(2);
+  ASSERT_TRUE(g.ok());
+  std::map<std::string, int64_t> expected;
+  Submit(g, 2);
+  auto w1 = Words(3000, 40, 1);
+  ASSERT_TRUE(g.Produce("wordcount-lines", w1));
+  Add(&expected, w1);
+  std::string why;
+  ASSERT_TRUE(g.WaitCounts(kJob, expected, 90, &why)) << why;
+
+  // 5. kill -9 of the coordinator; the containers keep running; a new coordinator on the same
+  // data dir and port adopts them.
+  auto grid = g.GridJson();
+  int cpid = grid["coordinator"]["pid"];
+  std::string caddr = grid["coordinator"]["address"];
+  auto before = g.JobStatus(kJob);
+  std::vector<int> pids;
+  for (auto& c : before["containers"]) pids.push_back(ContainerPid(c["work_dir"]));
+  ASSERT_EQ(::kill(cpid, SIGKILL), 0);
+  auto w2 = Words(2000, 40, 2);
+  ASSERT_TRUE(g.Produce("wordcount-lines", w2));  // processed while the coordinator is down
+  Add(&expected, w2);
+  auto r = Sh("cd " + g.dir() + " && (setsid " + BinDir() + "/eddy-coordinator --data-dir " +
+              g.dir() + "/coordinator --listen " + caddr + " --token-file " + g.dir() +
+              "/token --log-store " + g.bootstrap() +
+              " --heartbeat-ms 200 --node-lost-ms 1500 > coordinator2.log 2>&1 & echo $! >> "
+              "extra-pids)");
+  ASSERT_EQ(r.code, 0);
+  std::ifstream pf(g.dir() + "/extra-pids");
+  int new_pid = 0;
+  pf >> new_pid;
+  grid["coordinator"]["pid"] = new_pid;
+  std::ofstream(g.dir() + "/grid.json") << grid.dump(2);
+  ASSERT_TRUE(g.WaitRunning(kJob, 30)) << g.JobStatus(kJob).dump();
+  auto after = g.JobStatus(kJob);
+  ASSERT_EQ(after["containers"].size(), 2u);
+  for (size_t i = 0; i < pids.size(); ++i) {
+    EXPECT_EQ(ContainerPid(after["containers"][i]["work_dir"]), pids[i])
+        << "container " << i << " was restarted instead of adopted";
+    EXPECT_EQ(after["containers"][i]["restarts"], "0");
+  }
+  ASSERT_TRUE(g.WaitCounts(kJob, expected, 90, &why)) << why;
+
+  // 3. Loss of a whole node: its eddy-node and its containers are killed; the containers come
+  // back on the other node, state restored from the changelog.
+  std::string lost = after["containers"][0]["node"];
+  int npid = -1;
+  for (auto& n : grid["nodes"]) {
+    if (n["id"] == lost) npid = n["pid"];
+  }
+  ASSERT_GT(npid, 0);
+  ASSERT_EQ(::kill(npid, SIGKILL), 0);  // PR_SET_PDEATHSIG takes its containers down too
+  auto w3 = Words(2000, 40, 3);
+  ASSERT_TRUE(g.Produce("wordcount-lines", w3));
+  Add(&expected, w3);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool moved = false;
+  nlohmann::json s;
+  while (!moved && std::chrono::steady_clock::now() < deadline) {
+    s = g.JobStatus(kJob);
+    moved = s.contains("containers");
+    for (auto& c : s["containers"]) {
+      moved = moved && c.value("state", "") == "running" && c.value("node", "") != lost;
+    }
+    if (!moved) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(moved) << s.dump();
+  ASSERT_TRUE(g.WaitCounts(kJob, expected, 90, &why)) << why;
+  auto nodes = g.Eddy("node list");
+  EXPECT_NE(nodes.out.find("LOST"), std::string::npos) << nodes.out;
+}
+
+TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
+  Grid g(1);
+  ASSERT_TRUE(g.ok());
+  ASSERT_TRUE(g.CreateTopic("wordcount-lines", 2));
+  ASSERT_TRUE(g.CreateTopic("wordcount-counts", 2));
+  std::string d = g.dir();
+  auto entries = WordcountEntries();
+  auto submit = [&](const std::vector<TarEntry>& e, const std::string& extra = "") {
+    std::string p = d + "/bad.tar.gz";
+    EXPECT_TRUE(WriteTarGz(p, e));
+    return g.Eddy("job submit " + p + " " + extra);
+  };
+  // No library.
+  std::vector<TarEntry> nolib;
+  for (auto& e : entries) {
+    if (e.name.rfind("lib", 0) != 0) nolib.push_back(e);
+  }
+  auto r = submit(nolib);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("lib/"), std::string::npos) << r.err;
+  // Unknown task.class.
+  r = submit(entries, "--set task.class=NoSuchTask");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("task.class=NoSuchTask is not registered"), std::string::npos) << r.err;
+  // Path traversal, absolute path, symlink out, device file.
+  for (auto bad : {TarEntry{"../evil", "x", 'f', ""}, TarEntry{"/tmp/evil", "x", 'f', ""},
+                   TarEntry{"lib/out", "", 'l', "../../etc/passwd"},
+                   TarEntry{"lib/null", "", 'c', ""}}) {
+    auto e = entries;
+    e.push_back(bad);
+    r = submit(e);
+    EXPECT_NE(r.code, 0) << bad.name;
+    EXPECT_NE(r.err.find(bad.name), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists("/tmp/evil"));
+  // Missing required key.
+  r = submit(entries, "--set task.inputs=");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("task.inputs"), std::string::npos) << r.err;
+  // Without a token: refused.
+  auto noauth = Sh("EDDY_TOKEN_FILE= " + BinDir() + "/eddy job list --coordinator " +
+                   g.GridJson()["coordinator"]["address"].get<std::string>() +
+                   " --dir /nonexistent");
+  EXPECT_NE(noauth.code, 0);
+  EXPECT_NE(noauth.err.find("token"), std::string::npos) << noauth.err;
+  // A job that crashes on start fails after the retry limit, with the reason.
+  r = submit(entries,
+             "--set wordcount.output=no-dot-here --set cluster-manager.container.retry.count=2 "
+             "--set cluster-manager.container.memory.mb=256");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  nlohmann::json s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    s = g.JobStatus(kJob);
+    if (s.value("state", "") == "FAILED") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(s.value("state", ""), "FAILED") << s.dump();
+  EXPECT_NE(s["reason"].get<std::string>().find("3 container failures"), std::string::npos)
+      << s.dump();
+  EXPECT_NE(s["reason"].get<std::string>().find("exit code 1"), std::string::npos) << s.dump();
+  auto status = g.Eddy("job status wordcount");
+  EXPECT_NE(status.out.find("FAILED"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace eddy::test
