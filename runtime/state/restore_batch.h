@@ -8,7 +8,9 @@
 //  - Bulk (RocksDB engines, once more than bulk_load_threshold() records were seen): records are
 //    copied into a buffer; every kBulkBytes, and at Finish(), the buffer is sorted by key (the last
 //    write of a key wins), written to an SST file and ingested into RocksDB
-//    (IngestExternalFile), which costs a fraction of the CPU of memtable inserts.
+//    (IngestExternalFile), which costs a fraction of the CPU of memtable inserts. A full buffer is
+//    sorted and written on a worker thread (owned and joined by this object) while the caller
+//    keeps filling the next one; files are ingested in order on the caller's thread.
 // Call Finish() at the end of the restore and check its status. The destructor calls Finish() if
 // you did not; if that fails it logs and marks a RocksDB engine failed, so the store reports the
 // error on every later call instead of being silently incomplete.
@@ -17,7 +19,9 @@
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eddy/kv_store.h"
@@ -49,8 +53,11 @@ class RestoreBatch {
   // negative = never).
   void set_bulk_load_threshold(int64_t records) { bulk_threshold_ = records; }
   bool bulk_loading() const { return bulk_; }
+  // Bytes buffered per SST file in bulk mode (default kBulkBytes; tests use small values).
+  void set_bulk_buffer_bytes(size_t bytes) { bulk_bytes_ = bytes; }
 
-  // Records and key+value bytes applied so far, and the time spent applying them.
+  // Records and key+value bytes applied so far, and the time the caller's thread spent in
+  // RestoreBatch applying them (worker time overlapped with the caller is not included).
   int64_t records() const { return records_; }
   int64_t bytes() const { return bytes_; }
   std::chrono::nanoseconds elapsed() const { return elapsed_; }
@@ -66,11 +73,26 @@ class RestoreBatch {
   };
   static constexpr uint32_t kTombstone = UINT32_MAX;
 
+  // One buffer on its way into an SST file.
+  struct Stage {
+    std::string buf;
+    std::vector<Pending> pending;
+    std::string file;
+    absl::Status status;
+    int64_t puts = 0, deletes = 0, bytes = 0;
+  };
+  // Sorts, de-duplicates and writes stage->file (any thread).
+  static void BuildSst(Stage* stage, const RocksDbStore* rocks);
+
   void Buffer(std::string_view key, std::optional<std::string_view> value);
   void MaybeEnterBulk(size_t incoming);
   absl::Status ApplyDirect(std::span<const KeyValueWrite> records);
-  absl::Status ApplyPending();
-  absl::Status IngestPending();
+  // Direct: one batch. Bulk: hands the buffer to the worker (background=true) or builds and
+  // ingests it here.
+  absl::Status ApplyPending(bool background);
+  // Waits for the worker and ingests its file.
+  absl::Status JoinAndIngest();
+  absl::Status Ingest(Stage& stage);
   std::string_view KeyOf(const Pending& p) const {
     return std::string_view(buf_).substr(p.key_off, p.key_len);
   }
@@ -79,6 +101,7 @@ class RestoreBatch {
   RocksDbStore* rocks_ = nullptr;  // engine_ when it is RocksDB
   StoreMetrics metrics_;
   int64_t bulk_threshold_ = 50000;
+  size_t bulk_bytes_ = kBulkBytes;
   bool bulk_ = false;
   int64_t seen_ = 0;
   int64_t records_ = 0;
@@ -86,6 +109,8 @@ class RestoreBatch {
   std::chrono::nanoseconds elapsed_{0};
   std::string buf_;
   std::vector<Pending> pending_;
+  std::unique_ptr<Stage> inflight_;  // being built by worker_
+  std::thread worker_;
 };
 
 }  // namespace eddy::state

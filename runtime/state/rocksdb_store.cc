@@ -224,6 +224,10 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
   if (!s.ok()) return FromRocks(s, name, "open " + dir);
   store->db_.reset(db);
+  store->sst_options_ = std::make_unique<rocksdb::Options>(options);
+  // Ingested files are rewritten (and compressed with the store's setting) by compaction;
+  // compressing them when written would only add CPU to the restore.
+  store->sst_options_->compression = rocksdb::kNoCompression;
   return store;
 }
 
@@ -234,15 +238,13 @@ absl::Status RocksDbStore::Usable() const {
   return absl::OkStatus();
 }
 
-absl::Status RocksDbStore::IngestSorted(std::span<const KeyValueWrite> sorted) {
-  if (absl::Status s = Usable(); !s.ok()) return s;
-  if (sorted.empty()) return absl::OkStatus();
-  const std::string file = dir_ + "/restore-" + std::to_string(ingest_seq_++) + ".sst";
-  rocksdb::Options o = db_->GetOptions();
-  // Ingested files are rewritten (and compressed with the store's setting) by compaction;
-  // compressing here would only add CPU to the restore.
-  o.compression = rocksdb::kNoCompression;
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), o);
+std::string RocksDbStore::NewSstPath() {
+  return dir_ + "/restore-" + std::to_string(ingest_seq_++) + ".sst";
+}
+
+absl::Status RocksDbStore::WriteSst(std::span<const KeyValueWrite> sorted,
+                                    const std::string& file) const {
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), *sst_options_);
   rocksdb::Status s = writer.Open(file);
   if (!s.ok()) return FromRocks(s, name_, "create " + file);
   for (const KeyValueWrite& w : sorted) {
@@ -255,20 +257,39 @@ absl::Status RocksDbStore::IngestSorted(std::span<const KeyValueWrite> sorted) {
     }
   }
   s = writer.Finish();
-  if (!s.ok()) return FromRocks(s, name_, "finish " + file);
-  rocksdb::IngestExternalFileOptions io;
-  io.move_files = true;
-  io.allow_global_seqno = true;
-  io.allow_blocking_flush = true;
-  s = db_->IngestExternalFile({file}, io);
+  if (!s.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    return FromRocks(s, name_, "finish " + file);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbStore::IngestSst(const std::string& file, int64_t puts, int64_t deletes) {
+  absl::Status st = Usable();
+  if (st.ok()) {
+    rocksdb::IngestExternalFileOptions io;
+    io.move_files = true;
+    io.allow_global_seqno = true;
+    io.allow_blocking_flush = true;
+    st = FromRocks(db_->IngestExternalFile({file}, io), name_, "ingest " + file);
+  }
   std::error_code ec;
   std::filesystem::remove(file, ec);  // moved on success; a leftover on failure
-  if (!s.ok()) return FromRocks(s, name_, "ingest " + file);
+  if (!st.ok()) return st;
+  metrics_.puts->Inc(puts);
+  metrics_.deletes->Inc(deletes);
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbStore::IngestSorted(std::span<const KeyValueWrite> sorted) {
+  if (absl::Status s = Usable(); !s.ok()) return s;
+  if (sorted.empty()) return absl::OkStatus();
+  const std::string file = NewSstPath();
+  if (absl::Status s = WriteSst(sorted, file); !s.ok()) return s;
   int64_t puts = 0;
   for (const KeyValueWrite& w : sorted) puts += w.value ? 1 : 0;
-  metrics_.puts->Inc(puts);
-  metrics_.deletes->Inc(static_cast<int64_t>(sorted.size()) - puts);
-  return absl::OkStatus();
+  return IngestSst(file, puts, static_cast<int64_t>(sorted.size()) - puts);
 }
 
 absl::Status RocksDbStore::Close() {

@@ -61,6 +61,13 @@ class RocksDbStore final : public KeyValueStoreBytes {
   // large restores. Errors name the store and the file.
   absl::Status IngestSorted(std::span<const KeyValueWrite> sorted);
 
+  // IngestSorted in steps, so a restorer can write the next file on a worker thread while the run
+  // loop keeps buffering: NewSstPath() and IngestSst() on the owning thread; WriteSst() on any
+  // thread (it reads only state fixed at Open). IngestSst removes the file whatever happens.
+  std::string NewSstPath();
+  absl::Status WriteSst(std::span<const KeyValueWrite> sorted, const std::string& file) const;
+  absl::Status IngestSst(const std::string& file, int64_t puts, int64_t deletes);
+
   // Marks the store failed: every later call returns `error` (used when a deferred restore step
   // fails where it cannot be reported, so the store is never silently incomplete).
   void MarkFailed(absl::Status error) { failed_ = std::move(error); }
@@ -78,6 +85,7 @@ class RocksDbStore final : public KeyValueStoreBytes {
   std::string dir_;
   StoreMetrics metrics_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::unique_ptr<rocksdb::Options> sst_options_;  // for WriteSst; fixed at Open
   std::unique_ptr<rocksdb::DB> db_;
   absl::Status failed_;
   int64_t ingest_seq_ = 0;
