@@ -1,5 +1,7 @@
 #include "log-store/client/rpc_channel.h"
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -7,6 +9,36 @@
 #include "grpc/grpc.h"
 
 namespace eddy::logstore {
+
+namespace {
+
+// gRPC 1.51 shares one "callback alternative" completion queue among channels that made
+// callback-API calls and shuts it down when the last such channel goes away; a callback still
+// returning on its thread then trips an assertion (grpc_cq_internal_unref). Producers and
+// consumers come and go, so hold the library and one such channel for the process lifetime.
+bool HoldCallbackQueue() {
+  grpc_init();
+  auto* keeper = new std::shared_ptr<grpc::Channel>(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
+  auto stub = v1::LogStore::NewStub(*keeper);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(1));
+  v1::ListTopicsRequest req;
+  v1::ListTopicsResponse resp;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  stub->async()->ListTopics(&ctx, &req, &resp, [&](grpc::Status) {
+    std::lock_guard<std::mutex> l(mu);
+    done = true;
+    cv.notify_all();
+  });
+  std::unique_lock<std::mutex> l(mu);
+  cv.wait(l, [&] { return done; });
+  return true;
+}
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<RpcChannel>> MakeRpcChannel(const ClientOptions& options) {
   const std::string& b = options.bootstrap;
@@ -18,14 +50,8 @@ absl::StatusOr<std::shared_ptr<RpcChannel>> MakeRpcChannel(const ClientOptions& 
     return absl::InvalidArgumentError(
         absl::StrCat("bootstrap address '", b, "' is not HOST:PORT (e.g. 127.0.0.1:9093)"));
   }
-  // Hold one reference on the gRPC library for the life of the process: otherwise destroying
-  // the last channel shuts gRPC down while its callback thread may still be returning from
-  // one of our completion callbacks (an assertion failure in grpc_cq_internal_unref).
-  static const bool grpc_held = [] {
-    grpc_init();
-    return true;
-  }();
-  (void)grpc_held;
+  static const bool held = HoldCallbackQueue();
+  (void)held;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
