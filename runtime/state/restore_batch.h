@@ -63,7 +63,7 @@ class RestoreBatch {
   std::chrono::nanoseconds elapsed() const { return elapsed_; }
 
   static constexpr size_t kFlushBytes = 4 << 20;
-  static constexpr size_t kBulkBytes = 64 << 20;
+  static constexpr size_t kBulkBytes = 16 << 20;
 
  private:
   struct Pending {
