@@ -6,8 +6,8 @@
 // the dirty count reaches write.batch.size, when a dirty entry would be evicted, on FlushDirty()
 // and on Flush(). Reads see the cache (dirty entries included; a cached delete reads as absent).
 // A flush writes the dirty entries sorted by key (each key once, with its latest value or a
-// tombstone). Range/All/PrefixScan first write every dirty entry down, then iterate the store below (as
-// Samza does), so iterators see every write.
+// tombstone). Range/All/PrefixScan first write every dirty entry down, then iterate the store below
+// (as Samza does), so iterators see every write.
 //
 // Because the layer below is the LoggedStore, changelog traffic is batched too: a key written
 // many times between two flushes reaches the changelog once, with its latest value.

@@ -156,8 +156,8 @@ absl::Status RestoreBatch::Ingest(Stage& stage) {
   absl::Status s = rocks_->IngestSst(stage.file, stage.puts, stage.deletes);
   auto took = std::chrono::steady_clock::now() - start;
   if (!s.ok()) {
-    return absl::Status(s.code(), "restore of store " + engine_->name() + ": " +
-                                      std::string(s.message()));
+    return absl::Status(s.code(),
+                        "restore of store " + engine_->name() + ": " + std::string(s.message()));
   }
   const int64_t n = static_cast<int64_t>(stage.pending.size());
   records_ += n;

@@ -214,7 +214,8 @@ TEST(RestoreBatch, ManyBackgroundFilesIngestInOrder) {
     for (int j = 0; j < 50 && i < 20000; ++j, ++i) {
       const std::string& k = keys[rng() % keys.size()];
       bool del = rng() % 7 == 0;
-      recs.push_back(KeyValueWrite{k, del ? std::nullopt : std::optional<std::string_view>(vals[i])});
+      recs.push_back(
+          KeyValueWrite{k, del ? std::nullopt : std::optional<std::string_view>(vals[i])});
       expect[k] = del ? std::nullopt : std::optional<std::string>(vals[i]);
     }
     if (i % 1000 < 50) {
