@@ -77,8 +77,9 @@ class PageViewCounter : public eddy::StreamTask,
     return Emit(collector, watermark_);
   }
 
-  absl::Status OnEndOfStream(eddy::MessageCollector&, eddy::TaskCoordinator&) override {
-    return absl::OkStatus();  // windows stay open until event time passes them
+  // Emits the windows event time has closed; later windows stay open (and in the store).
+  absl::Status OnEndOfStream(eddy::MessageCollector& collector, eddy::TaskCoordinator&) override {
+    return Emit(collector, watermark_);
   }
 
  private:

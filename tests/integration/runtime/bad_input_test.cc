@@ -1,0 +1,139 @@
+// Integration: bad input and shutdown. A message that is not JSON stops the pageview-counter job
+// with an error naming the stream, partition and offset (and the job fails after its retries), or
+// is dropped and counted with task.drop.deserialization.errors=true. SIGTERM stops a running job
+// cleanly: exit code 0, final commit done (OFFSET files written).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/integration/runtime/runtime_test_util.h"
+
+namespace eddy::runtime::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs `eddy-container run` for the pageview job to the end; returns the wait status.
+int RunPageviews(const std::string& dir, const std::string& bootstrap, bool drop,
+                 std::string* err) {
+  std::string cmd = std::string(EDDY_BIN_DIR) + "/eddy-container run --config " +
+                    EDDY_SOURCE_DIR + "/jobs/pageview-counter/pageview-counter.properties" +
+                    " --work-dir " + dir + "/work --until-caught-up" +
+                    " --set systems.eddy.bootstrap.servers=" + bootstrap +
+                    " --set task.library=" + EDDY_JOBS_DIR +
+                    "/pageview-counter/lib/libpageview-counter.so" +
+                    " --set cluster-manager.container.retry.count=1" +
+                    " --set task.drop.deserialization.errors=" + (drop ? "true" : "false") +
+                    " > " + dir + "/out.txt 2> " + dir + "/err.txt";
+  int st = std::system(cmd.c_str());
+  *err = Slurp(dir + "/err.txt");
+  return st;
+}
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("eddy-bad-input-");
+    ASSERT_TRUE(logd_.Start(dir_ + "/log", false).ok());
+    logstore::ClientOptions co;
+    co.bootstrap = logd_.native;
+    auto admin = logstore::AdminClient::Connect(co);
+    ASSERT_TRUE(admin.ok());
+    ASSERT_TRUE((*admin)->CreateTopic("pageviews", 1).ok());
+    logstore::ProducerOptions po;
+    po.client = co;
+    auto p = logstore::Producer::Create(po);
+    ASSERT_TRUE(p.ok());
+    ASSERT_TRUE((*p)->Send("pageviews", 0, std::nullopt,
+                           std::string(R"({"memberId":1,"pageKey":"a","timestamp":1000})"))
+                    .ok());
+    ASSERT_TRUE((*p)->Send("pageviews", 0, std::nullopt, std::string("not json {")).ok());
+    ASSERT_TRUE((*p)->Send("pageviews", 0, std::nullopt,
+                           std::string(R"({"memberId":1,"pageKey":"b","timestamp":25000})"))
+                    .ok());
+    ASSERT_TRUE((*p)->Close().ok());
+  }
+  void TearDown() override {
+    logd_.proc.Stop(std::chrono::seconds(5));
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string dir_;
+  Logd logd_;
+};
+
+TEST_F(BadInputTest, DeserializationErrorStopsTheTaskNamingTheOffset) {
+  std::string err;
+  int st = RunPageviews(dir_, logd_.native, false, &err);
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_NE(WEXITSTATUS(st), 0) << err;
+  EXPECT_NE(err.find("eddy.pageviews partition 0 offset 1"), std::string::npos) << err;
+  EXPECT_NE(err.find("task.drop.deserialization.errors"), std::string::npos) << err;
+}
+
+TEST_F(BadInputTest, DropDeserializationErrorsDropsAndCounts) {
+  std::string err;
+  int st = RunPageviews(dir_, logd_.native, true, &err);
+  ASSERT_TRUE(WIFEXITED(st));
+  ASSERT_EQ(WEXITSTATUS(st), 0) << err;
+  std::string metrics = Slurp(dir_ + "/work/container-0/metrics.json");
+  EXPECT_NE(metrics.find("\"deserialization-errors-dropped\":1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\"messages-processed\":2"), std::string::npos) << metrics;
+  // The window [0, 10s) of member 1 closed when the event at 25 s arrived.
+  auto out = ReadLastValuesPerPartition(logd_.native, "pageview-counts");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ((*out)[0].count("1"), 1u);
+  EXPECT_NE((*out)[0]["1"].find("\"count\":1"), std::string::npos) << (*out)[0]["1"];
+  EXPECT_NE((*out)[0]["1"].find("\"windowStart\":0"), std::string::npos) << (*out)[0]["1"];
+}
+
+TEST(Shutdown, SigtermStopsCleanlyWithAFinalCommit) {
+  std::string dir = MakeTempDir("eddy-sigterm-");
+  Logd logd;
+  ASSERT_TRUE(logd.Start(dir + "/log", false).ok());
+  logstore::ClientOptions co;
+  co.bootstrap = logd.native;
+  auto admin = logstore::AdminClient::Connect(co);
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic("wordcount-lines", 2).ok());
+  ASSERT_TRUE(ProduceLines(logd.native, "wordcount-lines", {"a b", "b c", "c d"}).ok());
+  ChildProcess runner;
+  std::vector<std::string> argv = {
+      std::string(EDDY_BIN_DIR) + "/eddy-container", "run", "--config",
+      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties", "--work-dir",
+      dir + "/work", "--set", "systems.eddy.bootstrap.servers=" + logd.native, "--set",
+      "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so", "--set",
+      "streams.wordcount-counts.partitions=2", "--set", "task.commit.ms=60000"};
+  ASSERT_TRUE(runner.Start(argv, true).ok());
+  ASSERT_TRUE(runner.ReadLineContaining("container 0 pid", std::chrono::seconds(30)).ok());
+  // Wait until the input is consumed (lag metrics are written on commit only, so just wait).
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  int st = runner.Stop(std::chrono::seconds(30));
+  ASSERT_TRUE(WIFEXITED(st)) << "runner was killed, status " << st;
+  EXPECT_EQ(WEXITSTATUS(st), 0);
+  // The final commit wrote the OFFSET files of both tasks' stores and the metrics.
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_TRUE(fs::exists(dir + "/work/state/wordcount-counts/Partition_" + std::to_string(p) +
+                           "/OFFSET"));
+  }
+  EXPECT_NE(Slurp(dir + "/work/container-0/metrics.json").find("messages-processed"),
+            std::string::npos);
+  logd.proc.Stop(std::chrono::seconds(5));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+}  // namespace
+}  // namespace eddy::runtime::testing
