@@ -99,6 +99,27 @@ TEST_F(BadInputTest, DropDeserializationErrorsDropsAndCounts) {
   EXPECT_NE((*out)[0]["1"].find("\"windowStart\":0"), std::string::npos) << (*out)[0]["1"];
 }
 
+TEST_F(BadInputTest, ATaskErrorStopsTheJobNamingTaskAndOffsetWithoutCheckpointing) {
+  // Valid JSON without memberId: the task's Process returns an error for it (offset 3).
+  logstore::ProducerOptions po;
+  po.client.bootstrap = logd_.native;
+  auto p = logstore::Producer::Create(po);
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE((*p)->Send("pageviews", 0, std::nullopt, std::string(R"({"pageKey":"x"})")).ok());
+  ASSERT_TRUE((*p)->Close().ok());
+  std::string err;
+  int st = RunPageviews(dir_, logd_.native, true, &err);
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_NE(WEXITSTATUS(st), 0) << err;
+  EXPECT_NE(err.find("task 'Partition 0' failed processing eddy.pageviews partition 0 offset 3"),
+            std::string::npos)
+      << err;
+  // No checkpoint was ever written: the failing message is before any commit.
+  auto cps = ReadLastValuesPerPartition(logd_.native, "__eddy_checkpoint_pageview-counter");
+  ASSERT_TRUE(cps.ok()) << cps.status();
+  EXPECT_TRUE((*cps)[0].empty());
+}
+
 TEST(Shutdown, SigtermStopsCleanlyWithAFinalCommit) {
   std::string dir = MakeTempDir("eddy-sigterm-");
   Logd logd;
