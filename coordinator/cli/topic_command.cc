@@ -109,10 +109,9 @@ int Produce(const TopicFlags& f) {
   auto count = (*producer)->PartitionCount(f.name);
   if (!count.ok()) return Fail("topic produce", count.status());
   if (f.partition >= *count) {
-    return Fail("topic produce",
-                absl::InvalidArgumentError(absl::StrCat("topic '", f.name, "' has ", *count,
-                                                        " partitions; no partition ",
-                                                        f.partition)));
+    return Fail("topic produce", absl::InvalidArgumentError(
+                                     absl::StrCat("topic '", f.name, "' has ", *count,
+                                                  " partitions; no partition ", f.partition)));
   }
   std::atomic<int64_t> failed{0};
   std::string first_error;
@@ -177,10 +176,9 @@ int Consume(const TopicFlags& f) {
   std::vector<TopicPartition> tps;
   if (f.partition >= 0) {
     if (f.partition >= *count) {
-      return Fail("topic consume",
-                  absl::InvalidArgumentError(absl::StrCat("topic '", f.name, "' has ", *count,
-                                                          " partitions; no partition ",
-                                                          f.partition)));
+      return Fail("topic consume", absl::InvalidArgumentError(
+                                       absl::StrCat("topic '", f.name, "' has ", *count,
+                                                    " partitions; no partition ", f.partition)));
     }
     tps.push_back({f.name, f.partition});
   } else {
@@ -240,8 +238,10 @@ int Consume(const TopicFlags& f) {
         if (r.offset >= stop) break;
         if (f.count >= 0 && printed >= f.count) break;
         if (f.print_key) {
-          if (r.key) std::fwrite(r.key->data(), 1, r.key->size(), stdout);
-          else std::fputs("null", stdout);
+          if (r.key)
+            std::fwrite(r.key->data(), 1, r.key->size(), stdout);
+          else
+            std::fputs("null", stdout);
           std::fwrite(sep.data(), 1, sep.size(), stdout);
         }
         if (r.value) std::fwrite(r.value->data(), 1, r.value->size(), stdout);
@@ -250,10 +250,9 @@ int Consume(const TopicFlags& f) {
         consumed[fp.tp] = r.offset + 1;
       }
       if (!it.status().ok()) {
-        return Fail("topic consume",
-                    absl::DataLossError(absl::StrCat("topic '", fp.tp.topic, "' partition ",
-                                                     fp.tp.partition, ": ",
-                                                     it.status().message())));
+        return Fail("topic consume", absl::DataLossError(absl::StrCat(
+                                         "topic '", fp.tp.topic, "' partition ", fp.tp.partition,
+                                         ": ", it.status().message())));
       }
     }
     if (f.follow) std::fflush(stdout);

@@ -100,15 +100,17 @@ grpc::Status LogStoreService::HandleProduce(const v1::ProduceRequest& req,
     r->set_last_offset(-1);
     absl::Status st = ValidName(p.topic());
     if (st.ok() && p.records().empty()) {
-      st = absl::InvalidArgumentError(absl::StrCat("produce to topic '", p.topic(),
-                                                   "' partition ", p.partition(),
+      st = absl::InvalidArgumentError(absl::StrCat("produce to topic '", p.topic(), "' partition ",
+                                                   p.partition(),
                                                    ": no record batch in the request"));
     }
     std::shared_ptr<PartitionLog> log;
     if (st.ok()) {
       auto got = logs_->GetPartition(p.topic(), p.partition());
-      if (got.ok()) log = *std::move(got);
-      else st = got.status();
+      if (got.ok())
+        log = *std::move(got);
+      else
+        st = got.status();
     }
     if (st.ok()) {
       auto appended = log->Append(p.records(), sync);
@@ -137,9 +139,9 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
     return ToGrpc(absl::InvalidArgumentError("fetch: too many partitions in one request"));
   }
   const int32_t max_wait = std::clamp(req.max_wait_ms(), 0, options_.max_wait_ms);
-  const int64_t total_cap =
-      req.max_bytes() > 0 ? std::min(req.max_bytes(), options_.max_fetch_bytes)
-                          : options_.max_fetch_bytes;
+  const int64_t total_cap = req.max_bytes() > 0
+                                ? std::min(req.max_bytes(), options_.max_fetch_bytes)
+                                : options_.max_fetch_bytes;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait);
 
   // Resolve partitions once; unknown ones are answered with an error right away.
@@ -162,14 +164,14 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
       r->set_partition(p.partition());
       if (!logs[i]) {
         auto got = logs_->GetPartition(p.topic(), p.partition());
-        SetError(r->mutable_error(), got.ok() ? absl::InternalError("partition vanished")
-                                              : got.status());
+        SetError(r->mutable_error(),
+                 got.ok() ? absl::InternalError("partition vanished") : got.status());
         any_error = true;
         continue;
       }
       const int64_t room = total_cap - total;
-      int32_t max_bytes = p.max_bytes() > 0 ? p.max_bytes()
-                                            : options_.default_partition_fetch_bytes;
+      int32_t max_bytes =
+          p.max_bytes() > 0 ? p.max_bytes() : options_.default_partition_fetch_bytes;
       max_bytes = static_cast<int32_t>(std::min<int64_t>(max_bytes, std::max<int64_t>(room, 1)));
       if (room <= 0) {
         r->set_high_watermark(logs[i]->LogEndOffset());
@@ -178,11 +180,11 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
       }
       auto read = logs[i]->Read(p.offset(), max_bytes);
       if (!read.ok()) {
-        SetError(r->mutable_error(),
-                 absl::Status(read.status().code(),
-                              absl::StrCat("fetch topic '", p.topic(), "' partition ",
-                                           p.partition(), " offset ", p.offset(), ": ",
-                                           read.status().message())));
+        SetError(
+            r->mutable_error(),
+            absl::Status(read.status().code(),
+                         absl::StrCat("fetch topic '", p.topic(), "' partition ", p.partition(),
+                                      " offset ", p.offset(), ": ", read.status().message())));
         r->set_high_watermark(logs[i]->LogEndOffset());
         r->set_log_start_offset(logs[i]->LogStartOffset());
         any_error = true;
@@ -198,7 +200,8 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
       return grpc::Status::OK;
     }
     // Wait in short slices so a cancelled call or a shutdown does not hold a thread long.
-    auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+    auto slice =
+        std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
     logs_->WaitForAppend(seq, slice);
   }
 }
@@ -226,12 +229,13 @@ grpc::Status LogStoreService::HandleListOffsets(const v1::ListOffsetsRequest& re
       SetError(r->mutable_error(),
                absl::InvalidArgumentError(absl::StrCat(
                    "list offsets topic '", p.topic(), "' partition ", p.partition(),
-                   ": timestamp must be -2 (earliest), -1 (latest) or >= 0, got ",
-                   p.timestamp())));
+                   ": timestamp must be -2 (earliest), -1 (latest) or >= 0, got ", p.timestamp())));
     } else {
       auto off = (*got)->OffsetForTimestamp(p.timestamp());
-      if (off.ok()) r->set_offset(*off);
-      else SetError(r->mutable_error(), off.status());
+      if (off.ok())
+        r->set_offset(*off);
+      else
+        SetError(r->mutable_error(), off.status());
     }
   }
   return grpc::Status::OK;
@@ -263,7 +267,8 @@ grpc::Status LogStoreService::HandleCommitOffsets(const v1::CommitOffsetsRequest
 
 grpc::Status LogStoreService::HandleFetchOffsets(const v1::FetchOffsetsRequest& req,
                                                  v1::FetchOffsetsResponse* resp) {
-  if (req.group().empty()) return ToGrpc(absl::InvalidArgumentError("fetch offsets: group is empty"));
+  if (req.group().empty())
+    return ToGrpc(absl::InvalidArgumentError("fetch offsets: group is empty"));
   for (const auto& p : req.partitions()) {
     auto* r = resp->add_offsets();
     r->set_topic(p.topic());

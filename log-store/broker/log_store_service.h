@@ -15,10 +15,10 @@
 namespace eddy::logstore {
 
 struct LogStoreServiceOptions {
-  bool fsync = false;                              // --fsync: acks=all waits for fsync
+  bool fsync = false;  // --fsync: acks=all waits for fsync
   int32_t default_partition_fetch_bytes = 4 << 20;
-  int32_t max_fetch_bytes = 48 << 20;              // cap of one Fetch response
-  int32_t max_wait_ms = 30000;                     // cap of a long poll
+  int32_t max_fetch_bytes = 48 << 20;  // cap of one Fetch response
+  int32_t max_wait_ms = 30000;         // cap of a long poll
 };
 
 class LogStoreService final : public eddy::logstore::v1::LogStore::Service {

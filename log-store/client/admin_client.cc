@@ -69,8 +69,7 @@ class AdminClientImpl final : public AdminClient {
     p->set_timestamp(spec);
     v1::ListOffsetsResponse resp;
     auto ctx = Ctx();
-    auto st = FromGrpc(ch_->stub->ListOffsets(ctx.get(), req, &resp), "list offsets",
-                       ch_->options);
+    auto st = FromGrpc(ch_->stub->ListOffsets(ctx.get(), req, &resp), "list offsets", ch_->options);
     if (!st.ok()) return st;
     if (resp.results_size() != 1) return absl::InternalError("list offsets: bad answer");
     st = FromPartitionError(resp.results(0).error());

@@ -180,8 +180,8 @@ class ConsumerImpl final : public Consumer {
 
  private:
   static absl::Status NotAssigned(const TopicPartition& tp) {
-    return absl::FailedPreconditionError(absl::StrCat("topic '", tp.topic, "' partition ",
-                                                      tp.partition, " is not assigned"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("topic '", tp.topic, "' partition ", tp.partition, " is not assigned"));
   }
 
   absl::Status SeekTo(const std::vector<TopicPartition>& partitions, int64_t spec) {

@@ -21,10 +21,10 @@ namespace eddy::logstore {
 
 struct ConsumerOptions {
   ClientOptions client;
-  std::string group;                          // for CommitOffsets/FetchCommitted; may be empty
-  int32_t max_partition_fetch_bytes = 4 << 20; // max.partition.fetch.bytes
-  int32_t fetch_max_bytes = 32 << 20;          // fetch.max.bytes
-  int32_t fetch_min_bytes = 1;                 // fetch.min.bytes
+  std::string group;                              // for CommitOffsets/FetchCommitted; may be empty
+  int32_t max_partition_fetch_bytes = 4 << 20;    // max.partition.fetch.bytes
+  int32_t fetch_max_bytes = 32 << 20;             // fetch.max.bytes
+  int32_t fetch_min_bytes = 1;                    // fetch.min.bytes
   std::chrono::milliseconds fetch_max_wait{500};  // fetch.max.wait.ms
   bool prefetch = true;  // keep one fetch in flight while the caller works on the last one
 };
@@ -39,8 +39,8 @@ class FetchedPartition {
   int64_t log_start_offset = 0;
   int64_t fetch_offset = 0;  // records below it (in the first batch) are skipped by Records()
   absl::Status error;
-  std::string data;          // concatenated RecordBatch v2, as stored on the broker
-  int64_t next_offset = 0;   // offset after the last record in `data` (the new position)
+  std::string data;         // concatenated RecordBatch v2, as stored on the broker
+  int64_t next_offset = 0;  // offset after the last record in `data` (the new position)
 
   // Walks every record with offset >= fetch_offset, in place. Usage:
   //   auto it = fp.Records(); Record r; while (it.Next(&r)) {...}  if (!it.status().ok()) ...

@@ -96,10 +96,9 @@ class ProducerImpl final : public Producer {
     return t.count;
   }
 
-  absl::Status Send(std::string_view topic, int32_t partition,
-                    std::optional<std::string_view> key, std::optional<std::string_view> value,
-                    int64_t timestamp_ms, std::span<const RecordHeader> headers,
-                    DeliveryCallback callback) override {
+  absl::Status Send(std::string_view topic, int32_t partition, std::optional<std::string_view> key,
+                    std::optional<std::string_view> value, int64_t timestamp_ms,
+                    std::span<const RecordHeader> headers, DeliveryCallback callback) override {
     const size_t record_size = (key ? key->size() : 0) + (value ? value->size() : 0) + 64;
     if (record_size > options_.batch_size * 4 && record_size > (1u << 20)) {
       return absl::InvalidArgumentError(absl::StrCat("producer: record for topic '",
@@ -220,9 +219,12 @@ class ProducerImpl final : public Producer {
         if (!ps->builder->empty()) {
           auto due = ps->open_since + options_.linger;
           if (flush_waiters_ > 0 || stopped_ || due <= now) {
-            if (ps->in_flight_batches == 0 && ps->ready.empty()) Seal(ps);
-            else if (ps->builder->size_bytes() >= options_.batch_size / 2) Seal(ps);
-            else next_wake = std::min(next_wake, now + std::chrono::milliseconds(1));
+            if (ps->in_flight_batches == 0 && ps->ready.empty())
+              Seal(ps);
+            else if (ps->builder->size_bytes() >= options_.batch_size / 2)
+              Seal(ps);
+            else
+              next_wake = std::min(next_wake, now + std::chrono::milliseconds(1));
           } else {
             next_wake = std::min(next_wake, due);
           }
@@ -294,9 +296,8 @@ class ProducerImpl final : public Producer {
     std::vector<Completion> done;
     {
       std::lock_guard<std::mutex> l(mu_);
-      latencies_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
-                               Clock::now() - c->started)
-                               .count());
+      latencies_.push_back(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - c->started).count());
       absl::Status rpc = FromGrpc(s, "produce", options_.client);
       for (size_t i = 0; i < c->parts.size(); ++i) {
         PartitionState* ps = c->parts[i];

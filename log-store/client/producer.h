@@ -31,14 +31,14 @@ namespace eddy::logstore {
 
 struct ProducerOptions {
   ClientOptions client;
-  int32_t acks = -1;                        // 0, 1 or -1 (all)
-  std::chrono::milliseconds linger{5};      // linger.ms: wait this long for a batch to fill
-  size_t batch_size = 256 * 1024;           // batch.size: bytes per partition batch
-  size_t max_request_bytes = 4 << 20;       // bytes of batches in one Produce request
-  int32_t max_in_flight = 8;                // max.in.flight.requests (across partitions)
-  int32_t retries = 5;                      // retries of a failed request (UNAVAILABLE etc.)
+  int32_t acks = -1;                    // 0, 1 or -1 (all)
+  std::chrono::milliseconds linger{5};  // linger.ms: wait this long for a batch to fill
+  size_t batch_size = 256 * 1024;       // batch.size: bytes per partition batch
+  size_t max_request_bytes = 4 << 20;   // bytes of batches in one Produce request
+  int32_t max_in_flight = 8;            // max.in.flight.requests (across partitions)
+  int32_t retries = 5;                  // retries of a failed request (UNAVAILABLE etc.)
   std::chrono::milliseconds retry_backoff{100};
-  size_t buffer_memory = 256 << 20;         // buffer.memory: Send() blocks above it
+  size_t buffer_memory = 256 << 20;  // buffer.memory: Send() blocks above it
   Compression compression = Compression::kNone;
 };
 
@@ -47,7 +47,7 @@ struct DeliveryReport {
   absl::Status status;
   std::string_view topic;  // valid during the callback only
   int32_t partition = -1;
-  int64_t offset = -1;     // -1 with acks=0
+  int64_t offset = -1;  // -1 with acks=0
 };
 using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 

@@ -80,8 +80,8 @@ Result Produce(const std::string& bootstrap, const std::string& topic, int parti
   const auto t0 = Clock::now();
   for (int64_t i = 0; i < n; ++i) {
     std::memcpy(value.data(), &i, std::min(sizeof(i), size));
-    auto st = (*producer)->Send(topic, static_cast<int32_t>(i % partitions), std::nullopt, value,
-                                0);
+    auto st =
+        (*producer)->Send(topic, static_cast<int32_t>(i % partitions), std::nullopt, value, 0);
     if (!st.ok()) {
       std::fprintf(stderr, "send: %s\n", st.ToString().c_str());
       std::exit(1);
@@ -175,10 +175,14 @@ int main(int argc, char** argv) {
   std::string base = std::filesystem::temp_directory_path().string();
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--messages") n = std::atoll(argv[i + 1]);
-    else if (a == "--size") size = static_cast<size_t>(std::atoll(argv[i + 1]));
-    else if (a == "--logd") logd = argv[i + 1];
-    else if (a == "--dir") base = argv[i + 1];
+    if (a == "--messages")
+      n = std::atoll(argv[i + 1]);
+    else if (a == "--size")
+      size = static_cast<size_t>(std::atoll(argv[i + 1]));
+    else if (a == "--logd")
+      logd = argv[i + 1];
+    else if (a == "--dir")
+      base = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: eddy-bench [--messages N] [--size B] [--logd PATH] [--dir D]\n");
       return 2;

@@ -21,8 +21,8 @@ class BadRequestTest : public ::testing::Test {
     ASSERT_TRUE(broker_->Start()) << broker_->log();
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(200 << 20);
-    stub_ = v1::LogStore::NewStub(grpc::CreateCustomChannel(
-        broker_->bootstrap(), grpc::InsecureChannelCredentials(), args));
+    stub_ = v1::LogStore::NewStub(
+        grpc::CreateCustomChannel(broker_->bootstrap(), grpc::InsecureChannelCredentials(), args));
     v1::CreateTopicRequest req;
     req.set_name("t");
     req.set_partitions(2);

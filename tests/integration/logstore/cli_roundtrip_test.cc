@@ -53,9 +53,9 @@ TEST_F(CliTest, MillionLinesThroughEightPartitionsComeBackAsTheSameMultiset) {
   auto p = Eddy({"topic", "produce", "big", "--key-separator", "|", "--acks", "all"}, in);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   const std::string out = dir_.path() + "/out.txt";
-  auto c = Eddy({"topic", "consume", "big", "--from-beginning", "--print-key", "--key-separator",
-                 "|"},
-                "", out);
+  auto c =
+      Eddy({"topic", "consume", "big", "--from-beginning", "--print-key", "--key-separator", "|"},
+           "", out);
   ASSERT_EQ(c.exit_code, 0) << c.err;
   auto want = Lines(ReadFile(in));
   auto got = Lines(ReadFile(out));
@@ -130,7 +130,7 @@ TEST_F(CliTest, TopicAdminCommands) {
 
 TEST_F(CliTest, BadArgumentsExitWithCodeTwoAndAMessage) {
   const std::vector<std::vector<std::string>> bad = {
-      {"topic", "create", "x"},                                   // --partitions missing
+      {"topic", "create", "x"},  // --partitions missing
       {"topic", "create", "x", "--partitions", "0"},
       {"topic", "create", "x", "--partitions", "abc"},
       {"topic", "create", "x", "--partitions", "1", "--config", "nokey"},

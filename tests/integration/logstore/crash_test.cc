@@ -63,14 +63,13 @@ TEST(LogStoreCrash, AcksAllSurvivesKill9WithFsync) {
       for (int64_t i = 0; !stop.load(); ++i) {
         const int32_t p = static_cast<int32_t>(i % kPartitions);
         std::string value = "p" + std::to_string(p) + "-seq-" + std::to_string(i);
-        auto st = (*producer)->Send(
-            "durable", p, std::nullopt, value, -1, {},
-            [&, value](const logstore::DeliveryReport& r) {
-              if (!r.status.ok()) return;
-              std::lock_guard<std::mutex> l(mu);
-              acked.push_back({r.partition, r.offset, value});
-              acks.fetch_add(1);
-            });
+        auto st = (*producer)->Send("durable", p, std::nullopt, value, -1, {},
+                                    [&, value](const logstore::DeliveryReport& r) {
+                                      if (!r.status.ok()) return;
+                                      std::lock_guard<std::mutex> l(mu);
+                                      acked.push_back({r.partition, r.offset, value});
+                                      acks.fetch_add(1);
+                                    });
         if (!st.ok()) break;
       }
     });
@@ -129,8 +128,8 @@ TEST(LogStoreCrash, AcksAllSurvivesKill9WithFsync) {
   // Every acknowledged message: present, once, at the offset it was acknowledged with.
   for (const auto& a : acked) {
     ASSERT_EQ(seen[a.value], 1) << a.value;
-    ASSERT_EQ(log[a.partition][a.offset], a.value) << "partition " << a.partition << " offset "
-                                                    << a.offset;
+    ASSERT_EQ(log[a.partition][a.offset], a.value)
+        << "partition " << a.partition << " offset " << a.offset;
   }
   // Send order per partition: sequence numbers grow with offsets, no duplicate anywhere.
   for (const auto& [p, recs] : log) {
@@ -156,10 +155,10 @@ TEST(LogStoreCrash, FlippedByteInASegmentIsReportedNotServed) {
     args.push_back(broker.bootstrap());
     return RunProcess(args, in);
   };
-  ASSERT_EQ(eddy({"topic", "create", "flip", "--partitions", "1", "--config",
-                  "segment.bytes=16384"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      eddy({"topic", "create", "flip", "--partitions", "1", "--config", "segment.bytes=16384"})
+          .exit_code,
+      0);
   std::set<std::string> sent;
   for (int round = 0; round < 4; ++round) {  // one batch per run: each lands in its own segment
     std::string lines;

@@ -56,7 +56,7 @@ void WriteFile(const std::string& path, const std::string& data) {
 }
 
 RunResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_file,
-              const std::string& stdout_file) {
+                     const std::string& stdout_file) {
   TempDir tmp;
   const std::string out = stdout_file.empty() ? tmp.path() + "/out" : stdout_file;
   const std::string err = tmp.path() + "/err";
@@ -102,8 +102,7 @@ bool Broker::Start() {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
   posix_spawn_file_actions_addclose(&fa, fds[0]);
-  posix_spawn_file_actions_addopen(&fa, 2, log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
+  posix_spawn_file_actions_addopen(&fa, 2, log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   auto args = Argv(argv);
   const int rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);

@@ -30,7 +30,7 @@ struct RunResult {
 // Runs argv to completion; stdin from `stdin_file` ("" = /dev/null). stdout to `stdout_file` if
 // given (then RunResult::out is empty), else captured.
 RunResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_file = "",
-              const std::string& stdout_file = "");
+                     const std::string& stdout_file = "");
 
 class Broker {
  public:
@@ -38,7 +38,7 @@ class Broker {
   ~Broker();  // SIGKILL if still running
   // Starts and waits for "eddy-logd listening on HOST:PORT". False on failure (see log()).
   bool Start();
-  int Stop();   // SIGTERM and wait; returns the exit code
+  int Stop();  // SIGTERM and wait; returns the exit code
   void Kill9();
   bool Alive();
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
