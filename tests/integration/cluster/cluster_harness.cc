@@ -3,6 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <signal.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
