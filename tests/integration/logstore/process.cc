@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,15 +98,25 @@ bool Broker::Start() {
   if (pipe(fds) != 0) return false;
   std::vector<std::string> argv = {binary_, "--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_addclose(&fa, fds[0]);
-  posix_spawn_file_actions_addopen(&fa, 2, log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   auto args = Argv(argv);
-  const int rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t parent = getpid();
+  // fork + exec rather than posix_spawn: the broker must die with the test (PR_SET_PDEATHSIG)
+  // even when the test process itself crashes. Only async-signal-safe calls in the child.
+  pid_ = fork();
+  if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int in = open("/dev/null", O_RDONLY);
+    int err = open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (in < 0 || err < 0) _exit(127);
+    dup2(in, 0);
+    dup2(fds[1], 1);
+    dup2(err, 2);
+    close(fds[0]);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  const int rc = pid_ > 0 ? 0 : -1;
   close(fds[1]);
   if (rc != 0) {
     close(fds[0]);
