@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "log-store/client/rpc_channel.h"
 #include "log-store/storage/record_batch_builder.h"
@@ -53,6 +54,7 @@ struct PartitionState {
 
 struct TopicState {
   int32_t count = 0;
+  size_t max_batch = 0;  // min(batch.size, the topic's max.message.bytes)
   uint32_t sticky = 0;
   std::vector<std::unique_ptr<PartitionState>> parts;
 };
@@ -93,13 +95,21 @@ class ProducerImpl final : public Producer {
     std::lock_guard<std::mutex> l(mu_);
     auto& t = topics_[std::string(topic)];
     t.count = resp.partitions_size();
+    t.max_batch = options_.batch_size;
+    auto mmb = resp.config().find("max.message.bytes");
+    int64_t limit = 0;
+    if (mmb != resp.config().end() && absl::SimpleAtoi(mmb->second, &limit) && limit > 0) {
+      t.max_batch = std::min(t.max_batch, static_cast<size_t>(limit));
+    }
     return t.count;
   }
 
   absl::Status Send(std::string_view topic, int32_t partition, std::optional<std::string_view> key,
                     std::optional<std::string_view> value, int64_t timestamp_ms,
                     std::span<const RecordHeader> headers, DeliveryCallback callback) override {
-    const size_t record_size = (key ? key->size() : 0) + (value ? value->size() : 0) + 64;
+    size_t record_size = (key ? key->size() : 0) + (value ? value->size() : 0) + 64;
+    for (const auto& h : headers)
+      record_size += h.key.size() + (h.value ? h.value->size() : 0) + 10;
     if (record_size > options_.batch_size * 4 && record_size > (1u << 20)) {
       return absl::InvalidArgumentError(absl::StrCat("producer: record for topic '",
                                                      std::string(topic), "' is ", record_size,
@@ -130,12 +140,22 @@ class ProducerImpl final : public Producer {
       partition = key ? PartitionForKey(*key, t.count) : static_cast<int32_t>(t.sticky % t.count);
     }
     PartitionState* ps = State(t, topic, partition);
+    // Seal first when this record would push the batch past the topic's max.message.bytes.
+    if (!ps->builder->empty() && ps->builder->size_bytes() + record_size > t.max_batch) {
+      Seal(ps);
+      if (sticky) {
+        ++t.sticky;
+        partition = static_cast<int32_t>(t.sticky % t.count);
+        ps = State(t, topic, partition);
+      }
+      work_cv_.notify_one();
+    }
     if (ps->builder->empty()) ps->open_since = Clock::now();
     const size_t before = ps->builder->size_bytes();
     if (callback) ps->open_callbacks.emplace_back(ps->builder->record_count(), std::move(callback));
     ps->builder->Add(key, value, timestamp_ms, headers);
     buffered_ += ps->builder->size_bytes() - before;
-    if (ps->builder->size_bytes() >= options_.batch_size) {
+    if (ps->builder->size_bytes() >= t.max_batch) {
       Seal(ps);
       if (sticky) ++t.sticky;
       work_cv_.notify_one();

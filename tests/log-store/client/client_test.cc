@@ -174,6 +174,28 @@ TEST_F(ClientTest, ConsumerSeekPositionAndGroupOffsets) {
   EXPECT_FALSE((*c2)->Seek({"other", 0}, 1).ok());
 }
 
+TEST_F(ClientTest, BatchesStayUnderTheTopicsMaxMessageBytes) {
+  ASSERT_TRUE(admin_->CreateTopic("tiny", 2, {{"max.message.bytes", "4096"}}).ok());
+  ProducerOptions po;
+  po.client = options_;
+  auto producer = Producer::Create(po);
+  ASSERT_TRUE(producer.ok());
+  std::string value(100, 'v');
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE((*producer)->Send("tiny", -1, std::nullopt, value).ok());
+  }
+  auto st = (*producer)->Flush();
+  EXPECT_TRUE(st.ok()) << st;
+  int64_t total = *admin_->ListOffset({"tiny", 0}, kLatestOffset) +
+                  *admin_->ListOffset({"tiny", 1}, kLatestOffset);
+  EXPECT_EQ(total, 1000);
+  // One record above the limit fails alone, with the broker's reason.
+  ASSERT_TRUE((*producer)->Send("tiny", 0, std::nullopt, std::string(8000, 'x')).ok());
+  st = (*producer)->Flush();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("tiny"), std::string::npos) << st;
+}
+
 TEST_F(ClientTest, ErrorsNameTheTopic) {
   ProducerOptions po;
   po.client = options_;
