@@ -78,6 +78,7 @@ class Container::Impl {
   };
 
   absl::Status Setup();
+  absl::Status RunLoop();
   absl::StatusOr<StreamSerdes> SerdesFor(const std::string& system, const std::string& stream);
   absl::Status Poll(std::chrono::milliseconds timeout);
   absl::Status ProcessOne(Input& in);
@@ -589,6 +590,12 @@ absl::Status Container::Impl::Shutdown() {
 }
 
 absl::Status Container::Impl::Run() {
+  absl::Status s = RunLoop();
+  if (!s.ok()) WriteMetrics();  // a failed container still leaves its metrics behind
+  return s;
+}
+
+absl::Status Container::Impl::RunLoop() {
   auto started = Clock::now();
   if (auto s = Setup(); !s.ok()) return s;
   const JobConfig& job = opt_.job;

@@ -136,7 +136,7 @@ Config MakeConfig(const Env& env, const std::string& job, const std::string& cls
     m["stores.counts.key.serde"] = "string";
     m["stores.counts.msg.serde"] = "int64";
     m["stores.counts.object.cache.size"] = "200000";
-    m["stores.counts.write.batch.size"] = "5000";
+    m["stores.counts.write.batch.size"] = "100000";
     if (changelog) m["stores.counts.changelog"] = "eddy." + job + "-changelog";
   }
   return Config(m);
@@ -199,7 +199,7 @@ int RunRestore(Env& env) {
   auto p = logstore::Producer::Create(po);
   if (!p.ok()) return 1;
   std::string value(90, 'v');
-  char key[16];
+  char key[32];
   for (int64_t i = 0; i < env.restore_records; ++i) {
     std::snprintf(key, sizeof(key), "k%09lld", static_cast<long long>(i));
     if (!(*p)->Send("bench-restore-changelog", 0, std::string_view(key, 10), value).ok()) return 1;
@@ -282,7 +282,7 @@ int main(int argc, char** argv) {
     auto p = logstore::Producer::Create(po);
     if (!p.ok()) return 1;
     std::string value(90, 'x');
-    char key[16];
+    char key[32];
     auto t0 = Clock::now();
     for (int64_t i = 0; i < env.messages; ++i) {
       std::snprintf(key, sizeof(key), "k%09lld", static_cast<long long>(i % env.keys));
