@@ -1,7 +1,11 @@
 // Runs a libFuzzer-style target without libFuzzer: every file of the corpus directories given on
 // the command line, then N seeded random mutations of them (N from EDDY_FUZZ_RUNS, default
-// 20000). A crash or sanitizer report fails the test; the input is written to fuzz-crash.bin
-// first so it can be replayed.
+// 20000). A crash fails the test; the crashing input is written to fuzz-crash.bin by a signal
+// handler so it can be replayed.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -16,12 +20,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
 
-void RunOne(const std::string& input) {
-  {
-    std::ofstream out("fuzz-crash.bin", std::ios::binary | std::ios::trunc);
-    out.write(input.data(), static_cast<std::streamsize>(input.size()));
+// The input being run, for the crash handler (only async-signal-safe calls there).
+const std::string* g_current = nullptr;
+
+void OnCrash(int sig) {
+  if (g_current != nullptr) {
+    int fd = ::open("fuzz-crash.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ssize_t ignored = ::write(fd, g_current->data(), g_current->size());
+      (void)ignored;
+      ::close(fd);
+    }
   }
+  static const char kMsg[] = "fuzz: crash; input written to fuzz-crash.bin\n";
+  ssize_t ignored = ::write(2, kMsg, sizeof(kMsg) - 1);
+  (void)ignored;
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void RunOne(const std::string& input) {
+  g_current = &input;
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+  g_current = nullptr;
 }
 
 std::string Mutate(std::string s, std::mt19937_64& rng) {
@@ -70,12 +91,12 @@ int main(int argc, char** argv) {
     }
   }
   if (corpus.empty()) corpus.emplace_back();
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, OnCrash);
   for (const auto& c : corpus) RunOne(c);
   const char* env = std::getenv("EDDY_FUZZ_RUNS");
   const long runs = env ? std::atol(env) : 20000;
   std::mt19937_64 rng(0xEDD1);
   for (long i = 0; i < runs; ++i) RunOne(Mutate(corpus[rng() % corpus.size()], rng));
-  std::remove("fuzz-crash.bin");
   std::printf("fuzz: %zu corpus inputs, %ld mutations, no crash\n", corpus.size(), runs);
   return 0;
 }
