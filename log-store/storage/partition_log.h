@@ -56,6 +56,19 @@ class PartitionLog {
   // (message names topic, partition, segment file and position); corrupt bytes are never returned.
   virtual absl::StatusOr<ReadResult> Read(int64_t offset, int32_t max_bytes) const = 0;
 
+  // Read, but the batches are appended to `*out` (a buffer the caller reuses across reads, so a
+  // hot fetch path allocates nothing); the result's `batches` stays empty. On error `*out` is
+  // left as it was. The Kafka listener's Fetch uses it.
+  virtual absl::StatusOr<ReadResult> ReadAppend(int64_t offset, int32_t max_bytes,
+                                                std::string* out) const {
+    auto r = Read(offset, max_bytes);
+    if (r.ok()) {
+      out->append(r->batches);
+      r->batches.clear();
+    }
+    return r;
+  }
+
   // First offset whose record timestamp is >= `timestamp_ms`, or -1 when there is none.
   virtual absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const = 0;
 

@@ -275,6 +275,16 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
 
 absl::StatusOr<ReadResult> PartitionLogImpl::Read(int64_t offset, int32_t max_bytes) const {
   ReadResult r;
+  auto meta = ReadAppend(offset, max_bytes, &r.batches);
+  if (!meta.ok()) return meta.status();
+  r.high_watermark = meta->high_watermark;
+  r.log_start_offset = meta->log_start_offset;
+  return r;
+}
+
+absl::StatusOr<ReadResult> PartitionLogImpl::ReadAppend(int64_t offset, int32_t max_bytes,
+                                                        std::string* out) const {
+  ReadResult r;
   r.high_watermark = next_offset_.load(std::memory_order_acquire);
   r.log_start_offset = log_start_.load(std::memory_order_acquire);
   if (offset < r.log_start_offset || offset > r.high_watermark) {
@@ -288,9 +298,13 @@ absl::StatusOr<ReadResult> PartitionLogImpl::Read(int64_t offset, int32_t max_by
     return absl::OutOfRangeError(absl::StrCat("OFFSET_OUT_OF_RANGE: ", Label(), ": offset ", offset,
                                               " was deleted by retention"));
   }
+  const size_t start = out->size();
   while (seg != nullptr) {
-    auto found = seg->Read(offset, max_bytes, &r.batches);
-    if (!found.ok()) return found.status();
+    auto found = seg->Read(offset, max_bytes, out);
+    if (!found.ok()) {
+      out->resize(start);
+      return found.status();
+    }
     if (*found) break;
     seg = Higher(seg->base_offset());
   }

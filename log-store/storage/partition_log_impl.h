@@ -44,6 +44,8 @@ class PartitionLogImpl final : public PartitionLog {
   int32_t partition() const override { return partition_; }
   absl::StatusOr<AppendResult> Append(std::string_view batches, bool force_sync = false) override;
   absl::StatusOr<ReadResult> Read(int64_t offset, int32_t max_bytes) const override;
+  absl::StatusOr<ReadResult> ReadAppend(int64_t offset, int32_t max_bytes,
+                                        std::string* out) const override;
   absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const override;
   int64_t LogStartOffset() const override { return log_start_.load(std::memory_order_acquire); }
   int64_t LogEndOffset() const override { return next_offset_.load(std::memory_order_acquire); }
