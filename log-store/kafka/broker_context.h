@@ -32,6 +32,9 @@ struct RequestContext {
   std::string client_address;
   bool send_response = true;  // false for Produce with acks=0
   bool close_after = false;   // fault hook: close the connection instead of answering
+  // Connection-owned buffer a handler may fill with bytes its response references
+  // (Writer::BytesRef); valid until the response is sent. Never null inside a handler.
+  std::string* scratch = nullptr;
 };
 
 }  // namespace eddy::kafka

@@ -217,6 +217,36 @@ void Writer::CompactNullableString(const std::optional<std::string_view>& s) {
 
 void Writer::CompactArrayCount(int32_t n) { UVarint(n < 0 ? 0u : static_cast<uint32_t>(n) + 1); }
 
+void Writer::BytesRef(std::string_view b) {
+  Int32(static_cast<int32_t>(b.size()));
+  if (!b.empty()) refs_.push_back(Ref{out_.size(), b});
+}
+
+void Writer::Gather(std::vector<iovec>* iov) const {
+  iov->clear();
+  size_t from = 0;
+  for (const Ref& r : refs_) {
+    if (r.at > from) iov->push_back({const_cast<char*>(out_.data() + from), r.at - from});
+    iov->push_back({const_cast<char*>(r.bytes.data()), r.bytes.size()});
+    from = r.at;
+  }
+  if (out_.size() > from)
+    iov->push_back({const_cast<char*>(out_.data() + from), out_.size() - from});
+}
+
+std::string Writer::Flatten() const {
+  std::string s;
+  s.reserve(total_size());
+  size_t from = 0;
+  for (const Ref& r : refs_) {
+    s.append(out_, from, r.at - from);
+    s.append(r.bytes);
+    from = r.at;
+  }
+  s.append(out_, from, std::string::npos);
+  return s;
+}
+
 size_t Writer::ReserveInt32() {
   size_t pos = out_.size();
   Int32(0);

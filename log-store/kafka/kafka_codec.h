@@ -5,10 +5,13 @@
 // Used by every API handler of the Kafka listener and by the request-decoder fuzz target.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -82,11 +85,37 @@ class Writer {
   size_t ReserveInt32();
   void PatchInt32(size_t pos, int32_t v);
 
+  // BYTES whose content is not copied: the writer remembers the view and Gather() hands it to
+  // writev in place. The bytes must stay alive and unchanged until the response is sent.
+  void BytesRef(std::string_view b);
+
+  // Empties the writer but keeps its capacity (one writer per connection, reused).
+  void Clear() {
+    out_.clear();
+    refs_.clear();
+  }
+  // Bytes written by value only (references are not in buffer()).
   std::string& buffer() { return out_; }
   size_t size() const { return out_.size(); }
+  // Whole encoded size, references included.
+  size_t total_size() const { return out_.size() + ref_bytes_(); }
+  // The encoding as iovecs in order: pieces of buffer() interleaved with the referenced bytes.
+  void Gather(std::vector<iovec>* iov) const;
+  // The encoding as one string (copies the references; for tests and small responses).
+  std::string Flatten() const;
 
  private:
+  struct Ref {
+    size_t at;  // position in out_ where the referenced bytes go
+    std::string_view bytes;
+  };
+  size_t ref_bytes_() const {
+    size_t n = 0;
+    for (const Ref& r : refs_) n += r.bytes.size();
+    return n;
+  }
   std::string out_;
+  std::vector<Ref> refs_;
 };
 
 }  // namespace eddy::kafka

@@ -1,5 +1,5 @@
 // KafkaServer implementation: one acceptor thread and one thread per connection. A connection
-// thread reads a frame, dispatches it and writes the response before reading the next, so
+// thread reads a frame, dispatches it and writes the response before handling the next, so
 // responses on a connection are strictly in order, while a held JoinGroup or long-poll Fetch
 // blocks only its own connection. Group and producer-id state are broker-wide.
 #include "log-store/kafka/kafka_server.h"
@@ -10,8 +10,10 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -20,6 +22,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -31,24 +34,35 @@
 namespace eddy::kafka {
 namespace {
 
-bool ReadFull(int fd, char* buf, size_t n) {
-  while (n > 0) {
-    ssize_t got = ::recv(fd, buf, n, 0);
+// Reads whatever is available (at least one byte) into buf[at, cap). 0 = peer closed/error.
+size_t ReadSome(int fd, char* buf, size_t cap) {
+  while (true) {
+    ssize_t got = ::recv(fd, buf, cap, 0);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    buf += got;
-    n -= static_cast<size_t>(got);
+    return got > 0 ? static_cast<size_t>(got) : 0;
   }
-  return true;
 }
 
-bool WriteFull(int fd, const char* buf, size_t n) {
-  while (n > 0) {
-    ssize_t sent = ::send(fd, buf, n, MSG_NOSIGNAL);
+// Writes every iovec fully, resuming after partial writes (a big Fetch response rarely goes out
+// in one call) and in chunks of IOV_MAX.
+bool WriteVecFull(int fd, std::vector<iovec>& iov) {
+  size_t i = 0;
+  while (i < iov.size()) {
+    msghdr msg{};
+    msg.msg_iov = iov.data() + i;
+    msg.msg_iovlen = std::min<size_t>(iov.size() - i, 1024);  // IOV_MAX on Linux
+    ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
     if (sent < 0 && errno == EINTR) continue;
     if (sent <= 0) return false;
-    buf += sent;
-    n -= static_cast<size_t>(sent);
+    auto n = static_cast<size_t>(sent);
+    while (i < iov.size() && n >= iov[i].iov_len) {
+      n -= iov[i].iov_len;
+      ++i;
+    }
+    if (n > 0) {
+      iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + n;
+      iov[i].iov_len -= n;
+    }
   }
   return true;
 }
@@ -226,46 +240,75 @@ class KafkaServerImpl final : public KafkaServer {
     }
   }
 
+  // One connection: frames are read with large buffered reads (several pipelined requests per
+  // recv when the client sends them back to back) and dispatched in place from the buffer;
+  // responses go out with one sendmsg of iovecs (the response header bytes plus, for Fetch, the
+  // batches where pread put them). Buffers live as long as the connection.
   void Serve(Connection& c, const std::string& client) {
     const int fd = c.fd;
-    std::string payload;
+    constexpr size_t kMinBuffer = 256 << 10;
+    constexpr size_t kGrowStep = 4 << 20;
+    std::string in(kMinBuffer, '\0');
+    size_t head = 0, tail = 0;  // unread bytes are in[head, tail)
+    Writer out;
+    std::string scratch;
+    std::vector<iovec> iov;
+    // Makes sure in[head, head + need) holds bytes; false when the peer closed first.
+    auto fill = [&](size_t need) {
+      while (tail - head < need) {
+        if (in.size() - head < need) {
+          // Move what is unread to the front, then grow toward `need` as bytes arrive, so a
+          // lying size prefix cannot make us allocate 100 MiB up front.
+          if (head > 0) {
+            std::memmove(in.data(), in.data() + head, tail - head);
+            tail -= head;
+            head = 0;
+          }
+          if (in.size() < need)
+            in.resize(std::min(need, std::max(in.size() * 2, tail + kGrowStep)));
+        }
+        const size_t got = ReadSome(fd, in.data() + tail, in.size() - tail);
+        if (got == 0) return false;
+        tail += got;
+      }
+      return true;
+    };
     while (!broker_.stopping.load()) {
-      char size_buf[4];
-      if (!ReadFull(fd, size_buf, 4)) break;
-      const int32_t size =
-          static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint8_t>(size_buf[0])) << 24) |
-                               (static_cast<uint32_t>(static_cast<uint8_t>(size_buf[1])) << 16) |
-                               (static_cast<uint32_t>(static_cast<uint8_t>(size_buf[2])) << 8) |
-                               static_cast<uint32_t>(static_cast<uint8_t>(size_buf[3])));
+      if (head == tail) head = tail = 0;
+      if (!fill(4)) break;
+      const auto* p = reinterpret_cast<const uint8_t*>(in.data() + head);
+      const int32_t size = static_cast<int32_t>(
+          (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+          (static_cast<uint32_t>(p[2]) << 8) | static_cast<uint32_t>(p[3]));
       if (size < 8 || size > broker_.options.max_frame_bytes) {
         std::fprintf(stderr,
                      "kafka: client %s: frame size %d outside 8..%lld; closing the connection\n",
                      client.c_str(), size, static_cast<long long>(broker_.options.max_frame_bytes));
         break;
       }
-      // Grow as bytes arrive so a lying size prefix cannot make us allocate 100 MiB up front.
-      payload.clear();
-      bool ok = true;
-      while (payload.size() < static_cast<size_t>(size)) {
-        size_t chunk = std::min<size_t>(static_cast<size_t>(size) - payload.size(), 1 << 20);
-        size_t at = payload.size();
-        payload.resize(at + chunk);
-        if (!ReadFull(fd, payload.data() + at, chunk)) {
-          payload.resize(at);
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) {
+      const size_t frame = 4 + static_cast<size_t>(size);
+      if (!fill(frame)) {
         std::fprintf(
             stderr,
-            "kafka: client %s: truncated frame (connection closed after %zu+ of %d bytes)\n",
-            client.c_str(), payload.size(), size);
+            "kafka: client %s: truncated frame (connection closed after %zu of %zu bytes)\n",
+            client.c_str(), tail - head, frame);
         break;
       }
-      DispatchResult res = Dispatch(broker_, payload, client);
-      if (res.response && !WriteFull(fd, res.response->data(), res.response->size())) break;
+      std::string_view payload(in.data() + head + 4, static_cast<size_t>(size));
+      head += frame;
+      DispatchResult res = Dispatch(broker_, payload, client, out, scratch);
+      if (res.respond) {
+        out.Gather(&iov);
+        if (!WriteVecFull(fd, iov)) break;
+      }
       if (res.close) break;
+      // Give memory back after an unusually large request or response.
+      if (in.size() > (64u << 20) && head == tail) {
+        in.resize(kMinBuffer);
+        in.shrink_to_fit();
+        head = tail = 0;
+      }
+      if (scratch.capacity() > (256u << 20)) std::string().swap(scratch);
     }
     {
       std::lock_guard<std::mutex> lock(*c.fd_mu);

@@ -53,6 +53,12 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
   std::unique_lock<std::mutex> seq_lock;
   if (idempotent) {
     seq_lock = std::unique_lock<std::mutex>(b.producers->PartitionLock(topic, partition));
+    if (absl::Status st = b.producers->RecoverPartition(**log); !st.ok()) {
+      std::fprintf(stderr, "kafka: client %s: Produce to %s/%d: %s\n", ctx.client_address.c_str(),
+                   topic.c_str(), partition, std::string(st.message()).c_str());
+      res.error = error::kKafkaStorageError;
+      return res;
+    }
     auto check =
         b.producers->CheckBatch(topic, partition, header->producer_id, header->producer_epoch,
                                 header->base_sequence, header->last_offset_delta + 1);

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "log-store/storage/record_batch.h"
 
 namespace eddy::kafka {
 namespace {
@@ -79,7 +81,8 @@ ProducerStateManager::Check ProducerStateManager::CheckBatch(const std::string& 
   std::lock_guard<std::mutex> lock(mu_);
   Check c;
   auto it = producers_.find(Key{pid, topic, partition});
-  if (it == producers_.end()) return c;  // unknown producer: accept (state is not persisted)
+  // Unknown producer (new, or older than the scanned tail of the log): accept.
+  if (it == producers_.end()) return c;
   PartitionProducer& p = it->second;
   if (epoch < p.epoch) {
     c.verdict = Verdict::kInvalidEpoch;
@@ -114,6 +117,51 @@ void ProducerStateManager::Record(const std::string& topic, int32_t partition, i
   }
   p.recent.push_back(BatchEntry{first_seq, SeqAdd(first_seq, count - 1), base_offset});
   while (p.recent.size() > kWindow) p.recent.pop_front();
+}
+
+absl::Status ProducerStateManager::RecoverPartition(const logstore::PartitionLog& log,
+                                                    int64_t max_scan_offsets) {
+  const std::pair<std::string, int32_t> key{log.topic(), log.partition()};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (recovered_.count(key)) return absl::OkStatus();
+  }
+  constexpr int32_t kChunk = 4 << 20;
+  const int64_t end = log.LogEndOffset();
+  int64_t offset = std::max(log.LogStartOffset(), end - std::max<int64_t>(0, max_scan_offsets));
+  std::string buf;
+  while (offset < end) {
+    buf.clear();
+    auto read = log.ReadAppend(offset, kChunk, &buf);
+    if (!read.ok()) {
+      if (read.status().code() == absl::StatusCode::kOutOfRange && offset < log.LogStartOffset()) {
+        offset = log.LogStartOffset();  // retention deleted the segment under us
+        continue;
+      }
+      return absl::Status(
+          read.status().code(),
+          absl::StrCat("rebuilding idempotent-producer state of ", key.first, "/", key.second,
+                       " at offset ", offset, ": ", read.status().message()));
+    }
+    if (buf.empty()) break;
+    std::string_view data(buf);
+    int64_t next = offset;
+    while (data.size() >= logstore::kBatchHeaderSize) {
+      auto h = logstore::ParseBatchHeader(data);
+      if (!h.ok() || h->size_bytes() > data.size()) break;
+      if (h->producer_id >= 0 && h->base_sequence >= 0 && h->last_offset() >= offset) {
+        Record(key.first, key.second, h->producer_id, h->producer_epoch, h->base_sequence,
+               h->last_offset_delta + 1, h->base_offset);
+      }
+      next = std::max(next, h->last_offset() + 1);
+      data.remove_prefix(h->size_bytes());
+    }
+    if (next <= offset) break;  // no progress: nothing more to learn
+    offset = next;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  recovered_.insert(key);
+  return absl::OkStatus();
 }
 
 }  // namespace eddy::kafka

@@ -48,65 +48,75 @@ Handler FindHandler(int16_t key) {
   }
 }
 
-std::string Frame(int32_t correlation_id, const std::string& body) {
-  Writer w;
-  w.Int32(static_cast<int32_t>(body.size() + 4));
-  w.Int32(correlation_id);
-  w.Raw(body);
-  return std::move(w.buffer());
+// Starts a response frame: size prefix (patched by EndFrame) and correlation id.
+void BeginFrame(int32_t correlation_id, Writer& out) {
+  out.Clear();
+  out.ReserveInt32();
+  out.Int32(correlation_id);
 }
+
+void EndFrame(Writer& out) { out.PatchInt32(0, static_cast<int32_t>(out.total_size() - 4)); }
 
 }  // namespace
 
-DispatchResult Dispatch(BrokerContext& broker, std::string_view payload,
-                        const std::string& client) {
-  DispatchResult out;
+DispatchResult Dispatch(BrokerContext& broker, std::string_view payload, const std::string& client,
+                        Writer& out, std::string& scratch) {
+  DispatchResult res;
   Reader r(payload);
   auto header = ParseRequestHeader(r);
   if (!header.ok()) {
     std::fprintf(stderr, "kafka: client %s: %s; closing the connection\n", client.c_str(),
                  std::string(header.status().message()).c_str());
-    out.close = true;
-    return out;
+    res.close = true;
+    return res;
   }
   const ApiRange* api = FindApi(header->api_key);
   if (api == nullptr) {
     std::fprintf(stderr, "kafka: client %s: unknown API key %d; closing the connection\n",
                  client.c_str(), header->api_key);
-    out.close = true;
-    return out;
+    res.close = true;
+    return res;
   }
   if (header->api_version < api->min || header->api_version > api->max) {
     if (header->api_key == kApiVersions) {
       // The downgrade signal: v0 layout with UNSUPPORTED_VERSION and our ranges.
-      Writer w;
-      WriteApiVersionsV0(error::kUnsupportedVersion, w);
-      out.response = Frame(header->correlation_id, w.buffer());
-      return out;
+      BeginFrame(header->correlation_id, out);
+      WriteApiVersionsV0(error::kUnsupportedVersion, out);
+      EndFrame(out);
+      res.respond = true;
+      return res;
     }
     std::fprintf(stderr,
                  "kafka: client %s: %s v%d is not supported (%d..%d); closing the connection\n",
                  client.c_str(), ApiName(header->api_key), header->api_version, api->min, api->max);
-    out.close = true;
-    return out;
+    res.close = true;
+    return res;
   }
   RequestContext ctx;
   ctx.header = std::move(*header);
   ctx.client_address = client;
-  Writer body;
-  absl::Status s = FindHandler(ctx.header.api_key)(broker, ctx, r, body);
+  ctx.scratch = &scratch;
+  BeginFrame(ctx.header.correlation_id, out);
+  absl::Status s = FindHandler(ctx.header.api_key)(broker, ctx, r, out);
   if (!s.ok()) {
     std::fprintf(stderr, "kafka: client %s: %s; closing the connection\n", client.c_str(),
                  std::string(s.message()).c_str());
-    out.close = true;
-    return out;
+    out.Clear();
+    res.close = true;
+    return res;
   }
   if (ctx.close_after) {
-    out.close = true;
-    return out;
+    out.Clear();
+    res.close = true;
+    return res;
   }
-  if (ctx.send_response) out.response = Frame(ctx.header.correlation_id, body.buffer());
-  return out;
+  if (ctx.send_response) {
+    EndFrame(out);
+    res.respond = true;
+  } else {
+    out.Clear();
+  }
+  return res;
 }
 
 absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
