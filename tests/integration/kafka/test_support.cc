@@ -170,6 +170,10 @@ Broker::Broker(const std::filesystem::path& data_dir, const std::vector<std::str
     size_t at = text.find(marker);
     if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
       port_ = std::stoi(text.substr(at + marker.size()));
+      const std::string grpc_marker = "eddy-logd listening on 127.0.0.1:";
+      if (size_t g = text.find(grpc_marker); g != std::string::npos) {
+        grpc_port_ = std::stoi(text.substr(g + grpc_marker.size()));
+      }
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

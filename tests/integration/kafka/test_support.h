@@ -45,6 +45,8 @@ class Broker {
   ~Broker();
   bool ok() const { return port_ > 0; }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
+  // HOST:PORT of the native gRPC API (what `eddy ... --bootstrap` takes).
+  std::string grpc_address() const { return "127.0.0.1:" + std::to_string(grpc_port_); }
   int Stop();  // SIGTERM and wait; the exit code
   std::string Stderr() const { return ReadFile(log_dir_ / "broker.err"); }
 
@@ -52,6 +54,7 @@ class Broker {
   std::filesystem::path log_dir_;
   std::unique_ptr<Process> process_;
   int port_ = 0;
+  int grpc_port_ = 0;
 };
 
 std::string KcatPath();  // fails the current test (empty result) when kcat is missing
