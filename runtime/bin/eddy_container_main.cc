@@ -2,7 +2,8 @@
 //   eddy-container --config job.properties --job-model model.json --container-id N
 //                  [--work-dir D] [--set k=v ...] [--until-caught-up]
 //   eddy-container run --config job.properties [--log-dir D] [--work-dir D] [--set k=v ...]
-//                  [--until-caught-up]          (standalone mode; `eddy run` execs this)
+//                  [--until-caught-up] [--input stream=file ...] [--input-partitions N]
+//                  [--print-top stream[:N]]     (standalone mode; `eddy run` execs this)
 //   eddy-container plan --config job.properties [--set k=v ...]   (prints the job model)
 #include <signal.h>
 
@@ -29,7 +30,8 @@ int Usage() {
                "usage: eddy-container --config F --job-model M --container-id N [--work-dir D] "
                "[--set k=v]... [--until-caught-up]\n"
                "       eddy-container run --config F [--log-dir D] [--work-dir D] [--set k=v]... "
-               "[--until-caught-up]\n"
+               "[--until-caught-up] [--input stream=file]... [--input-partitions N] "
+               "[--print-top stream[:N]]\n"
                "       eddy-container plan --config F [--set k=v]...\n");
   return 2;
 }
@@ -46,7 +48,9 @@ int main(int argc, char** argv) {
     i = 2;
   }
   std::string config, model_path, container_id = "0", work_dir, log_dir;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, inputs;
+  std::string print_top;
+  int input_partitions = 4;
   bool until = false;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -64,6 +68,9 @@ int main(int argc, char** argv) {
     else if (a == "--work-dir") work_dir = v;
     else if (a == "--log-dir") log_dir = v;
     else if (a == "--set") sets.push_back(v);
+    else if (a == "--input") inputs.push_back(v);
+    else if (a == "--input-partitions") input_partitions = std::atoi(v);
+    else if (a == "--print-top") print_top = v;
     else return Usage();
   }
   if (config.empty()) return Usage();
@@ -74,6 +81,9 @@ int main(int argc, char** argv) {
     o.log_dir = log_dir;
     o.work_dir = work_dir;
     o.until_caught_up = until;
+    o.inputs = inputs;
+    o.input_partitions = input_partitions;
+    o.print_top = print_top;
     return RunStandalone(o);
   }
   auto cfg = LoadConfigWithOverrides(config, sets);

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -60,6 +62,93 @@ absl::StatusOr<JobModel> PlanJob(const JobConfig& job, SystemsHub* hub) {
   m.containers = std::move(*containers);
   return m;
 }
+
+namespace {
+
+// Creates `stream` and fills it with the lines of `file`, unless the stream already exists.
+absl::Status LoadInput(SystemsHub* hub, const std::string& system, const std::string& spec,
+                       int32_t partitions) {
+  auto eq = spec.find('=');
+  if (eq == std::string::npos) {
+    return absl::InvalidArgumentError("--input " + spec + ": expected stream=file");
+  }
+  std::string stream = spec.substr(0, eq), file = spec.substr(eq + 1);
+  auto admin = hub->Admin(system);
+  if (!admin.ok()) return admin.status();
+  if ((*admin)->PartitionCount(stream).ok()) {
+    std::fprintf(stderr, "eddy-container run: %s.%s exists; not loading %s again\n",
+                 system.c_str(), stream.c_str(), file.c_str());
+    return absl::OkStatus();
+  }
+  std::ifstream in(file);
+  if (!in) return absl::NotFoundError("--input " + spec + ": cannot read " + file);
+  if (auto s = (*admin)->CreateStream({stream, partitions, false}); !s.ok()) return s;
+  auto p = hub->Producer(system);
+  if (!p.ok()) return p.status();
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    if (auto s = (*p)->Send(stream, static_cast<int32_t>(n++ % partitions), std::nullopt, line, -1);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (auto s = (*p)->Flush(); !s.ok()) return s;
+  std::fprintf(stderr, "eddy-container run: loaded %lld lines of %s into %s.%s\n",
+               static_cast<long long>(n), file.c_str(), system.c_str(), stream.c_str());
+  return absl::OkStatus();
+}
+
+absl::Status PrintTop(SystemsHub* hub, const std::string& system, const std::string& spec) {
+  std::string stream = spec;
+  int top = 10;
+  if (auto c = spec.find(':'); c != std::string::npos) {
+    stream = spec.substr(0, c);
+    top = std::atoi(spec.c_str() + c + 1);
+  }
+  auto admin = hub->Admin(system);
+  if (!admin.ok()) return admin.status();
+  auto n = (*admin)->PartitionCount(stream);
+  if (!n.ok()) return n.status();
+  std::map<std::pair<int32_t, std::string>, int64_t> last;
+  for (int32_t p = 0; p < *n; ++p) {
+    auto offs = (*admin)->Offsets(stream, p);
+    if (!offs.ok()) return offs.status();
+    if (offs->upcoming <= offs->oldest) continue;
+    auto c = hub->NewConsumer(system);
+    if (!c.ok()) return c.status();
+    if (auto s = (*c)->Register({system, stream, p}, offs->oldest); !s.ok()) return s.status();
+    if (auto s = (*c)->Start(); !s.ok()) return s;
+    int64_t next = offs->oldest;
+    for (int idle = 0; next < offs->upcoming && idle < 100;) {
+      auto b = (*c)->Poll(std::chrono::milliseconds(100));
+      if (!b.ok()) return b.status();
+      if (b->empty()) ++idle;
+      for (const auto& pb : *b) {
+        for (const auto& r : pb.records) {
+          next = r.offset + 1;
+          if (r.key && r.value) {
+            last[{p, std::string(*r.key)}] = std::atoll(std::string(*r.value).c_str());
+          }
+        }
+        if (pb.next_offset > next) next = pb.next_offset;
+      }
+    }
+  }
+  std::map<std::string, int64_t> sum;
+  for (const auto& [k, v] : last) sum[k.second] += v;
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const auto& [k, v] : sum) order.emplace_back(-v, k);
+  std::sort(order.begin(), order.end());
+  std::printf("top %d of %s.%s (%zu keys):\n", top, system.c_str(), stream.c_str(), sum.size());
+  for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i) {
+    std::printf("%10lld  %s\n", static_cast<long long>(-order[i].first), order[i].second.c_str());
+  }
+  std::fflush(stdout);
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 int RunStandalone(const RunnerOptions& o) {
   auto fail = [](const absl::Status& s) {
@@ -121,6 +210,12 @@ int RunStandalone(const RunnerOptions& o) {
   JobModel model;
   {
     SystemsHub hub(job->systems);
+    for (const auto& in : o.inputs) {
+      if (auto s = LoadInput(&hub, job->inputs.front().system, in, o.input_partitions); !s.ok()) {
+        if (logd.running()) logd.Stop(std::chrono::seconds(10));
+        return fail(s);
+      }
+    }
     auto m = PlanJob(*job, &hub);
     if (!m.ok()) return fail(m.status());
     model = std::move(*m);
@@ -222,6 +317,11 @@ int RunStandalone(const RunnerOptions& o) {
     }
     if (exit_code != 0 || finished == n) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (exit_code == 0 && !o.print_top.empty() && !g_signal.load()) {
+    SystemsHub hub(job->systems);
+    std::string system = job->inputs.front().system;
+    if (auto s = PrintTop(&hub, system, o.print_top); !s.ok()) exit_code = fail(s);
   }
   if (logd.running()) logd.Stop(std::chrono::seconds(10));
   return exit_code;

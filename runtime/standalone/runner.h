@@ -23,6 +23,13 @@ struct RunnerOptions {
   std::string log_dir;            // default <work_dir>/log
   std::string work_dir;           // default <config dir>/.eddy-run
   bool until_caught_up = false;
+  // Demo helpers. "stream=file": when the stream does not exist yet, create it
+  // (input_partitions) and produce the file's lines into it before the job starts.
+  std::vector<std::string> inputs;
+  int32_t input_partitions = 4;
+  // "stream[:N]": after the job ends, print the N (default 10) keys with the largest sum over
+  // partitions of their last decimal value in the stream (e.g. wordcount's counts).
+  std::string print_top;
 };
 
 // Runs to the end; returns the process exit code.
