@@ -4,9 +4,8 @@
 // enrich.output (default eddy.enriched-clicks) as {"click": ..., "profile": ... | null}.
 // Both inputs must be partitioned the same way (by memberId, same partition count), so the
 // GroupByPartition task "Partition N" sees the profiles of the members whose clicks it gets.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "eddy/eddy.h"
 
@@ -19,8 +18,8 @@ class EnrichJoin : public eddy::StreamTask, public eddy::InitableTask {
     if (!store.ok()) return store.status();
     profiles_ = *store;
     profile_stream_ = context.config().GetOr("enrich.profiles.stream", "profiles");
-    auto out = eddy::SystemStream::Parse(
-        context.config().GetOr("enrich.output", "eddy.enriched-clicks"));
+    auto out =
+        eddy::SystemStream::Parse(context.config().GetOr("enrich.output", "eddy.enriched-clicks"));
     if (!out.ok()) return out.status();
     output_ = *out;
     joined_ = &context.metrics().NewCounter("enrich-join", "clicks-with-profile");
@@ -28,8 +27,8 @@ class EnrichJoin : public eddy::StreamTask, public eddy::InitableTask {
     return absl::OkStatus();
   }
 
-  absl::Status Process(const eddy::IncomingMessageEnvelope& envelope, eddy::MessageCollector& collector,
-                       eddy::TaskCoordinator&) override {
+  absl::Status Process(const eddy::IncomingMessageEnvelope& envelope,
+                       eddy::MessageCollector& collector, eddy::TaskCoordinator&) override {
     if (!envelope.key()) return absl::OkStatus();
     std::string member(*envelope.key());
     if (envelope.system_stream_partition().stream == profile_stream_) {

@@ -6,10 +6,9 @@
 // the window's end (the watermark = the largest event time seen), then deleted. Counts and the
 // watermark live in a logged RocksDB store, so a restart resumes exactly.
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "eddy/eddy.h"
 

@@ -62,16 +62,26 @@ int main(int argc, char** argv) {
     }
     if (a == "-h" || a == "--help") return Usage();
     if (!(v = next())) return Usage();
-    if (a == "--config") config = v;
-    else if (a == "--job-model") model_path = v;
-    else if (a == "--container-id") container_id = v;
-    else if (a == "--work-dir") work_dir = v;
-    else if (a == "--log-dir") log_dir = v;
-    else if (a == "--set") sets.push_back(v);
-    else if (a == "--input") inputs.push_back(v);
-    else if (a == "--input-partitions") input_partitions = std::atoi(v);
-    else if (a == "--print-top") print_top = v;
-    else return Usage();
+    if (a == "--config")
+      config = v;
+    else if (a == "--job-model")
+      model_path = v;
+    else if (a == "--container-id")
+      container_id = v;
+    else if (a == "--work-dir")
+      work_dir = v;
+    else if (a == "--log-dir")
+      log_dir = v;
+    else if (a == "--set")
+      sets.push_back(v);
+    else if (a == "--input")
+      inputs.push_back(v);
+    else if (a == "--input-partitions")
+      input_partitions = std::atoi(v);
+    else if (a == "--print-top")
+      print_top = v;
+    else
+      return Usage();
   }
   if (config.empty()) return Usage();
   if (mode == "run") {

@@ -13,14 +13,16 @@ std::string CheckpointToJson(const Checkpoint& c) {
   j["version"] = 1;
   json in = json::array();
   for (const auto& [s, o] : c.inputs) {
-    in.push_back({{"system", s.system}, {"stream", s.stream}, {"partition", s.partition},
-                  {"offset", o}});
+    in.push_back(
+        {{"system", s.system}, {"stream", s.stream}, {"partition", s.partition}, {"offset", o}});
   }
   j["inputs"] = in;
   json cl = json::object();
   for (const auto& [store, v] : c.changelogs) {
-    cl[store] = {{"system", v.first.system}, {"stream", v.first.stream},
-                 {"partition", v.first.partition}, {"offset", v.second}};
+    cl[store] = {{"system", v.first.system},
+                 {"stream", v.first.stream},
+                 {"partition", v.first.partition},
+                 {"offset", v.second}};
   }
   j["changelogs"] = cl;
   return j.dump();

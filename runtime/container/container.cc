@@ -203,8 +203,8 @@ absl::Status Container::Impl::Setup() {
   const JobConfig& job = opt_.job;
   const ContainerModel* cm = opt_.model.FindContainer(opt_.container_id);
   if (!cm) {
-    return absl::InvalidArgumentError(absl::StrCat("container id ", opt_.container_id,
-                                                   " is not in the job model"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("container id ", opt_.container_id, " is not in the job model"));
   }
   if (!job.task_library.empty()) {
     library_ = dlopen(job.task_library.c_str(), RTLD_NOW | RTLD_GLOBAL);
@@ -257,8 +257,8 @@ absl::Status Container::Impl::Setup() {
     auto t = std::make_unique<TaskInstance>(this, tm);
     auto created = TaskRegistry::Global().Create(job.task_class);
     if (!created.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("config key task.class=", job.task_class,
-                                                     ": ", created.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key task.class=", job.task_class, ": ", created.status().message()));
     }
     t->task_ = std::move(*created);
     t->initable_ = dynamic_cast<InitableTask*>(t->task_.get());
@@ -271,8 +271,8 @@ absl::Status Container::Impl::Setup() {
     auto cp = cps->find(tm.name);
     const Checkpoint* checkpoint = cp == cps->end() ? nullptr : &cp->second;
     if (auto s = t->stores_->Restore(checkpoint); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("restoring stores of task '", tm.name, "': ",
-                                                 s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat("restoring stores of task '", tm.name, "': ", s.message()));
     }
     for (const auto& ssp : tm.inputs) {
       if (checkpoint) {
@@ -285,8 +285,8 @@ absl::Status Container::Impl::Setup() {
       TaskInstance* ti = t.get();
       auto s = Guard([&] { return ti->initable_->Init(*ti); });
       if (!s.ok()) {
-        return absl::Status(s.code(), absl::StrCat("task '", tm.name, "' Init failed: ",
-                                                   s.message()));
+        return absl::Status(s.code(),
+                            absl::StrCat("task '", tm.name, "' Init failed: ", s.message()));
       }
     }
     tasks_.push_back(std::move(t));
@@ -367,8 +367,7 @@ absl::Status Container::Impl::Poll(std::chrono::milliseconds timeout) {
         for (auto& r : b.records) in.batch.records.push_back(r);
         auto prev = in.batch.owner;
         auto next = b.owner;
-        in.batch.owner = std::shared_ptr<const void>(
-            nullptr, [prev, next](const void*) mutable {});
+        in.batch.owner = std::shared_ptr<const void>(nullptr, [prev, next](const void*) mutable {});
       } else {
         in.batch = std::move(b);
         in.pos = 0;
@@ -415,9 +414,9 @@ absl::Status Container::Impl::ProcessOne(Input& in) {
             return absl::OkStatus();
           }
           return absl::DataLossError(absl::StrCat(
-              "task '", t->model_.name, "': cannot deserialize the ", which == 0 ? "key" : "message",
-              " of ", in.ssp.system, ".", in.ssp.stream, " partition ", in.ssp.partition,
-              " offset ", r.offset, ": ", d.status().message(),
+              "task '", t->model_.name, "': cannot deserialize the ",
+              which == 0 ? "key" : "message", " of ", in.ssp.system, ".", in.ssp.stream,
+              " partition ", in.ssp.partition, " offset ", r.offset, ": ", d.status().message(),
               " (set task.drop.deserialization.errors=true to drop and count such messages)"));
         }
         v = std::move(*d);
@@ -440,10 +439,10 @@ absl::Status Container::Impl::ProcessOne(Input& in) {
     s = Guard([&] { return t->task_->Process(env, *t, *t); });
   }
   if (!s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("task '", t->model_.name, "' failed processing ",
-                                               in.ssp.system, ".", in.ssp.stream, " partition ",
-                                               in.ssp.partition, " offset ", r.offset, ": ",
-                                               s.message()));
+    return absl::Status(
+        s.code(), absl::StrCat("task '", t->model_.name, "' failed processing ", in.ssp.system, ".",
+                               in.ssp.stream, " partition ", in.ssp.partition, " offset ", r.offset,
+                               ": ", s.message()));
   }
   *in.next_offset = r.offset + 1;
   t->processed_->Inc();
@@ -463,9 +462,9 @@ absl::Status Container::Impl::Send(TaskInstance* task, OutgoingMessageEnvelope& 
   } else {
     auto pr = hub_.Producer(ss.system);
     if (!pr.ok()) {
-      return absl::Status(pr.status().code(), absl::StrCat("task '", task->model_.name,
-                                                           "' sending to ", ss.ToString(), ": ",
-                                                           pr.status().message()));
+      return absl::Status(pr.status().code(),
+                          absl::StrCat("task '", task->model_.name, "' sending to ", ss.ToString(),
+                                       ": ", pr.status().message()));
     }
     p = *pr;
     last_system_ = ss.system;
@@ -540,8 +539,8 @@ absl::Status Container::Impl::WindowAll() {
     TaskInstance* ti = t.get();
     auto s = Guard([&] { return ti->windowable_->Window(*ti, *ti); });
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("task '", t->model_.name, "' Window failed: ",
-                                                 s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat("task '", t->model_.name, "' Window failed: ", s.message()));
     }
   }
   return absl::OkStatus();
@@ -576,8 +575,8 @@ absl::Status Container::Impl::Shutdown() {
     TaskInstance* ti = t.get();
     auto s = Guard([&] { return ti->closable_->Close(); });
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("task '", t->model_.name, "' Close failed: ",
-                                                 s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat("task '", t->model_.name, "' Close failed: ", s.message()));
     }
   }
   std::vector<TaskInstance*> all;
@@ -614,10 +613,10 @@ absl::Status Container::Impl::RunLoop() {
     opt_.hook->OnStarted(std::move(views), std::move(names), &metrics_);
   }
   auto now = Clock::now();
-  auto next_window = job.window_ms > 0 ? now + std::chrono::milliseconds(job.window_ms)
-                                       : Clock::time_point::max();
-  auto next_commit = job.commit_ms > 0 ? now + std::chrono::milliseconds(job.commit_ms)
-                                       : Clock::time_point::max();
+  auto next_window =
+      job.window_ms > 0 ? now + std::chrono::milliseconds(job.window_ms) : Clock::time_point::max();
+  auto next_commit =
+      job.commit_ms > 0 ? now + std::chrono::milliseconds(job.commit_ms) : Clock::time_point::max();
   absl::Status result;
   while (true) {
     if (opt_.hook) opt_.hook->OnLoop();
@@ -675,9 +674,8 @@ absl::Status Container::Impl::RunLoop() {
   std::fprintf(stderr,
                "eddy-container %s: stopped; %zu tasks, %lld messages processed in %.2f s, %lld "
                "commits\n",
-               opt_.container_id.c_str(), tasks_.size(),
-               static_cast<long long>(processed.load()), secs,
-               static_cast<long long>(commits_->Get()));
+               opt_.container_id.c_str(), tasks_.size(), static_cast<long long>(processed.load()),
+               secs, static_cast<long long>(commits_->Get()));
   return result;
 }
 

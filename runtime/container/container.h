@@ -24,9 +24,9 @@ struct ContainerOptions {
   JobConfig job;
   JobModel model;
   std::string container_id = "0";
-  std::string work_dir = ".";      // metrics.json goes here
-  bool until_caught_up = false;    // stop once every input reached its end offset at start
-  RunLoopHook* hook = nullptr;     // runs work on the run loop (state service), not owned
+  std::string work_dir = ".";    // metrics.json goes here
+  bool until_caught_up = false;  // stop once every input reached its end offset at start
+  RunLoopHook* hook = nullptr;   // runs work on the run loop (state service), not owned
 };
 
 class Container {

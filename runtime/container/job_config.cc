@@ -11,8 +11,8 @@ namespace fs = std::filesystem;
 absl::StatusOr<InputStream> ParseSystemStream(const std::string& text, const std::string& key) {
   auto dot = text.find('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("config key ", key, ": '", text,
-                                                   "' is not system.stream"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key ", key, ": '", text, "' is not system.stream"));
   }
   return InputStream{text.substr(0, dot), text.substr(dot + 1)};
 }
@@ -71,9 +71,9 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& con
     auto ss = ParseSystemStream(in, "task.inputs");
     if (!ss.ok()) return ss.status();
     if (!j.systems.count(ss->system)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "config key task.inputs: input ", in, " names system '", ss->system,
-          "' which has no systems.", ss->system, ".factory"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key task.inputs: input ", in, " names system '", ss->system,
+                       "' which has no systems.", ss->system, ".factory"));
     }
     j.inputs.push_back(*ss);
   }
@@ -135,8 +135,8 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& con
       auto ss = ParseSystemStream(cl, key);
       if (!ss.ok()) return ss.status();
       if (!j.systems.count(ss->system)) {
-        return absl::InvalidArgumentError(absl::StrCat("config key ", key, ": system '",
-                                                       ss->system, "' is not defined"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("config key ", key, ": system '", ss->system, "' is not defined"));
       }
       s.changelog = *ss;
     }

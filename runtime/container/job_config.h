@@ -26,25 +26,25 @@ struct InputStream {
 
 struct StoreConfig {
   std::string name;
-  std::string factory;                    // stores.<s>.factory
-  std::optional<InputStream> changelog;   // stores.<s>.changelog=system.stream
+  std::string factory;                   // stores.<s>.factory
+  std::optional<InputStream> changelog;  // stores.<s>.changelog=system.stream
 };
 
 struct JobConfig {
-  std::string job_name;         // job.name
-  std::string job_id = "1";     // job.id
-  std::string task_class;       // task.class
-  std::string task_library;     // task.library, resolved to an absolute path ("" = none)
+  std::string job_name;             // job.name
+  std::string job_id = "1";         // job.id
+  std::string task_class;           // task.class
+  std::string task_library;         // task.library, resolved to an absolute path ("" = none)
   std::vector<InputStream> inputs;  // task.inputs
-  int64_t window_ms = -1;       // task.window.ms
-  int64_t commit_ms = 60000;    // task.commit.ms
-  int64_t shutdown_ms = 30000;  // task.shutdown.ms
+  int64_t window_ms = -1;           // task.window.ms
+  int64_t commit_ms = 60000;        // task.commit.ms
+  int64_t shutdown_ms = 30000;      // task.shutdown.ms
   bool drop_deserialization_errors = false;  // task.drop.deserialization.errors
-  int32_t container_count = 1;  // job.container.count
+  int32_t container_count = 1;               // job.container.count
   SspGrouper grouper = SspGrouper::kGroupByPartition;
-  std::string checkpoint_system;  // task.checkpoint.system (default: the first input's system)
-  std::string store_base_dir;     // job.logged.store.base.dir, resolved
-  int32_t retry_count = 8;        // cluster-manager.container.retry.count
+  std::string checkpoint_system;     // task.checkpoint.system (default: the first input's system)
+  std::string store_base_dir;        // job.logged.store.base.dir, resolved
+  int32_t retry_count = 8;           // cluster-manager.container.retry.count
   int64_t retry_window_ms = 300000;  // cluster-manager.container.retry.window.ms
   std::map<std::string, SystemConfig> systems;  // every systems.<sys>.*
   std::vector<StoreConfig> stores;

@@ -14,8 +14,7 @@ namespace eddy::runtime {
 
 class SystemsHub {
  public:
-  explicit SystemsHub(std::map<std::string, SystemConfig> systems)
-      : configs_(std::move(systems)) {}
+  explicit SystemsHub(std::map<std::string, SystemConfig> systems) : configs_(std::move(systems)) {}
   ~SystemsHub();
 
   absl::StatusOr<SystemAdmin*> Admin(const std::string& system);

@@ -41,8 +41,8 @@ class TaskStoresImpl : public TaskStores {
     if (e.spec.changelog) {
       auto p = hub_->Producer(e.spec.changelog->system);
       if (!p.ok()) return p.status();
-      e.changelog = Ssp{e.spec.changelog->system, e.spec.changelog->stream,
-                        task_.changelog_partition};
+      e.changelog =
+          Ssp{e.spec.changelog->system, e.spec.changelog->stream, task_.changelog_partition};
       e.writer = std::make_unique<ProducerChangelogWriter>(*p, e.spec.changelog->stream,
                                                            task_.changelog_partition);
     }
@@ -93,8 +93,8 @@ class TaskStoresImpl : public TaskStores {
           std::error_code ec;
           fs::remove_all(e.dir, ec);
           if (ec) {
-            return absl::InternalError(absl::StrCat("store ", e.spec.name, ": cannot wipe ",
-                                                    e.dir, ": ", ec.message()));
+            return absl::InternalError(
+                absl::StrCat("store ", e.spec.name, ": cannot wipe ", e.dir, ": ", ec.message()));
           }
         } else if (auto s = state::RemoveOffsetFile(e.dir); !s.ok()) {
           return s;
@@ -105,8 +105,7 @@ class TaskStoresImpl : public TaskStores {
       std::fprintf(stderr,
                    "eddy-container: task '%s' store %s: %s local state, replayed %s [%lld, %lld)\n",
                    task_.name.c_str(), e.spec.name.c_str(), keep ? "reused" : "no usable",
-                   cl_name.c_str(), static_cast<long long>(start),
-                   static_cast<long long>(target));
+                   cl_name.c_str(), static_cast<long long>(start), static_cast<long long>(target));
     }
     return absl::OkStatus();
   }
@@ -127,9 +126,9 @@ class TaskStoresImpl : public TaskStores {
       if (!polled.ok()) return polled.status();
       if (polled->empty()) {
         if (++idle > 150) {
-          return absl::DeadlineExceededError(absl::StrCat(
-              "restoring store ", e.spec.name, " from ", e.changelog->ToString(),
-              ": no data at offset ", next, " (target ", target, ")"));
+          return absl::DeadlineExceededError(
+              absl::StrCat("restoring store ", e.spec.name, " from ", e.changelog->ToString(),
+                           ": no data at offset ", next, " (target ", target, ")"));
         }
         continue;
       }
@@ -228,8 +227,7 @@ class TaskStoresImpl : public TaskStores {
 
 absl::StatusOr<std::unique_ptr<TaskStores>> TaskStores::Open(const JobConfig& job,
                                                              const Config& config,
-                                                             const TaskModel& task,
-                                                             SystemsHub* hub,
+                                                             const TaskModel& task, SystemsHub* hub,
                                                              MetricsRegistry* metrics) {
   auto ts = std::make_unique<TaskStoresImpl>(task, hub, metrics);
   for (const auto& name : state::StoreFactory::StoreNames(config)) {

@@ -18,9 +18,9 @@ absl::StatusOr<SspGrouper> ParseSspGrouper(const std::string& v) {
       v == "org.apache.samza.container.grouper.stream.GroupBySystemStreamPartitionFactory") {
     return SspGrouper::kGroupBySystemStreamPartition;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "job.systemstreampartition.grouper.factory=", v,
-      " is unknown (GroupByPartitionFactory | GroupBySystemStreamPartitionFactory)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("job.systemstreampartition.grouper.factory=", v,
+                   " is unknown (GroupByPartitionFactory | GroupBySystemStreamPartitionFactory)"));
 }
 
 std::vector<TaskModel> GroupSsps(SspGrouper grouper, std::vector<Ssp> ssps) {
@@ -40,8 +40,8 @@ std::vector<TaskModel> GroupSsps(SspGrouper grouper, std::vector<Ssp> ssps) {
     int32_t i = 0;
     for (const auto& s : ssps) {
       TaskModel t;
-      t.name = absl::StrCat("SystemStreamPartition [", s.system, ", ", s.stream, ", ",
-                            s.partition, "]");
+      t.name =
+          absl::StrCat("SystemStreamPartition [", s.system, ", ", s.stream, ", ", s.partition, "]");
       t.inputs.push_back(s);
       t.changelog_partition = i++;
       out.push_back(std::move(t));
@@ -57,9 +57,9 @@ absl::StatusOr<std::vector<ContainerModel>> GroupTasks(const std::vector<TaskMod
         absl::StrCat("job.container.count=", container_count, " must be >= 1"));
   }
   if (static_cast<size_t>(container_count) > tasks.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job.container.count=", container_count, " is larger than the ",
-                     tasks.size(), " tasks of the job"));
+    return absl::InvalidArgumentError(absl::StrCat("job.container.count=", container_count,
+                                                   " is larger than the ", tasks.size(),
+                                                   " tasks of the job"));
   }
   std::vector<ContainerModel> out(static_cast<size_t>(container_count));
   for (int32_t i = 0; i < container_count; ++i) out[i].id = std::to_string(i);

@@ -33,8 +33,8 @@ std::string JobModelToJson(const JobModel& m) {
       for (const auto& s : t.inputs) {
         in.push_back({{"system", s.system}, {"stream", s.stream}, {"partition", s.partition}});
       }
-      ts.push_back({{"name", t.name}, {"changelog_partition", t.changelog_partition},
-                    {"inputs", in}});
+      ts.push_back(
+          {{"name", t.name}, {"changelog_partition", t.changelog_partition}, {"inputs", in}});
     }
     cs.push_back({{"id", c.id}, {"tasks", ts}});
   }

@@ -14,13 +14,13 @@
 namespace eddy::runtime {
 
 struct TaskModel {
-  std::string name;                // "Partition 3"
-  std::vector<Ssp> inputs;         // sorted
-  int32_t changelog_partition = 0; // task N writes partition N of every changelog
+  std::string name;                 // "Partition 3"
+  std::vector<Ssp> inputs;          // sorted
+  int32_t changelog_partition = 0;  // task N writes partition N of every changelog
 };
 
 struct ContainerModel {
-  std::string id;                  // "0", "1", ...
+  std::string id;  // "0", "1", ...
   std::vector<TaskModel> tasks;
 };
 

@@ -3,13 +3,13 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <algorithm>
 #include <deque>
-#include <map>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -76,8 +76,8 @@ absl::Status LoadInput(SystemsHub* hub, const std::string& system, const std::st
   auto admin = hub->Admin(system);
   if (!admin.ok()) return admin.status();
   if ((*admin)->PartitionCount(stream).ok()) {
-    std::fprintf(stderr, "eddy-container run: %s.%s exists; not loading %s again\n",
-                 system.c_str(), stream.c_str(), file.c_str());
+    std::fprintf(stderr, "eddy-container run: %s.%s exists; not loading %s again\n", system.c_str(),
+                 stream.c_str(), file.c_str());
     return absl::OkStatus();
   }
   std::ifstream in(file);
@@ -156,8 +156,8 @@ int RunStandalone(const RunnerOptions& o) {
     return 2;
   };
   fs::path config_path = fs::absolute(o.config_path);
-  fs::path work = o.work_dir.empty() ? config_path.parent_path() / ".eddy-run"
-                                     : fs::absolute(o.work_dir);
+  fs::path work =
+      o.work_dir.empty() ? config_path.parent_path() / ".eddy-run" : fs::absolute(o.work_dir);
   fs::path log_dir = o.log_dir.empty() ? work / "log" : fs::absolute(o.log_dir);
   std::error_code ec;
   fs::create_directories(work, ec);
@@ -185,8 +185,8 @@ int RunStandalone(const RunnerOptions& o) {
     if (!logd.running()) {
       fs::create_directories(log_dir, ec);
       std::string bin = (fs::path(SelfDir()) / "eddy-logd").string();
-      if (auto s = logd.Start({bin, "--data-dir", log_dir.string(), "--listen", "127.0.0.1:0"},
-                              true);
+      if (auto s =
+              logd.Start({bin, "--data-dir", log_dir.string(), "--listen", "127.0.0.1:0"}, true);
           !s.ok()) {
         return fail(s);
       }
@@ -270,8 +270,7 @@ int RunStandalone(const RunnerOptions& o) {
   };
   while (true) {
     if (g_signal.load()) {
-      std::fprintf(stderr, "eddy-container run: signal %d, stopping containers\n",
-                   g_signal.load());
+      std::fprintf(stderr, "eddy-container run: signal %d, stopping containers\n", g_signal.load());
       stop_all();
       break;
     }

@@ -78,10 +78,10 @@ class EddyConsumer : public SystemConsumer {
       auto it = index_.find(fp.tp);
       if (it == index_.end() || paused_.count(it->second)) continue;
       if (!fp.error.ok()) {
-        return absl::Status(fp.error.code(),
-                            absl::StrCat("fetching ", system_, ".", fp.tp.topic, "[",
-                                         fp.tp.partition, "] at offset ", fp.fetch_offset, ": ",
-                                         fp.error.message()));
+        return absl::Status(
+            fp.error.code(),
+            absl::StrCat("fetching ", system_, ".", fp.tp.topic, "[", fp.tp.partition,
+                         "] at offset ", fp.fetch_offset, ": ", fp.error.message()));
       }
       auto owned = std::make_shared<logstore::FetchedPartition>(std::move(fp));
       PartitionBatch b;
@@ -94,8 +94,7 @@ class EddyConsumer : public SystemConsumer {
       if (!cur.status().ok()) {
         return absl::DataLossError(absl::StrCat("reading ", system_, ".", owned->tp.topic, "[",
                                                 owned->tp.partition, "] near offset ",
-                                                owned->fetch_offset, ": ",
-                                                cur.status().message()));
+                                                owned->fetch_offset, ": ", cur.status().message()));
       }
       b.owner = std::move(owned);
       if (!b.records.empty() || b.high_watermark >= 0) out.push_back(std::move(b));
@@ -140,9 +139,8 @@ class EddyProducer : public SystemProducer {
       : producer_(std::move(p)), system_(std::move(system)) {}
   ~EddyProducer() override { Stop(); }
 
-  absl::Status Send(std::string_view stream, int32_t partition,
-                    std::optional<std::string_view> key, std::optional<std::string_view> value,
-                    int64_t timestamp_ms) override {
+  absl::Status Send(std::string_view stream, int32_t partition, std::optional<std::string_view> key,
+                    std::optional<std::string_view> value, int64_t timestamp_ms) override {
     auto s = producer_->Send(stream, partition, key, value, timestamp_ms);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("sending to ", system_, ".", std::string(stream),
@@ -181,8 +179,8 @@ class EddyAdmin : public SystemAdmin {
   absl::StatusOr<int32_t> PartitionCount(const std::string& stream) override {
     auto n = admin_->PartitionCount(stream);
     if (!n.ok()) {
-      return absl::Status(n.status().code(),
-                          absl::StrCat("stream ", system_, ".", stream, ": ", n.status().message()));
+      return absl::Status(n.status().code(), absl::StrCat("stream ", system_, ".", stream, ": ",
+                                                          n.status().message()));
     }
     return n;
   }
@@ -199,14 +197,14 @@ class EddyAdmin : public SystemAdmin {
     if (spec.compacted) cfg["cleanup.policy"] = "compact";
     auto s = admin_->CreateTopic(spec.name, spec.partitions, cfg);
     if (s.ok() || absl::IsAlreadyExists(s)) return absl::OkStatus();
-    return absl::Status(s.code(), absl::StrCat("creating stream ", system_, ".", spec.name, ": ",
-                                               s.message()));
+    return absl::Status(
+        s.code(), absl::StrCat("creating stream ", system_, ".", spec.name, ": ", s.message()));
   }
 
  private:
   absl::Status Named(const absl::Status& s, const std::string& stream, int32_t p) {
-    return absl::Status(s.code(), absl::StrCat("offsets of ", system_, ".", stream, "[", p,
-                                               "]: ", s.message()));
+    return absl::Status(
+        s.code(), absl::StrCat("offsets of ", system_, ".", stream, "[", p, "]: ", s.message()));
   }
   std::unique_ptr<logstore::AdminClient> admin_;
   std::string system_;

@@ -81,7 +81,7 @@ class KafkaConsumer : public SystemConsumer {
         rd_kafka_topic_partition_list_new(static_cast<int>(ssps_.size()));
     for (size_t i = 0; i < ssps_.size(); ++i) {
       auto* tp = rd_kafka_topic_partition_list_add(l, ssps_[i].stream.c_str(), ssps_[i].partition);
-      tp->offset = offsets_[i] ? *offsets_[i]
+      tp->offset = offsets_[i]                          ? *offsets_[i]
                    : default_ == OffsetDefault::kOldest ? RD_KAFKA_OFFSET_BEGINNING
                                                         : RD_KAFKA_OFFSET_END;
     }
@@ -99,11 +99,11 @@ class KafkaConsumer : public SystemConsumer {
     if (!rk_) return out;
     constexpr size_t kMax = 4096;
     std::vector<rd_kafka_message_t*> msgs(kMax);
-    ssize_t n = rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()),
-                                             msgs.data(), kMax);
+    ssize_t n =
+        rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()), msgs.data(), kMax);
     if (n < 0) {
-      return absl::InternalError(absl::StrCat("polling system ", system_, ": ",
-                                              rd_kafka_err2str(rd_kafka_last_error())));
+      return absl::InternalError(
+          absl::StrCat("polling system ", system_, ": ", rd_kafka_err2str(rd_kafka_last_error())));
     }
     auto holder = std::make_shared<MessageHolder>();
     holder->msgs.assign(msgs.begin(), msgs.begin() + n);
@@ -186,8 +186,8 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   std::lock_guard<std::mutex> l(st->mu);
   if (st->first_error.ok()) {
     st->first_error = absl::UnavailableError(
-        absl::StrCat("delivery to ", m->rkt ? rd_kafka_topic_name(m->rkt) : "?", "[",
-                     m->partition, "] failed: ", rd_kafka_err2str(m->err)));
+        absl::StrCat("delivery to ", m->rkt ? rd_kafka_topic_name(m->rkt) : "?", "[", m->partition,
+                     "] failed: ", rd_kafka_err2str(m->err)));
   }
 }
 
@@ -197,9 +197,8 @@ class KafkaProducer : public SystemProducer {
       : rk_(rk), state_(std::move(st)), system_(std::move(system)) {}
   ~KafkaProducer() override { Stop(); }
 
-  absl::Status Send(std::string_view stream, int32_t partition,
-                    std::optional<std::string_view> key, std::optional<std::string_view> value,
-                    int64_t timestamp_ms) override {
+  absl::Status Send(std::string_view stream, int32_t partition, std::optional<std::string_view> key,
+                    std::optional<std::string_view> value, int64_t timestamp_ms) override {
     if (!rk_) return absl::FailedPreconditionError("producer of system " + system_ + " stopped");
     std::string topic(stream);
     void* kp = key ? const_cast<char*>(key->data()) : nullptr;
@@ -209,17 +208,17 @@ class KafkaProducer : public SystemProducer {
     int32_t part = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
     int64_t ts = timestamp_ms < 0 ? 0 : timestamp_ms;
     for (;;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(
-          rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(part),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kp, kl),
-          RD_KAFKA_V_VALUE(vp, vl), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
+      rd_kafka_resp_err_t e =
+          rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(part),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kp, kl),
+                            RD_KAFKA_V_VALUE(vp, vl), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk_, 50);
         continue;
       }
       if (e) {
-        return absl::InternalError(absl::StrCat("sending to ", system_, ".", std::string(stream), "[",
-                                                partition, "]: ", rd_kafka_err2str(e)));
+        return absl::InternalError(absl::StrCat("sending to ", system_, ".", std::string(stream),
+                                                "[", partition, "]: ", rd_kafka_err2str(e)));
       }
       break;
     }
@@ -251,11 +250,11 @@ class KafkaProducer : public SystemProducer {
     rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, kTimeoutMs);
     rd_kafka_topic_destroy(rkt);
     if (e) {
-      return absl::UnavailableError(absl::StrCat("metadata of ", system, ".", stream, ": ",
-                                                 rd_kafka_err2str(e)));
+      return absl::UnavailableError(
+          absl::StrCat("metadata of ", system, ".", stream, ": ", rd_kafka_err2str(e)));
     }
-    absl::StatusOr<int32_t> r = absl::NotFoundError(absl::StrCat("stream ", system, ".", stream,
-                                                                 " does not exist"));
+    absl::StatusOr<int32_t> r =
+        absl::NotFoundError(absl::StrCat("stream ", system, ".", stream, " does not exist"));
     for (int i = 0; i < md->topic_cnt; ++i) {
       if (stream == md->topics[i].topic && !md->topics[i].err && md->topics[i].partition_cnt > 0) {
         r = md->topics[i].partition_cnt;
@@ -301,8 +300,8 @@ class KafkaAdmin : public SystemAdmin {
   absl::Status CreateStream(const StreamSpec& spec) override {
     if (PartitionCount(spec.name).ok()) return absl::OkStatus();
     char err[512];
-    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
-                                                    replication_, err, sizeof(err));
+    rd_kafka_NewTopic_t* nt =
+        rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, replication_, err, sizeof(err));
     if (!nt) return absl::InvalidArgumentError(absl::StrCat("stream ", spec.name, ": ", err));
     if (spec.compacted) rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
     rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
@@ -321,8 +320,8 @@ class KafkaAdmin : public SystemAdmin {
       for (size_t i = 0; i < cnt; ++i) {
         auto e = rd_kafka_topic_result_error(trs[i]);
         if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-          st = absl::InternalError(absl::StrCat("creating stream ", system_, ".", spec.name,
-                                                ": ", rd_kafka_err2str(e)));
+          st = absl::InternalError(
+              absl::StrCat("creating stream ", system_, ".", spec.name, ": ", rd_kafka_err2str(e)));
         }
       }
     }
@@ -354,8 +353,7 @@ class KafkaFactory : public SystemFactory {
     return std::unique_ptr<SystemConsumer>(std::make_unique<KafkaConsumer>(*rk, *def, c.name));
   }
   absl::StatusOr<std::unique_ptr<SystemProducer>> MakeProducer(const SystemConfig& c) override {
-    auto conf = MakeConf(c, "producer.",
-                         {{"partitioner", "murmur2_random"}, {"linger.ms", "5"}});
+    auto conf = MakeConf(c, "producer.", {{"partitioner", "murmur2_random"}, {"linger.ms", "5"}});
     if (!conf.ok()) return conf.status();
     auto st = std::make_unique<DeliveryState>();
     rd_kafka_conf_set_dr_msg_cb(*conf, OnDelivery);

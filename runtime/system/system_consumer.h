@@ -23,10 +23,10 @@ enum class OffsetDefault { kOldest, kUpcoming };
 // The records fetched for one partition. `records` are views into memory kept alive by `owner`
 // (the fetched batches); keep the PartitionBatch alive while the records are used.
 struct PartitionBatch {
-  int32_t ssp_index = 0;          // index given at Register()
+  int32_t ssp_index = 0;  // index given at Register()
   std::vector<logstore::Record> records;
-  int64_t high_watermark = -1;    // end offset of the partition as of this fetch, -1 = unknown
-  int64_t next_offset = -1;       // the partition's position after this batch, -1 = unknown
+  int64_t high_watermark = -1;  // end offset of the partition as of this fetch, -1 = unknown
+  int64_t next_offset = -1;     // the partition's position after this batch, -1 = unknown
   std::shared_ptr<const void> owner;
 };
 

@@ -36,9 +36,9 @@ class PassThrough : public StreamTask {
  public:
   absl::Status Process(const IncomingMessageEnvelope& e, MessageCollector& c,
                        TaskCoordinator&) override {
-    OutgoingMessageEnvelope out(out_, e.key() ? std::optional<std::string>(std::string(*e.key()))
-                                              : std::nullopt,
-                                std::string(*e.message()));
+    OutgoingMessageEnvelope out(
+        out_, e.key() ? std::optional<std::string>(std::string(*e.key())) : std::nullopt,
+        std::string(*e.message()));
     return c.Send(std::move(out.WithPartition(e.partition())));
   }
 
@@ -249,11 +249,16 @@ int main(int argc, char** argv) {
   std::string scenario = "all";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--messages") env.messages = std::atoll(argv[i + 1]);
-    else if (a == "--partitions") env.partitions = std::atoi(argv[i + 1]);
-    else if (a == "--keys") env.keys = std::atoll(argv[i + 1]);
-    else if (a == "--restore-records") env.restore_records = std::atoll(argv[i + 1]);
-    else if (a == "--scenario") scenario = argv[i + 1];
+    if (a == "--messages")
+      env.messages = std::atoll(argv[i + 1]);
+    else if (a == "--partitions")
+      env.partitions = std::atoi(argv[i + 1]);
+    else if (a == "--keys")
+      env.keys = std::atoll(argv[i + 1]);
+    else if (a == "--restore-records")
+      env.restore_records = std::atoll(argv[i + 1]);
+    else if (a == "--scenario")
+      scenario = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -261,9 +266,10 @@ int main(int argc, char** argv) {
   }
   char tmpl[] = "/tmp/eddy-job-bench-XXXXXX";
   env.dir = mkdtemp(tmpl);
-  if (!env.logd.Start({std::string(EDDY_BIN_DIR) + "/eddy-logd", "--data-dir", env.dir + "/log",
-                       "--listen", "127.0.0.1:0"},
-                      true)
+  if (!env.logd
+           .Start({std::string(EDDY_BIN_DIR) + "/eddy-logd", "--data-dir", env.dir + "/log",
+                   "--listen", "127.0.0.1:0"},
+                  true)
            .ok()) {
     return 1;
   }
@@ -294,9 +300,10 @@ int main(int argc, char** argv) {
     }
     if (!(*p)->Close().ok()) return 1;
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::printf("input        %lld messages of 100 bytes (10-byte key + 90-byte value) in %d "
-                "partitions, produced in %.2fs\n",
-                static_cast<long long>(env.messages), env.partitions, secs);
+    std::printf(
+        "input        %lld messages of 100 bytes (10-byte key + 90-byte value) in %d "
+        "partitions, produced in %.2fs\n",
+        static_cast<long long>(env.messages), env.partitions, secs);
   }
   if (scenario == "all" || scenario == "passthrough") {
     rc |= RunScenario(env, "passthrough", "PassThrough", false, false);

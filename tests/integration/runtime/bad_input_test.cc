@@ -28,15 +28,14 @@ std::string Slurp(const std::string& path) {
 // Runs `eddy-container run` for the pageview job to the end; returns the wait status.
 int RunPageviews(const std::string& dir, const std::string& bootstrap, bool drop,
                  std::string* err) {
-  std::string cmd = std::string(EDDY_BIN_DIR) + "/eddy-container run --config " +
-                    EDDY_SOURCE_DIR + "/jobs/pageview-counter/pageview-counter.properties" +
-                    " --work-dir " + dir + "/work --until-caught-up" +
-                    " --set systems.eddy.bootstrap.servers=" + bootstrap +
-                    " --set task.library=" + EDDY_JOBS_DIR +
-                    "/pageview-counter/lib/libpageview-counter.so" +
-                    " --set cluster-manager.container.retry.count=1" +
-                    " --set task.drop.deserialization.errors=" + (drop ? "true" : "false") +
-                    " > " + dir + "/out.txt 2> " + dir + "/err.txt";
+  std::string cmd =
+      std::string(EDDY_BIN_DIR) + "/eddy-container run --config " + EDDY_SOURCE_DIR +
+      "/jobs/pageview-counter/pageview-counter.properties" + " --work-dir " + dir +
+      "/work --until-caught-up" + " --set systems.eddy.bootstrap.servers=" + bootstrap +
+      " --set task.library=" + EDDY_JOBS_DIR + "/pageview-counter/lib/libpageview-counter.so" +
+      " --set cluster-manager.container.retry.count=1" +
+      " --set task.drop.deserialization.errors=" + (drop ? "true" : "false") + " > " + dir +
+      "/out.txt 2> " + dir + "/err.txt";
   int st = std::system(cmd.c_str());
   *err = Slurp(dir + "/err.txt");
   return st;
@@ -132,11 +131,20 @@ TEST(Shutdown, SigtermStopsCleanlyWithAFinalCommit) {
   ASSERT_TRUE(ProduceLines(logd.native, "wordcount-lines", {"a b", "b c", "c d"}).ok());
   ChildProcess runner;
   std::vector<std::string> argv = {
-      std::string(EDDY_BIN_DIR) + "/eddy-container", "run", "--config",
-      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties", "--work-dir",
-      dir + "/work", "--set", "systems.eddy.bootstrap.servers=" + logd.native, "--set",
-      "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so", "--set",
-      "streams.wordcount-counts.partitions=2", "--set", "task.commit.ms=60000"};
+      std::string(EDDY_BIN_DIR) + "/eddy-container",
+      "run",
+      "--config",
+      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties",
+      "--work-dir",
+      dir + "/work",
+      "--set",
+      "systems.eddy.bootstrap.servers=" + logd.native,
+      "--set",
+      "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so",
+      "--set",
+      "streams.wordcount-counts.partitions=2",
+      "--set",
+      "task.commit.ms=60000"};
   ASSERT_TRUE(runner.Start(argv, true).ok());
   ASSERT_TRUE(runner.ReadLineContaining("container 0 pid", std::chrono::seconds(30)).ok());
   // Wait until the input is consumed (lag metrics are written on commit only, so just wait).

@@ -13,10 +13,10 @@ namespace eddy::runtime::testing {
 namespace {
 
 int RunJob(const std::string& dir, const std::string& bootstrap) {
-  std::string cmd = std::string(EDDY_BIN_DIR) + "/eddy-container run --config " +
-                    EDDY_SOURCE_DIR + "/jobs/enrich-join/enrich-join.properties --work-dir " +
-                    dir + "/work --until-caught-up --set systems.eddy.bootstrap.servers=" +
-                    bootstrap + " --set task.library=" + EDDY_JOBS_DIR +
+  std::string cmd = std::string(EDDY_BIN_DIR) + "/eddy-container run --config " + EDDY_SOURCE_DIR +
+                    "/jobs/enrich-join/enrich-join.properties --work-dir " + dir +
+                    "/work --until-caught-up --set systems.eddy.bootstrap.servers=" + bootstrap +
+                    " --set task.library=" + EDDY_JOBS_DIR +
                     "/enrich-join/lib/libenrich-join.so > " + dir + "/out.txt 2>&1";
   return std::system(cmd.c_str());
 }
@@ -36,8 +36,10 @@ TEST(EnrichJoin, ClicksCarryTheCurrentProfile) {
   {
     auto p = logstore::Producer::Create(po);
     ASSERT_TRUE(p.ok());
-    ASSERT_TRUE((*p)->Send("profiles", 0, std::string("m1"), std::string(R"({"name":"Ada"})")).ok());
-    ASSERT_TRUE((*p)->Send("profiles", 0, std::string("m2"), std::string(R"({"name":"Bob"})")).ok());
+    ASSERT_TRUE(
+        (*p)->Send("profiles", 0, std::string("m1"), std::string(R"({"name":"Ada"})")).ok());
+    ASSERT_TRUE(
+        (*p)->Send("profiles", 0, std::string("m2"), std::string(R"({"name":"Bob"})")).ok());
     ASSERT_TRUE((*p)->Send("profiles", 0, std::string("m2"), std::nullopt).ok());
     ASSERT_TRUE((*p)->Close().ok());
   }

@@ -110,11 +110,14 @@ struct WordcountRun {
 };
 
 std::vector<std::string> RunnerArgv(const std::string& work, const std::vector<std::string>& sets) {
-  std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy-container", "run",
-                                   "--config",
-                                   std::string(EDDY_SOURCE_DIR) +
-                                       "/jobs/wordcount/wordcount.properties",
-                                   "--work-dir", work, "--until-caught-up"};
+  std::vector<std::string> argv = {
+      std::string(EDDY_BIN_DIR) + "/eddy-container",
+      "run",
+      "--config",
+      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties",
+      "--work-dir",
+      work,
+      "--until-caught-up"};
   for (const auto& s : sets) {
     argv.push_back("--set");
     argv.push_back(s);
@@ -177,19 +180,20 @@ TEST(WordcountKafka, ExactCountsThroughTheKafkaListener) {
   run.MakeInput(50000, 2000, 99);
   std::string work = run.dir + "/work";
   ChildProcess runner;
-  ASSERT_TRUE(runner
-                  .Start(RunnerArgv(
-                      work, {"systems.eddy.bootstrap.servers=" + run.logd.native,
-                             "systems.kafka.factory=kafka",
-                             "systems.kafka.bootstrap.servers=" + run.logd.kafka,
-                             "systems.kafka.samza.offset.default=oldest",
-                             "task.inputs=kafka.wordcount-lines", "task.checkpoint.system=eddy",
-                             "task.library=" + std::string(EDDY_JOBS_DIR) +
-                                 "/wordcount/lib/libwordcount.so",
-                             "task.commit.ms=300", "streams.wordcount-counts.partitions=2",
-                             "cluster-manager.container.retry.count=0"}),
-                         false)
-                  .ok());
+  ASSERT_TRUE(
+      runner
+          .Start(
+              RunnerArgv(work, {"systems.eddy.bootstrap.servers=" + run.logd.native,
+                                "systems.kafka.factory=kafka",
+                                "systems.kafka.bootstrap.servers=" + run.logd.kafka,
+                                "systems.kafka.samza.offset.default=oldest",
+                                "task.inputs=kafka.wordcount-lines", "task.checkpoint.system=eddy",
+                                "task.library=" + std::string(EDDY_JOBS_DIR) +
+                                    "/wordcount/lib/libwordcount.so",
+                                "task.commit.ms=300", "streams.wordcount-counts.partitions=2",
+                                "cluster-manager.container.retry.count=0"}),
+              false)
+          .ok());
   int st = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!runner.Poll(&st) && std::chrono::steady_clock::now() < deadline) {

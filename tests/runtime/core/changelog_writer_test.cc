@@ -1,8 +1,8 @@
-#include "runtime/container/producer_changelog_writer.h"
-
 #include <gtest/gtest.h>
 
 #include <vector>
+
+#include "runtime/container/producer_changelog_writer.h"
 
 namespace eddy::runtime {
 namespace {
@@ -15,9 +15,8 @@ struct Sent {
 
 class RecordingProducer : public SystemProducer {
  public:
-  absl::Status Send(std::string_view stream, int32_t partition,
-                    std::optional<std::string_view> key, std::optional<std::string_view> value,
-                    int64_t) override {
+  absl::Status Send(std::string_view stream, int32_t partition, std::optional<std::string_view> key,
+                    std::optional<std::string_view> value, int64_t) override {
     if (fail) return absl::UnavailableError("broker down");
     Sent s{std::string(stream), partition, std::nullopt, std::nullopt};
     if (key) s.key = std::string(*key);

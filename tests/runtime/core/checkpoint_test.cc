@@ -20,9 +20,10 @@ TEST(CheckpointJson, MalformedInputIsAnError) {
   EXPECT_FALSE(CheckpointFromJson("null").ok());
   EXPECT_FALSE(CheckpointFromJson(R"({"version":1})").ok());
   EXPECT_FALSE(CheckpointFromJson(R"({"version":9,"inputs":[],"changelogs":{}})").ok());
-  EXPECT_FALSE(CheckpointFromJson(
-                   R"({"version":1,"inputs":[{"system":"e","stream":"s","partition":"x","offset":1}],"changelogs":{}})")
-                   .ok());
+  EXPECT_FALSE(
+      CheckpointFromJson(
+          R"({"version":1,"inputs":[{"system":"e","stream":"s","partition":"x","offset":1}],"changelogs":{}})")
+          .ok());
 }
 
 TEST(CheckpointTopic, NamedForTheJob) {

@@ -1,6 +1,6 @@
-#include "runtime/container/round_robin_chooser.h"
-
 #include <gtest/gtest.h>
+
+#include "runtime/container/round_robin_chooser.h"
 
 namespace eddy::runtime {
 namespace {

@@ -6,8 +6,8 @@ namespace eddy::runtime {
 namespace {
 
 std::vector<Ssp> Inputs() {
-  return {{"eddy", "a", 0}, {"eddy", "a", 1}, {"eddy", "a", 2}, {"kafka", "b", 1},
-          {"kafka", "b", 0}};
+  return {
+      {"eddy", "a", 0}, {"eddy", "a", 1}, {"eddy", "a", 2}, {"kafka", "b", 1}, {"kafka", "b", 0}};
 }
 
 TEST(GroupByPartition, PartitionNOfEveryInputGoesToTaskN) {

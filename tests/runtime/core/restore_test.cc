@@ -21,9 +21,10 @@ class RestoreTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/eddy-restore-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    ASSERT_TRUE(logd_.Start({std::string(EDDY_BIN_DIR) + "/eddy-logd", "--data-dir", dir_ + "/log",
-                             "--listen", "127.0.0.1:0"},
-                            true)
+    ASSERT_TRUE(logd_
+                    .Start({std::string(EDDY_BIN_DIR) + "/eddy-logd", "--data-dir", dir_ + "/log",
+                            "--listen", "127.0.0.1:0"},
+                           true)
                     .ok());
     auto line = logd_.ReadLineContaining("listening on", std::chrono::seconds(30));
     ASSERT_TRUE(line.ok());
