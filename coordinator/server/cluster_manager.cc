@@ -45,7 +45,7 @@ struct Ctr {
   std::string node, last_host, last_exit, work_dir, inspect;
   int64_t attempt = 0, restarts = 0, exited_attempt = -1;
   bool stop_sent = false;
-  std::chrono::steady_clock::time_point pending_since;
+  std::chrono::steady_clock::time_point pending_since, placed_at;
 };
 
 int64_t NowMs() {
@@ -72,7 +72,12 @@ std::string Describe(const v1::ContainerReport& r) {
   if (r.oom()) s = "out of memory";
   else if (r.signal() != 0) s = absl::StrCat("killed by signal ", r.signal());
   else s = absl::StrCat("exit code ", r.exit_code());
-  if (!r.error().empty()) absl::StrAppend(&s, ": ", r.error());
+  // The last line of stderr says why a container gave up (a signal says it by itself).
+  if (!r.error().empty() && r.signal() == 0) {
+    std::string e = r.error();
+    auto nl = e.rfind('\n');
+    absl::StrAppend(&s, ": ", nl == std::string::npos ? e : e.substr(nl + 1));
+  }
   return s;
 }
 
@@ -482,6 +487,7 @@ void ClusterManager::Place(Job& j, Clock::time_point now) {
     c.attempt++;
     if (c.exited_attempt >= 0 || c.state == "failed") c.restarts++;
     c.node = pick->id;
+    c.placed_at = now;
     c.state = "starting";
     c.stop_sent = false;
     used[pick->id].first += mem;
@@ -548,7 +554,20 @@ void ClusterManager::Tick() {
         Persist(j);
       }
     }
-    if (j.state == "RUNNING") Place(j, now);
+    if (j.state == "RUNNING") {
+      // A start the node never acknowledged (the command was lost with a heartbeat answer).
+      for (auto& [id, c] : j.containers) {
+        if (c.state != "starting" || c.node.empty() || now < j.adopt_until) continue;
+        if (now - c.placed_at < opt_.node_lost + 4 * opt_.heartbeat) continue;
+        auto n = nodes_.find(c.node);
+        if (n == nodes_.end() || !n->second->alive) continue;
+        if (!n->second->reports.count(absl::StrCat(j.name, "/", id, "/", c.attempt))) {
+          Fail(j, id, absl::StrCat("container ", id, ": node ", c.node,
+                                   " never reported starting it"));
+        }
+      }
+      if (j.state == "RUNNING") Place(j, now);
+    }
   }
 }
 

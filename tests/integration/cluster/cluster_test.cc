@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -255,6 +256,13 @@ TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
   EXPECT_NE(s["reason"].get<std::string>().find("exit code 1"), std::string::npos) << s.dump();
   auto status = g.Eddy("job status wordcount");
   EXPECT_NE(status.out.find("FAILED"), std::string::npos);
+  // The node removes the store directories of a job that no longer runs.
+  std::string stores = d + "/node-0/stores/wordcount";
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::filesystem::exists(stores) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(std::filesystem::exists(stores));
 }
 
 }  // namespace
