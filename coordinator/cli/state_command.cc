@@ -188,7 +188,8 @@ void AddStateCommand(CLI::App& app, Action* action) {
               const auto& gm = m[g];
               restored = gm.value("restore-records", 0.0);
               if (gm.contains("restore-time") && gm["restore-time"].is_object()) {
-                restore_ms = gm["restore-time"].value("last_ns", 0.0) / 1e6;
+                const auto& rt = gm["restore-time"];
+                restore_ms = rt.value("mean_ns", 0.0) * rt.value("count", 0.0) / 1e6;
               }
               hit = gm.value("cache-hit-rate", 0.0);
             }
