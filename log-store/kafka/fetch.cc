@@ -40,6 +40,9 @@ int64_t ReadAll(BrokerContext& b, const RequestContext& ctx, const FetchRequest&
                 std::vector<std::vector<PartitionData>>* out, bool* any_error) {
   int64_t total = 0;
   int64_t budget = req.max_bytes > 0 ? req.max_bytes : 0x7fffffff;
+  if (b.options.max_fetch_response_bytes > 0) {
+    budget = std::min<int64_t>(budget, b.options.max_fetch_response_bytes);
+  }
   std::string& scratch = *ctx.scratch;
   scratch.clear();
   out->resize(req.topics.size());
@@ -96,12 +99,18 @@ absl::Status HandleFetch(BrokerContext& b, RequestContext& ctx, Reader& r, Write
   const int32_t wait_ms = std::clamp(req->max_wait_ms, 0, b.options.max_fetch_wait_ms);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   std::vector<std::vector<PartitionData>> data;
+  // Answer as soon as min_bytes is there (no wait at all when it already is); a min_bytes above
+  // what one response may carry counts as satisfied at that cap, else it would always time out.
+  int64_t want_bytes = std::max(1, req->min_bytes);
+  if (b.options.max_fetch_response_bytes > 0) {
+    want_bytes = std::min<int64_t>(want_bytes, b.options.max_fetch_response_bytes);
+  }
   while (true) {
     const uint64_t seen = b.logs->AppendSequence();
     bool any_error = false;
     int64_t total = ReadAll(b, ctx, *req, &data, &any_error);
     const auto now = std::chrono::steady_clock::now();
-    if (total >= std::max(1, req->min_bytes) || any_error || now >= deadline || b.stopping.load() ||
+    if (total >= want_bytes || any_error || now >= deadline || b.stopping.load() ||
         req->topics.empty()) {
       break;
     }

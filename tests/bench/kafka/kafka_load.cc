@@ -121,6 +121,11 @@ Result RunLoad(const std::string& bootstrap, const std::string& topic, long mess
     conf->set("bootstrap.servers", bootstrap, err);
     conf->set("group.id", "kafka-load", err);
     conf->set("enable.auto.commit", "false", err);
+    // librdkafka counts queued.min.messages over the consumer queue that every partition's
+    // queue forwards to; past it, partitions stop being fetchable until the broker thread's
+    // next 1 s timer tick, which put a ~0.8 s stall into about half the runs (against either
+    // broker). A limit above the whole window takes that client artifact out of the figure.
+    conf->set("queued.min.messages", "1000000", err);
     Apply(conf.get(), consumer_props);
     std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
     // Partition 0 got one extra (warm-up) message; every partition ends at its count.
@@ -138,10 +143,21 @@ Result RunLoad(const std::string& bootstrap, const std::string& topic, long mess
       if (c->metadata(true, nullptr, &md, 10000) == RdKafka::ERR_NO_ERROR) delete md;
     }
     auto start = Clock::now();
+    auto last = start;
+    const bool debug = std::getenv("KAFKA_LOAD_DEBUG") != nullptr;
     c->assign(parts);
     while (r.consumed < expected) {
-      std::unique_ptr<RdKafka::Message> m(c->consume(1000));
+      std::unique_ptr<RdKafka::Message> m(c->consume(100));
       if (m->err() == RdKafka::ERR_NO_ERROR) {
+        if (debug) {
+          const auto now = Clock::now();
+          const double gap = std::chrono::duration<double>(now - last).count();
+          if (gap > 0.05) {
+            std::fprintf(stderr, "  gap %.3f s before message %ld (partition %d offset %lld)\n",
+                         gap, r.consumed, m->partition(), static_cast<long long>(m->offset()));
+          }
+          last = now;
+        }
         if (r.consumed++ == 0) {
           r.first_s = std::chrono::duration<double>(Clock::now() - start).count();
         }
