@@ -1,11 +1,15 @@
 #include "runtime/container/task_stores.h"
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/container/producer_changelog_writer.h"
 #include "runtime/state/offset_file.h"
 #include "runtime/state/restore_batch.h"
+#include "runtime/state/rocksdb_store.h"
+#include "runtime/state/store_checkpoints.h"
 #include "runtime/state/store_factory.h"
 
 namespace eddy::runtime {
@@ -80,32 +84,48 @@ class TaskStoresImpl : public TaskStores {
       std::string cl_name =
           SystemStreamPartition(e.changelog->system, e.changelog->stream, e.changelog->partition)
               .ToString();
+      auto t0 = std::chrono::steady_clock::now();
       int64_t start = offs->oldest;
-      bool keep = false;
+      bool from_checkpoint = false;
       if (e.spec.persistent()) {
-        auto local = state::ReadOffsetFile(e.dir);
-        if (local.ok() && local->has_value() && (*local)->changelog == cl_name &&
-            (*local)->offset <= target && (*local)->offset >= offs->oldest) {
-          keep = true;
-          start = (*local)->offset;
-        }
-        if (!keep) {
+        // The live directory may hold writes past the task checkpoint (WAL off, RocksDB flushes
+        // on its own): never reuse it; start from a local checkpoint not ahead of the task's.
+        state::StoreCheckpoints cps(e.dir);
+        auto usable = cps.Usable(cl_name, offs->oldest, target);
+        if (!usable.ok()) return usable.status();
+        if (usable->has_value()) {
+          if (auto s = cps.RestoreInto((*usable)->offset, e.dir); !s.ok()) return s;
+          start = (*usable)->offset;
+          from_checkpoint = true;
+        } else {
           std::error_code ec;
           fs::remove_all(e.dir, ec);
           if (ec) {
             return absl::InternalError(
                 absl::StrCat("store ", e.spec.name, ": cannot wipe ", e.dir, ": ", ec.message()));
           }
-        } else if (auto s = state::RemoveOffsetFile(e.dir); !s.ok()) {
-          return s;
+          if (auto s = cps.RemoveAll(); !s.ok()) return s;
         }
       }
       if (auto s = Build(e); !s.ok()) return s;
+      const int64_t before = e.stack.metrics.restore_records->Get();
       if (auto s = Replay(e, start, target); !s.ok()) return s;
+      const int64_t replayed = e.stack.metrics.restore_records->Get() - before;
+      const double ms = std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
+      e.stack.metrics.restore_from_local_checkpoint->Set(from_checkpoint ? 1 : 0);
+      e.stack.metrics.restore_start_offset->Set(static_cast<double>(start));
+      e.stack.metrics.restore_end_offset->Set(static_cast<double>(target));
+      e.stack.metrics.restore_wall_ms->Set(ms);
+      std::string from = from_checkpoint ? absl::StrCat("local checkpoint at offset ", start)
+                                         : absl::StrCat("changelog start (offset ", start, ")");
       std::fprintf(stderr,
-                   "eddy-container: task '%s' store %s: %s local state, replayed %s [%lld, %lld)\n",
-                   task_.name.c_str(), e.spec.name.c_str(), keep ? "reused" : "no usable",
-                   cl_name.c_str(), static_cast<long long>(start), static_cast<long long>(target));
+                   "eddy-container: task '%s' store %s: restored from %s: replayed %s [%lld, "
+                   "%lld), %lld records in %.1f ms\n",
+                   task_.name.c_str(), e.spec.name.c_str(), from.c_str(), cl_name.c_str(),
+                   static_cast<long long>(start), static_cast<long long>(target),
+                   static_cast<long long>(replayed), ms);
     }
     return absl::OkStatus();
   }
@@ -191,22 +211,20 @@ class TaskStoresImpl : public TaskStores {
       if (auto s = e.stack.FlushEngine(); !s.ok()) return s;
       auto it = offsets.find(e.spec.name);
       if (!e.spec.persistent() || it == offsets.end()) continue;
+      auto* rocks = dynamic_cast<state::RocksDbStore*>(e.stack.engine);
+      if (rocks == nullptr) continue;
       const Ssp& c = it->second.first;
       state::StoreOffset so{SystemStreamPartition(c.system, c.stream, c.partition).ToString(),
                             it->second.second};
-      if (auto s = state::WriteOffsetFile(e.dir, so); !s.ok()) return s;
-      offset_files_ = true;
+      ScopedTimer timer(*e.stack.metrics.checkpoint_time);
+      if (auto s = state::StoreCheckpoints(e.dir).Create(rocks, so); !s.ok()) return s;
+      e.stack.metrics.checkpoints_created->Inc();
     }
     return absl::OkStatus();
   }
 
-  void MarkDirty() override {
-    if (!offset_files_) return;
-    for (auto& e : entries_) {
-      if (e.spec.persistent() && e.changelog) (void)state::RemoveOffsetFile(e.dir);
-    }
-    offset_files_ = false;
-  }
+  // Nothing to do: restore never trusts the live directory (see StoreCheckpoints).
+  void MarkDirty() override {}
 
   bool empty() const override { return entries_.empty(); }
 
@@ -220,7 +238,6 @@ class TaskStoresImpl : public TaskStores {
   SystemsHub* hub_;
   MetricsRegistry* metrics_;
   std::vector<StoreEntry> entries_;
-  bool offset_files_ = true;  // assume files may exist until MarkDirty ran once
 };
 
 }  // namespace

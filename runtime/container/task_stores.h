@@ -1,7 +1,9 @@
 // TaskStores: the stores of one task instance: built from stores.<s>.* through the state
 // engineer's StoreFactory (runtime/state), their changelog writers (one partition per task),
-// restore to the checkpointed changelog offsets, and the commit steps (flush caches, persist +
-// OFFSET file). Used by the container only.
+// restore to the checkpointed changelog offsets (from the newest local store checkpoint not ahead
+// of the task checkpoint, then the changelog tail; else the whole changelog), and the commit steps
+// (flush caches, then flush the engines and take a local RocksDB checkpoint per store, see
+// runtime/state/store_checkpoints.h). Used by the container only.
 #pragma once
 
 #include <map>
@@ -37,11 +39,11 @@ class TaskStores {
   // Commit step 3 (after the producers are flushed): the end offsets of this task's changelog
   // partitions, to go into the checkpoint.
   virtual absl::StatusOr<std::map<std::string, std::pair<Ssp, int64_t>>> ChangelogOffsets() = 0;
-  // Commit step 4: make the engines durable and write each store's OFFSET file.
+  // Commit step 4, before the task checkpoint is written: flush the engines and checkpoint each
+  // persistent logged store locally at its changelog offset (<store dir>.checkpoints/<offset>).
   virtual absl::Status Persist(const std::map<std::string, std::pair<Ssp, int64_t>>& offsets) = 0;
-  // Before the first write after a commit: the local state will move past its OFFSET file, so
-  // the file is removed (a crash then means a full restore, never a store ahead of its
-  // checkpoint). Cheap when there is nothing to remove.
+  // Before the first write after a commit. A no-op now: restore rebuilds the live directory from
+  // a local checkpoint, so writes past the commit never need undoing (kept for the container).
   virtual void MarkDirty() = 0;
   virtual bool empty() const = 0;
   virtual absl::Status Close() = 0;

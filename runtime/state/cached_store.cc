@@ -12,10 +12,12 @@ CachedStore::CachedStore(std::unique_ptr<KeyValueStoreBytes> inner, size_t cache
       cache_size_(std::max<size_t>(cache_size, 1)),
       write_batch_size_(std::clamp<size_t>(write_batch_size, 1, std::max<size_t>(cache_size, 1))),
       metrics_(metrics) {
-  map_.reserve(cache_size_ + 1);
+  map_.reserve(std::min<size_t>(cache_size_ + 1, 1 << 20));
+  dirty_.reserve(std::min<size_t>(write_batch_size_, 1 << 20));
 }
 
 CachedStore::~CachedStore() {
+  PublishMetrics();
   if (!dirty_.empty()) {
     // Losing them is safe (they were never checkpointed), but say so: the owner should Flush().
     std::cerr << "eddy: store " << inner_->name() << ": " << dirty_.size()
@@ -23,97 +25,141 @@ CachedStore::~CachedStore() {
   }
 }
 
-void CachedStore::Touch(Entry& e) { lru_.splice(lru_.begin(), lru_, e.lru); }
+void CachedStore::PublishMetrics() {
+  if (pending_gets_) metrics_.gets->Inc(pending_gets_);
+  if (pending_hits_) metrics_.cache_hits->Inc(pending_hits_);
+  if (pending_puts_) metrics_.puts->Inc(pending_puts_);
+  if (pending_deletes_) metrics_.deletes->Inc(pending_deletes_);
+  pending_gets_ = pending_hits_ = pending_puts_ = pending_deletes_ = 0;
+}
+
+void CachedStore::CountOp() {
+  if (++pending_ops_ >= 1024) {
+    pending_ops_ = 0;
+    PublishMetrics();
+  }
+}
+
+void CachedStore::Unlink(Entry* e) {
+  if (e->prev) e->prev->next = e->next; else head_ = e->next;
+  if (e->next) e->next->prev = e->prev; else tail_ = e->prev;
+  e->prev = e->next = nullptr;
+}
+
+void CachedStore::PushFront(Entry* e) {
+  e->prev = nullptr;
+  e->next = head_;
+  if (head_) head_->prev = e; else tail_ = e;
+  head_ = e;
+}
+
+void CachedStore::Touch(Entry* e) {
+  if (head_ == e) return;
+  Unlink(e);
+  PushFront(e);
+}
+
+CachedStore::Entry* CachedStore::Find(std::string_view key) {
+  auto it = map_.find(key);
+  return it == map_.end() ? nullptr : it->second.get();
+}
 
 absl::StatusOr<std::optional<std::string>> CachedStore::Get(std::string_view key) {
-  metrics_.gets->Inc();
-  std::string k(key);
-  auto it = map_.find(k);
-  if (it != map_.end()) {
-    metrics_.cache_hits->Inc();
-    Touch(it->second);
-    return it->second.value;
+  ++pending_gets_;
+  if (Entry* e = Find(key)) {
+    ++pending_hits_;
+    CountOp();
+    Touch(e);
+    if (!e->present) return std::optional<std::string>();
+    return std::optional<std::string>(e->value);
   }
+  PublishMetrics();
   metrics_.cache_misses->Inc();
   if ((metrics_.cache_misses->Get() & 1023) == 0) metrics_.UpdateHitRate();
   absl::StatusOr<std::optional<std::string>> v = inner_->Get(key);
   if (!v.ok()) return v.status();
   std::optional<std::string_view> view;
   if (v->has_value()) view = **v;
-  if (absl::Status s = Insert(key, view, /*dirty=*/false); !s.ok()) return s;
+  if (auto e = Insert(key, view, /*dirty=*/false); !e.ok()) return e.status();
   return v;
 }
 
-absl::Status CachedStore::Insert(std::string_view key, std::optional<std::string_view> value,
-                                 bool dirty) {
+absl::StatusOr<CachedStore::Entry*> CachedStore::Insert(std::string_view key,
+                                                        std::optional<std::string_view> value,
+                                                        bool dirty) {
   if (absl::Status s = EvictIfFull(); !s.ok()) return s;
-  std::string k(key);
-  lru_.push_front(k);
-  Entry& e = map_[std::move(k)];
-  if (value) e.value.emplace(*value);
-  e.dirty = dirty;
-  e.lru = lru_.begin();
-  if (dirty) dirty_.push_back(lru_.front());
-  return absl::OkStatus();
+  auto owned = std::make_unique<Entry>();
+  Entry* e = owned.get();
+  e->key.assign(key);
+  if (value) {
+    e->value.assign(*value);
+    e->present = true;
+  }
+  e->dirty = dirty;
+  map_.emplace(std::string_view(e->key), std::move(owned));
+  PushFront(e);
+  if (dirty) dirty_.push_back(e);
+  return e;
 }
 
 absl::Status CachedStore::EvictIfFull() {
-  while (map_.size() >= cache_size_) {
-    auto victim = map_.find(lru_.back());
-    if (victim->second.dirty) {
+  while (map_.size() >= cache_size_ && tail_) {
+    if (tail_->dirty) {
       // Write every dirty entry down (not just the victim) so the store below and the changelog
       // keep receiving whole batches.
       if (absl::Status s = FlushDirty(); !s.ok()) return s;
     }
+    Entry* victim = tail_;
     metrics_.cache_evictions->Inc();
-    lru_.pop_back();
-    map_.erase(victim);
+    Unlink(victim);
+    map_.erase(std::string_view(victim->key));  // frees victim
   }
   return absl::OkStatus();
 }
 
 absl::Status CachedStore::Write(std::string_view key, std::optional<std::string_view> value) {
-  std::string k(key);
-  auto it = map_.find(k);
-  if (it != map_.end()) {
-    Entry& e = it->second;
-    if (value) {
-      if (e.value) {
-        e.value->assign(*value);
-      } else {
-        e.value.emplace(*value);
-      }
-    } else {
-      e.value.reset();
-    }
+  CountOp();
+  if (Entry* e = Find(key)) {
     Touch(e);
-    if (!e.dirty) {
-      e.dirty = true;
-      dirty_.push_back(std::move(k));
+    if (!e->dirty) {
+      // Unchanged value of a clean entry: the store below already holds exactly this.
+      const bool same = value ? (e->present && e->value == *value) : !e->present;
+      if (same) return absl::OkStatus();
+    }
+    if (value) {
+      e->value.assign(*value);
+      e->present = true;
+    } else {
+      e->value.clear();
+      e->present = false;
+    }
+    if (!e->dirty) {
+      e->dirty = true;
+      dirty_.push_back(e);
     }
   } else {
-    if (absl::Status s = Insert(key, value, /*dirty=*/true); !s.ok()) return s;
+    if (auto e = Insert(key, value, /*dirty=*/true); !e.ok()) return e.status();
   }
   if (dirty_.size() >= write_batch_size_) return FlushDirty();
   return absl::OkStatus();
 }
 
 absl::Status CachedStore::Put(std::string_view key, std::string_view value) {
-  metrics_.puts->Inc();
+  ++pending_puts_;
   return Write(key, value);
 }
 
 absl::Status CachedStore::Delete(std::string_view key) {
-  metrics_.deletes->Inc();
+  ++pending_deletes_;
   return Write(key, std::nullopt);
 }
 
 absl::Status CachedStore::ApplyBatch(std::span<const KeyValueWrite> writes) {
   for (const KeyValueWrite& w : writes) {
     if (w.value) {
-      metrics_.puts->Inc();
+      ++pending_puts_;
     } else {
-      metrics_.deletes->Inc();
+      ++pending_deletes_;
     }
     if (absl::Status s = Write(w.key, w.value); !s.ok()) return s;
   }
@@ -121,27 +167,22 @@ absl::Status CachedStore::ApplyBatch(std::span<const KeyValueWrite> writes) {
 }
 
 absl::Status CachedStore::FlushDirty() {
+  PublishMetrics();
   if (dirty_.empty()) return absl::OkStatus();
-  std::vector<KeyValueWrite> writes;
-  writes.reserve(dirty_.size());
-  std::vector<Entry*> entries;
-  entries.reserve(dirty_.size());
-  for (const std::string& k : dirty_) {
-    auto it = map_.find(k);
-    if (it == map_.end() || !it->second.dirty) continue;  // cannot happen; be safe
-    Entry& e = it->second;
-    std::optional<std::string_view> v;
-    if (e.value) v = *e.value;
-    writes.push_back(KeyValueWrite{it->first, v});
-    entries.push_back(&e);
-  }
   // Keys are distinct, so order inside the batch does not matter for correctness; sorted keys let
   // RocksDB's skiplist reuse its insert position from one key to the next.
-  std::sort(writes.begin(), writes.end(),
-            [](const KeyValueWrite& a, const KeyValueWrite& b) { return a.key < b.key; });
+  std::sort(dirty_.begin(), dirty_.end(),
+            [](const Entry* a, const Entry* b) { return a->key < b->key; });
+  std::vector<KeyValueWrite> writes;
+  writes.reserve(dirty_.size());
+  for (const Entry* e : dirty_) {
+    std::optional<std::string_view> v;
+    if (e->present) v = e->value;
+    writes.push_back(KeyValueWrite{e->key, v});
+  }
   absl::Status s = inner_->ApplyBatch(writes);
   if (!s.ok()) return s;  // entries stay dirty; the caller fails the task
-  for (Entry* e : entries) e->dirty = false;
+  for (Entry* e : dirty_) e->dirty = false;
   dirty_.clear();
   metrics_.cache_flushes->Inc();
   metrics_.UpdateHitRate();
@@ -155,8 +196,8 @@ absl::Status CachedStore::Flush() {
 
 absl::Status CachedStore::Clear() {
   if (absl::Status s = FlushDirty(); !s.ok()) return s;
+  head_ = tail_ = nullptr;
   map_.clear();
-  lru_.clear();
   return absl::OkStatus();
 }
 

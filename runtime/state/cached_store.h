@@ -7,18 +7,21 @@
 // and on Flush(). Reads see the cache (dirty entries included; a cached delete reads as absent).
 // A flush writes the dirty entries sorted by key (each key once, with its latest value or a
 // tombstone). Range/All/PrefixScan first write every dirty entry down, then iterate the store below
-// (as Samza does), so iterators see every write.
+// (as Samza does), so iterators see every write. Writing a clean entry's current value again
+// (same bytes, or deleting an absent key) leaves it clean: the store below already holds it.
 //
 // Because the layer below is the LoggedStore, changelog traffic is batched too: a key written
 // many times between two flushes reaches the changelog once, with its latest value.
+//
+// Hot path: Get/Put of a cached key allocate nothing (heterogeneous lookup by string_view into a
+// flat hash map of stable entries; the LRU list is intrusive).
 #pragma once
 
-#include <list>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "eddy/kv_store.h"
 #include "runtime/state/store_metrics.h"
 
@@ -55,24 +58,52 @@ class CachedStore final : public KeyValueStoreBytes {
   KeyValueStoreBytes* inner() { return inner_.get(); }
 
  private:
+  // Heap-allocated so that its address is stable while the map rehashes; linked into the LRU.
   struct Entry {
-    std::optional<std::string> value;  // nullopt: absent (deleted or not in the store)
+    std::string key;
+    std::string value;
+    bool present = false;  // false: absent (deleted or not in the store)
     bool dirty = false;
-    std::list<std::string>::iterator lru;  // position in lru_ (front = most recent)
+    Entry* prev = nullptr;  // towards the most recent
+    Entry* next = nullptr;  // towards the least recent
   };
+  // Transparent hash/equality over std::string_view (Debian's absl::string_view is a distinct
+  // type, so the map is keyed by std::string_view pointing into Entry::key).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return absl::Hash<absl::string_view>()(absl::string_view(s.data(), s.size()));
+    }
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+
+  Entry* Find(std::string_view key);
   absl::Status Write(std::string_view key, std::optional<std::string_view> value);
-  void Touch(Entry& e);
+  void Unlink(Entry* e);
+  void PushFront(Entry* e);
+  void Touch(Entry* e);
   // Inserts a clean or dirty entry, evicting the least recently used entry when full.
-  absl::Status Insert(std::string_view key, std::optional<std::string_view> value, bool dirty);
+  absl::StatusOr<Entry*> Insert(std::string_view key, std::optional<std::string_view> value,
+                                bool dirty);
   absl::Status EvictIfFull();
+  // Hit/get/put/delete counts are kept in plain fields and added to the shared metrics every
+  // 1024 operations, on a miss and on FlushDirty (no atomic per operation).
+  void CountOp();
+  void PublishMetrics();
 
   std::unique_ptr<KeyValueStoreBytes> inner_;
   size_t cache_size_;
   size_t write_batch_size_;
   StoreMetrics metrics_;
-  std::unordered_map<std::string, Entry> map_;
-  std::list<std::string> lru_;
-  std::vector<std::string> dirty_;  // keys of dirty entries, in first-dirtied order
+  absl::flat_hash_map<std::string_view, std::unique_ptr<Entry>, Hash, Eq> map_;
+  Entry* head_ = nullptr;  // most recently used
+  Entry* tail_ = nullptr;  // least recently used
+  std::vector<Entry*> dirty_;  // dirty entries, in first-dirtied order
+  int64_t pending_gets_ = 0, pending_hits_ = 0, pending_puts_ = 0, pending_deletes_ = 0;
+  int pending_ops_ = 0;
 };
 
 }  // namespace eddy::state

@@ -7,6 +7,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -122,6 +123,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
   rocksdb::Options options;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
+  // Every commit's checkpoint copies the MANIFEST: keep it small by rolling it often.
+  options.max_manifest_file_size = 4 << 20;
 
   std::string wb_key =
       FirstKey(c, {"rocksdb.write.buffer.size", "container.write.buffer.size.bytes"});
@@ -290,6 +293,17 @@ absl::Status RocksDbStore::IngestSorted(std::span<const KeyValueWrite> sorted) {
   int64_t puts = 0;
   for (const KeyValueWrite& w : sorted) puts += w.value ? 1 : 0;
   return IngestSst(file, puts, static_cast<int64_t>(sorted.size()) - puts);
+}
+
+absl::Status RocksDbStore::CreateCheckpoint(const std::string& target) {
+  if (absl::Status u = Usable(); !u.ok()) return u;
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return FromRocks(s, name_, "checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  // log_size_for_flush=0: always flush the memtables first, so the checkpoint needs no WAL.
+  return FromRocks(cp->CreateCheckpoint(target, /*log_size_for_flush=*/0), name_,
+                   "checkpoint into " + target);
 }
 
 absl::Status RocksDbStore::Close() {

@@ -68,6 +68,11 @@ class RocksDbStore final : public KeyValueStoreBytes {
   absl::Status WriteSst(std::span<const KeyValueWrite> sorted, const std::string& file) const;
   absl::Status IngestSst(const std::string& file, int64_t puts, int64_t deletes);
 
+  // Creates a RocksDB checkpoint of the store in `target` (must not exist): flushes the memtables,
+  // hard-links the SST files and copies the small files (rocksdb::Checkpoint). Used at commit by
+  // StoreCheckpoints (store_checkpoints.h). Errors name the store and the directory.
+  absl::Status CreateCheckpoint(const std::string& target);
+
   // Marks the store failed: every later call returns `error` (used when a deferred restore step
   // fails where it cannot be reported, so the store is never silently incomplete).
   void MarkFailed(absl::Status error) { failed_ = std::move(error); }

@@ -19,6 +19,15 @@ StoreMetrics StoreMetrics::Register(MetricsRegistry* r, std::string_view g) {
   m.restore_records = &r->NewCounter(g, "restore-records");
   m.restore_bytes = &r->NewCounter(g, "restore-bytes");
   m.restore_time = &r->NewTimer(g, "restore-time");
+  m.restore_from_local_checkpoint = &r->NewGauge(g, "restore-from-local-checkpoint");
+  m.restore_start_offset = &r->NewGauge(g, "restore-start-offset");
+  m.restore_end_offset = &r->NewGauge(g, "restore-end-offset");
+  m.restore_wall_ms = &r->NewGauge(g, "restore-wall-ms");
+  m.checkpoints_created = &r->NewCounter(g, "checkpoints-created");
+  m.checkpoint_time = &r->NewTimer(g, "checkpoint-time");
+  m.restore_from_local_checkpoint->Set(-1);
+  m.restore_start_offset->Set(-1);
+  m.restore_end_offset->Set(-1);
   return m;
 }
 

@@ -1,5 +1,5 @@
 // StoreMetrics: the per-store counters (puts, gets, deletes, cache hits/misses and hit rate,
-// flushes, restore records/bytes/time), registered in a MetricsRegistry group such as
+// flushes, restore records/bytes/time/source, local checkpoints), registered in a MetricsRegistry group such as
 // "store.<task>.<store>". Shared by every layer of one store stack.
 #pragma once
 
@@ -25,6 +25,15 @@ struct StoreMetrics {
   Counter* restore_records = nullptr;
   Counter* restore_bytes = nullptr;
   Timer* restore_time = nullptr;
+  // Where the last restore started: 1 = from a local checkpoint at restore_start_offset, 0 = from
+  // the changelog start (full restore), -1 = no restore ran. Offsets are changelog offsets;
+  // restore_end_offset is the task checkpoint's (exclusive).
+  Gauge* restore_from_local_checkpoint = nullptr;
+  Gauge* restore_start_offset = nullptr;
+  Gauge* restore_end_offset = nullptr;
+  Gauge* restore_wall_ms = nullptr;  // whole restore: checkpoint copy + open + changelog replay
+  Counter* checkpoints_created = nullptr;  // local store checkpoints made at commit
+  Timer* checkpoint_time = nullptr;
 
   // Registers (or finds) every metric in `group`.
   static StoreMetrics Register(MetricsRegistry* registry, std::string_view group);

@@ -92,6 +92,48 @@ TEST(CachedStore, WriteBatchSizeTriggersOneBatch) {
   EXPECT_EQ(f.counting->single_writes, 0) << "the cache only writes in batches";
 }
 
+TEST(CachedStore, RewritingTheStoredValueStaysClean) {
+  Fixture f(100, 100);
+  ASSERT_TRUE(f.counting->inner_.Put("a", "1").ok());
+  EXPECT_EQ(**f.cached->Get("a"), "1");                        // cached clean
+  ASSERT_TRUE(f.cached->Put("a", "1").ok());                   // same bytes: nothing to write
+  EXPECT_FALSE(f.cached->Get("missing")->has_value());         // cached as absent
+  ASSERT_TRUE(f.cached->Delete("missing").ok());               // already absent
+  EXPECT_EQ(f.cached->dirty_entries(), 0u);
+  ASSERT_TRUE(f.cached->Put("a", "2").ok());                   // a real change is dirty
+  EXPECT_EQ(f.cached->dirty_entries(), 1u);
+  ASSERT_TRUE(f.cached->Put("a", "1").ok());                   // and stays dirty when reverted
+  ASSERT_TRUE(f.cached->FlushDirty().ok());
+  EXPECT_EQ(f.counting->batches, (std::vector<size_t>{1}));
+  EXPECT_EQ(**f.counting->inner_.Get("a"), "1");
+}
+
+TEST(CachedStore, ManyKeysThroughASmallCache) {
+  // Heavy churn through the intrusive LRU: every value must read back, before and after flushes.
+  Fixture f(64, 16);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 500; ++i) {
+      std::string k = "k" + std::to_string(i);
+      ASSERT_TRUE(f.cached->Put(k, std::to_string(i + round)).ok());
+      if (i % 7 == 0) ASSERT_TRUE(f.cached->Delete(k).ok());
+    }
+    EXPECT_LE(f.cached->cached_entries(), 64u);
+    for (int i = 0; i < 500; ++i) {
+      auto v = f.cached->Get("k" + std::to_string(i));
+      ASSERT_TRUE(v.ok());
+      if (i % 7 == 0) {
+        EXPECT_FALSE(v->has_value()) << i;
+      } else {
+        ASSERT_TRUE(v->has_value()) << i;
+        EXPECT_EQ(**v, std::to_string(i + round));
+      }
+    }
+  }
+  ASSERT_TRUE(f.cached->Clear().ok());
+  EXPECT_EQ(f.cached->cached_entries(), 0u);
+  EXPECT_EQ(**f.cached->Get("k1"), "3");
+}
+
 TEST(CachedStore, EvictingDirtyEntryWritesItDown) {
   Fixture f(3, 100);  // batch size clamps to the cache size (3)
   ASSERT_TRUE(f.cached->Put("a", "1").ok());
