@@ -188,6 +188,12 @@ int Broker::Stop() {
   return process_->Wait();
 }
 
+int Broker::Kill() {
+  if (!process_ || !process_->running()) return -1;
+  process_->Signal(SIGKILL);
+  return process_->Wait();
+}
+
 std::string KcatPath() {
   const char* path = "/usr/bin/kcat";
   if (::access(path, X_OK) != 0) {

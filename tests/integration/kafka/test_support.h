@@ -48,6 +48,7 @@ class Broker {
   // HOST:PORT of the native gRPC API (what `eddy ... --bootstrap` takes).
   std::string grpc_address() const { return "127.0.0.1:" + std::to_string(grpc_port_); }
   int Stop();  // SIGTERM and wait; the exit code
+  int Kill();  // SIGKILL (no clean shutdown) and wait
   std::string Stderr() const { return ReadFile(log_dir_ / "broker.err"); }
 
  private:
