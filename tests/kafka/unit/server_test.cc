@@ -131,6 +131,30 @@ class KafkaServerTest : public ::testing::Test {
     for (const auto& v : values) b.Add(std::nullopt, v, 1700000000000);
     return b.Finish();
   }
+  // Fetch v11 body for topic "t", partitions 0 and 1 from offset 0.
+  static std::string FetchBody(int32_t max_wait_ms) {
+    Writer w;
+    w.Int32(-1);  // replica
+    w.Int32(max_wait_ms);
+    w.Int32(1);        // min bytes
+    w.Int32(1 << 20);  // max bytes
+    w.Int8(0);         // isolation
+    w.Int32(0);        // session id
+    w.Int32(-1);       // session epoch
+    w.ArrayCount(1);
+    w.String("t");
+    w.ArrayCount(2);
+    for (int32_t p = 0; p < 2; ++p) {
+      w.Int32(p);
+      w.Int32(-1);  // current leader epoch
+      w.Int64(0);   // fetch offset
+      w.Int64(-1);  // log start offset
+      w.Int32(1 << 20);
+    }
+    w.ArrayCount(0);  // forgotten topics
+    w.String("");     // rack
+    return w.buffer();
+  }
   static std::string Batch(const std::vector<std::string>& values) {
     logstore::RecordBatchBuilder b;
     for (const auto& v : values) b.Add(std::nullopt, v, 1700000000000);
@@ -397,27 +421,7 @@ TEST_F(KafkaServerTest, FetchOfManyPartitionsReturnsEveryBatchByteForByte) {
   ASSERT_TRUE(c.Send(kProduce, 7, 2, ProduceBody(1, "t", 1, b1)));
   ASSERT_EQ(ParseProduceV7(*c.Receive()).error, 0);
   for (int32_t corr = 10; corr < 12; ++corr) {
-    Writer w;
-    w.Int32(-1);       // replica
-    w.Int32(100);      // max wait
-    w.Int32(1);        // min bytes
-    w.Int32(1 << 20);  // max bytes
-    w.Int8(0);         // isolation
-    w.Int32(0);        // session id
-    w.Int32(-1);       // session epoch
-    w.ArrayCount(1);
-    w.String("t");
-    w.ArrayCount(2);
-    for (int32_t p = 0; p < 2; ++p) {
-      w.Int32(p);
-      w.Int32(-1);  // current leader epoch
-      w.Int64(0);   // fetch offset
-      w.Int64(-1);  // log start offset
-      w.Int32(1 << 20);
-    }
-    w.ArrayCount(0);  // forgotten topics
-    w.String("");     // rack
-    ASSERT_TRUE(c.Send(kFetch, 11, corr, w.buffer()));
+    ASSERT_TRUE(c.Send(kFetch, 11, corr, FetchBody(100)));
     auto resp = c.Receive();
     ASSERT_TRUE(resp);
     Reader r(*resp);
@@ -445,6 +449,47 @@ TEST_F(KafkaServerTest, FetchOfManyPartitionsReturnsEveryBatchByteForByte) {
     EXPECT_TRUE(r.ok());
     EXPECT_EQ(r.remaining(), 0u);
   }
+}
+
+TEST_F(KafkaServerTest, FetchResponseIsCappedButAlwaysCarriesOneBatch) {
+  KafkaServerOptions ko;
+  ko.listen = "127.0.0.1:0";
+  ko.max_fetch_response_bytes = 1000;  // below one batch
+  auto capped = KafkaServer::Start(logs_.get(), ko);
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  Client c((*capped)->port());
+  const std::string b0 = Batch({std::string(5000, 'x')});
+  const std::string b1 = Batch({std::string(5000, 'y')});
+  ASSERT_TRUE(c.Send(kProduce, 7, 1, ProduceBody(1, "t", 0, b0)));
+  ASSERT_EQ(ParseProduceV7(*c.Receive()).error, 0);
+  ASSERT_TRUE(c.Send(kProduce, 7, 2, ProduceBody(1, "t", 1, b1)));
+  ASSERT_EQ(ParseProduceV7(*c.Receive()).error, 0);
+  ASSERT_TRUE(c.Send(kFetch, 11, 3, FetchBody(100)));
+  auto resp = c.Receive();
+  ASSERT_TRUE(resp);
+  Reader r(*resp);
+  EXPECT_EQ(r.Int32(), 3);
+  r.Int32();
+  EXPECT_EQ(r.Int16(), 0);
+  r.Int32();
+  ASSERT_EQ(r.ArrayCount(), 1);
+  r.String();
+  ASSERT_EQ(r.ArrayCount(), 2);
+  std::vector<size_t> sizes;
+  for (int32_t p = 0; p < 2; ++p) {
+    EXPECT_EQ(r.Int32(), p);
+    EXPECT_EQ(r.Int16(), 0);
+    EXPECT_EQ(r.Int64(), 1);  // high watermark is reported either way
+    r.Int64();
+    r.Int64();
+    r.ArrayCount();
+    r.Int32();
+    sizes.push_back(r.Bytes().size());
+  }
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(sizes[0], b0.size()) << "the first batch goes out whole, above the cap";
+  EXPECT_EQ(sizes[1], 0u) << "nothing more once the cap is used up";
+  (*capped)->Stop();
 }
 
 }  // namespace
