@@ -1,6 +1,7 @@
 // Restore bounds against a real eddy-logd: replay stops at the checkpointed changelog offset,
-// a usable local store + OFFSET file replays only the tail, a local store ahead of the
-// checkpoint is wiped and restored from the changelog's start, no checkpoint = empty store.
+// a local store checkpoint (made at commit) not ahead of the task checkpoint replays only the
+// tail, one ahead of it is never used, writes in the live directory after a commit are never
+// trusted, no checkpoint = empty store.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,7 +10,8 @@
 #include "log-store/client/producer.h"
 #include "runtime/container/task_stores.h"
 #include "runtime/standalone/child_process.h"
-#include "runtime/state/offset_file.h"
+#include "rocksdb/db.h"
+#include "runtime/state/store_checkpoints.h"
 
 namespace eddy::runtime {
 namespace {
@@ -66,9 +68,10 @@ class RestoreTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  // Restores with a checkpoint at changelog offset `target` (-1 = no checkpoint); returns
-  // k0..k2 ("-" = absent).
-  std::vector<std::string> RestoreTo(int64_t target) {
+  // Restores with a checkpoint at changelog offset `target` (-1 = no checkpoint), then commits
+  // (a local store checkpoint at `target`) unless `commit` is false; returns k0..k2 ("-" =
+  // absent).
+  std::vector<std::string> RestoreTo(int64_t target, bool commit = true) {
     MetricsRegistry metrics;
     auto ts = TaskStores::Open(job_, config_, task_, hub_.get(), &metrics);
     EXPECT_TRUE(ts.ok()) << ts.status();
@@ -84,7 +87,12 @@ class RestoreTest : public ::testing::Test {
       out.push_back(v.ok() && v->has_value() ? **v : "-");
     }
     last_restored_ = metrics.NewCounter("store.Partition 0.s", "restore-records").Get();
-    EXPECT_TRUE((*ts)->Persist({}).ok());  // flush the engine (WAL is off)
+    last_from_checkpoint_ =
+        metrics.NewGauge("store.Partition 0.s", "restore-from-local-checkpoint").Get();
+    last_start_ = metrics.NewGauge("store.Partition 0.s", "restore-start-offset").Get();
+    std::map<std::string, std::pair<Ssp, int64_t>> offs;
+    if (commit && target >= 0) offs["s"] = {Ssp{"eddy", "cl", 0}, target};
+    EXPECT_TRUE((*ts)->Persist(offs).ok());
     EXPECT_TRUE((*ts)->Close().ok());
     return out;
   }
@@ -97,6 +105,8 @@ class RestoreTest : public ::testing::Test {
   TaskModel task_;
   std::unique_ptr<SystemsHub> hub_;
   int64_t last_restored_ = 0;
+  double last_from_checkpoint_ = -1;
+  double last_start_ = -1;
 };
 
 TEST_F(RestoreTest, StopsAtTheCheckpointedOffset) {
@@ -110,24 +120,56 @@ TEST_F(RestoreTest, NoCheckpointMeansAnEmptyStore) {
   EXPECT_EQ(RestoreTo(-1), (std::vector<std::string>{"-", "-", "-"}));
 }
 
-TEST_F(RestoreTest, LocalStoreWithOffsetFileReplaysOnlyTheTail) {
+TEST_F(RestoreTest, LocalCheckpointReplaysOnlyTheTail) {
   EXPECT_EQ(RestoreTo(5), (std::vector<std::string>{"v3", "v4", "v2"}));
-  ASSERT_TRUE(state::WriteOffsetFile(StoreDir(), {"eddy.cl#0", 5}).ok());
+  EXPECT_EQ(last_from_checkpoint_, 0) << "first restore starts at the changelog start";
+  EXPECT_EQ(last_restored_, 5);
   EXPECT_EQ(RestoreTo(8), (std::vector<std::string>{"v6", "v7", "v5"}));
   EXPECT_EQ(last_restored_, 3) << "only offsets 5..7 replayed";
+  EXPECT_EQ(last_from_checkpoint_, 1);
+  EXPECT_EQ(last_start_, 5);
 }
 
-TEST_F(RestoreTest, LocalStoreAheadOfTheCheckpointIsWipedAndRestoredFromScratch) {
+TEST_F(RestoreTest, CheckpointAtTheTargetReplaysNothing) {
   EXPECT_EQ(RestoreTo(11), (std::vector<std::string>{"-", "v7", "v8"}));
-  ASSERT_TRUE(state::WriteOffsetFile(StoreDir(), {"eddy.cl#0", 11}).ok());
-  EXPECT_EQ(RestoreTo(5), (std::vector<std::string>{"v3", "v4", "v2"}));
-  EXPECT_EQ(last_restored_, 5);
+  EXPECT_EQ(RestoreTo(11), (std::vector<std::string>{"-", "v7", "v8"}));
+  EXPECT_EQ(last_restored_, 0);
+  EXPECT_EQ(last_from_checkpoint_, 1);
 }
 
-TEST_F(RestoreTest, LocalStoreWithoutOffsetFileIsNotTrusted) {
+TEST_F(RestoreTest, LocalCheckpointAheadOfTheTaskCheckpointIsNeverUsed) {
   EXPECT_EQ(RestoreTo(11), (std::vector<std::string>{"-", "v7", "v8"}));
-  ASSERT_TRUE(state::RemoveOffsetFile(StoreDir()).ok());
   EXPECT_EQ(RestoreTo(5), (std::vector<std::string>{"v3", "v4", "v2"}));
+  EXPECT_EQ(last_restored_, 5) << "full restore: the only checkpoint (11) is ahead";
+  EXPECT_EQ(last_from_checkpoint_, 0);
+}
+
+TEST_F(RestoreTest, CrashBetweenStoreAndTaskCheckpointUsesThePreviousOne) {
+  EXPECT_EQ(RestoreTo(5), (std::vector<std::string>{"v3", "v4", "v2"}));  // store cp at 5
+  EXPECT_EQ(RestoreTo(8), (std::vector<std::string>{"v6", "v7", "v5"}));  // store cp at 8
+  // The task checkpoint still says 6: the store checkpoint at 8 is ahead, the one at 5 is used.
+  EXPECT_EQ(RestoreTo(6, false), (std::vector<std::string>{"v3", "v4", "v5"}));
+  EXPECT_EQ(last_restored_, 1) << "only offset 5 replayed";
+  EXPECT_EQ(last_start_, 5);
+  state::StoreCheckpoints cps(StoreDir());
+  EXPECT_EQ(cps.List(), std::vector<int64_t>({5}));
+}
+
+TEST_F(RestoreTest, WritesInTheLiveDirectoryAfterACommitAreNotTrusted) {
+  EXPECT_EQ(RestoreTo(5), (std::vector<std::string>{"v3", "v4", "v2"}));
+  {
+    // What RocksDB may flush on its own after a commit, before a kill -9.
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options o;
+    ASSERT_TRUE(rocksdb::DB::Open(o, StoreDir(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "k1", "after-commit").ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "k9", "after-commit").ok());
+    ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
+  }
+  EXPECT_EQ(RestoreTo(5), (std::vector<std::string>{"v3", "v4", "v2"}));
+  EXPECT_EQ(last_restored_, 0);
+  EXPECT_EQ(last_from_checkpoint_, 1);
 }
 
 }  // namespace
