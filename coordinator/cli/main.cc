@@ -5,6 +5,7 @@
 #include "CLI/CLI.hpp"
 #include "coordinator/cli/cluster_commands.h"
 #include "coordinator/cli/command.h"
+#include "coordinator/cli/run_command.h"
 #include "coordinator/cli/topic_command.h"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   eddy::cli::Action action;
   eddy::cli::AddTopicCommand(app, &action);
+  eddy::cli::AddRunCommand(app, &action);
   eddy::cli::AddGridCommand(app, &action);
   eddy::cli::AddJobCommand(app, &action);
   eddy::cli::AddNodeCommand(app, &action);
