@@ -138,6 +138,7 @@ class TaskStoresImpl : public TaskStores {
     if (!idx.ok()) return idx.status();
     if (auto s = (*consumer)->Start(); !s.ok()) return s;
     state::RestoreBatch batch(e.stack.engine, e.stack.metrics);
+    batch.ExpectRecords(target - start);  // an upper bound (compaction leaves gaps)
     std::vector<KeyValueWrite> writes;
     int64_t next = start;
     int idle = 0;
@@ -171,6 +172,7 @@ class TaskStoresImpl : public TaskStores {
         if (b.next_offset > next) next = std::min(b.next_offset, target);
       }
     }
+    if (auto s = batch.Finish(); !s.ok()) return s;
     (*consumer)->Stop();
     return absl::OkStatus();
   }

@@ -12,8 +12,8 @@ CachedStore::CachedStore(std::unique_ptr<KeyValueStoreBytes> inner, size_t cache
       cache_size_(std::max<size_t>(cache_size, 1)),
       write_batch_size_(std::clamp<size_t>(write_batch_size, 1, std::max<size_t>(cache_size, 1))),
       metrics_(metrics) {
-  map_.reserve(std::min<size_t>(cache_size_ + 1, 1 << 20));
-  dirty_.reserve(std::min<size_t>(write_batch_size_, 1 << 20));
+  // No up-front reserve: a table sized for the working set (not for object.cache.size) keeps
+  // lookups in the CPU caches.
 }
 
 CachedStore::~CachedStore() {
@@ -60,8 +60,12 @@ void CachedStore::Touch(Entry* e) {
 }
 
 CachedStore::Entry* CachedStore::Find(std::string_view key) {
+  // Read-modify-write of one key (Get then Put) looks it up once.
+  if (last_ && last_->key == key) return last_;
   auto it = map_.find(key);
-  return it == map_.end() ? nullptr : it->second.get();
+  if (it == map_.end()) return nullptr;
+  last_ = it->second.get();
+  return last_;
 }
 
 absl::StatusOr<std::optional<std::string>> CachedStore::Get(std::string_view key) {
@@ -97,6 +101,7 @@ absl::StatusOr<CachedStore::Entry*> CachedStore::Insert(std::string_view key,
   }
   e->dirty = dirty;
   map_.emplace(std::string_view(e->key), std::move(owned));
+  last_ = e;
   PushFront(e);
   if (dirty) dirty_.push_back(e);
   return e;
@@ -110,6 +115,7 @@ absl::Status CachedStore::EvictIfFull() {
       if (absl::Status s = FlushDirty(); !s.ok()) return s;
     }
     Entry* victim = tail_;
+    if (last_ == victim) last_ = nullptr;
     metrics_.cache_evictions->Inc();
     Unlink(victim);
     map_.erase(std::string_view(victim->key));  // frees victim
@@ -138,7 +144,7 @@ absl::Status CachedStore::Write(std::string_view key, std::optional<std::string_
       dirty_.push_back(e);
     }
   } else {
-    if (auto e = Insert(key, value, /*dirty=*/true); !e.ok()) return e.status();
+    if (auto ins = Insert(key, value, /*dirty=*/true); !ins.ok()) return ins.status();
   }
   if (dirty_.size() >= write_batch_size_) return FlushDirty();
   return absl::OkStatus();
@@ -196,7 +202,7 @@ absl::Status CachedStore::Flush() {
 
 absl::Status CachedStore::Clear() {
   if (absl::Status s = FlushDirty(); !s.ok()) return s;
-  head_ = tail_ = nullptr;
+  head_ = tail_ = last_ = nullptr;
   map_.clear();
   return absl::OkStatus();
 }

@@ -101,6 +101,7 @@ class CachedStore final : public KeyValueStoreBytes {
   absl::flat_hash_map<std::string_view, std::unique_ptr<Entry>, Hash, Eq> map_;
   Entry* head_ = nullptr;  // most recently used
   Entry* tail_ = nullptr;  // least recently used
+  Entry* last_ = nullptr;  // the entry of the previous lookup (nullptr once evicted)
   std::vector<Entry*> dirty_;  // dirty entries, in first-dirtied order
   int64_t pending_gets_ = 0, pending_hits_ = 0, pending_puts_ = 0, pending_deletes_ = 0;
   int pending_ops_ = 0;

@@ -2,6 +2,7 @@
 #include "runtime/state/restore_batch.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 
 #include "runtime/state/rocksdb_store.h"
@@ -12,8 +13,13 @@ namespace {
 // 8 bytes of `key` from `from`, big-endian, zero-padded: orders like the bytes themselves, except
 // that equal prefixes need the lengths or a full comparison.
 uint64_t Prefix8(std::string_view key, size_t from) {
+  if (key.size() >= from + 8) {  // the common case: one load and a byte swap
+    uint64_t p;
+    std::memcpy(&p, key.data() + from, 8);
+    return __builtin_bswap64(p);
+  }
   uint64_t p = 0;
-  size_t n = key.size() > from ? std::min<size_t>(8, key.size() - from) : 0;
+  size_t n = key.size() > from ? key.size() - from : 0;
   for (size_t i = 0; i < n; ++i) {
     p |= uint64_t{static_cast<unsigned char>(key[from + i])} << (56 - 8 * i);
   }
@@ -38,6 +44,7 @@ void RestoreBatch::MaybeEnterBulk(size_t incoming) {
   if (!bulk_ && rocks_ != nullptr && bulk_threshold_ >= 0 &&
       seen_ + static_cast<int64_t>(incoming) > bulk_threshold_) {
     bulk_ = true;
+    bulk_status_ = rocks_->BeginBulkLoad();
   }
 }
 
@@ -75,7 +82,10 @@ absl::Status RestoreBatch::Add(std::string_view key, std::optional<std::string_v
 absl::Status RestoreBatch::Finish() {
   absl::Status s = JoinAndIngest();
   absl::Status rest = ApplyPending(/*background=*/false);
-  return s.ok() ? rest : s;
+  absl::Status end = bulk_ ? rocks_->EndBulkLoad() : absl::OkStatus();
+  if (!bulk_status_.ok()) return bulk_status_;
+  if (!s.ok()) return s;
+  return rest.ok() ? end : rest;
 }
 
 absl::Status RestoreBatch::ApplyDirect(std::span<const KeyValueWrite> records) {

@@ -10,7 +10,9 @@
 //    write of a key wins), written to an SST file and ingested into RocksDB
 //    (IngestExternalFile), which costs a fraction of the CPU of memtable inserts. A full buffer is
 //    sorted and written on a worker thread (owned and joined by this object) while the caller
-//    keeps filling the next one; files are ingested in order on the caller's thread.
+//    keeps filling the next one; files are ingested in order on the caller's thread. While in bulk
+//    mode the store's auto compactions are off (RocksDbStore::BeginBulkLoad); Finish() turns them
+//    back on and they run in the background.
 // Call Finish() at the end of the restore and check its status. The destructor calls Finish() if
 // you did not; if that fails it logs and marks a RocksDB engine failed, so the store reports the
 // error on every later call instead of being silently incomplete.
@@ -53,6 +55,9 @@ class RestoreBatch {
   // negative = never).
   void set_bulk_load_threshold(int64_t records) { bulk_threshold_ = records; }
   bool bulk_loading() const { return bulk_; }
+  // The caller knows about how many records will come (the changelog span to replay): when more
+  // than the threshold, bulk mode starts at once, so the first records skip the memtable too.
+  void ExpectRecords(int64_t records) { MaybeEnterBulk(records > 0 ? static_cast<size_t>(records) : 0); }
   // Bytes buffered per SST file in bulk mode (default kBulkBytes; tests use small values).
   void set_bulk_buffer_bytes(size_t bytes) { bulk_bytes_ = bytes; }
 
@@ -103,6 +108,7 @@ class RestoreBatch {
   int64_t bulk_threshold_ = 50000;
   size_t bulk_bytes_ = kBulkBytes;
   bool bulk_ = false;
+  absl::Status bulk_status_;  // of RocksDbStore::BeginBulkLoad
   int64_t seen_ = 0;
   int64_t records_ = 0;
   int64_t bytes_ = 0;

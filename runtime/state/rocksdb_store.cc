@@ -306,6 +306,28 @@ absl::Status RocksDbStore::CreateCheckpoint(const std::string& target) {
                    "checkpoint into " + target);
 }
 
+absl::Status RocksDbStore::BeginBulkLoad() {
+  if (absl::Status u = Usable(); !u.ok()) return u;
+  if (bulk_load_) return absl::OkStatus();
+  rocksdb::Status s = db_->SetOptions({{"disable_auto_compactions", "true"},
+                                       {"level0_slowdown_writes_trigger", "1000000"},
+                                       {"level0_stop_writes_trigger", "1000000"}});
+  if (!s.ok()) return FromRocks(s, name_, "set bulk-load options");
+  bulk_load_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbStore::EndBulkLoad() {
+  if (!bulk_load_ || db_ == nullptr) return absl::OkStatus();
+  bulk_load_ = false;
+  const rocksdb::Options& o = *sst_options_;  // the settings of Open
+  rocksdb::Status s = db_->SetOptions(
+      {{"disable_auto_compactions", o.disable_auto_compactions ? "true" : "false"},
+       {"level0_slowdown_writes_trigger", std::to_string(o.level0_slowdown_writes_trigger)},
+       {"level0_stop_writes_trigger", std::to_string(o.level0_stop_writes_trigger)}});
+  return FromRocks(s, name_, "reset bulk-load options");
+}
+
 absl::Status RocksDbStore::Close() {
   if (!db_) return absl::OkStatus();
   rocksdb::Status s = db_->Close();

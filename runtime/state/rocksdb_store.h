@@ -73,6 +73,13 @@ class RocksDbStore final : public KeyValueStoreBytes {
   // StoreCheckpoints (store_checkpoints.h). Errors name the store and the directory.
   absl::Status CreateCheckpoint(const std::string& target);
 
+  // Bulk-load mode for a large restore: auto compactions off (they would compete with the restore
+  // for the CPU and rewrite files that the next ingest makes obsolete) and the L0 stall triggers
+  // raised, since every ingested file of random keys lands in L0. EndBulkLoad() restores the
+  // settings; the compactions then run in the background. Idempotent.
+  absl::Status BeginBulkLoad();
+  absl::Status EndBulkLoad();
+
   // Marks the store failed: every later call returns `error` (used when a deferred restore step
   // fails where it cannot be reported, so the store is never silently incomplete).
   void MarkFailed(absl::Status error) { failed_ = std::move(error); }
@@ -94,6 +101,7 @@ class RocksDbStore final : public KeyValueStoreBytes {
   std::unique_ptr<rocksdb::DB> db_;
   absl::Status failed_;
   int64_t ingest_seq_ = 0;
+  bool bulk_load_ = false;
 };
 
 }  // namespace eddy::state

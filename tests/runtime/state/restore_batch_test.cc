@@ -8,6 +8,8 @@
 #include <map>
 #include <random>
 
+#include "rocksdb/db.h"
+
 #include "runtime/state/inmemory_store.h"
 #include "runtime/state/rocksdb_store.h"
 #include "runtime/state/store_factory.h"
@@ -48,6 +50,39 @@ TEST(RestoreBatch, AppliesInOrderBypassingCacheAndChangelog) {
   EXPECT_EQ(**stack->top->Get("k99"), "v999");
   EXPECT_EQ(**stack->top->Get("k0"), "v900");
   EXPECT_FALSE(stack->top->Get("k5")->has_value());
+}
+
+TEST(RestoreBatch, ExpectedLargeRestoreBulkLoadsWithoutCompactionsUntilFinish) {
+  testing::TempDir dir;
+  auto store = RocksDbStore::Open("s", dir.path(), Config());
+  ASSERT_TRUE(store.ok()) << store.status();
+  RestoreBatch restore(store->get());
+  restore.ExpectRecords(1000000);
+  EXPECT_TRUE(restore.bulk_loading()) << "a known large restore starts in bulk mode";
+  EXPECT_TRUE((*store)->db()->GetOptions().disable_auto_compactions);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) keys.push_back("k" + std::to_string(i % 100));
+  std::vector<KeyValueWrite> records;
+  for (int i = 0; i < 300; ++i) records.push_back(KeyValueWrite{keys[i], keys[(i + 1) % 300]});
+  ASSERT_TRUE(restore.Apply(records).ok());
+  ASSERT_TRUE(restore.Finish().ok());
+  EXPECT_FALSE((*store)->db()->GetOptions().disable_auto_compactions)
+      << "Finish must turn compactions back on";
+  EXPECT_EQ((*store)->db()->GetOptions().level0_stop_writes_trigger,
+            rocksdb::Options().level0_stop_writes_trigger);
+  EXPECT_EQ(**(*store)->Get("k99"), keys[0]);  // the last write of k99 (i = 299)
+  EXPECT_EQ(**(*store)->Get("k0"), keys[201]);
+  EXPECT_EQ(restore.records(), 300);
+}
+
+TEST(RestoreBatch, SmallExpectedRestoreStaysDirect) {
+  testing::TempDir dir;
+  auto store = RocksDbStore::Open("s", dir.path(), Config());
+  ASSERT_TRUE(store.ok()) << store.status();
+  RestoreBatch restore(store->get());
+  restore.ExpectRecords(10);
+  EXPECT_FALSE(restore.bulk_loading());
+  EXPECT_FALSE((*store)->db()->GetOptions().disable_auto_compactions);
 }
 
 TEST(RestoreBatch, AddBuffersAndFinishApplies) {
