@@ -1,6 +1,7 @@
-// The OFFSET file of a persistent store directory: the changelog partition the store mirrors and
-// the changelog offset the local files are durable up to, so a restart on the same host replays
-// only the changelog tail. Written atomically (temp file, fsync, rename, fsync of the directory).
+// The OFFSET file of a local store checkpoint (store_checkpoints.h): the changelog partition the
+// store mirrors and the changelog offset the checkpoint holds, so a restart on the same host
+// replays only the changelog tail. Written atomically (temp file, fsync, rename, fsync of the
+// directory).
 //
 // Format (text, one key=value per line):
 //   changelog=eddy.wordcount-counts-changelog#3
@@ -8,8 +9,9 @@
 // `offset` is the NEXT changelog offset: the store holds every changelog record with a smaller
 // offset (Kafka's end-offset convention), so restore resumes reading at `offset`.
 //
-// Used by the runtime: after the commit's engine Flush() it writes the file; before the first
-// write after a commit it removes it (the local state is then ahead of the file).
+// Used by StoreCheckpoints: at commit, inside <store dir>.checkpoints/tmp-<offset>/ before that
+// directory is renamed to <offset>/. The live store directory has no OFFSET file: it is never
+// trusted after a restart (see runtime/STATE_FORMAT.md).
 #pragma once
 
 #include <cstdint>
