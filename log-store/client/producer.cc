@@ -35,7 +35,8 @@ bool Retriable(absl::StatusCode c) {
 }
 
 struct ReadyBatch {
-  std::string bytes;
+  std::string bytes;  // moved into the request while in flight (single-batch requests)
+  size_t size = 0;    // bytes.size() at seal time (buffer accounting)
   int32_t records = 0;
   std::vector<std::pair<int32_t, DeliveryCallback>> callbacks;  // (record index, callback)
 };
@@ -64,6 +65,7 @@ struct Call {
   v1::ProduceRequest req;
   v1::ProduceResponse resp;
   std::vector<PartitionState*> parts;  // req.partitions(i) belongs to parts[i]
+  std::vector<bool> moved;             // parts[i]'s one batch was moved into the request
   Clock::time_point started;
 };
 
@@ -117,15 +119,22 @@ class ProducerImpl final : public Producer {
     }
     if (timestamp_ms < 0) timestamp_ms = NowMs();
     std::unique_lock<std::mutex> l(mu_);
-    auto it = topics_.find(topic);
-    if (it == topics_.end()) {
-      l.unlock();
-      auto count = PartitionCount(topic);
-      if (!count.ok()) return count.status();
-      l.lock();
-      it = topics_.find(topic);
+    // Hot path: the same topic as the previous Send (a job's output stream) skips the map.
+    TopicState* tp = last_topic_;
+    if (!tp || topic != last_topic_name_) {
+      auto it = topics_.find(topic);
+      if (it == topics_.end()) {
+        l.unlock();
+        auto count = PartitionCount(topic);
+        if (!count.ok()) return count.status();
+        l.lock();
+        it = topics_.find(topic);
+      }
+      tp = &it->second;  // std::map: stable address
+      last_topic_ = tp;
+      last_topic_name_.assign(topic);
     }
-    TopicState& t = it->second;
+    TopicState& t = *tp;
     if (partition >= t.count || partition < -1 || t.count <= 0) {
       return absl::InvalidArgumentError(absl::StrCat("producer: topic '", std::string(topic),
                                                      "' has ", t.count, " partitions; partition ",
@@ -216,6 +225,7 @@ class ProducerImpl final : public Producer {
     ReadyBatch b;
     b.records = ps->builder->record_count();
     b.bytes = ps->builder->Finish();
+    b.size = b.bytes.size();
     b.callbacks = std::move(ps->open_callbacks);
     ps->open_callbacks.clear();
     ps->ready.push_back(std::move(b));
@@ -268,15 +278,17 @@ class ProducerImpl final : public Producer {
           }
           size_t n = 0, size = 0;
           while (n < ps->ready.size() &&
-                 (n == 0 || size + ps->ready[n].bytes.size() <= options_.max_request_bytes)) {
-            size += ps->ready[n].bytes.size();
+                 (n == 0 || size + ps->ready[n].size <= options_.max_request_bytes)) {
+            size += ps->ready[n].size;
             ++n;
           }
           auto* pp = call->req.add_partitions();
           pp->set_topic(ps->topic);
           pp->set_partition(ps->partition);
+          call->moved.push_back(n == 1);
           if (n == 1) {
-            *pp->mutable_records() = ps->ready[0].bytes;
+            // No copy: the bytes go back to `ready` if the request is retried.
+            pp->set_records(std::move(ps->ready[0].bytes));
           } else {
             std::string* rec = pp->mutable_records();
             rec->reserve(size);
@@ -334,6 +346,10 @@ class ProducerImpl final : public Producer {
         }
         const size_t n = ps->in_flight_batches;
         ps->in_flight_batches = 0;
+        if (c->moved[i]) {
+          ps->ready.front().bytes =
+              std::move(*c->req.mutable_partitions(static_cast<int>(i))->mutable_records());
+        }
         if (!st.ok() && Retriable(st.code()) && ps->attempts < options_.retries) {
           ++ps->attempts;
           ps->retry_after = Clock::now() + options_.retry_backoff * ps->attempts;
@@ -343,7 +359,7 @@ class ProducerImpl final : public Producer {
         int64_t index_base = 0;
         for (size_t b = 0; b < n; ++b) {
           ReadyBatch& rb = ps->ready.front();
-          buffered_ -= std::min(buffered_, rb.bytes.size());
+          buffered_ -= std::min(buffered_, rb.size);
           for (auto& [idx, cb] : rb.callbacks) {
             done.push_back({std::move(cb), st, ps,
                             st.ok() && options_.acks != 0 ? base + index_base + idx : -1});
@@ -376,6 +392,8 @@ class ProducerImpl final : public Producer {
   mutable std::mutex mu_;
   std::condition_variable work_cv_, done_cv_, space_cv_;
   std::map<std::string, TopicState, std::less<>> topics_;
+  TopicState* last_topic_ = nullptr;  // topic of the previous Send (guarded by mu_)
+  std::string last_topic_name_;
   std::vector<PartitionState*> all_;
   size_t rr_ = 0;
   size_t buffered_ = 0;

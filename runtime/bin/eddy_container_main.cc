@@ -5,6 +5,7 @@
 //                  [--until-caught-up] [--input stream=file ...] [--input-partitions N]
 //                  [--print-top stream[:N]]     (standalone mode; `eddy run` execs this)
 //   eddy-container plan --config job.properties [--set k=v ...]   (prints the job model)
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -39,6 +40,10 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Keep multi-MB fetch buffers and record vectors in the heap instead of mmap/munmap (and
+  // page-faulting) them on every poll: ~10 % of a job's CPU otherwise.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   namespace fs = std::filesystem;
   using namespace eddy::runtime;
   std::string mode = "container";

@@ -1,5 +1,6 @@
 #include "runtime/system/eddy_system.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -88,6 +89,13 @@ class EddyConsumer : public SystemConsumer {
       b.ssp_index = it->second;
       b.high_watermark = owned->high_watermark;
       b.next_offset = owned->next_offset;
+      // One allocation per fetched partition: offsets give the record count (an upper bound on a
+      // compacted topic), capped by what the bytes could hold.
+      const int64_t span = owned->next_offset - owned->fetch_offset;
+      if (span > 0) {
+        b.records.reserve(static_cast<size_t>(
+            std::min<int64_t>(span, static_cast<int64_t>(owned->data.size() / 8 + 1))));
+      }
       auto cur = owned->Records();
       logstore::Record r;
       while (cur.Next(&r)) b.records.push_back(r);

@@ -98,6 +98,13 @@ struct Header {
 // stream's configured serdes at Send() time (a type that does not match the serde is an error
 // naming the stream). The partition is, in order of precedence: `partition` when set, else the
 // hash of `partition_key` when set, else the hash of the key bytes, else round-robin.
+//
+// Owning or viewing: the constructors copy/move the bytes into the envelope (safe to keep, queue
+// or send later). View() makes a non-owning envelope for the hot path: it refers to the stream,
+// key and message the caller passes, which must stay valid until MessageCollector::Send returns
+// (the runtime copies the bytes straight into the producer's batch during Send, so e.g. the views
+// of the IncomingMessageEnvelope being processed are fine). key_bytes()/message_bytes() read
+// either form; key()/message() are the owned bytes only (nullopt in a view envelope).
 class OutgoingMessageEnvelope {
  public:
   OutgoingMessageEnvelope() = default;
@@ -108,6 +115,19 @@ class OutgoingMessageEnvelope {
   OutgoingMessageEnvelope(SystemStream stream, std::optional<std::string> key,
                           std::optional<std::string> message)
       : system_stream_(std::move(stream)), key_(std::move(key)), message_(std::move(message)) {}
+
+  // Non-owning key and message (see the class comment): no copy is made; `stream`, `key` and
+  // `message` must outlive the Send() call. Pass std::nullopt as message for a tombstone.
+  static OutgoingMessageEnvelope View(const SystemStream& stream,
+                                      std::optional<std::string_view> key,
+                                      std::optional<std::string_view> message) {
+    OutgoingMessageEnvelope e;
+    e.stream_ref_ = &stream;
+    e.is_view_ = true;
+    e.key_view_ = key;
+    e.message_view_ = message;
+    return e;
+  }
 
   // Typed key and message, serialized by the runtime with the stream's serdes.
   template <class K, class V>
@@ -147,11 +167,24 @@ class OutgoingMessageEnvelope {
     return *this;
   }
 
-  const SystemStream& system_stream() const { return system_stream_; }
+  const SystemStream& system_stream() const { return stream_ref_ ? *stream_ref_ : system_stream_; }
   const std::optional<int32_t>& partition() const { return partition_; }
   const std::optional<std::string>& partition_key() const { return partition_key_; }
+  // Owned key/message bytes (nullopt in a View() envelope: use key_bytes()/message_bytes()).
   const std::optional<std::string>& key() const { return key_; }
   const std::optional<std::string>& message() const { return message_; }
+  // The key/message bytes of either form (views into this envelope or into the View() source).
+  std::optional<std::string_view> key_bytes() const {
+    if (is_view_) return key_view_;
+    if (key_) return std::string_view(*key_);
+    return std::nullopt;
+  }
+  std::optional<std::string_view> message_bytes() const {
+    if (is_view_) return message_view_;
+    if (message_) return std::string_view(*message_);
+    return std::nullopt;
+  }
+  bool is_view() const { return is_view_; }
   // Typed payloads (set by Typed()); empty when the bytes are given.
   const ErasedValue& key_object() const { return key_object_; }
   const ErasedValue& message_object() const { return message_object_; }
@@ -159,11 +192,31 @@ class OutgoingMessageEnvelope {
   int64_t timestamp() const { return timestamp_ms_; }
   const std::vector<Header>& headers() const { return headers_; }
 
-  // For the runtime: move the bytes out, or fill them in after serializing typed payloads.
-  std::optional<std::string>* mutable_key() { return &key_; }
-  std::optional<std::string>* mutable_message() { return &message_; }
+  // For the runtime: move the bytes out, or fill them in after serializing typed payloads (this
+  // makes the envelope an owning one).
+  std::optional<std::string>* mutable_key() {
+    MakeOwning();
+    return &key_;
+  }
+  std::optional<std::string>* mutable_message() {
+    MakeOwning();
+    return &message_;
+  }
 
  private:
+  void MakeOwning() {
+    if (!is_view_) return;
+    is_view_ = false;
+    if (key_view_) key_.emplace(*key_view_);
+    if (message_view_) message_.emplace(*message_view_);
+    key_view_.reset();
+    message_view_.reset();
+  }
+
+  const SystemStream* stream_ref_ = nullptr;  // View(): the caller's stream
+  bool is_view_ = false;
+  std::optional<std::string_view> key_view_;
+  std::optional<std::string_view> message_view_;
   SystemStream system_stream_;
   std::optional<int32_t> partition_;
   std::optional<std::string> partition_key_;

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -154,15 +155,22 @@ class KeyValueStore {
   using Iterator = KeyValueIterator<K, V>;
 
   KeyValueStore(KeyValueStoreBytes* store, const Serde<K>* key_serde, const Serde<V>* value_serde)
-      : store_(store), key_serde_(key_serde), value_serde_(value_serde) {}
+      : store_(store), key_serde_(key_serde), value_serde_(value_serde) {
+    if constexpr (std::is_same_v<K, std::string>) {
+      // string/bytes keys are their own bytes: Get/Put/Delete pass them without a serde call.
+      key_is_bytes_ = dynamic_cast<const StringSerde*>(key_serde) != nullptr ||
+                      dynamic_cast<const BytesSerde*>(key_serde) != nullptr;
+    }
+  }
 
   const std::string& name() const { return store_->name(); }
   KeyValueStoreBytes& bytes() { return *store_; }
 
   absl::StatusOr<std::optional<V>> Get(const K& key) {
     std::string k;
-    if (absl::Status s = SerializeKey(key, &k); !s.ok()) return s;
-    absl::StatusOr<std::optional<std::string>> raw = store_->Get(k);
+    std::string_view kv;
+    if (absl::Status s = KeyBytes(key, &k, &kv); !s.ok()) return s;
+    absl::StatusOr<std::optional<std::string>> raw = store_->Get(kv);
     if (!raw.ok()) return raw.status();
     if (!raw->has_value()) return std::optional<V>();
     absl::StatusOr<V> v = value_serde_->Deserialize(**raw);
@@ -192,10 +200,11 @@ class KeyValueStore {
 
   absl::Status Put(const K& key, const V& value) {
     std::string k, v;
-    if (absl::Status s = SerializeKey(key, &k); !s.ok()) return s;
+    std::string_view kv;
+    if (absl::Status s = KeyBytes(key, &k, &kv); !s.ok()) return s;
     if (absl::Status s = value_serde_->Serialize(value, &v); !s.ok())
       return Error(s, "cannot serialize value");
-    return store_->Put(k, v);
+    return store_->Put(kv, v);
   }
 
   absl::Status PutAll(const std::vector<std::pair<K, V>>& entries) {
@@ -212,8 +221,9 @@ class KeyValueStore {
 
   absl::Status Delete(const K& key) {
     std::string k;
-    if (absl::Status s = SerializeKey(key, &k); !s.ok()) return s;
-    return store_->Delete(k);
+    std::string_view kv;
+    if (absl::Status s = KeyBytes(key, &k, &kv); !s.ok()) return s;
+    return store_->Delete(kv);
   }
 
   absl::Status DeleteAll(const std::vector<K>& keys) {
@@ -245,6 +255,18 @@ class KeyValueStore {
   absl::Status Flush() { return store_->Flush(); }
 
  private:
+  // The key's bytes in *view: the key itself for string/bytes serdes, else serialized into *buf.
+  absl::Status KeyBytes(const K& key, std::string* buf, std::string_view* view) const {
+    if constexpr (std::is_same_v<K, std::string>) {
+      if (key_is_bytes_) {
+        *view = key;
+        return absl::OkStatus();
+      }
+    }
+    if (absl::Status s = SerializeKey(key, buf); !s.ok()) return s;
+    *view = *buf;
+    return absl::OkStatus();
+  }
   absl::Status SerializeKey(const K& key, std::string* out) const {
     absl::Status s = key_serde_->Serialize(key, out);
     return s.ok() ? s : Error(s, "cannot serialize key");
@@ -261,6 +283,7 @@ class KeyValueStore {
   KeyValueStoreBytes* store_;
   const Serde<K>* key_serde_;
   const Serde<V>* value_serde_;
+  bool key_is_bytes_ = false;
 };
 
 }  // namespace eddy

@@ -70,6 +70,30 @@ TEST(OutgoingEnvelope, BytesAndBuilders) {
   EXPECT_EQ(*msg_only.message(), "m");
 }
 
+TEST(OutgoingEnvelope, ViewRefersToCallerBytes) {
+  SystemStream out("eddy", "out");
+  std::string key = "k", msg = "value";
+  auto e = OutgoingMessageEnvelope::View(out, std::string_view(key), std::string_view(msg));
+  e.WithPartition(1);
+  EXPECT_TRUE(e.is_view());
+  EXPECT_EQ(&e.system_stream(), &out) << "the stream is referenced, not copied";
+  ASSERT_TRUE(e.key_bytes().has_value());
+  EXPECT_EQ(e.key_bytes()->data(), key.data()) << "no copy of the key";
+  EXPECT_EQ(e.message_bytes()->data(), msg.data()) << "no copy of the message";
+  EXPECT_FALSE(e.key().has_value()) << "key() is the owned form only";
+  auto tomb = OutgoingMessageEnvelope::View(out, std::string_view(key), std::nullopt);
+  EXPECT_FALSE(tomb.message_bytes().has_value());
+  // Asking for the owned bytes copies them in: later changes to the source do not show.
+  *e.mutable_message() = std::string("typed");
+  EXPECT_FALSE(e.is_view());
+  EXPECT_EQ(*e.key_bytes(), "k");
+  EXPECT_EQ(*e.message_bytes(), "typed");
+  // The owning form reads through the same accessors.
+  OutgoingMessageEnvelope owned(out, std::string("a"), std::string("b"));
+  EXPECT_EQ(*owned.key_bytes(), "a");
+  EXPECT_EQ(*owned.message_bytes(), "b");
+}
+
 TEST(OutgoingEnvelope, TypedAndSerialized) {
   auto typed =
       OutgoingMessageEnvelope::Typed(SystemStream("eddy", "counts"), std::string("w"), int64_t{3});
