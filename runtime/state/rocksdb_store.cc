@@ -247,7 +247,10 @@ std::string RocksDbStore::NewSstPath() {
 
 absl::Status RocksDbStore::WriteSst(std::span<const KeyValueWrite> sorted,
                                     const std::string& file) const {
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), *sst_options_);
+  // invalidate_page_cache=false: the file is ingested (and read) right away; dropping its pages
+  // every MiB would only make RocksDB read them back from disk.
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), *sst_options_, /*column_family=*/nullptr,
+                                /*invalidate_page_cache=*/false);
   rocksdb::Status s = writer.Open(file);
   if (!s.ok()) return FromRocks(s, name_, "create " + file);
   for (const KeyValueWrite& w : sorted) {
