@@ -41,20 +41,34 @@ void CachedStore::CountOp() {
 }
 
 void CachedStore::Unlink(Entry* e) {
-  if (e->prev) e->prev->next = e->next; else head_ = e->next;
-  if (e->next) e->next->prev = e->prev; else tail_ = e->prev;
+  if (e->prev)
+    e->prev->next = e->next;
+  else
+    head_ = e->next;
+  if (e->next)
+    e->next->prev = e->prev;
+  else
+    tail_ = e->prev;
   e->prev = e->next = nullptr;
 }
 
 void CachedStore::PushFront(Entry* e) {
   e->prev = nullptr;
   e->next = head_;
-  if (head_) head_->prev = e; else tail_ = e;
+  if (head_)
+    head_->prev = e;
+  else
+    tail_ = e;
   head_ = e;
 }
 
 void CachedStore::Touch(Entry* e) {
-  if (head_ == e) return;
+  // Approximate LRU: an entry moved to the front less than capacity/4 operations ago has at most
+  // capacity/4 entries ahead of it, so it is nowhere near eviction; moving it again would only
+  // cost cache misses on its neighbours. Caches below 4 entries stay exact LRU.
+  const uint64_t now = ++clock_;
+  if (head_ == e || now - e->used_at < cache_size_ / 4) return;
+  e->used_at = now;
   Unlink(e);
   PushFront(e);
 }
@@ -101,6 +115,7 @@ absl::StatusOr<CachedStore::Entry*> CachedStore::Insert(std::string_view key,
   }
   e->dirty = dirty;
   map_.emplace(std::string_view(e->key), std::move(owned));
+  e->used_at = ++clock_;
   last_ = e;
   PushFront(e);
   if (dirty) dirty_.push_back(e);

@@ -14,7 +14,9 @@
 // many times between two flushes reaches the changelog once, with its latest value.
 //
 // Hot path: Get/Put of a cached key allocate nothing (heterogeneous lookup by string_view into a
-// flat hash map of stable entries; the LRU list is intrusive).
+// flat hash map of stable entries; the LRU list is intrusive). Recency is approximate: an entry
+// moved to the front within the last capacity/4 operations is not moved again (it cannot be near
+// the eviction end), which saves the list updates on hot keys.
 #pragma once
 
 #include <memory>
@@ -66,6 +68,7 @@ class CachedStore final : public KeyValueStoreBytes {
     bool dirty = false;
     Entry* prev = nullptr;  // towards the most recent
     Entry* next = nullptr;  // towards the least recent
+    uint64_t used_at = 0;   // clock_ at the last move to the front (see Touch)
   };
   // Transparent hash/equality over std::string_view (Debian's absl::string_view is a distinct
   // type, so the map is keyed by std::string_view pointing into Entry::key).
@@ -99,9 +102,10 @@ class CachedStore final : public KeyValueStoreBytes {
   size_t write_batch_size_;
   StoreMetrics metrics_;
   absl::flat_hash_map<std::string_view, std::unique_ptr<Entry>, Hash, Eq> map_;
-  Entry* head_ = nullptr;  // most recently used
-  Entry* tail_ = nullptr;  // least recently used
-  Entry* last_ = nullptr;  // the entry of the previous lookup (nullptr once evicted)
+  Entry* head_ = nullptr;      // most recently used
+  Entry* tail_ = nullptr;      // least recently used
+  uint64_t clock_ = 0;         // operations so far
+  Entry* last_ = nullptr;      // the entry of the previous lookup (nullptr once evicted)
   std::vector<Entry*> dirty_;  // dirty entries, in first-dirtied order
   int64_t pending_gets_ = 0, pending_hits_ = 0, pending_puts_ = 0, pending_deletes_ = 0;
   int pending_ops_ = 0;

@@ -95,14 +95,14 @@ TEST(CachedStore, WriteBatchSizeTriggersOneBatch) {
 TEST(CachedStore, RewritingTheStoredValueStaysClean) {
   Fixture f(100, 100);
   ASSERT_TRUE(f.counting->inner_.Put("a", "1").ok());
-  EXPECT_EQ(**f.cached->Get("a"), "1");                        // cached clean
-  ASSERT_TRUE(f.cached->Put("a", "1").ok());                   // same bytes: nothing to write
-  EXPECT_FALSE(f.cached->Get("missing")->has_value());         // cached as absent
-  ASSERT_TRUE(f.cached->Delete("missing").ok());               // already absent
+  EXPECT_EQ(**f.cached->Get("a"), "1");                 // cached clean
+  ASSERT_TRUE(f.cached->Put("a", "1").ok());            // same bytes: nothing to write
+  EXPECT_FALSE(f.cached->Get("missing")->has_value());  // cached as absent
+  ASSERT_TRUE(f.cached->Delete("missing").ok());        // already absent
   EXPECT_EQ(f.cached->dirty_entries(), 0u);
-  ASSERT_TRUE(f.cached->Put("a", "2").ok());                   // a real change is dirty
+  ASSERT_TRUE(f.cached->Put("a", "2").ok());  // a real change is dirty
   EXPECT_EQ(f.cached->dirty_entries(), 1u);
-  ASSERT_TRUE(f.cached->Put("a", "1").ok());                   // and stays dirty when reverted
+  ASSERT_TRUE(f.cached->Put("a", "1").ok());  // and stays dirty when reverted
   ASSERT_TRUE(f.cached->FlushDirty().ok());
   EXPECT_EQ(f.counting->batches, (std::vector<size_t>{1}));
   EXPECT_EQ(**f.counting->inner_.Get("a"), "1");
@@ -115,7 +115,9 @@ TEST(CachedStore, ManyKeysThroughASmallCache) {
     for (int i = 0; i < 500; ++i) {
       std::string k = "k" + std::to_string(i);
       ASSERT_TRUE(f.cached->Put(k, std::to_string(i + round)).ok());
-      if (i % 7 == 0) ASSERT_TRUE(f.cached->Delete(k).ok());
+      if (i % 7 == 0) {
+        ASSERT_TRUE(f.cached->Delete(k).ok());
+      }
     }
     EXPECT_LE(f.cached->cached_entries(), 64u);
     for (int i = 0; i < 500; ++i) {
@@ -132,6 +134,21 @@ TEST(CachedStore, ManyKeysThroughASmallCache) {
   ASSERT_TRUE(f.cached->Clear().ok());
   EXPECT_EQ(f.cached->cached_entries(), 0u);
   EXPECT_EQ(**f.cached->Get("k1"), "3");
+}
+
+TEST(CachedStore, HotKeysSurviveApproximateLru) {
+  // Keys read over and over stay cached while a stream of cold keys passes through.
+  Fixture f(100, 100);
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(f.counting->inner_.Put("hot" + std::to_string(i), "h").ok());
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(f.cached->Get("hot" + std::to_string(i % 10)).ok());
+    ASSERT_TRUE(f.cached->Get("cold" + std::to_string(i)).ok());
+  }
+  const int gets_below = f.counting->gets;
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(**f.cached->Get("hot" + std::to_string(i)), "h");
+  EXPECT_EQ(f.counting->gets, gets_below) << "every hot key was still cached";
+  EXPECT_LE(f.cached->cached_entries(), 100u);
 }
 
 TEST(CachedStore, EvictingDirtyEntryWritesItDown) {
