@@ -18,6 +18,7 @@
 // error on every later call instead of being silently incomplete.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -55,9 +56,16 @@ class RestoreBatch {
   // negative = never).
   void set_bulk_load_threshold(int64_t records) { bulk_threshold_ = records; }
   bool bulk_loading() const { return bulk_; }
-  // The caller knows about how many records will come (the changelog span to replay): when more
-  // than the threshold, bulk mode starts at once, so the first records skip the memtable too.
-  void ExpectRecords(int64_t records) { MaybeEnterBulk(records > 0 ? static_cast<size_t>(records) : 0); }
+  // The caller knows about how many records will come (the changelog span to replay): above
+  // kExpectedBulkRecords (or the threshold, when lower) bulk mode starts at once, so no record
+  // goes through the memtable. A known span needs no warm-up: one SST file is cheaper than
+  // memtable inserts from about ten thousand records on.
+  void ExpectRecords(int64_t records) {
+    if (bulk_threshold_ >= 0 && records > std::min<int64_t>(bulk_threshold_, kExpectedBulkRecords)) {
+      MaybeEnterBulk(static_cast<size_t>(bulk_threshold_) + 1);
+    }
+  }
+  static constexpr int64_t kExpectedBulkRecords = 10000;
   // Bytes buffered per SST file in bulk mode (default kBulkBytes; tests use small values).
   void set_bulk_buffer_bytes(size_t bytes) { bulk_bytes_ = bytes; }
 

@@ -172,5 +172,68 @@ TEST_F(RestoreTest, WritesInTheLiveDirectoryAfterACommitAreNotTrusted) {
   EXPECT_EQ(last_from_checkpoint_, 1);
 }
 
+// A 1,000,000-key store (100-byte values): the restart after a commit replays only the 50,000
+// records written after it, from the local checkpoint. Prints the restore times (the figure for
+// docs/benchmarks/runtime.md; not asserted).
+TEST_F(RestoreTest, MillionKeyStoreRestartReplaysOnlyTheTail) {
+  logstore::ClientOptions co;
+  co.bootstrap = addr_;
+  auto admin = logstore::AdminClient::Connect(co);
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic("big", 1, {{"cleanup.policy", "compact"}}).ok());
+  logstore::ProducerOptions po;
+  po.client = co;
+  auto p = logstore::Producer::Create(po);
+  ASSERT_TRUE(p.ok());
+  const std::string value(100, 'v');
+  char key[32];
+  auto produce = [&](int from, int to, const std::string& v) {
+    for (int i = from; i < to; ++i) {
+      std::snprintf(key, sizeof(key), "key%08d", (i * 7919) % 1000000);
+      ASSERT_TRUE((*p)->Send("big", 0, std::string_view(key, 11), v).ok());
+    }
+    ASSERT_TRUE((*p)->Flush().ok());
+  };
+  produce(0, 1000000, value);
+  Config::Map m = config_.entries();
+  m["stores.s.changelog"] = "eddy.big";
+  Config config(m);
+  auto restore = [&](int64_t target, int64_t* restored, double* from_cp) {
+    MetricsRegistry metrics;
+    auto ts = TaskStores::Open(job_, config, task_, hub_.get(), &metrics);
+    ASSERT_TRUE(ts.ok()) << ts.status();
+    Checkpoint cp;
+    cp.changelogs["s"] = {{"eddy", "big", 0}, target};
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE((*ts)->Restore(&cp).ok());
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    *restored = metrics.NewCounter("store.Partition 0.s", "restore-records").Get();
+    *from_cp = metrics.NewGauge("store.Partition 0.s", "restore-from-local-checkpoint").Get();
+    std::printf("restore to %lld: %lld records in %.0f ms (from local checkpoint: %.0f)\n",
+                static_cast<long long>(target), static_cast<long long>(*restored), ms, *from_cp);
+    auto h = (*ts)->Handle("s");
+    ASSERT_TRUE(h.ok());
+    auto v = h->store->Get("key00000000");
+    ASSERT_TRUE(v.ok() && v->has_value());
+    auto t1 = std::chrono::steady_clock::now();
+    ASSERT_TRUE((*ts)->Persist({{"s", {Ssp{"eddy", "big", 0}, target}}}).ok());
+    std::printf("commit checkpoint: %.0f ms\n", std::chrono::duration<double, std::milli>(
+                                                    std::chrono::steady_clock::now() - t1)
+                                                    .count());
+    ASSERT_TRUE((*ts)->Close().ok());
+  };
+  int64_t restored = 0;
+  double from_cp = -1;
+  restore(1000000, &restored, &from_cp);  // first start: the whole changelog
+  EXPECT_EQ(restored, 1000000);
+  EXPECT_EQ(from_cp, 0);
+  produce(0, 50000, std::string(100, 'w'));  // written after the commit at 1,000,000
+  restore(1050000, &restored, &from_cp);     // restart: the tail only
+  EXPECT_EQ(restored, 50000);
+  EXPECT_EQ(from_cp, 1);
+  ASSERT_TRUE((*p)->Close().ok());
+}
+
 }  // namespace
 }  // namespace eddy::runtime
