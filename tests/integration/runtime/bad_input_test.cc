@@ -152,10 +152,18 @@ TEST(Shutdown, SigtermStopsCleanlyWithAFinalCommit) {
   int st = runner.Stop(std::chrono::seconds(30));
   ASSERT_TRUE(WIFEXITED(st)) << "runner was killed, status " << st;
   EXPECT_EQ(WEXITSTATUS(st), 0);
-  // The final commit wrote the OFFSET files of both tasks' stores and the metrics.
+  // The final commit left a complete local checkpoint (with its OFFSET file) of both tasks'
+  // stores (runtime/STATE_FORMAT.md), and the metrics.
   for (int p = 0; p < 2; ++p) {
-    EXPECT_TRUE(fs::exists(dir + "/work/state/wordcount-counts/Partition_" + std::to_string(p) +
-                           "/OFFSET"));
+    const std::string checkpoints =
+        dir + "/work/state/wordcount-counts/Partition_" + std::to_string(p) + ".checkpoints";
+    int complete = 0;
+    std::error_code dir_ec;
+    for (const auto& entry : fs::directory_iterator(checkpoints, dir_ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("tmp-", 0) != 0 && fs::exists(entry.path() / "OFFSET")) ++complete;
+    }
+    EXPECT_GE(complete, 1) << "no complete local checkpoint under " << checkpoints;
   }
   EXPECT_NE(Slurp(dir + "/work/container-0/metrics.json").find("messages-processed"),
             std::string::npos);
