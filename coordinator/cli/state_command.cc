@@ -168,8 +168,11 @@ void AddStateCommand(CLI::App& app, Action* action) {
         if (!cl.ok()) return Fail("state stats", cl.status());
         auto ts = Targets(*cl, *job);
         if (!ts.ok()) return Fail("state stats", ts.status());
-        std::printf("%-10s %-26s %-24s %10s %12s %12s %10s %8s\n", "CONTAINER", "TASK", "STORE",
-                    "KEYS", "BYTES", "RESTORED", "RESTORE-MS", "HIT-RATE");
+        // RESTORED-FROM: where the last restore started (runtime/STATE_FORMAT.md): a local
+        // checkpoint, the changelog start, or "-" (no restore); then its changelog range.
+        std::printf("%-10s %-26s %-24s %10s %12s %12s %10s %8s %-13s %12s %12s\n", "CONTAINER",
+                    "TASK", "STORE", "KEYS", "BYTES", "RESTORED", "RESTORE-MS", "HIT-RATE",
+                    "RESTORED-FROM", "FROM-OFFSET", "TO-OFFSET");
         for (auto& t : *ts) {
           rv1::StateStatsRequest r;
           r.set_store(*store);
@@ -183,7 +186,7 @@ void AddStateCommand(CLI::App& app, Action* action) {
           }
           for (const auto& s : resp.stores()) {
             std::string g = "store." + s.task() + "." + s.store();
-            double restored = 0, restore_ms = 0, hit = 0;
+            double restored = 0, restore_ms = 0, hit = 0, mode = -1, from = -1, to = -1;
             if (m.contains(g)) {
               const auto& gm = m[g];
               restored = gm.value("restore-records", 0.0);
@@ -192,11 +195,15 @@ void AddStateCommand(CLI::App& app, Action* action) {
                 restore_ms = rt.value("mean_ns", 0.0) * rt.value("count", 0.0) / 1e6;
               }
               hit = gm.value("cache-hit-rate", 0.0);
+              mode = gm.value("restore-from-local-checkpoint", -1.0);
+              from = gm.value("restore-start-offset", -1.0);
+              to = gm.value("restore-end-offset", -1.0);
             }
-            std::printf("%-10s %-26s %-24s %10lld %12lld %12.0f %10.1f %8.3f\n",
+            const char* mode_name = mode > 0 ? "checkpoint" : mode == 0 ? "changelog" : "-";
+            std::printf("%-10s %-26s %-24s %10lld %12lld %12.0f %10.1f %8.3f %-13s %12.0f %12.0f\n",
                         t.container.c_str(), s.task().c_str(), s.store().c_str(),
                         static_cast<long long>(s.keys()), static_cast<long long>(s.bytes()),
-                        restored, restore_ms, hit);
+                        restored, restore_ms, hit, mode_name, from, to);
           }
           if (*json) std::printf("%s\n", resp.metrics_json().c_str());
         }
