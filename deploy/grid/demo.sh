@@ -50,7 +50,8 @@ for i in $(seq 1 100); do
   sleep 0.1
 done
 "$B/eddy" job status wordcount
-"$B/eddy" job logs wordcount --container 0 | grep "local state" || true
+"$B/eddy" job logs wordcount --container 0 | grep "restored from" || true
+"$B/eddy" state stats wordcount wordcount-counts
 
 step "eddy job scale wordcount --containers 3"
 "$B/eddy" job scale wordcount --containers 3
