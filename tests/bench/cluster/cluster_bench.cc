@@ -65,7 +65,8 @@ std::vector<std::string> Markers(const std::string& tag) {
 // Waits until every marker of `tag` is counted in the live state; returns the time.
 Clock::time_point WaitMarkers(const Grid& g, const std::string& tag) {
   while (true) {
-    auto r = g.Eddy("state scan wordcount wordcount-counts --prefix zmark-" + tag + "- --limit 100");
+    auto r =
+        g.Eddy("state scan wordcount wordcount-counts --prefix zmark-" + tag + "- --limit 100");
     if (r.code == 0) {
       int lines = 0;
       for (char c : r.out) lines += c == '\n';
@@ -107,9 +108,10 @@ int main(int argc, char** argv) {
   g.CreateTopic("wordcount-lines", 4);
   g.CreateTopic("wordcount-counts", 4);
   auto t0 = Clock::now();
-  auto r = g.Eddy("job submit " + WordcountPackage() +
-                  " --set job.container.count=2 --set job.host-affinity.enabled=true"
-                  " --set cluster-manager.container.memory.mb=1024 --set task.commit.ms=1000 --wait");
+  auto r =
+      g.Eddy("job submit " + WordcountPackage() +
+             " --set job.container.count=2 --set job.host-affinity.enabled=true"
+             " --set cluster-manager.container.memory.mb=1024 --set task.commit.ms=1000 --wait");
   auto t1 = Clock::now();
   if (r.code != 0) {
     std::fprintf(stderr, "%s%s\n", r.out.c_str(), r.err.c_str());
@@ -174,9 +176,10 @@ int main(int argc, char** argv) {
   auto n2 = WaitMarkers(g, "b");
   flow2.Stop();
   for (auto& w : m2) expected[w] = 1;  // after Stop: the flow thread writes it
-  std::printf("node kill -9 (input flowing) -> running again (%s -> %s, other node; includes 1.5 s "
-              "node-lost detection): %.2f s\n", node_before.c_str(), node_after.c_str(),
-              Secs(n0, n1));
+  std::printf(
+      "node kill -9 (input flowing) -> running again (%s -> %s, other node; includes 1.5 s "
+      "node-lost detection): %.2f s\n",
+      node_before.c_str(), node_after.c_str(), Secs(n0, n1));
   std::printf("node kill -9 (input flowing) -> processing again (markers in state): %.2f s\n",
               Secs(n0, n2));
   stats = g.Eddy("state stats wordcount wordcount-counts");

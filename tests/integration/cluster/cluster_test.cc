@@ -34,10 +34,12 @@ void Add(std::map<std::string, int64_t>* m, const std::vector<std::string>& w) {
 void Submit(const Grid& g, int containers, const std::string& extra = "") {
   ASSERT_TRUE(g.CreateTopic("wordcount-lines", 4));
   ASSERT_TRUE(g.CreateTopic("wordcount-counts", 4));
-  auto r = g.Eddy("job submit " + WordcountPackage() + " --set job.container.count=" +
-                  std::to_string(containers) +
-                  " --set job.host-affinity.enabled=true --set cluster-manager.container.memory.mb=512"
-                  " --set task.commit.ms=500 " + extra);
+  auto r =
+      g.Eddy("job submit " + WordcountPackage() +
+             " --set job.container.count=" + std::to_string(containers) +
+             " --set job.host-affinity.enabled=true --set cluster-manager.container.memory.mb=512"
+             " --set task.commit.ms=500 " +
+             extra);
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   ASSERT_TRUE(g.WaitRunning(kJob, 60)) << g.JobStatus(kJob).dump();
 }
@@ -146,13 +148,13 @@ TEST(Cluster, WordcountOnTwoNodesLiveStateKillContainerAndScale) {
   }
   ASSERT_TRUE(restarted) << s.dump();
   EXPECT_EQ(s["containers"][0]["node"], node0) << "host affinity: same node";
-  EXPECT_NE(s["containers"][0]["last_exit"].get<std::string>().find("signal 9"),
-            std::string::npos);
+  EXPECT_NE(s["containers"][0]["last_exit"].get<std::string>().find("signal 9"), std::string::npos);
   ASSERT_TRUE(g.WaitCounts(kJob, expected, 90, &why)) << why;
   // The restarted container's log: per task, its last restore line says "local checkpoint".
   auto logs = g.Eddy("job logs wordcount --container 0");
   for (const auto& t : s["containers"][0]["tasks"]) {
-    std::string prefix = "task '" + t.get<std::string>() + "' store wordcount-counts: restored from ";
+    std::string prefix =
+        "task '" + t.get<std::string>() + "' store wordcount-counts: restored from ";
     auto at = logs.out.rfind(prefix);
     ASSERT_NE(at, std::string::npos) << t << "\n" << logs.out;
     EXPECT_EQ(logs.out.compare(at + prefix.size(), 17, "local checkpoint "), 0)
@@ -303,9 +305,9 @@ TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.err.find("task.class=NoSuchTask is not registered"), std::string::npos) << r.err;
   // Path traversal, absolute path, symlink out, device file.
-  for (auto bad : {TarEntry{"../evil", "x", 'f', ""}, TarEntry{"/tmp/evil", "x", 'f', ""},
-                   TarEntry{"lib/out", "", 'l', "../../etc/passwd"},
-                   TarEntry{"lib/null", "", 'c', ""}}) {
+  for (auto bad :
+       {TarEntry{"../evil", "x", 'f', ""}, TarEntry{"/tmp/evil", "x", 'f', ""},
+        TarEntry{"lib/out", "", 'l', "../../etc/passwd"}, TarEntry{"lib/null", "", 'c', ""}}) {
     auto e = entries;
     e.push_back(bad);
     r = submit(e);
@@ -318,9 +320,9 @@ TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.err.find("task.inputs"), std::string::npos) << r.err;
   // Without a token: refused.
-  auto noauth = Sh("EDDY_TOKEN_FILE= " + BinDir() + "/eddy job list --coordinator " +
-                   g.GridJson()["coordinator"]["address"].get<std::string>() +
-                   " --dir /nonexistent");
+  auto noauth =
+      Sh("EDDY_TOKEN_FILE= " + BinDir() + "/eddy job list --coordinator " +
+         g.GridJson()["coordinator"]["address"].get<std::string>() + " --dir /nonexistent");
   EXPECT_NE(noauth.code, 0);
   EXPECT_NE(noauth.err.find("token"), std::string::npos) << noauth.err;
   // A job that crashes on start fails after the retry limit, with the reason.
