@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  cmake ninja-build g++ pkg-config ccache git ca-certificates
+  cmake ninja-build g++ pkg-config ccache
   # core libraries (see README "Dependencies")
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev librdkafka-dev
@@ -13,8 +13,8 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libarchive-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev kcat
-  # test helpers: procps (ps/pkill), iproute2 (network namespaces), python3 (corpus generation)
-  procps iproute2 python3 util-linux
+  # the demo: procps (pgrep)
+  procps
 )
 
 missing=()
