@@ -1,9 +1,6 @@
 // OffsetIndex: in-memory arrays mirrored to an append-only file.
 #include "log-store/storage/offset_index.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -13,18 +10,14 @@
 namespace eddy::logstore {
 
 OffsetIndex::OffsetIndex(std::string path, int64_t base_offset)
-    : path_(std::move(path)), base_(base_offset) {}
-
-OffsetIndex::~OffsetIndex() {
-  if (fd_ >= 0) ::close(fd_);
-}
+    : base_(base_offset), file_(std::move(path), kEntrySize) {}
 
 absl::Status OffsetIndex::Load(uint64_t log_size) {
-  auto data = fileio::ReadWholeFile(path_);
+  auto data = fileio::ReadWholeFile(file_.path());
   if (!data.ok()) return data.status();
   if (data->size() % kEntrySize != 0) {
     return absl::DataLossError(
-        absl::StrCat(path_, ": size ", data->size(), " is not a multiple of 8"));
+        absl::StrCat(file_.path(), ": size ", data->size(), " is not a multiple of 8"));
   }
   std::vector<uint32_t> rel, pos;
   const size_t n = data->size() / kEntrySize;
@@ -34,35 +27,25 @@ absl::Status OffsetIndex::Load(uint64_t log_size) {
     const uint32_t r = enc::LoadBe32(data->data() + i * kEntrySize);
     const uint32_t p = enc::LoadBe32(data->data() + i * kEntrySize + 4);
     if (p >= log_size || (i > 0 && (r <= rel.back() || p <= pos.back()))) {
-      return absl::DataLossError(absl::StrCat(path_, ": entry ", i, " (offset +", r, ", position ",
-                                              p, ") is out of order or past the log end ",
-                                              log_size));
+      return absl::DataLossError(absl::StrCat(file_.path(), ": entry ", i, " (offset +", r,
+                                              ", position ", p,
+                                              ") is out of order or past the log end ", log_size));
     }
     rel.push_back(r);
     pos.push_back(p);
   }
-  auto fd = fileio::OpenFile(path_, O_WRONLY);
-  if (!fd.ok()) return fd.status();
+  if (absl::Status st = file_.OpenExisting(n); !st.ok()) return st;
   std::lock_guard<std::mutex> l(mu_);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = *fd;
   rel_ = std::move(rel);
   pos_ = std::move(pos);
-  flushed_ = n;
-  pending_.clear();
   return absl::OkStatus();
 }
 
 absl::Status OffsetIndex::Reset() {
-  auto fd = fileio::OpenFile(path_, O_WRONLY | O_CREAT | O_TRUNC);
-  if (!fd.ok()) return fd.status();
+  if (absl::Status st = file_.OpenEmpty(); !st.ok()) return st;
   std::lock_guard<std::mutex> l(mu_);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = *fd;
   rel_.clear();
   pos_.clear();
-  flushed_ = 0;
-  pending_.clear();
   return absl::OkStatus();
 }
 
@@ -75,27 +58,12 @@ void OffsetIndex::Add(int64_t offset, uint32_t position) {
   char e[kEntrySize];
   enc::StoreBe32(e, r);
   enc::StoreBe32(e + 4, position);
-  pending_.append(e, kEntrySize);
+  file_.Append(e);
 }
 
-absl::Status OffsetIndex::Flush() {
-  std::string data;
-  uint64_t at;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (pending_.empty() || fd_ < 0) return absl::OkStatus();
-    data.swap(pending_);
-    at = flushed_ * kEntrySize;
-    flushed_ += data.size() / kEntrySize;
-  }
-  // A failed index write only costs lookup speed until the next open rebuilds the index.
-  return fileio::PwriteAll(fd_, data.data(), data.size(), at, path_);
-}
+absl::Status OffsetIndex::Flush() { return file_.Flush(); }
 
-absl::Status OffsetIndex::Sync() {
-  if (fd_ >= 0 && ::fdatasync(fd_) != 0) return fileio::ErrnoStatus(errno, "fsync", path_);
-  return absl::OkStatus();
-}
+absl::Status OffsetIndex::Sync() { return file_.Sync(); }
 
 uint32_t OffsetIndex::Lookup(int64_t offset) const {
   if (offset < base_) return 0;
@@ -112,9 +80,6 @@ size_t OffsetIndex::entries() const {
   return rel_.size();
 }
 
-size_t OffsetIndex::pending_bytes() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return pending_.size();
-}
+size_t OffsetIndex::pending_bytes() const { return file_.pending_bytes(); }
 
 }  // namespace eddy::logstore

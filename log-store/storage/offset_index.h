@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "log-store/storage/index_file.h"
 
 namespace eddy::logstore {
 
@@ -19,7 +20,6 @@ class OffsetIndex {
   static constexpr size_t kEntrySize = 8;
 
   OffsetIndex(std::string path, int64_t base_offset);
-  ~OffsetIndex();
   OffsetIndex(const OffsetIndex&) = delete;
   OffsetIndex& operator=(const OffsetIndex&) = delete;
 
@@ -40,17 +40,14 @@ class OffsetIndex {
   // Position of the last entry with offset <= `offset`, or 0.
   uint32_t Lookup(int64_t offset) const;
   size_t entries() const;
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path(); }
 
  private:
-  const std::string path_;
   const int64_t base_;
-  int fd_ = -1;
   mutable std::mutex mu_;
   std::vector<uint32_t> rel_;  // relative offsets
   std::vector<uint32_t> pos_;
-  size_t flushed_ = 0;  // entries already in the file
-  std::string pending_;
+  IndexFile file_;
 };
 
 }  // namespace eddy::logstore

@@ -1,9 +1,6 @@
 // TimeIndex: in-memory arrays mirrored to an append-only file.
 #include "log-store/storage/time_index.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -13,18 +10,14 @@
 namespace eddy::logstore {
 
 TimeIndex::TimeIndex(std::string path, int64_t base_offset)
-    : path_(std::move(path)), base_(base_offset) {}
-
-TimeIndex::~TimeIndex() {
-  if (fd_ >= 0) ::close(fd_);
-}
+    : base_(base_offset), file_(std::move(path), kEntrySize) {}
 
 absl::Status TimeIndex::Load() {
-  auto data = fileio::ReadWholeFile(path_);
+  auto data = fileio::ReadWholeFile(file_.path());
   if (!data.ok()) return data.status();
   if (data->size() % kEntrySize != 0) {
     return absl::DataLossError(
-        absl::StrCat(path_, ": size ", data->size(), " is not a multiple of 12"));
+        absl::StrCat(file_.path(), ": size ", data->size(), " is not a multiple of 12"));
   }
   std::vector<int64_t> ts;
   std::vector<uint32_t> rel;
@@ -33,33 +26,23 @@ absl::Status TimeIndex::Load() {
     const auto t = static_cast<int64_t>(enc::LoadBe64(data->data() + i * kEntrySize));
     const uint32_t r = enc::LoadBe32(data->data() + i * kEntrySize + 8);
     if (i > 0 && (t < ts.back() || r <= rel.back())) {
-      return absl::DataLossError(absl::StrCat(path_, ": entry ", i, " is out of order"));
+      return absl::DataLossError(absl::StrCat(file_.path(), ": entry ", i, " is out of order"));
     }
     ts.push_back(t);
     rel.push_back(r);
   }
-  auto fd = fileio::OpenFile(path_, O_WRONLY);
-  if (!fd.ok()) return fd.status();
+  if (absl::Status st = file_.OpenExisting(n); !st.ok()) return st;
   std::lock_guard<std::mutex> l(mu_);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = *fd;
   ts_ = std::move(ts);
   rel_ = std::move(rel);
-  flushed_ = n;
-  pending_.clear();
   return absl::OkStatus();
 }
 
 absl::Status TimeIndex::Reset() {
-  auto fd = fileio::OpenFile(path_, O_WRONLY | O_CREAT | O_TRUNC);
-  if (!fd.ok()) return fd.status();
+  if (absl::Status st = file_.OpenEmpty(); !st.ok()) return st;
   std::lock_guard<std::mutex> l(mu_);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = *fd;
   ts_.clear();
   rel_.clear();
-  flushed_ = 0;
-  pending_.clear();
   return absl::OkStatus();
 }
 
@@ -72,26 +55,12 @@ void TimeIndex::Add(int64_t max_timestamp_before, int64_t offset) {
   char e[kEntrySize];
   enc::StoreBe64(e, static_cast<uint64_t>(max_timestamp_before));
   enc::StoreBe32(e + 8, r);
-  pending_.append(e, kEntrySize);
+  file_.Append(e);
 }
 
-absl::Status TimeIndex::Flush() {
-  std::string data;
-  uint64_t at;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (pending_.empty() || fd_ < 0) return absl::OkStatus();
-    data.swap(pending_);
-    at = flushed_ * kEntrySize;
-    flushed_ += data.size() / kEntrySize;
-  }
-  return fileio::PwriteAll(fd_, data.data(), data.size(), at, path_);
-}
+absl::Status TimeIndex::Flush() { return file_.Flush(); }
 
-absl::Status TimeIndex::Sync() {
-  if (fd_ >= 0 && ::fdatasync(fd_) != 0) return fileio::ErrnoStatus(errno, "fsync", path_);
-  return absl::OkStatus();
-}
+absl::Status TimeIndex::Sync() { return file_.Sync(); }
 
 int64_t TimeIndex::Lookup(int64_t ts) const {
   std::lock_guard<std::mutex> l(mu_);
@@ -108,9 +77,6 @@ bool TimeIndex::Last(int64_t* ts, int64_t* offset) const {
   return true;
 }
 
-size_t TimeIndex::pending_bytes() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return pending_.size();
-}
+size_t TimeIndex::pending_bytes() const { return file_.pending_bytes(); }
 
 }  // namespace eddy::logstore

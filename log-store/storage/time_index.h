@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "log-store/storage/index_file.h"
 
 namespace eddy::logstore {
 
@@ -19,7 +20,6 @@ class TimeIndex {
   static constexpr size_t kEntrySize = 12;
 
   TimeIndex(std::string path, int64_t base_offset);
-  ~TimeIndex();
   TimeIndex(const TimeIndex&) = delete;
   TimeIndex& operator=(const TimeIndex&) = delete;
 
@@ -39,17 +39,14 @@ class TimeIndex {
   int64_t Lookup(int64_t ts) const;
   // The last entry, if any: (T, offset).
   bool Last(int64_t* ts, int64_t* offset) const;
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path(); }
 
  private:
-  const std::string path_;
   const int64_t base_;
-  int fd_ = -1;
   mutable std::mutex mu_;
   std::vector<int64_t> ts_;
   std::vector<uint32_t> rel_;
-  size_t flushed_ = 0;
-  std::string pending_;
+  IndexFile file_;
 };
 
 }  // namespace eddy::logstore
