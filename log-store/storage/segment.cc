@@ -392,45 +392,44 @@ absl::StatusOr<bool> Segment::Read(int64_t offset, int32_t max_bytes, std::strin
 absl::StatusOr<int64_t> Segment::OffsetForTimestamp(int64_t ts) const {
   if (max_timestamp() < ts) return -1;
   const int64_t from = time_index_->Lookup(ts);
-  const uint64_t limit = size();
   uint64_t pos = 0, len = 0;
-  auto found = FindBatch(from, limit, &pos, &len);
+  auto found = FindBatch(from, size(), &pos, &len);
   if (!found.ok()) return found.status();
   if (!*found) return -1;
-  ChunkReader reader(fd_, log_path_, limit, kScanChunk);
-  while (pos < limit) {
-    auto head = reader.Get(pos, kBatchLogOverhead);
-    if (!head.ok()) return head.status();
-    if (*head == nullptr) return DataLoss(pos, "truncated batch");
-    const auto blen = static_cast<int32_t>(enc::LoadBe32(*head + 8));
-    if (blen < 0 || pos + kBatchLogOverhead + static_cast<uint64_t>(blen) > limit)
-      return DataLoss(pos, "bad batch length");
-    const size_t total = static_cast<size_t>(blen) + kBatchLogOverhead;
-    auto data = reader.Get(pos, total);
-    if (!data.ok()) return data.status();
-    if (*data == nullptr) return DataLoss(pos, "truncated batch");
-    BatchHeader h;
-    std::string_view batch(*data, total);
-    auto ok = CheckStoredBatch(batch, &h);
-    if (!ok.ok()) return DataLoss(pos, ok.status().message());
-    if (h.max_timestamp >= ts && h.last_offset() >= from) {
-      RecordIterator it(batch);
-      Record r;
-      while (it.Next(&r)) {
-        if (r.timestamp >= ts && r.offset >= from) return r.offset;
-      }
-      if (!it.status().ok()) return DataLoss(pos, it.status().message());
-    }
-    pos += total;
-  }
-  return -1;
+  int64_t result = -1;
+  absl::Status st = WalkBatches(
+      pos, [&](uint64_t at, std::string_view batch, const BatchHeader& h) -> absl::StatusOr<bool> {
+        if (h.max_timestamp < ts || h.last_offset() < from) return true;
+        RecordIterator it(batch);
+        Record r;
+        while (it.Next(&r)) {
+          if (r.timestamp >= ts && r.offset >= from) {
+            result = r.offset;
+            return false;
+          }
+        }
+        if (!it.status().ok()) return DataLoss(at, it.status().message());
+        return true;
+      });
+  if (!st.ok()) return st;
+  return result;
 }
 
 absl::Status Segment::ForEachBatch(
     const std::function<absl::Status(std::string_view batch, const BatchHeader& h)>& fn) const {
+  return WalkBatches(
+      0, [&](uint64_t, std::string_view batch, const BatchHeader& h) -> absl::StatusOr<bool> {
+        if (absl::Status st = fn(batch, h); !st.ok()) return st;
+        return true;
+      });
+}
+
+absl::Status Segment::WalkBatches(
+    uint64_t pos,
+    const std::function<absl::StatusOr<bool>(uint64_t position, std::string_view batch,
+                                             const BatchHeader& h)>& fn) const {
   const uint64_t limit = size();
   ChunkReader reader(fd_, log_path_, limit, kScanChunk);
-  uint64_t pos = 0;
   while (pos < limit) {
     auto head = reader.Get(pos, kBatchLogOverhead);
     if (!head.ok()) return head.status();
@@ -446,7 +445,9 @@ absl::Status Segment::ForEachBatch(
     std::string_view batch(*data, total);
     auto ok = CheckStoredBatch(batch, &h);
     if (!ok.ok()) return DataLoss(pos, ok.status().message());
-    if (absl::Status st = fn(batch, h); !st.ok()) return st;
+    auto more = fn(pos, batch, h);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
     pos += total;
   }
   return absl::OkStatus();

@@ -110,6 +110,12 @@ class Segment {
   // Position of the batch containing `offset` (or the first after it), its size; false if none.
   absl::StatusOr<bool> FindBatch(int64_t offset, uint64_t limit, uint64_t* pos,
                                  uint64_t* len) const;
+  // Calls fn(position, batch, header) for each CRC-checked batch from byte `pos` up to the
+  // current size, until fn returns false or an error; a corrupt batch is a DataLoss error.
+  absl::Status WalkBatches(
+      uint64_t pos,
+      const std::function<absl::StatusOr<bool>(uint64_t position, std::string_view batch,
+                                               const BatchHeader& h)>& fn) const;
 
   std::string dir_;
   const int64_t base_;
