@@ -1,19 +1,25 @@
 // TopicConfig <-> Kafka-named key/value settings.
 #include "log-store/storage/topic_config.h"
 
+#include <cstdint>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace eddy::logstore {
 namespace {
 
-absl::Status ParseI64(const std::string& key, const std::string& v, int64_t min, int64_t* out) {
+// Parses key's value as an integer in [min, max] into *out.
+template <typename T>
+absl::Status ParseInt(const std::string& key, const std::string& v, int64_t min, int64_t max,
+                      T* out) {
   int64_t x;
-  if (!absl::SimpleAtoi(absl::string_view(v.data(), v.size()), &x) || x < min) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("topic config ", key, "=\"", v, "\": expected an integer >= ", min));
+  if (!absl::SimpleAtoi(absl::string_view(v.data(), v.size()), &x) || x < min || x > max) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "topic config ", key, "=\"", v, "\": expected an integer ",
+        max == INT64_MAX ? absl::StrCat(">= ", min) : absl::StrCat("in [", min, ", ", max, "]")));
   }
-  *out = x;
+  *out = static_cast<T>(x);
   return absl::OkStatus();
 }
 
@@ -23,25 +29,17 @@ absl::StatusOr<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std
                                                  const TopicConfig& base) {
   TopicConfig c = base;
   for (const auto& [key, v] : kv) {
-    int64_t x = 0;
     absl::Status st;
     if (key == "partitions") {
-      st = ParseI64(key, v, 1, &x);
-      if (st.ok() && x > 100000)
-        st = absl::InvalidArgumentError("topic config partitions: at most 100000");
-      c.partitions = static_cast<int32_t>(x);
+      st = ParseInt(key, v, 1, 100000, &c.partitions);
     } else if (key == "retention.ms") {
-      st = ParseI64(key, v, -1, &c.retention_ms);
+      st = ParseInt(key, v, -1, INT64_MAX, &c.retention_ms);
     } else if (key == "retention.bytes") {
-      st = ParseI64(key, v, -1, &c.retention_bytes);
+      st = ParseInt(key, v, -1, INT64_MAX, &c.retention_bytes);
     } else if (key == "segment.bytes") {
-      st = ParseI64(key, v, 14, &c.segment_bytes);
-      if (st.ok() && c.segment_bytes > (int64_t{1} << 31) - 1) {
-        st = absl::InvalidArgumentError(absl::StrCat(
-            "topic config segment.bytes=", v, ": at most 2147483647 (index positions are 32-bit)"));
-      }
+      st = ParseInt(key, v, 14, INT32_MAX, &c.segment_bytes);  // index positions are 32-bit
     } else if (key == "segment.ms") {
-      st = ParseI64(key, v, 1, &c.segment_ms);
+      st = ParseInt(key, v, 1, INT64_MAX, &c.segment_ms);
     } else if (key == "cleanup.policy") {
       if (v == "delete") {
         c.cleanup_policy = CleanupPolicy::kDelete;
@@ -54,21 +52,15 @@ absl::StatusOr<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std
             "topic config cleanup.policy=\"", v, "\": expected delete, compact or compact,delete"));
       }
     } else if (key == "min.compaction.lag.ms") {
-      st = ParseI64(key, v, 0, &c.min_compaction_lag_ms);
+      st = ParseInt(key, v, 0, INT64_MAX, &c.min_compaction_lag_ms);
     } else if (key == "delete.retention.ms") {
-      st = ParseI64(key, v, 0, &c.delete_retention_ms);
+      st = ParseInt(key, v, 0, INT64_MAX, &c.delete_retention_ms);
     } else if (key == "max.message.bytes") {
-      st = ParseI64(key, v, 0, &x);
-      if (st.ok() && x > INT32_MAX)
-        st = absl::InvalidArgumentError("topic config max.message.bytes: too large");
-      c.max_message_bytes = static_cast<int32_t>(x);
+      st = ParseInt(key, v, 0, INT32_MAX, &c.max_message_bytes);
     } else if (key == "flush.messages") {
-      st = ParseI64(key, v, 1, &c.flush_messages);
+      st = ParseInt(key, v, 1, INT64_MAX, &c.flush_messages);
     } else if (key == "index.interval.bytes") {
-      st = ParseI64(key, v, 0, &x);
-      if (st.ok() && x > INT32_MAX)
-        st = absl::InvalidArgumentError("topic config index.interval.bytes: too large");
-      c.index_interval_bytes = static_cast<int32_t>(x);
+      st = ParseInt(key, v, 0, INT32_MAX, &c.index_interval_bytes);
     } else {
       st = absl::InvalidArgumentError(absl::StrCat("unknown topic config key \"", key, "\""));
     }

@@ -604,6 +604,13 @@ TEST_F(LogTest, TopicConfigParsing) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("retention.ms"), std::string_view::npos);
   EXPECT_FALSE(TopicConfig::FromMap({{"cleanup.policy", "forever"}}, TopicConfig{}).ok());
+  auto big = TopicConfig::FromMap({{"segment.bytes", "4294967296"}}, TopicConfig{});
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.status().message().find("segment.bytes=\"4294967296\""), std::string_view::npos);
+  EXPECT_FALSE(TopicConfig::FromMap({{"partitions", "100001"}}, TopicConfig{}).ok());
+  auto parts = TopicConfig::FromMap({{"partitions", "100000"}}, TopicConfig{});
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(parts->partitions, 100000);
 }
 
 TEST_F(LogTest, WaitForAppendWakesUp) {
