@@ -6,7 +6,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "log-store/storage/crc32c.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/partition_log_impl.h"
 
@@ -121,7 +120,7 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
           enc::StoreBe32(p + 8, static_cast<uint32_t>(rebuilt.size() - kBatchLogOverhead));
           enc::StoreBe16(p + 21, static_cast<uint16_t>(h.attributes & ~0x7));
           enc::StoreBe32(p + 57, static_cast<uint32_t>(kept));
-          enc::StoreBe32(p + 17, Crc32c(0, p + 21, rebuilt.size() - 21));
+          enc::StoreBe32(p + 17, BatchCrc(rebuilt));
           to_write = rebuilt;
         }
       }

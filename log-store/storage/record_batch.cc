@@ -201,6 +201,10 @@ absl::StatusOr<BatchHeader> ParseBatchHeader(std::string_view data) {
   return h;
 }
 
+uint32_t BatchCrc(std::string_view batch) {
+  return Crc32c(0, batch.data() + kCrcStart, batch.size() - kCrcStart);
+}
+
 absl::Status ValidateBatch(std::string_view batch) {
   auto hs = ParseBatchHeader(batch);
   if (!hs.ok()) return hs.status();
@@ -210,7 +214,7 @@ absl::Status ValidateBatch(std::string_view batch) {
                                                    ": batchLength says ", h.size_bytes(),
                                                    " bytes, have ", batch.size()));
   }
-  const uint32_t crc = Crc32c(0, batch.data() + kCrcStart, batch.size() - kCrcStart);
+  const uint32_t crc = BatchCrc(batch);
   if (crc != h.crc) {
     return absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", h.base_offset,
                                                    ": CRC-32C mismatch (stored ", h.crc,

@@ -54,6 +54,10 @@ absl::StatusOr<BatchHeader> ParseBatchHeader(std::string_view data);
 // with offset deltas within last_offset_delta. The error names what is wrong and where.
 absl::Status ValidateBatch(std::string_view batch);
 
+// CRC-32C of a whole batch as stored in its header: attributes (byte 21) through the end.
+// `batch` must be at least kBatchHeaderSize bytes.
+uint32_t BatchCrc(std::string_view batch);
+
 // Rewrites the base offset of the batch at `batch` (not covered by the CRC).
 void SetBaseOffset(char* batch, int64_t base_offset);
 

@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "log-store/storage/compression.h"
-#include "log-store/storage/crc32c.h"
 #include "log-store/storage/encoding.h"
 
 namespace eddy::logstore {
@@ -105,7 +104,7 @@ std::string RecordBatchBuilder::Finish() {
   enc::StoreBe16(p + 51, static_cast<uint16_t>(producer_epoch_));
   enc::StoreBe32(p + 53, static_cast<uint32_t>(base_sequence_));
   enc::StoreBe32(p + 57, static_cast<uint32_t>(count_));
-  enc::StoreBe32(p + 17, Crc32c(0, p + 21, out.size() - 21));
+  enc::StoreBe32(p + 17, BatchCrc(out));
   buf_.resize(kBatchHeaderSize);
   count_ = 0;
   base_timestamp_ = max_timestamp_ = 0;

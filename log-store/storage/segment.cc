@@ -12,7 +12,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "log-store/storage/crc32c.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/file_io.h"
@@ -72,7 +71,7 @@ absl::StatusOr<size_t> CheckStoredBatch(std::string_view data, BatchHeader* h) {
     return absl::DataLossError(
         absl::StrCat("truncated batch (", data.size(), " of ", hs->size_bytes(), " bytes)"));
   }
-  const uint32_t crc = Crc32c(0, data.data() + 21, hs->size_bytes() - 21);
+  const uint32_t crc = BatchCrc(data.substr(0, hs->size_bytes()));
   if (crc != hs->crc) {
     return absl::DataLossError(
         absl::StrFormat("CRC-32C mismatch in batch at base offset %d (stored %08x, computed %08x)",
