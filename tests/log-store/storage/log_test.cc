@@ -633,9 +633,13 @@ TEST_F(LogTest, ConcurrentAppendAndRead) {
   constexpr int kBatches = 400;
   std::thread writer([&] {
     for (int i = 0; i < kBatches; ++i) {
-      ASSERT_TRUE(log->Append(MakeBatch(i * 4, 4, NowMs())).ok());  // recent: retention keeps it
+      auto st = log->Append(MakeBatch(i * 4, 4, NowMs()));  // recent: retention keeps it
+      if (!st.ok()) {
+        ADD_FAILURE() << st.status();
+        break;
+      }
     }
-    done = true;
+    done = true;  // also on failure, so the reader below stops
   });
   std::atomic<bool> cleaner_stop{false};
   std::thread cleaner([&] {
@@ -643,26 +647,29 @@ TEST_F(LogTest, ConcurrentAppendAndRead) {
   });
   int64_t next = 0;
   int64_t expected_key = 0;
-  while (next < kBatches * 4) {
-    auto r = log->Read(next, 8192);
-    ASSERT_TRUE(r.ok()) << r.status();
-    BatchIterator bi(r->batches);
-    std::string_view b;
-    BatchHeader h;
-    while (bi.Next(&b, &h)) {
-      RecordIterator it(b);
-      Record rec;
-      while (it.Next(&rec)) {
-        if (rec.offset < next) continue;
-        ASSERT_EQ(rec.offset, expected_key);
-        ASSERT_EQ(*rec.key, "k" + std::to_string(expected_key));
-        ++expected_key;
+  // In a lambda so that a failed ASSERT still joins the threads below.
+  [&] {
+    while (next < kBatches * 4) {
+      auto r = log->Read(next, 8192);
+      ASSERT_TRUE(r.ok()) << r.status();
+      BatchIterator bi(r->batches);
+      std::string_view b;
+      BatchHeader h;
+      while (bi.Next(&b, &h)) {
+        RecordIterator it(b);
+        Record rec;
+        while (it.Next(&rec)) {
+          if (rec.offset < next) continue;
+          ASSERT_EQ(rec.offset, expected_key);
+          ASSERT_EQ(*rec.key, "k" + std::to_string(expected_key));
+          ++expected_key;
+        }
+        ASSERT_TRUE(it.status().ok());
+        next = h.last_offset() + 1;
       }
-      ASSERT_TRUE(it.status().ok());
-      next = h.last_offset() + 1;
+      if (r->batches.empty() && done && next >= log->LogEndOffset()) break;
     }
-    if (r->batches.empty() && done && next >= log->LogEndOffset()) break;
-  }
+  }();
   writer.join();
   cleaner_stop = true;
   cleaner.join();
