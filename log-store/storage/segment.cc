@@ -106,8 +106,8 @@ Segment::~Segment() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-absl::Status Segment::OpenFiles(bool create) {
-  auto fd = fileio::OpenFile(log_path_, O_RDWR | (create ? O_CREAT : 0));
+absl::Status Segment::OpenLog(int extra_flags) {
+  auto fd = fileio::OpenFile(log_path_, O_RDWR | extra_flags);
   if (!fd.ok()) return fd.status();
   fd_ = *fd;
   return absl::OkStatus();
@@ -119,12 +119,7 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Create(const std::string& dir,
                                                          std::string suffix) {
   std::shared_ptr<Segment> s(
       new Segment(dir, base_offset, std::move(label), index_interval, std::move(suffix)));
-  if (absl::Status st = s->OpenFiles(true); !st.ok()) return st;
-  auto size = fileio::FileSize(s->fd_, s->log_path_);
-  if (!size.ok()) return size.status();
-  if (*size != 0) {
-    if (::ftruncate(s->fd_, 0) != 0) return fileio::ErrnoStatus(errno, "truncate", s->log_path_);
-  }
+  if (absl::Status st = s->OpenLog(O_CREAT | O_TRUNC); !st.ok()) return st;
   if (absl::Status st = s->index_->Reset(); !st.ok()) return st;
   if (absl::Status st = s->time_index_->Reset(); !st.ok()) return st;
   return s;
@@ -135,7 +130,7 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(const std::string& dir, i
                                                        bool last, int64_t end_offset,
                                                        std::string* report) {
   std::shared_ptr<Segment> s(new Segment(dir, base_offset, std::move(label), index_interval, ""));
-  if (absl::Status st = s->OpenFiles(false); !st.ok()) return st;
+  if (absl::Status st = s->OpenLog(0); !st.ok()) return st;
   auto size = fileio::FileSize(s->fd_, s->log_path_);
   if (!size.ok()) return size.status();
   if (last) {
@@ -183,8 +178,7 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(const std::string& dir, i
     absl::StrAppend(report, s->label_, ": DATA LOSS: corrupt batch in ", s->log_path_,
                     " at position ", *good, ": ", why, "; it will not be served\n");
   }
-  s->Seal(end_offset);
-  if (absl::Status st = s->index_->Flush(); !st.ok()) return st;
+  s->Seal(end_offset);  // writes the rebuilt indexes
   return s;
 }
 

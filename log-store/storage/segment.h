@@ -101,7 +101,8 @@ class Segment {
  private:
   Segment(std::string dir, int64_t base, std::string label, int32_t index_interval,
           std::string suffix);
-  absl::Status OpenFiles(bool create);
+  // Opens the .log file read-write with extra open(2) flags.
+  absl::Status OpenLog(int extra_flags);
   // Walks the log from 0, CRC-checking and re-indexing. Returns the position of the first bad
   // batch (file size when all good) and why in *why.
   absl::StatusOr<uint64_t> ScanAndIndex(uint64_t file_size, std::string* why);
