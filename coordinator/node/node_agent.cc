@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "coordinator/common/auth.h"
+#include "coordinator/common/properties.h"
 #include "coordinator/common/sha256.h"
 #include "coordinator/package/job_package.h"
 #include "grpcpp/grpcpp.h"
@@ -29,15 +30,6 @@ struct NodeAgent::Running {
 };
 
 namespace {
-std::string Escape(const std::string& v) {
-  std::string o;
-  for (char c : v) {
-    if (c == '\\') o += "\\\\";
-    else if (c == '\n') o += "\\n";
-    else o += c;
-  }
-  return o;
-}
 std::string ReadFile(const std::string& p) {
   std::ifstream f(p);
   if (!f) return "";
@@ -215,10 +207,10 @@ void NodeAgent::Start(const v1::StartContainer& s) {
     for (const auto& [k, v] : std::map<std::string, std::string>(s.config().begin(),
                                                                   s.config().end())) {
       if (k == "task.library" || k == "job.logged.store.base.dir") continue;
-      f << k << "=" << Escape(v) << "\n";
+      f << k << "=" << EscapePropertyValue(v) << "\n";
     }
-    f << "task.library=" << Escape(*lib) << "\n";
-    f << "job.logged.store.base.dir=" << Escape(stores) << "\n";
+    f << "task.library=" << EscapePropertyValue(*lib) << "\n";
+    f << "job.logged.store.base.dir=" << EscapePropertyValue(stores) << "\n";
     std::ofstream m(r->work_dir + "/job-model.json");
     m << s.job_model_json();
   }

@@ -15,6 +15,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "coordinator/common/properties.h"
 #include "coordinator/common/sha256.h"
 #include "coordinator/package/job_package.h"
 #include "coordinator/server/job_planner.h"
@@ -79,16 +80,6 @@ std::string Describe(const v1::ContainerReport& r) {
     absl::StrAppend(&s, ": ", nl == std::string::npos ? e : e.substr(nl + 1));
   }
   return s;
-}
-
-std::string EscapeProperty(const std::string& v) {
-  std::string o;
-  for (char c : v) {
-    if (c == '\\') o += "\\\\";
-    else if (c == '\n') o += "\\n";
-    else o += c;
-  }
-  return o;
 }
 
 // Runs argv, stderr captured, with a deadline. Returns the exit status and stderr text.
@@ -616,7 +607,7 @@ absl::StatusOr<std::string> ClusterManager::Submit(const v1::SubmitJobRequest& r
     {
       std::ofstream f(props);
       for (const auto& [k, v] : *config) {
-        f << k << "=" << EscapeProperty(k == "task.library" ? *lib : v) << "\n";
+        f << k << "=" << EscapePropertyValue(k == "task.library" ? *lib : v) << "\n";
       }
     }
     auto [rc, err] = RunCapture({opt_.package_check_bin, "--config", props.string()},
