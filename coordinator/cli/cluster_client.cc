@@ -17,6 +17,17 @@ std::string ResolveGridDir(const std::string& flag) {
   return std::string(home ? home : "/tmp") + "/.eddy/grid";
 }
 
+absl::StatusOr<nlohmann::json> ReadGridJson(const std::string& dir) {
+  std::string path = dir + "/grid.json";
+  std::ifstream f(path);
+  if (!f) return absl::NotFoundError(absl::StrCat("no grid in ", dir, " (no ", path, ")"));
+  try {
+    return nlohmann::json::parse(f);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
+  }
+}
+
 absl::StatusOr<ClusterClient> ClusterClient::Connect(const ClusterFlags& flags) {
   ClusterClient c;
   std::string dir = ResolveGridDir(flags.grid_dir);
@@ -25,15 +36,15 @@ absl::StatusOr<ClusterClient> ClusterClient::Connect(const ClusterFlags& flags) 
     if (const char* e = std::getenv("EDDY_COORDINATOR"); e && *e) c.address_ = e;
   }
   if (c.address_.empty()) {
-    std::ifstream f(dir + "/grid.json");
-    if (!f) {
+    auto j = ReadGridJson(dir);
+    if (absl::IsNotFound(j.status())) {
       return absl::NotFoundError(absl::StrCat(
           "no coordinator: pass --coordinator HOST:PORT, set EDDY_COORDINATOR, or run `eddy grid "
           "up` (no ", dir, "/grid.json)"));
     }
+    if (!j.ok()) return j.status();
     try {
-      auto j = nlohmann::json::parse(f);
-      c.address_ = j.at("coordinator").at("address").get<std::string>();
+      c.address_ = j->at("coordinator").at("address").get<std::string>();
     } catch (const std::exception& e) {
       return absl::InvalidArgumentError(absl::StrCat(dir, "/grid.json: ", e.what()));
     }

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "coordinator/proto/coordinator.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "nlohmann/json.hpp"
 #include "runtime/proto/container_state.grpc.pb.h"
 
 namespace eddy::cli {
@@ -22,6 +23,10 @@ struct ClusterFlags {
 };
 
 std::string ResolveGridDir(const std::string& flag);
+
+// <dir>/grid.json as written by `eddy grid up`. NotFound when there is none, InvalidArgument
+// naming the file when it does not parse. Used by ClusterClient and `eddy grid down|status`.
+absl::StatusOr<nlohmann::json> ReadGridJson(const std::string& dir);
 
 class ClusterClient {
  public:

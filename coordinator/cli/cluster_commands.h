@@ -8,6 +8,11 @@
 
 namespace eddy::cli {
 
+struct ClusterFlags;  // cluster_client.h
+
+// --coordinator, --token-file and --dir on a cluster subcommand (defined in job_command.cc).
+void AddClusterFlags(CLI::App* c, ClusterFlags* f);
+
 void AddGridCommand(CLI::App& app, Action* action);
 void AddJobCommand(CLI::App& app, Action* action);
 void AddNodeCommand(CLI::App& app, Action* action);

@@ -175,14 +175,9 @@ void AddGridCommand(CLI::App& app, Action* action) {
     c->callback([=] {
       *action = [=]() -> int {
         std::string d = ResolveGridDir(*dir);
-        std::ifstream f(d + "/grid.json");
-        if (!f) return Fail("grid down", absl::NotFoundError("no grid in " + d));
-        json g;
-        try {
-          g = json::parse(f);
-        } catch (const std::exception& e) {
-          return Fail("grid down", absl::InvalidArgumentError(e.what()));
-        }
+        auto grid_json = ReadGridJson(d);
+        if (!grid_json.ok()) return Fail("grid down", grid_json.status());
+        json& g = *grid_json;
         for (auto& n : g.value("nodes", json::array())) StopPid(n["pid"].get<pid_t>(), 40);
         if (g.contains("coordinator")) StopPid(g["coordinator"]["pid"].get<pid_t>(), 10);
         if (g.contains("logd")) StopPid(g["logd"]["pid"].get<pid_t>(), 10);
@@ -199,14 +194,9 @@ void AddGridCommand(CLI::App& app, Action* action) {
     c->callback([=] {
       *action = [=]() -> int {
         std::string d = ResolveGridDir(*dir);
-        std::ifstream f(d + "/grid.json");
-        if (!f) return Fail("grid status", absl::NotFoundError("no grid in " + d));
-        json g;
-        try {
-          g = json::parse(f);
-        } catch (const std::exception& e) {
-          return Fail("grid status", absl::InvalidArgumentError(e.what()));
-        }
+        auto grid_json = ReadGridJson(d);
+        if (!grid_json.ok()) return Fail("grid status", grid_json.status());
+        json& g = *grid_json;
         int down = 0;
         auto line = [&](const std::string& what, const json& p) {
           bool a = Alive(p["pid"].get<pid_t>());

@@ -4,7 +4,6 @@
 #include "coordinator/cli/cluster_commands.h"
 
 namespace eddy::cli {
-void AddClusterFlags(CLI::App* c, ClusterFlags* f);
 
 void AddNodeCommand(CLI::App& app, Action* action) {
   auto* node = app.add_subcommand("node", "the cluster's nodes");

@@ -12,7 +12,6 @@
 #include "nlohmann/json.hpp"
 
 namespace eddy::cli {
-void AddClusterFlags(CLI::App* c, ClusterFlags* f);
 namespace {
 namespace cv1 = coordinator::v1;
 namespace rv1 = runtime::v1;
