@@ -155,13 +155,6 @@ class TaskInstance : public Context, public MessageCollector, public TaskCoordin
     }
   }
 
-  void BeforeWrite() {
-    if (dirty_pending_) {
-      stores_->MarkDirty();
-      dirty_pending_ = false;
-    }
-  }
-
   Container::Impl* c_;
   TaskModel model_;
   TaskName name_;
@@ -182,7 +175,6 @@ class TaskInstance : public Context, public MessageCollector, public TaskCoordin
   bool commit_requested_ = false;
   bool commit_all_requested_ = false;
   bool shutdown_requested_ = false;
-  bool dirty_pending_ = true;
   bool eos_done_ = false;
   std::string current_what_;
 };
@@ -287,7 +279,6 @@ absl::Status Container::Impl::Setup() {
         if (it != checkpoint->inputs.end()) t->next_offsets_[ssp] = it->second;
       }
     }
-    t->dirty_pending_ = true;
     if (t->initable_) {
       TaskInstance* ti = t.get();
       auto s = Guard([&] { return ti->initable_->Init(*ti); });
@@ -435,7 +426,6 @@ absl::Status Container::Impl::ProcessOne(Input& in) {
       }
     }
   }
-  t->BeforeWrite();
   absl::Status s;
   if ((t->sample_tick_++ & 63) == 0) {
     auto t0 = Clock::now();
@@ -538,7 +528,6 @@ absl::Status Container::Impl::Commit(const std::vector<TaskInstance*>& tasks) {
     cp.inputs = t->next_offsets_;
     cp.changelogs = *offs;
     if (auto s = checkpoints_->Write(t->model_.name, cp); !s.ok()) return s;
-    t->dirty_pending_ = true;
     t->commit_requested_ = false;
   }
   if (auto s = hub_.FlushAll(); !s.ok()) return s;
@@ -550,7 +539,6 @@ absl::Status Container::Impl::Commit(const std::vector<TaskInstance*>& tasks) {
 absl::Status Container::Impl::WindowAll() {
   for (auto& t : tasks_) {
     if (!t->windowable_) continue;
-    t->BeforeWrite();
     ScopedTimer timer(*t->window_timer_);
     TaskInstance* ti = t.get();
     auto s = Guard([&] { return ti->windowable_->Window(*ti, *ti); });
@@ -576,7 +564,6 @@ void Container::Impl::WriteMetrics() {
 absl::Status Container::Impl::Shutdown() {
   for (auto& t : tasks_) {
     if (opt_.until_caught_up && t->eos_ && !t->eos_done_) {
-      t->BeforeWrite();
       TaskInstance* ti = t.get();
       auto s = Guard([&] { return ti->eos_->OnEndOfStream(*ti, *ti); });
       if (!s.ok()) {

@@ -225,9 +225,6 @@ class TaskStoresImpl : public TaskStores {
     return absl::OkStatus();
   }
 
-  // Nothing to do: restore never trusts the live directory (see StoreCheckpoints).
-  void MarkDirty() override {}
-
   bool empty() const override { return entries_.empty(); }
 
   absl::Status Close() override {

@@ -42,9 +42,6 @@ class TaskStores {
   // Commit step 4, before the task checkpoint is written: flush the engines and checkpoint each
   // persistent logged store locally at its changelog offset (<store dir>.checkpoints/<offset>).
   virtual absl::Status Persist(const std::map<std::string, std::pair<Ssp, int64_t>>& offsets) = 0;
-  // Before the first write after a commit. A no-op now: restore rebuilds the live directory from
-  // a local checkpoint, so writes past the commit never need undoing (kept for the container).
-  virtual void MarkDirty() = 0;
   virtual bool empty() const = 0;
   virtual absl::Status Close() = 0;
 };

@@ -107,10 +107,4 @@ absl::StatusOr<std::optional<StoreOffset>> ReadOffsetFile(const std::string& dir
   return std::optional<StoreOffset>(out);
 }
 
-absl::Status RemoveOffsetFile(const std::string& dir) {
-  const std::string path = dir + "/" + kOffsetFileName;
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("cannot remove", path);
-  return absl::OkStatus();
-}
-
 }  // namespace eddy::state

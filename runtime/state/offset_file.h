@@ -35,8 +35,6 @@ inline constexpr char kOffsetFileName[] = "OFFSET";
 absl::Status WriteOffsetFile(const std::string& dir, const StoreOffset& offset);
 // nullopt when there is no OFFSET file; DataLoss naming the file when it is malformed.
 absl::StatusOr<std::optional<StoreOffset>> ReadOffsetFile(const std::string& dir);
-// Removes <dir>/OFFSET (no error when absent).
-absl::Status RemoveOffsetFile(const std::string& dir);
 
 // Fault hook for tests: when set, WriteOffsetFile stops after writing the temp file and before the
 // rename, as a crash there would (returns an error).

@@ -12,7 +12,7 @@
 namespace eddy::state {
 namespace {
 
-TEST(OffsetFile, RoundTripAndRemove) {
+TEST(OffsetFile, RoundTrip) {
   testing::TempDir dir;
   EXPECT_FALSE(ReadOffsetFile(dir.path())->has_value());
   StoreOffset o{"eddy.counts-changelog#3", 12345};
@@ -22,9 +22,6 @@ TEST(OffsetFile, RoundTripAndRemove) {
   EXPECT_EQ(**back, o);
   ASSERT_TRUE(WriteOffsetFile(dir.path(), StoreOffset{o.changelog, 99999}).ok());
   EXPECT_EQ((*ReadOffsetFile(dir.path()))->offset, 99999);
-  ASSERT_TRUE(RemoveOffsetFile(dir.path()).ok());
-  EXPECT_FALSE(ReadOffsetFile(dir.path())->has_value());
-  EXPECT_TRUE(RemoveOffsetFile(dir.path()).ok()) << "removing an absent file is fine";
 }
 
 TEST(OffsetFile, CrashBeforeRenameKeepsOldFile) {
