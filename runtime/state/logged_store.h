@@ -3,10 +3,11 @@
 //
 // Layering (as Samza): CachedStore → LoggedStore → engine (RocksDB or in-memory). The changelog
 // receives writes when the cache flushes them, in batches, with the latest value per key.
-// Consistency: at commit the runtime (1) flushes the cache, which sends every dirty entry through
-// this layer to the changelog producer and the engine, (2) flushes the producer, (3) writes the
-// checkpoint with the changelog end offset, then (4) flushes the engine and writes the OFFSET
-// file. Every write the task made before the commit is therefore in the changelog before the
+// Consistency (commit order in runtime/STATE_FORMAT.md): at commit the runtime (1) flushes the
+// cache, which sends every dirty entry through this layer to the changelog producer and the
+// engine, (2) flushes the producer, (3) reads the changelog end offset, (4) flushes the engine and
+// creates the local store checkpoint at that offset, then (5) writes the task checkpoint naming
+// it. Every write the task made before the commit is therefore in the changelog before the
 // checkpoint names it, and restore replays the changelog only up to the checkpointed offset, so
 // the restored store equals the state as of that checkpoint.
 //

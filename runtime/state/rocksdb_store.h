@@ -1,7 +1,7 @@
 // RocksDbStore: the RocksDB engine of a store (stores.<s>.factory=rocksdb). WAL off (the changelog
 // is the log): every write goes through a WriteBatch with WriteOptions.disableWAL, and Flush()
 // flushes the memtables to SST files, which is what makes writes durable locally. The runtime
-// calls Flush() at commit before writing the store's OFFSET file (offset_file.h).
+// calls Flush() at commit before creating the local store checkpoint (store_checkpoints.h).
 //
 // Settings (stores.<s>.*; Samza's names where Samza has one):
 //   rocksdb.write.buffer.size / container.write.buffer.size.bytes   memtable bytes (32 MiB)
