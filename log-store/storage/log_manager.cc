@@ -142,15 +142,27 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(const LogManagerOpt
         absl::StrCat("create data directory ", im.topics_dir, ": ", ec.message()));
 
   // Finish deletions interrupted by a crash.
-  for (const auto& e : fs::directory_iterator(options.data_dir, ec)) {
-    const std::string n = e.path().filename().string();
-    if (n.size() > 8 && n.compare(n.size() - 8, 8, ".deleted") == 0) fs::remove_all(e.path(), ec);
+  for (fs::directory_iterator it(options.data_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string n = it->path().filename().string();
+    std::error_code remove_ec;
+    if (n.size() > 8 && n.compare(n.size() - 8, 8, ".deleted") == 0) {
+      fs::remove_all(it->path(), remove_ec);
+    }
+  }
+  if (ec) {
+    return absl::InternalError(absl::StrCat("list data directory ", options.data_dir, ": ",
+                                            ec.message()));
   }
   std::string report;
-  for (const auto& e : fs::directory_iterator(im.topics_dir, ec)) {
-    const std::string file = e.path().filename().string();
+  for (fs::directory_iterator it(im.topics_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::directory_entry& e = *it;
     if (e.path().extension() != ".properties") continue;
     const std::string name = e.path().stem().string();
+    if (absl::Status st = CheckTopicName(name); !st.ok()) {
+      absl::StrAppend(&report, "  skipped topic metadata ", e.path().string(), ": ", st.message(),
+                      "\n");
+      continue;
+    }
     auto text = fileio::ReadWholeFile(e.path().string());
     if (!text.ok()) return text.status();
     std::map<std::string, std::string> kv;
