@@ -51,7 +51,9 @@ struct WordcountRun {
     co.bootstrap = logd.native;
     auto admin = logstore::AdminClient::Connect(co);
     ASSERT_TRUE(admin.ok());
-    if (create) ASSERT_TRUE((*admin)->CreateTopic("wordcount-lines", partitions).ok());
+    if (create) {
+      ASSERT_TRUE((*admin)->CreateTopic("wordcount-lines", partitions).ok());
+    }
     std::map<std::string, int64_t> total;
     auto lines = MakeCorpus(n_lines, vocabulary, seed, &total);
     if (create) expected.assign(partitions, {});
