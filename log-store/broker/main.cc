@@ -2,8 +2,8 @@
 // directory until SIGTERM/SIGINT, then stops cleanly (in-flight calls finish, logs flushed).
 //   eddy-logd --data-dir DIR --listen 127.0.0.1:PORT [--fsync]
 // Port 0 picks a free port; the bound address is printed as "eddy-logd listening on HOST:PORT".
-#include <pthread.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -26,15 +26,23 @@ int main(int argc, char** argv) {
   CLI::App app{"eddy-logd: Eddy's log-store broker"};
   app.add_option("--data-dir", data_dir, "directory holding topics and partitions")->required();
   app.add_option("--listen", listen, "HOST:PORT of the native gRPC API (port 0 = any)");
-  app.add_flag("--fsync", fsync, "fsync every append before acknowledging it (acks=all survives kill -9)");
+  app.add_flag("--fsync", fsync,
+               "fsync every append before acknowledging it (acks=all survives kill -9)");
   std::string kafka_listen;
   eddy::kafka::KafkaServerOptions kafka_options;
-  app.add_option("--kafka-listen", kafka_listen, "HOST:PORT of the Kafka wire protocol (off when empty)");
-  app.add_option("--kafka-advertised-host", kafka_options.advertised_host, "host given to Kafka clients");
+  app.add_option("--kafka-listen", kafka_listen,
+                 "HOST:PORT of the Kafka wire protocol (off when empty)");
+  app.add_option("--kafka-advertised-host", kafka_options.advertised_host,
+                 "host given to Kafka clients");
   app.add_option("--auto-create-topics", kafka_options.auto_create_topics,
                  "create unknown topics on Kafka Metadata requests (true|false)");
   app.add_option("--default-partitions", kafka_options.default_partitions,
                  "partitions of auto-created topics");
+  app.add_option("--kafka-fetch-response-max-bytes", kafka_options.max_fetch_response_bytes,
+                 "upper bound on the record bytes of one Kafka Fetch response, 0 = the client's "
+                 "fetch.max.bytes only (default 524288)")
+      ->check(CLI::NonNegativeNumber)
+      ->envname("EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -98,10 +98,6 @@ class KafkaServerImpl final : public KafkaServer {
         }
       }
     }
-    if (const char* env = std::getenv("EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES")) {
-      int32_t n = 0;
-      if (absl::SimpleAtoi(env, &n) && n >= 0) broker_.options.max_fetch_response_bytes = n;
-    }
     if (const char* env = std::getenv("EDDY_KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS")) {
       int32_t ms = 0;
       if (absl::SimpleAtoi(env, &ms) && ms >= 0) {

@@ -34,7 +34,8 @@ struct KafkaServerOptions {
   // (0 = the client's limit only). At least one batch is always returned. Smaller responses let
   // the client start on the first records sooner and overlap its parsing with our next read.
   // 512 KiB measured best with librdkafka on loopback (docs/benchmarks/kafka.md).
-  // The environment variable EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES overrides it.
+  // eddy-logd sets it with --kafka-fetch-response-max-bytes, or from the environment variable
+  // EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES when the flag is not given.
   int32_t max_fetch_response_bytes = 512 << 10;
   // Fault hook for tests: when > 0, every Nth Produce request (acks != 0) is appended and then
   // the connection is closed without a response, so the client retries the same batch.

@@ -158,3 +158,53 @@ TEST_F(KcatGroupTest, CommittedOffsetsResumeAfterRestartOfKcatAndBroker) {
 
 }  // namespace
 }  // namespace eddy::kafka::testing
+
+namespace eddy::kafka::testing {
+namespace {
+
+// --kafka-fetch-response-max-bytes (env EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES when not given):
+// bad values stop eddy-logd at start-up with the option named; a cap below one batch still
+// serves everything, one batch per Fetch.
+TEST(FetchResponseCapTest, BadValuesAreRejectedNamingTheOption) {
+  const auto dir = MakeTempDir("fetch-cap-bad");
+  const std::vector<std::string> base = {EDDY_LOGD_PATH, "--data-dir", (dir / "data").string(),
+                                         "--listen", "127.0.0.1:0"};
+  for (const char* bad : {"-5", "lots", "99999999999"}) {
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), {"--kafka-fetch-response-max-bytes", bad});
+    RunResult r = testing::Run(argv, "", 30);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("--kafka-fetch-response-max-bytes"), std::string::npos) << r.err;
+  }
+  RunResult r = testing::Run(base, "", 30, {"EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES=lots"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--kafka-fetch-response-max-bytes"), std::string::npos) << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(FetchResponseCapTest, CapBelowOneBatchStillServesEveryBatch) {
+  const std::string kcat = KcatPath();
+  ASSERT_FALSE(kcat.empty());
+  const auto dir = MakeTempDir("fetch-cap-small");
+  {
+    Broker broker(dir / "data", {"EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES=1"});
+    ASSERT_TRUE(broker.ok()) << "eddy-logd did not start: " << broker.Stderr();
+    std::string want;
+    for (int batch = 0; batch < 3; ++batch) {  // one kcat run = one batch
+      const std::string payload = Payload("b" + std::to_string(batch) + "-", 5);
+      RunResult p =
+          testing::Run({kcat, "-b", broker.bootstrap(), "-P", "-t", "capped"}, payload, 60);
+      ASSERT_EQ(p.exit_code, 0) << p.err;
+      want += payload;
+    }
+    RunResult c = testing::Run(
+        {kcat, "-b", broker.bootstrap(), "-C", "-t", "capped", "-o", "beginning", "-e", "-q"}, "",
+        60);
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    EXPECT_EQ(c.out, want);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace eddy::kafka::testing
