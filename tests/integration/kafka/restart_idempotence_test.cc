@@ -3,11 +3,7 @@
 // directory, and the batch the client never saw acknowledged is sent again. It must be answered
 // with its original offset and not be stored twice (the broker rebuilds producer state from the
 // partition's tail batches).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <optional>
 
@@ -15,56 +11,37 @@
 #include "log-store/kafka/kafka_protocol.h"
 #include "log-store/storage/record_batch_builder.h"
 #include "test_support.h"
+#include "tests/kafka/raw_kafka_client.h"
 
 namespace eddy::kafka::testing {
 namespace {
 
+// Produce v7, acks=all, one batch to topic/0, over a raw connection to `bootstrap`.
 class RawClient {
  public:
-  explicit RawClient(const std::string& bootstrap) {
-    const int port = std::stoi(bootstrap.substr(bootstrap.rfind(':') + 1));
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-    timeval tv{20, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  }
-  ~RawClient() { ::close(fd_); }
-  bool connected() const { return connected_; }
+  explicit RawClient(const std::string& bootstrap)
+      : conn_(std::stoi(bootstrap.substr(bootstrap.rfind(':') + 1)), 20) {}
+  bool connected() const { return conn_.connected(); }
 
   struct Answer {
     int16_t error = -1;
     int64_t base_offset = -2;
   };
-  // Produce v7, acks=all, one batch to topic/0; nullopt when the connection failed.
+  // nullopt when the connection failed.
   std::optional<Answer> Produce(const std::string& topic, const std::string& batch) {
     Writer w;
-    w.Int32(0);
-    w.Int16(kProduce);
-    w.Int16(7);
-    w.Int32(++correlation_);
-    w.String("restart-test");
-    w.NullableString(std::nullopt);
-    w.Int16(-1);
-    w.Int32(10000);
+    w.NullableString(std::nullopt);  // transactional_id
+    w.Int16(-1);                     // acks
+    w.Int32(10000);                  // timeout_ms
     w.ArrayCount(1);
     w.String(topic);
     w.ArrayCount(1);
     w.Int32(0);
     w.Bytes(batch);
-    w.PatchInt32(0, static_cast<int32_t>(w.size() - 4));
-    const std::string& out = w.buffer();
-    if (::send(fd_, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
-      return std::nullopt;
-    }
-    char size_buf[4];
-    if (!ReadFull(size_buf, 4)) return std::nullopt;
-    std::string payload(static_cast<size_t>(Reader(std::string_view(size_buf, 4)).Int32()), '\0');
-    if (!ReadFull(payload.data(), payload.size())) return std::nullopt;
-    Reader r(payload);
+    if (!conn_.Send(kProduce, 7, ++correlation_, w.buffer())) return std::nullopt;
+    std::optional<std::string> payload = conn_.Receive();
+    if (!payload) return std::nullopt;
+    Reader r(*payload);
     if (r.Int32() != correlation_) return std::nullopt;
     r.ArrayCount();
     r.String();
@@ -77,17 +54,7 @@ class RawClient {
   }
 
  private:
-  bool ReadFull(char* p, size_t n) {
-    while (n > 0) {
-      ssize_t got = ::recv(fd_, p, n, 0);
-      if (got <= 0) return false;
-      p += got;
-      n -= static_cast<size_t>(got);
-    }
-    return true;
-  }
-  int fd_ = -1;
-  bool connected_ = false;
+  RawKafkaClient conn_;
   int32_t correlation_ = 0;
 };
 

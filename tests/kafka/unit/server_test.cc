@@ -1,10 +1,7 @@
 // KafkaServer over real sockets and a real LogManager in a temp dir: version negotiation,
 // produce → storage interop at the same offsets, acks=0 silence, ordering, and bad input
 // (bad CRC, oversized and truncated frames, unknown API keys) that must not take it down.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,65 +12,12 @@
 #include "log-store/storage/log_manager.h"
 #include "log-store/storage/record_batch.h"
 #include "log-store/storage/record_batch_builder.h"
+#include "tests/kafka/raw_kafka_client.h"
 
 namespace eddy::kafka {
 namespace {
 
-class Client {
- public:
-  explicit Client(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-    timeval tv{10, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  }
-  ~Client() { ::close(fd_); }
-  bool connected() const { return connected_; }
-
-  bool SendRaw(const std::string& bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(bytes.size());
-  }
-  // Frames header + body and sends it.
-  bool Send(int16_t key, int16_t version, int32_t correlation, const std::string& body) {
-    Writer w;
-    w.Int32(0);
-    w.Int16(key);
-    w.Int16(version);
-    w.Int32(correlation);
-    w.String("unit-test");
-    if (IsFlexible(key, version)) w.EmptyTaggedFields();
-    w.Raw(body);
-    w.PatchInt32(0, static_cast<int32_t>(w.size() - 4));
-    return SendRaw(w.buffer());
-  }
-  // The next response payload (correlation id first); nullopt when the server closed.
-  std::optional<std::string> Receive() {
-    char size_buf[4];
-    if (!ReadFull(size_buf, 4)) return std::nullopt;
-    Reader r(std::string_view(size_buf, 4));
-    std::string payload(static_cast<size_t>(r.Int32()), '\0');
-    if (!ReadFull(payload.data(), payload.size())) return std::nullopt;
-    return payload;
-  }
-
- private:
-  bool ReadFull(char* p, size_t n) {
-    while (n > 0) {
-      ssize_t got = ::recv(fd_, p, n, 0);
-      if (got <= 0) return false;
-      p += got;
-      n -= static_cast<size_t>(got);
-    }
-    return true;
-  }
-  int fd_;
-  bool connected_ = false;
-};
+using Client = RawKafkaClient;
 
 class KafkaServerTest : public ::testing::Test {
  protected:
