@@ -116,7 +116,7 @@ TEST_P(RestartIdempotenceTest, RetryAfterRestartGetsTheOriginalOffsetAndIsStored
 }
 
 INSTANTIATE_TEST_SUITE_P(CleanStopAndKill9, RestartIdempotenceTest, ::testing::Bool(),
-                         [](const auto& info) { return info.param ? "Kill9" : "Sigterm"; });
+                         [](const auto& param_info) { return param_info.param ? "Kill9" : "Sigterm"; });
 
 }  // namespace
 }  // namespace eddy::kafka::testing

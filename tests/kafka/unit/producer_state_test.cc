@@ -109,8 +109,12 @@ TEST(ProducerState, RecoverPartitionRebuildsTheLastFiveBatchesPerProducerFromThe
     auto a = (*log)->Append(IdempotentBatch(1, 0, 2 * i, 2));
     ASSERT_TRUE(a.ok()) << a.status();
     base.push_back(a->base_offset);
-    if (i == 3) ASSERT_TRUE((*log)->Append(IdempotentBatch(2, 3, 0, 4)).ok());
-    if (i == 4) ASSERT_TRUE((*log)->Append(IdempotentBatch(-1, -1, -1, 1)).ok());
+    if (i == 3) {
+      ASSERT_TRUE((*log)->Append(IdempotentBatch(2, 3, 0, 4)).ok());
+    }
+    if (i == 4) {
+      ASSERT_TRUE((*log)->Append(IdempotentBatch(-1, -1, -1, 1)).ok());
+    }
   }
 
   auto m = ProducerStateManager::Open(file);
