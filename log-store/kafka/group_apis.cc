@@ -1,8 +1,14 @@
 // The group-membership APIs: FindCoordinator (10), JoinGroup (11), SyncGroup (14),
-// Heartbeat (12), LeaveGroup (13), DescribeGroups (15), ListGroups (16). Encoding only; the
-// state machine is GroupCoordinator. This node is the coordinator of every group.
+// Heartbeat (12), LeaveGroup (13), DescribeGroups (15), ListGroups (16), DeleteGroups (42).
+// Encoding only; the state machine is GroupCoordinator. This node is the coordinator of every
+// group.
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "log-store/kafka/group_coordinator.h"
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
@@ -26,6 +32,7 @@ absl::Status HandleJoinGroup(BrokerContext& b, RequestContext& ctx, Reader& r, W
   const int16_t v = ctx.header.api_version;
   auto req = ParseJoinGroup(r, v);
   if (!req.ok()) return req.status();
+  req->require_known_member_id = v >= 4;
   std::string host = ctx.client_address.substr(0, ctx.client_address.rfind(':'));
   GroupCoordinator::JoinResult res = b.groups->Join(*req, ctx.header.client_id, "/" + host);
   if (v >= 2) w.Int32(0);  // throttle_time_ms
@@ -35,10 +42,10 @@ absl::Status HandleJoinGroup(BrokerContext& b, RequestContext& ctx, Reader& r, W
   w.String(res.leader);
   w.String(res.member_id);
   w.ArrayCount(static_cast<int32_t>(res.members.size()));
-  for (const auto& [id, meta] : res.members) {
-    w.String(id);
-    if (v >= 5) w.NullableString(std::nullopt);  // group_instance_id
-    w.Bytes(meta);
+  for (const auto& m : res.members) {
+    w.String(m.member_id);
+    if (v >= 5) w.NullableString(m.group_instance_id);
+    w.Bytes(m.metadata);
   }
   return absl::OkStatus();
 }
@@ -68,9 +75,20 @@ absl::Status HandleLeaveGroup(BrokerContext& b, RequestContext& ctx, Reader& r, 
   const int16_t v = ctx.header.api_version;
   auto req = ParseLeaveGroup(r, v);
   if (!req.ok()) return req.status();
-  int16_t err = b.groups->Leave(*req);
+  GroupCoordinator::LeaveResult res = b.groups->Leave(*req);
   if (v >= 1) w.Int32(0);
-  w.Int16(err);
+  if (v < 3) {
+    // One member: its error is the request's.
+    w.Int16(res.member_errors.empty() ? res.error : res.member_errors[0]);
+    return absl::OkStatus();
+  }
+  w.Int16(res.error);
+  w.ArrayCount(static_cast<int32_t>(req->members.size()));
+  for (size_t i = 0; i < req->members.size(); ++i) {
+    w.String(req->members[i].member_id);
+    w.NullableString(req->members[i].group_instance_id);
+    w.Int16(res.member_errors[i]);
+  }
   return absl::OkStatus();
 }
 
@@ -96,27 +114,77 @@ absl::Status HandleDescribeGroups(BrokerContext& b, RequestContext& ctx, Reader&
     w.ArrayCount(static_cast<int32_t>(d->members.size()));
     for (const auto& m : d->members) {
       w.String(m.member_id);
+      if (v >= 4) w.NullableString(m.group_instance_id);
       w.String(m.client_id);
       w.String(m.client_host);
       w.Bytes(m.metadata);
       w.Bytes(m.assignment);
     }
+    if (v >= 3) w.Int32(std::numeric_limits<int32_t>::min());  // authorized_operations: omitted
   }
   return absl::OkStatus();
 }
 
 absl::Status HandleListGroups(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
   const int16_t v = ctx.header.api_version;
-  if (!r.ok()) return r.status("ListGroups request");
-  std::map<std::string, std::string> groups;
-  for (const std::string& g : b.logs->ListGroupsWithOffsets()) groups[g] = "consumer";
-  for (const auto& [id, type] : b.groups->List()) groups[id] = type;
+  auto req = ParseListGroups(r, v);
+  if (!req.ok()) return req.status();
+  // Groups known only by their committed offsets are Empty consumer groups.
+  std::map<std::string, GroupCoordinator::GroupListing> groups;
+  for (const std::string& g : b.logs->ListGroupsWithOffsets()) {
+    groups[g] = {g, "consumer", "Empty"};
+  }
+  for (auto& listing : b.groups->List()) groups[listing.group_id] = std::move(listing);
+  std::set<std::string> wanted;  // Kafka matches states case-insensitively
+  for (const std::string& s : req->states_filter) wanted.insert(absl::AsciiStrToLower(s));
+  std::vector<const GroupCoordinator::GroupListing*> out;
+  for (const auto& [id, g] : groups) {
+    if (wanted.empty() || wanted.count(absl::AsciiStrToLower(g.state))) out.push_back(&g);
+  }
+  const bool flexible = v >= 3;
   if (v >= 1) w.Int32(0);
   w.Int16(error::kNone);
-  w.ArrayCount(static_cast<int32_t>(groups.size()));
-  for (const auto& [id, type] : groups) {
+  if (flexible) {
+    w.CompactArrayCount(static_cast<int32_t>(out.size()));
+  } else {
+    w.ArrayCount(static_cast<int32_t>(out.size()));
+  }
+  for (const GroupCoordinator::GroupListing* g : out) {
+    if (flexible) {
+      w.CompactString(g->group_id);
+      w.CompactString(g->protocol_type);
+      if (v >= 4) w.CompactString(g->state);
+      w.EmptyTaggedFields();
+    } else {
+      w.String(g->group_id);
+      w.String(g->protocol_type);
+    }
+  }
+  if (flexible) w.EmptyTaggedFields();
+  return absl::OkStatus();
+}
+
+absl::Status HandleDeleteGroups(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
+  const int16_t v = ctx.header.api_version;
+  auto req = ParseDeleteGroups(r, v);
+  if (!req.ok()) return req.status();
+  w.Int32(0);  // throttle_time_ms
+  w.ArrayCount(static_cast<int32_t>(req->groups.size()));
+  const std::vector<std::string> with_offsets = b.logs->ListGroupsWithOffsets();
+  for (const std::string& id : req->groups) {
+    const bool has_offsets =
+        std::find(with_offsets.begin(), with_offsets.end(), id) != with_offsets.end();
+    int16_t err = b.groups->Delete(id, has_offsets);
+    if (err == error::kNone && has_offsets) {
+      absl::Status s = b.logs->DeleteGroupOffsets(id, std::nullopt);
+      if (!s.ok()) {
+        std::fprintf(stderr, "kafka: DeleteGroups %s: %s\n", id.c_str(),
+                     std::string(s.message()).c_str());
+        err = error::kUnknownServerError;
+      }
+    }
     w.String(id);
-    w.String(type);
+    w.Int16(err);
   }
   return absl::OkStatus();
 }

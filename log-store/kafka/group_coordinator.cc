@@ -8,6 +8,21 @@
 #include "log-store/kafka/kafka_protocol.h"
 
 namespace eddy::kafka {
+namespace {
+
+// An empty group instance id is treated as none (librdkafka sends null when it is unset).
+std::optional<std::string> InstanceOf(const std::optional<std::string>& id) {
+  if (id && id->empty()) return std::nullopt;
+  return id;
+}
+
+bool Offers(const std::vector<std::pair<std::string, std::string>>& protocols,
+            const std::string& name) {
+  return std::any_of(protocols.begin(), protocols.end(),
+                     [&](const auto& p) { return p.first == name; });
+}
+
+}  // namespace
 
 GroupCoordinator::GroupCoordinator(const Options& options) : options_(options) {}
 
@@ -49,6 +64,41 @@ const char* GroupCoordinator::StateName(State s) {
   return "Dead";
 }
 
+std::string GroupCoordinator::NewMemberId(const std::string& client_id, Clock::time_point now) {
+  return absl::StrCat(client_id.empty() ? "member" : client_id, "-", ++next_member_, "-",
+                      now.time_since_epoch().count() % 1000000007);
+}
+
+std::string GroupCoordinator::SelectProtocol(const Group& g) {
+  auto leader = g.members.find(g.leader);
+  if (leader == g.members.end()) return "";
+  for (const auto& [name, meta] : leader->second.protocols) {
+    bool everyone = true;
+    for (const auto& [id, m] : g.members) everyone = everyone && Offers(m.protocols, name);
+    if (everyone) return name;
+  }
+  return "";
+}
+
+int16_t GroupCoordinator::CheckMember(const Group& g, const std::string& member_id,
+                                      const std::optional<std::string>& instance_id) {
+  if (instance_id) {
+    auto sit = g.static_members.find(*instance_id);
+    if (sit != g.static_members.end() && sit->second != member_id) {
+      return error::kFencedInstanceId;
+    }
+  }
+  return g.members.count(member_id) ? error::kNone : error::kUnknownMemberId;
+}
+
+int16_t GroupCoordinator::GoneError(const std::string& group_id, const std::string& member_id,
+                                    const std::optional<std::string>& instance_id) const {
+  auto git = groups_.find(group_id);
+  if (git == groups_.end()) return error::kUnknownMemberId;
+  const int16_t e = CheckMember(git->second, member_id, instance_id);
+  return e == error::kNone ? error::kUnknownMemberId : e;
+}
+
 void GroupCoordinator::StartRebalance(Group& g, Clock::time_point now) {
   int32_t timeout = 0;
   for (auto& [id, m] : g.members) {
@@ -60,12 +110,22 @@ void GroupCoordinator::StartRebalance(Group& g, Clock::time_point now) {
   if (g.initial_delay_until > now) g.initial_delay_until = now;
 }
 
+void GroupCoordinator::EraseMember(Group& g, const std::string& member_id) {
+  auto it = g.members.find(member_id);
+  if (it == g.members.end()) return;
+  if (it->second.instance_id) {
+    auto sit = g.static_members.find(*it->second.instance_id);
+    if (sit != g.static_members.end() && sit->second == member_id) g.static_members.erase(sit);
+  }
+  g.members.erase(it);
+  if (g.leader == member_id) g.leader.clear();
+}
+
 void GroupCoordinator::RemoveMember(Group& g, const std::string& member_id, const char* why,
                                     Clock::time_point now) {
   std::fprintf(stderr, "kafka: group %s: member %s removed (%s)\n", g.id.c_str(), member_id.c_str(),
                why);
-  g.members.erase(member_id);
-  if (g.leader == member_id) g.leader.clear();
+  EraseMember(g, member_id);
   if (g.members.empty()) {
     g.state = State::kEmpty;
     ++g.generation;
@@ -91,8 +151,7 @@ void GroupCoordinator::MaybeCompleteJoin(Group& g, Clock::time_point now) {
   for (const std::string& id : late) {
     std::fprintf(stderr, "kafka: group %s: member %s did not rejoin in time\n", g.id.c_str(),
                  id.c_str());
-    g.members.erase(id);
-    if (g.leader == id) g.leader.clear();
+    EraseMember(g, id);
   }
   ++g.generation;
   if (g.members.empty()) {
@@ -100,19 +159,7 @@ void GroupCoordinator::MaybeCompleteJoin(Group& g, Clock::time_point now) {
     return;
   }
   if (g.leader.empty() || !g.members.count(g.leader)) g.leader = g.members.begin()->first;
-  // The first protocol of the leader's preference list that every member offers.
-  g.protocol.clear();
-  for (const auto& [name, meta] : g.members.at(g.leader).protocols) {
-    bool everyone = true;
-    for (const auto& [id, m] : g.members) {
-      everyone = everyone && std::any_of(m.protocols.begin(), m.protocols.end(),
-                                         [&](const auto& p) { return p.first == name; });
-    }
-    if (everyone) {
-      g.protocol = name;
-      break;
-    }
-  }
+  g.protocol = SelectProtocol(g);
   for (auto& [id, m] : g.members) {
     JoinResult res;
     res.member_id = id;
@@ -125,7 +172,7 @@ void GroupCoordinator::MaybeCompleteJoin(Group& g, Clock::time_point now) {
       if (id == g.leader) {
         for (const auto& [oid, om] : g.members) {
           for (const auto& [name, meta] : om.protocols) {
-            if (name == g.protocol) res.members.emplace_back(oid, meta);
+            if (name == g.protocol) res.members.push_back({oid, om.instance_id, meta});
           }
         }
       }
@@ -137,6 +184,56 @@ void GroupCoordinator::MaybeCompleteJoin(Group& g, Clock::time_point now) {
   g.state = State::kCompletingRebalance;
   std::fprintf(stderr, "kafka: group %s: generation %d with %zu members, protocol %s, leader %s\n",
                g.id.c_str(), g.generation, g.members.size(), g.protocol.c_str(), g.leader.c_str());
+}
+
+std::optional<GroupCoordinator::JoinResult> GroupCoordinator::ReplaceStaticMember(
+    Group& g, std::string old_id, const std::string& new_id, const JoinGroupRequest& req,
+    const std::string& client_id, const std::string& client_host, Clock::time_point now) {
+  // The leader id in a no-rebalance answer is the one from before the replacement: a restarted
+  // leader then acts as a follower and gets its old assignment back from SyncGroup, as Kafka
+  // does for clients without KIP-814's skip-assignment flag.
+  const std::string leader_before = g.leader;
+  const std::string instance = *req.group_instance_id;
+  Member m = std::move(g.members.at(old_id));
+  g.members.erase(old_id);
+  m.id = new_id;
+  m.client_id = client_id;
+  m.client_host = client_host;
+  m.session_timeout_ms = req.session_timeout_ms;
+  m.rebalance_timeout_ms = req.rebalance_timeout_ms;
+  m.protocols = req.protocols;
+  m.last_seen = now;
+  m.in_call = 0;
+  m.awaiting_join = false;
+  m.join_result.reset();
+  g.members.emplace(new_id, std::move(m));
+  g.static_members[instance] = new_id;
+  if (g.leader == old_id) g.leader = new_id;
+  std::fprintf(stderr, "kafka: group %s: static member %s rejoined as %s (old id %s fenced)\n",
+               g.id.c_str(), instance.c_str(), new_id.c_str(), old_id.c_str());
+  cv_.notify_all();  // held calls of the old id answer FENCED_INSTANCE_ID
+
+  switch (g.state) {
+    case State::kStable:
+      if (SelectProtocol(g) == g.protocol) {
+        JoinResult res;
+        res.member_id = new_id;
+        res.generation = g.generation;
+        res.protocol_name = g.protocol;
+        res.leader = leader_before;
+        return res;
+      }
+      StartRebalance(g, now);
+      break;
+    case State::kCompletingRebalance:
+      // The leader may already be assigning for the old id: rebalance so the new id is seen.
+      StartRebalance(g, now);
+      break;
+    case State::kPreparingRebalance:
+    case State::kEmpty:
+      break;
+  }
+  return std::nullopt;
 }
 
 GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
@@ -157,6 +254,7 @@ GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
     res.error = error::kInconsistentGroupProtocol;
     return res;
   }
+  const std::optional<std::string> instance = InstanceOf(req.group_instance_id);
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) {
     res.error = error::kCoordinatorNotAvailable;
@@ -175,9 +273,8 @@ GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
     for (const auto& [name, meta] : req.protocols) {
       bool everyone = true;
       for (const auto& [id, m] : g.members) {
-        if (id == req.member_id) continue;
-        everyone = everyone && std::any_of(m.protocols.begin(), m.protocols.end(),
-                                           [&](const auto& p) { return p.first == name; });
+        if (id == req.member_id || (instance && m.instance_id == instance)) continue;
+        everyone = everyone && Offers(m.protocols, name);
       }
       common = common || everyone;
     }
@@ -186,16 +283,70 @@ GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
       return res;
     }
   }
+
   std::string member_id = req.member_id;
-  if (member_id.empty()) {
-    member_id = absl::StrCat(client_id.empty() ? "member" : client_id, "-", ++next_member_, "-",
-                             now.time_since_epoch().count() % 1000000007);
+  bool new_member = false;
+  if (instance) {
+    auto sit = g.static_members.find(*instance);
+    if (member_id.empty()) {
+      member_id = NewMemberId(client_id, now);
+      if (sit != g.static_members.end()) {
+        auto answer =
+            ReplaceStaticMember(g, sit->second, member_id, req, client_id, client_host, now);
+        if (answer) return *answer;
+        Member& m = g.members.at(member_id);
+        m.awaiting_join = true;
+        MaybeCompleteJoin(g, now);
+        cv_.notify_all();
+        return AwaitJoin(lock, req.group_id, member_id, instance);
+      }
+      new_member = true;
+    } else if (int16_t e = CheckMember(g, member_id, instance); e != error::kNone) {
+      res.error = e;
+      return res;
+    }
+  } else if (member_id.empty()) {
+    member_id = NewMemberId(client_id, now);
+    if (req.require_known_member_id) {
+      g.pending_members[member_id] = now + std::chrono::milliseconds(req.session_timeout_ms);
+      res.error = error::kMemberIdRequired;
+      res.member_id = member_id;
+      return res;
+    }
+    new_member = true;
   } else if (!g.members.count(member_id)) {
-    res.error = error::kUnknownMemberId;
-    return res;
+    auto pit = g.pending_members.find(member_id);
+    if (pit == g.pending_members.end()) {
+      res.error = error::kUnknownMemberId;
+      return res;
+    }
+    g.pending_members.erase(pit);
+    new_member = true;
   }
+
+  if (!new_member) {
+    // A known member whose protocols did not change gets the current generation back when no
+    // rebalance is needed: a follower of a Stable group, or anyone while the leader assigns.
+    Member& m = g.members.at(member_id);
+    if (m.protocols == req.protocols) {
+      if (g.state == State::kCompletingRebalance && m.join_result) {
+        m.last_seen = now;
+        return *m.join_result;
+      }
+      if (g.state == State::kStable && member_id != g.leader) {
+        m.last_seen = now;
+        res.member_id = member_id;
+        res.generation = g.generation;
+        res.protocol_name = g.protocol;
+        res.leader = g.leader;
+        return res;
+      }
+    }
+  }
+
   Member& m = g.members[member_id];
   m.id = member_id;
+  m.instance_id = instance;
   m.client_id = client_id;
   m.client_host = client_host;
   m.session_timeout_ms = req.session_timeout_ms;
@@ -204,6 +355,7 @@ GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
   m.last_seen = now;
   m.awaiting_join = true;
   m.join_result.reset();
+  if (instance) g.static_members[*instance] = member_id;
   g.protocol_type = req.protocol_type;
 
   switch (g.state) {
@@ -221,22 +373,28 @@ GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
   }
   MaybeCompleteJoin(g, now);
   cv_.notify_all();
+  return AwaitJoin(lock, req.group_id, member_id, instance);
+}
 
-  ++m.in_call;
-  const std::string group_id = req.group_id;
+GroupCoordinator::JoinResult GroupCoordinator::AwaitJoin(
+    std::unique_lock<std::mutex>& lock, const std::string& group_id, const std::string& member_id,
+    const std::optional<std::string>& instance_id) {
   auto member = [&]() -> Member* {
     auto git = groups_.find(group_id);
     if (git == groups_.end()) return nullptr;
     auto mit = git->second.members.find(member_id);
     return mit == git->second.members.end() ? nullptr : &mit->second;
   };
+  ++member()->in_call;
   cv_.wait(lock, [&] {
     Member* mm = member();
     return stopping_ || mm == nullptr || mm->join_result.has_value();
   });
+  JoinResult res;
+  res.member_id = member_id;
   Member* mm = member();
   if (mm == nullptr) {
-    res.error = error::kUnknownMemberId;
+    res.error = GoneError(group_id, member_id, instance_id);
     return res;
   }
   --mm->in_call;
@@ -251,13 +409,18 @@ GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
 
 GroupCoordinator::SyncResult GroupCoordinator::Sync(const SyncGroupRequest& req) {
   SyncResult res;
+  const std::optional<std::string> instance = InstanceOf(req.group_instance_id);
   std::unique_lock<std::mutex> lock(mu_);
   auto git = groups_.find(req.group_id);
-  if (git == groups_.end() || !git->second.members.count(req.member_id)) {
+  if (git == groups_.end()) {
     res.error = error::kUnknownMemberId;
     return res;
   }
   Group& g = git->second;
+  if (int16_t e = CheckMember(g, req.member_id, instance); e != error::kNone) {
+    res.error = e;
+    return res;
+  }
   if (req.generation_id != g.generation) {
     res.error = error::kIllegalGeneration;
     return res;
@@ -296,18 +459,18 @@ GroupCoordinator::SyncResult GroupCoordinator::Sync(const SyncGroupRequest& req)
   };
   ++g.members[req.member_id].in_call;
   cv_.wait(lock, [&] {
-    auto it = groups_.find(group_id);
-    return stopping_ || member() == nullptr || it->second.generation != generation ||
-           it->second.state != State::kCompletingRebalance;
+    if (stopping_ || member() == nullptr) return true;
+    const Group& cur = groups_.at(group_id);
+    return cur.generation != generation || cur.state != State::kCompletingRebalance;
   });
   Member* m = member();
   if (m == nullptr) {
-    res.error = error::kUnknownMemberId;
+    res.error = GoneError(group_id, req.member_id, instance);
     return res;
   }
   --m->in_call;
   m->last_seen = Clock::now();
-  Group& g2 = groups_[group_id];
+  const Group& g2 = groups_.at(group_id);
   if (stopping_) {
     res.error = error::kCoordinatorNotAvailable;
   } else if (g2.generation == generation && g2.state == State::kStable) {
@@ -323,40 +486,83 @@ int16_t GroupCoordinator::Heartbeat(const HeartbeatRequest& req) {
   auto git = groups_.find(req.group_id);
   if (git == groups_.end()) return error::kUnknownMemberId;
   Group& g = git->second;
-  auto mit = g.members.find(req.member_id);
-  if (mit == g.members.end()) return error::kUnknownMemberId;
+  if (int16_t e = CheckMember(g, req.member_id, InstanceOf(req.group_instance_id));
+      e != error::kNone) {
+    return e;
+  }
   if (req.generation_id != g.generation) return error::kIllegalGeneration;
-  mit->second.last_seen = Clock::now();
+  g.members.at(req.member_id).last_seen = Clock::now();
   if (g.state == State::kPreparingRebalance) return error::kRebalanceInProgress;
   return error::kNone;
 }
 
-int16_t GroupCoordinator::Leave(const LeaveGroupRequest& req) {
+GroupCoordinator::LeaveResult GroupCoordinator::Leave(const LeaveGroupRequest& req) {
+  LeaveResult res;
   std::lock_guard<std::mutex> lock(mu_);
   auto git = groups_.find(req.group_id);
-  if (git == groups_.end()) return error::kUnknownMemberId;
+  if (git == groups_.end()) {
+    res.member_errors.assign(req.members.size(), error::kUnknownMemberId);
+    return res;
+  }
   Group& g = git->second;
-  if (!g.members.count(req.member_id)) return error::kUnknownMemberId;
   const auto now = Clock::now();
-  RemoveMember(g, req.member_id, "LeaveGroup", now);
+  for (const LeaveGroupRequest::Member& leaving : req.members) {
+    const std::optional<std::string> instance = InstanceOf(leaving.group_instance_id);
+    std::string id = leaving.member_id;
+    int16_t err = error::kNone;
+    if (instance) {
+      // By instance id (an admin's "remove member" sends no member id).
+      auto sit = g.static_members.find(*instance);
+      if (sit == g.static_members.end()) {
+        err = error::kUnknownMemberId;
+      } else if (!id.empty() && sit->second != id) {
+        err = error::kFencedInstanceId;
+      } else {
+        id = sit->second;
+      }
+    } else if (!g.members.count(id)) {
+      err = error::kUnknownMemberId;
+    }
+    if (err == error::kNone) RemoveMember(g, id, "LeaveGroup", now);
+    res.member_errors.push_back(err);
+  }
   MaybeCompleteJoin(g, now);
   cv_.notify_all();
-  return error::kNone;
+  return res;
 }
 
 int16_t GroupCoordinator::ValidateCommit(const std::string& group, int32_t generation,
-                                         const std::string& member) {
+                                         const std::string& member,
+                                         const std::optional<std::string>& group_instance_id) {
+  const std::optional<std::string> instance = InstanceOf(group_instance_id);
   std::lock_guard<std::mutex> lock(mu_);
   auto git = groups_.find(group);
-  const bool simple = generation < 0 && member.empty();
-  if (git == groups_.end()) return simple ? error::kNone : error::kUnknownMemberId;
+  if (git == groups_.end()) {
+    // Not managed here: a commit from outside group management is fine, one that claims a
+    // generation comes from a group this broker does not know (any more).
+    return generation < 0 && member.empty() && !instance ? error::kNone : error::kIllegalGeneration;
+  }
   Group& g = git->second;
-  if (simple) return g.state == State::kEmpty ? error::kNone : error::kIllegalGeneration;
-  auto mit = g.members.find(member);
-  if (mit == g.members.end()) return error::kUnknownMemberId;
-  if (generation != g.generation) return error::kIllegalGeneration;
+  if (generation >= 0 || !member.empty() || instance) {
+    if (int16_t e = CheckMember(g, member, instance); e != error::kNone) return e;
+    if (generation != g.generation) return error::kIllegalGeneration;
+  } else if (g.state != State::kEmpty) {
+    // While the group has members only they may commit (Kafka's rule for "simple" commits).
+    return error::kUnknownMemberId;
+  }
   if (g.state == State::kCompletingRebalance) return error::kRebalanceInProgress;
-  mit->second.last_seen = Clock::now();
+  auto mit = g.members.find(member);
+  if (mit != g.members.end()) mit->second.last_seen = Clock::now();
+  return error::kNone;
+}
+
+int16_t GroupCoordinator::Delete(const std::string& group, bool has_offsets) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto git = groups_.find(group);
+  if (git == groups_.end()) return has_offsets ? error::kNone : error::kGroupIdNotFound;
+  if (!git->second.members.empty()) return error::kNonEmptyGroup;
+  groups_.erase(git);
+  std::fprintf(stderr, "kafka: group %s deleted\n", group.c_str());
   return error::kNone;
 }
 
@@ -373,7 +579,7 @@ std::optional<GroupCoordinator::GroupDescription> GroupCoordinator::Describe(
   d.protocol =
       g.state == State::kStable || g.state == State::kCompletingRebalance ? g.protocol : "";
   for (const auto& [id, m] : g.members) {
-    MemberDescription md{id, m.client_id, m.client_host, "", m.assignment};
+    MemberDescription md{id, m.instance_id, m.client_id, m.client_host, "", m.assignment};
     for (const auto& [name, meta] : m.protocols) {
       if (name == g.protocol) md.metadata = meta;
     }
@@ -382,10 +588,10 @@ std::optional<GroupCoordinator::GroupDescription> GroupCoordinator::Describe(
   return d;
 }
 
-std::vector<std::pair<std::string, std::string>> GroupCoordinator::List() const {
+std::vector<GroupCoordinator::GroupListing> GroupCoordinator::List() const {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [id, g] : groups_) out.emplace_back(id, g.protocol_type);
+  std::vector<GroupListing> out;
+  for (const auto& [id, g] : groups_) out.push_back({id, g.protocol_type, StateName(g.state)});
   return out;
 }
 
@@ -393,7 +599,11 @@ void GroupCoordinator::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
   const auto now = Clock::now();
   bool changed = false;
-  for (auto& [gid, g] : groups_) {
+  for (auto git = groups_.begin(); git != groups_.end();) {
+    Group& g = git->second;
+    for (auto pit = g.pending_members.begin(); pit != g.pending_members.end();) {
+      pit = pit->second <= now ? g.pending_members.erase(pit) : std::next(pit);
+    }
     std::vector<std::string> expired;
     for (const auto& [id, m] : g.members) {
       if (m.in_call == 0 && !m.awaiting_join &&
@@ -406,6 +616,13 @@ void GroupCoordinator::Tick() {
     const int32_t gen = g.generation;
     MaybeCompleteJoin(g, now);
     changed = changed || !expired.empty() || before != g.state || gen != g.generation;
+    // An Empty group with nothing pending holds no state worth keeping (its offsets live in
+    // LogManager), so it is dropped: group state stays bounded by the live groups.
+    if (g.state == State::kEmpty && g.members.empty() && g.pending_members.empty()) {
+      git = groups_.erase(git);
+    } else {
+      ++git;
+    }
   }
   if (changed) cv_.notify_all();
 }

@@ -28,6 +28,8 @@ absl::Status HandleOffsetCommit(BrokerContext&, RequestContext&, Reader&, Writer
 absl::Status HandleOffsetFetch(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleCreateTopics(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleInitProducerId(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDeleteGroups(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleOffsetDelete(BrokerContext&, RequestContext&, Reader&, Writer&);
 
 // Parses the body of a request of (key, version) without acting on it.
 absl::Status DecodeRequestBody(int16_t key, int16_t version, Reader& r);

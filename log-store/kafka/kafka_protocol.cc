@@ -43,13 +43,22 @@ const char* ApiName(int16_t key) {
       return "CreateTopics";
     case kInitProducerId:
       return "InitProducerId";
+    case kDeleteGroups:
+      return "DeleteGroups";
+    case kOffsetDelete:
+      return "OffsetDelete";
     default:
       return "Unknown";
   }
 }
 
 bool IsFlexible(int16_t api_key, int16_t api_version) {
-  return api_key == kApiVersions && api_version >= 3;
+  return (api_key == kApiVersions && api_version >= 3) ||
+         (api_key == kListGroups && api_version >= 3);
+}
+
+bool HasFlexibleResponseHeader(int16_t api_key, int16_t api_version) {
+  return api_key != kApiVersions && IsFlexible(api_key, api_version);
 }
 
 absl::StatusOr<RequestHeader> ParseRequestHeader(Reader& r) {

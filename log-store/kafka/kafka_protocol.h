@@ -29,6 +29,8 @@ enum ApiKey : int16_t {
   kApiVersions = 18,
   kCreateTopics = 19,
   kInitProducerId = 22,
+  kDeleteGroups = 42,
+  kOffsetDelete = 47,
 };
 
 struct ApiRange {
@@ -38,11 +40,13 @@ struct ApiRange {
 };
 
 // Every API Eddy serves with the range it advertises. Mins are 0 on purpose (feature gating).
+// log-store/broker/README.md lists the same table with what each version leaves out.
 inline constexpr ApiRange kSupportedApis[] = {
-    {kProduce, 0, 7},      {kFetch, 4, 11},      {kListOffsets, 0, 3},     {kMetadata, 0, 4},
-    {kOffsetCommit, 0, 7}, {kOffsetFetch, 0, 5}, {kFindCoordinator, 0, 2}, {kJoinGroup, 0, 5},
-    {kHeartbeat, 0, 3},    {kLeaveGroup, 0, 1},  {kSyncGroup, 0, 3},       {kDescribeGroups, 0, 2},
-    {kListGroups, 0, 2},   {kApiVersions, 0, 3}, {kCreateTopics, 0, 4},    {kInitProducerId, 0, 1},
+    {kProduce, 0, 7},      {kFetch, 4, 11},       {kListOffsets, 0, 3},     {kMetadata, 0, 4},
+    {kOffsetCommit, 0, 7}, {kOffsetFetch, 0, 5},  {kFindCoordinator, 0, 2}, {kJoinGroup, 0, 5},
+    {kHeartbeat, 0, 3},    {kLeaveGroup, 0, 3},   {kSyncGroup, 0, 3},       {kDescribeGroups, 0, 4},
+    {kListGroups, 0, 4},   {kApiVersions, 0, 3},  {kCreateTopics, 0, 4},    {kInitProducerId, 0, 1},
+    {kDeleteGroups, 0, 1}, {kOffsetDelete, 0, 0},
 };
 
 // The advertised range of `key`, or nullptr for an API Eddy does not serve.
@@ -78,7 +82,11 @@ inline constexpr int16_t kDuplicateSequence = 46;
 inline constexpr int16_t kInvalidProducerEpoch = 47;
 inline constexpr int16_t kKafkaStorageError = 56;
 inline constexpr int16_t kUnknownProducerId = 59;
+inline constexpr int16_t kNonEmptyGroup = 68;
 inline constexpr int16_t kGroupIdNotFound = 69;
+inline constexpr int16_t kMemberIdRequired = 79;
+inline constexpr int16_t kFencedInstanceId = 82;
+inline constexpr int16_t kGroupSubscribedToTopic = 86;
 inline constexpr int16_t kInvalidRecord = 87;
 }  // namespace error
 
@@ -90,8 +98,11 @@ struct RequestHeader {
 };
 
 // True when (key, version) uses the flexible encoding (request header v2). Within the advertised
-// ranges only ApiVersions v3 is flexible.
+// ranges only ApiVersions v3 and ListGroups v3..4 are flexible.
 bool IsFlexible(int16_t api_key, int16_t api_version);
+// True when the response to (key, version) starts with response header v1 (a tagged-field block
+// after the correlation id): every flexible version except ApiVersions, whose header stays v0.
+bool HasFlexibleResponseHeader(int16_t api_key, int16_t api_version);
 
 // Reads the request header at the start of a frame payload (after the size prefix).
 absl::StatusOr<RequestHeader> ParseRequestHeader(Reader& r);

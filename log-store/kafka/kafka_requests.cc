@@ -7,6 +7,11 @@ namespace {
 
 std::string Str(std::string_view s) { return std::string(s); }
 
+std::optional<std::string> OptStr(const std::optional<std::string_view>& s) {
+  if (!s) return std::nullopt;
+  return std::string(*s);
+}
+
 absl::Status Done(const Reader& r, const char* api, int16_t v) {
   if (r.ok()) return absl::OkStatus();
   return r.status(absl::StrCat(api, " v", v, " request"));
@@ -149,7 +154,7 @@ absl::StatusOr<SyncGroupRequest> ParseSyncGroup(Reader& r, int16_t v) {
   q.group_id = Str(r.String());
   q.generation_id = r.Int32();
   q.member_id = Str(r.String());
-  if (v >= 3) r.NullableString();  // group_instance_id
+  if (v >= 3) q.group_instance_id = OptStr(r.NullableString());
   int32_t n = r.ArrayCount(6);
   for (int32_t i = 0; i < n && r.ok(); ++i) {
     std::string member = Str(r.String());
@@ -165,7 +170,7 @@ absl::StatusOr<HeartbeatRequest> ParseHeartbeat(Reader& r, int16_t v) {
   q.group_id = Str(r.String());
   q.generation_id = r.Int32();
   q.member_id = Str(r.String());
-  if (v >= 3) r.NullableString();  // group_instance_id
+  if (v >= 3) q.group_instance_id = OptStr(r.NullableString());
   if (auto s = Done(r, "Heartbeat", v); !s.ok()) return s;
   return q;
 }
@@ -173,7 +178,17 @@ absl::StatusOr<HeartbeatRequest> ParseHeartbeat(Reader& r, int16_t v) {
 absl::StatusOr<LeaveGroupRequest> ParseLeaveGroup(Reader& r, int16_t v) {
   LeaveGroupRequest q;
   q.group_id = Str(r.String());
-  q.member_id = Str(r.String());
+  if (v >= 3) {
+    int32_t n = r.ArrayCount(4);
+    for (int32_t i = 0; i < n && r.ok(); ++i) {
+      LeaveGroupRequest::Member m;
+      m.member_id = Str(r.String());
+      m.group_instance_id = OptStr(r.NullableString());
+      q.members.push_back(std::move(m));
+    }
+  } else {
+    q.members.push_back({Str(r.String()), std::nullopt});
+  }
   if (auto s = Done(r, "LeaveGroup", v); !s.ok()) return s;
   return q;
 }
@@ -182,7 +197,42 @@ absl::StatusOr<DescribeGroupsRequest> ParseDescribeGroups(Reader& r, int16_t v) 
   DescribeGroupsRequest q;
   int32_t n = r.ArrayCount(2);
   for (int32_t i = 0; i < n && r.ok(); ++i) q.groups.push_back(Str(r.String()));
+  if (v >= 3) q.include_authorized_operations = r.Bool();
   if (auto s = Done(r, "DescribeGroups", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<ListGroupsRequest> ParseListGroups(Reader& r, int16_t v) {
+  ListGroupsRequest q;
+  if (v >= 4) {
+    int32_t n = r.CompactArrayCount(1);
+    for (int32_t i = 0; i < n && r.ok(); ++i) q.states_filter.push_back(Str(r.CompactString()));
+  }
+  if (v >= 3) r.SkipTaggedFields();
+  if (auto s = Done(r, "ListGroups", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<DeleteGroupsRequest> ParseDeleteGroups(Reader& r, int16_t v) {
+  DeleteGroupsRequest q;
+  int32_t n = r.ArrayCount(2);
+  for (int32_t i = 0; i < n && r.ok(); ++i) q.groups.push_back(Str(r.String()));
+  if (auto s = Done(r, "DeleteGroups", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<OffsetDeleteRequest> ParseOffsetDelete(Reader& r, int16_t v) {
+  OffsetDeleteRequest q;
+  q.group_id = Str(r.String());
+  int32_t nt = r.ArrayCount(6);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    OffsetDeleteRequest::Topic t;
+    t.name = Str(r.String());
+    int32_t np = r.ArrayCount(4);
+    for (int32_t j = 0; j < np && r.ok(); ++j) t.partitions.push_back(r.Int32());
+    q.topics.push_back(std::move(t));
+  }
+  if (auto s = Done(r, "OffsetDelete", v); !s.ok()) return s;
   return q;
 }
 
@@ -193,7 +243,7 @@ absl::StatusOr<OffsetCommitRequest> ParseOffsetCommit(Reader& r, int16_t v) {
     q.generation_id = r.Int32();
     q.member_id = Str(r.String());
   }
-  if (v >= 7) r.NullableString();   // group_instance_id
+  if (v >= 7) q.group_instance_id = OptStr(r.NullableString());
   if (v >= 2 && v <= 4) r.Int64();  // retention_time_ms
   int32_t nt = r.ArrayCount(6);
   for (int32_t i = 0; i < nt && r.ok(); ++i) {

@@ -75,6 +75,8 @@ struct FindCoordinatorRequest {
 };
 
 struct JoinGroupRequest {
+  // Set by the handler (not on the wire): v4+ clients understand MEMBER_ID_REQUIRED (KIP-394).
+  bool require_known_member_id = false;
   std::string group_id;
   int32_t session_timeout_ms = 0;
   int32_t rebalance_timeout_ms = 0;
@@ -89,21 +91,46 @@ struct SyncGroupRequest {
   int32_t generation_id = -1;
   std::string member_id;
   std::vector<std::pair<std::string, std::string>> assignments;  // member id, assignment
+  std::optional<std::string> group_instance_id;                  // v3+
 };
 
 struct HeartbeatRequest {
   std::string group_id;
   int32_t generation_id = -1;
   std::string member_id;
+  std::optional<std::string> group_instance_id;  // v3+
 };
 
+// v0..2 carry one member; v3+ a batch (KIP-345), each by member id or group instance id.
 struct LeaveGroupRequest {
+  struct Member {
+    std::string member_id;
+    std::optional<std::string> group_instance_id;
+  };
   std::string group_id;
-  std::string member_id;
+  std::vector<Member> members;
 };
 
 struct DescribeGroupsRequest {
   std::vector<std::string> groups;
+  bool include_authorized_operations = false;  // v3+
+};
+
+struct ListGroupsRequest {
+  std::vector<std::string> states_filter;  // v4+; empty = every state
+};
+
+struct DeleteGroupsRequest {
+  std::vector<std::string> groups;
+};
+
+struct OffsetDeleteRequest {
+  struct Topic {
+    std::string name;
+    std::vector<int32_t> partitions;
+  };
+  std::string group_id;
+  std::vector<Topic> topics;
 };
 
 struct OffsetCommitRequest {
@@ -119,6 +146,7 @@ struct OffsetCommitRequest {
   std::string group_id;
   int32_t generation_id = -1;
   std::string member_id;
+  std::optional<std::string> group_instance_id;  // v7+
   std::vector<Topic> topics;
 };
 
@@ -159,6 +187,9 @@ absl::StatusOr<SyncGroupRequest> ParseSyncGroup(Reader& r, int16_t v);
 absl::StatusOr<HeartbeatRequest> ParseHeartbeat(Reader& r, int16_t v);
 absl::StatusOr<LeaveGroupRequest> ParseLeaveGroup(Reader& r, int16_t v);
 absl::StatusOr<DescribeGroupsRequest> ParseDescribeGroups(Reader& r, int16_t v);
+absl::StatusOr<ListGroupsRequest> ParseListGroups(Reader& r, int16_t v);
+absl::StatusOr<DeleteGroupsRequest> ParseDeleteGroups(Reader& r, int16_t v);
+absl::StatusOr<OffsetDeleteRequest> ParseOffsetDelete(Reader& r, int16_t v);
 absl::StatusOr<OffsetCommitRequest> ParseOffsetCommit(Reader& r, int16_t v);
 absl::StatusOr<OffsetFetchRequest> ParseOffsetFetch(Reader& r, int16_t v);
 absl::StatusOr<CreateTopicsRequest> ParseCreateTopics(Reader& r, int16_t v);

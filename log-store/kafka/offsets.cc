@@ -1,7 +1,9 @@
-// OffsetCommit (key 8) v0..7 and OffsetFetch (key 9) v0..5: committed group offsets live in
-// LogManager (durable, shared with the native API); the group coordinator only checks that the
-// committing member belongs to the current generation.
+// OffsetCommit (key 8) v0..7, OffsetFetch (key 9) v0..5 and OffsetDelete (key 47) v0:
+// committed group offsets live in LogManager (durable, shared with the native API); the group
+// coordinator only checks that the committing member belongs to the current generation.
+#include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "log-store/kafka/group_coordinator.h"
 #include "log-store/kafka/kafka_apis.h"
@@ -13,8 +15,8 @@ absl::Status HandleOffsetCommit(BrokerContext& b, RequestContext& ctx, Reader& r
   const int16_t v = ctx.header.api_version;
   auto req = ParseOffsetCommit(r, v);
   if (!req.ok()) return req.status();
-  const int16_t group_error =
-      b.groups->ValidateCommit(req->group_id, req->generation_id, req->member_id);
+  const int16_t group_error = b.groups->ValidateCommit(req->group_id, req->generation_id,
+                                                       req->member_id, req->group_instance_id);
   if (v >= 3) w.Int32(0);
   w.ArrayCount(static_cast<int32_t>(req->topics.size()));
   for (const auto& t : req->topics) {
@@ -88,6 +90,89 @@ absl::Status HandleOffsetFetch(BrokerContext& b, RequestContext& ctx, Reader& r,
     }
   }
   if (v >= 2) w.Int16(error::kNone);
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The topics of a member's consumer-protocol subscription (version int16, topics [string], ...);
+// empty when the metadata does not parse.
+std::vector<std::string> SubscribedTopics(std::string_view metadata) {
+  Reader r(metadata);
+  r.Int16();  // version
+  std::vector<std::string> topics;
+  int32_t n = r.ArrayCount(2);
+  for (int32_t i = 0; i < n && r.ok(); ++i) topics.emplace_back(r.String());
+  if (!r.ok()) return {};
+  return topics;
+}
+
+}  // namespace
+
+absl::Status HandleOffsetDelete(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
+  const int16_t v = ctx.header.api_version;
+  auto req = ParseOffsetDelete(r, v);
+  if (!req.ok()) return req.status();
+  const auto with_offsets = b.logs->ListGroupsWithOffsets();
+  const bool has_offsets =
+      std::find(with_offsets.begin(), with_offsets.end(), req->group_id) != with_offsets.end();
+  auto group = b.groups->Describe(req->group_id);
+  int16_t group_error = error::kNone;
+  std::set<std::string> subscribed;  // offsets of these topics stay while the group is active
+  if (!group && !has_offsets) {
+    group_error = error::kGroupIdNotFound;
+  } else if (group && group->state != "Empty") {
+    if (group->protocol_type != "consumer") {
+      group_error = error::kNonEmptyGroup;
+    } else {
+      for (const auto& m : group->members) {
+        for (std::string& t : SubscribedTopics(m.metadata)) subscribed.insert(std::move(t));
+      }
+    }
+  }
+  w.Int16(group_error);
+  w.Int32(0);  // throttle_time_ms
+  if (group_error != error::kNone) {
+    w.ArrayCount(0);
+    return absl::OkStatus();
+  }
+  std::vector<std::pair<std::string, int32_t>> to_delete;
+  std::vector<std::vector<int16_t>> errors(req->topics.size());
+  for (size_t i = 0; i < req->topics.size(); ++i) {
+    const auto& t = req->topics[i];
+    for (int32_t p : t.partitions) {
+      int16_t err = error::kNone;
+      if (subscribed.count(t.name)) {
+        err = error::kGroupSubscribedToTopic;
+      } else if (!b.logs->GetPartition(t.name, p).ok()) {
+        err = error::kUnknownTopicOrPartition;
+      } else {
+        to_delete.emplace_back(t.name, p);
+      }
+      errors[i].push_back(err);
+    }
+  }
+  if (!to_delete.empty()) {
+    absl::Status s = b.logs->DeleteGroupOffsets(req->group_id, to_delete);
+    if (!s.ok()) {
+      std::fprintf(stderr, "kafka: OffsetDelete %s failed: %s\n", req->group_id.c_str(),
+                   std::string(s.message()).c_str());
+      for (size_t i = 0; i < req->topics.size(); ++i) {
+        for (int16_t& e : errors[i]) {
+          if (e == error::kNone) e = error::kUnknownServerError;
+        }
+      }
+    }
+  }
+  w.ArrayCount(static_cast<int32_t>(req->topics.size()));
+  for (size_t i = 0; i < req->topics.size(); ++i) {
+    w.String(req->topics[i].name);
+    w.ArrayCount(static_cast<int32_t>(req->topics[i].partitions.size()));
+    for (size_t j = 0; j < req->topics[i].partitions.size(); ++j) {
+      w.Int32(req->topics[i].partitions[j]);
+      w.Int16(errors[i][j]);
+    }
+  }
   return absl::OkStatus();
 }
 

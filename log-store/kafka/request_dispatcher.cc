@@ -43,6 +43,10 @@ Handler FindHandler(int16_t key) {
       return HandleCreateTopics;
     case kInitProducerId:
       return HandleInitProducerId;
+    case kDeleteGroups:
+      return HandleDeleteGroups;
+    case kOffsetDelete:
+      return HandleOffsetDelete;
     default:
       return nullptr;
   }
@@ -97,6 +101,9 @@ DispatchResult Dispatch(BrokerContext& broker, std::string_view payload, const s
   ctx.client_address = client;
   ctx.scratch = &scratch;
   BeginFrame(ctx.header.correlation_id, out);
+  if (HasFlexibleResponseHeader(ctx.header.api_key, ctx.header.api_version)) {
+    out.EmptyTaggedFields();
+  }
   absl::Status s = FindHandler(ctx.header.api_key)(broker, ctx, r, out);
   if (!s.ok()) {
     std::fprintf(stderr, "kafka: client %s: %s; closing the connection\n", client.c_str(),
@@ -146,7 +153,7 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
     case kDescribeGroups:
       return ParseDescribeGroups(r, v).status();
     case kListGroups:
-      return r.status("ListGroups request");
+      return ParseListGroups(r, v).status();
     case kApiVersions:
       if (v >= 3) {
         r.CompactString();
@@ -158,6 +165,10 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
       return ParseCreateTopics(r, v).status();
     case kInitProducerId:
       return ParseInitProducerId(r, v).status();
+    case kDeleteGroups:
+      return ParseDeleteGroups(r, v).status();
+    case kOffsetDelete:
+      return ParseOffsetDelete(r, v).status();
     default:
       return absl::InvalidArgumentError(absl::StrCat("unknown API key ", key));
   }

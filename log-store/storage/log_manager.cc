@@ -150,8 +150,8 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(const LogManagerOpt
     }
   }
   if (ec) {
-    return absl::InternalError(absl::StrCat("list data directory ", options.data_dir, ": ",
-                                            ec.message()));
+    return absl::InternalError(
+        absl::StrCat("list data directory ", options.data_dir, ": ", ec.message()));
   }
   std::string report;
   for (fs::directory_iterator it(im.topics_dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -354,6 +354,12 @@ std::optional<LogManager::CommittedOffset> LogManager::FetchOffset(const std::st
 
 std::vector<std::string> LogManager::ListGroupsWithOffsets() const {
   return impl_->offsets->Groups();
+}
+
+absl::Status LogManager::DeleteGroupOffsets(
+    const std::string& group,
+    const std::optional<std::vector<std::pair<std::string, int32_t>>>& partitions) {
+  return impl_->offsets->Delete(group, partitions);
 }
 
 absl::Status LogManager::RunCleanerOnce() { return impl_->RunCleaner(); }

@@ -25,7 +25,7 @@ struct LogManagerOptions {
   TopicConfig default_topic_config;  // base for topics created without explicit settings
   bool fsync_every_append = false;   // broker flag: every append is fsynced before it is acked
   std::chrono::milliseconds cleaner_interval{1000};  // retention + compaction pass period
-  bool start_cleaner = true;         // tests may run RunCleanerOnce() by hand instead
+  bool start_cleaner = true;  // tests may run RunCleanerOnce() by hand instead
 };
 
 struct TopicInfo {
@@ -64,10 +64,18 @@ class LogManager {
   absl::Status CommitOffset(const std::string& group, const std::string& topic, int32_t partition,
                             int64_t offset, const std::string& metadata);
   // nullopt when nothing is committed.
-  struct CommittedOffset { int64_t offset; std::string metadata; };
+  struct CommittedOffset {
+    int64_t offset;
+    std::string metadata;
+  };
   std::optional<CommittedOffset> FetchOffset(const std::string& group, const std::string& topic,
                                              int32_t partition) const;
   std::vector<std::string> ListGroupsWithOffsets() const;
+  // Forgets committed offsets of `group`: the listed (topic, partition)s, or all with nullopt.
+  // Durable (fsynced) before it returns; offsets not committed are skipped.
+  absl::Status DeleteGroupOffsets(
+      const std::string& group,
+      const std::optional<std::vector<std::pair<std::string, int32_t>>>& partitions);
 
   // One retention + compaction pass over every partition (the cleaner thread calls this).
   absl::Status RunCleanerOnce();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,8 @@ namespace eddy::logstore {
 namespace {
 
 constexpr uint32_t kMaxRecord = 1u << 20;
+// metadataLen of a tombstone record (no metadata follows): the key's offset is deleted.
+constexpr uint32_t kTombstone = 0xFFFFFFFFu;
 
 void PutStr16(std::string* out, const std::string& s) {
   char b[2];
@@ -46,6 +49,22 @@ std::string OffsetsStore::Encode(const Key& k, const Entry& e) {
   enc::StoreBe32(b, static_cast<uint32_t>(e.metadata.size()));
   payload.append(b, 4);
   payload.append(e.metadata);
+  return Frame(payload);
+}
+
+std::string OffsetsStore::EncodeTombstone(const Key& k) {
+  std::string payload;
+  PutStr16(&payload, std::get<0>(k));
+  PutStr16(&payload, std::get<1>(k));
+  char b[16];
+  enc::StoreBe32(b, static_cast<uint32_t>(std::get<2>(k)));
+  enc::StoreBe64(b + 4, static_cast<uint64_t>(-1));
+  enc::StoreBe32(b + 12, kTombstone);
+  payload.append(b, 16);
+  return Frame(payload);
+}
+
+std::string OffsetsStore::Frame(const std::string& payload) {
   std::string rec(8, '\0');
   enc::StoreBe32(rec.data(), static_cast<uint32_t>(payload.size()));
   enc::StoreBe32(rec.data() + 4, Crc32c(0, payload.data(), payload.size()));
@@ -73,8 +92,13 @@ absl::StatusOr<std::unique_ptr<OffsetsStore>> OffsetsStore::Open(const std::stri
     const auto partition = static_cast<int32_t>(enc::LoadBe32(p.data()));
     const auto offset = static_cast<int64_t>(enc::LoadBe64(p.data() + 4));
     const uint32_t mlen = enc::LoadBe32(p.data() + 12);
-    if (p.size() != 16u + mlen) break;
-    s->entries_[Key{group, topic, partition}] = Entry{offset, std::string(p.substr(16))};
+    if (mlen == kTombstone && p.size() == 16) {
+      s->entries_.erase(Key{group, topic, partition});
+    } else if (mlen != kTombstone && p.size() == 16u + mlen) {
+      s->entries_[Key{group, topic, partition}] = Entry{offset, std::string(p.substr(16))};
+    } else {
+      break;
+    }
     in.remove_prefix(8u + len);
     pos += 8u + len;
   }
@@ -103,16 +127,52 @@ absl::Status OffsetsStore::Commit(const std::string& group, const std::string& t
   Key k{group, topic, partition};
   Entry e{offset, metadata};
   const std::string rec = Encode(k, e);
-  if (absl::Status st = fileio::PwriteAll(fd_, rec.data(), rec.size(), size_, path_); !st.ok()) {
-    (void)::ftruncate(fd_, static_cast<off_t>(size_));
-    return st;
-  }
-  if (::fdatasync(fd_) != 0) return fileio::ErrnoStatus(errno, "fsync", path_);
-  size_ += rec.size();
+  if (absl::Status st = AppendLocked(rec); !st.ok()) return st;
   auto it = entries_.find(k);
   if (it != entries_.end()) live_bytes_ -= Encode(it->first, it->second).size();
   entries_[k] = e;
   live_bytes_ += rec.size();
+  if (size_ > (4u << 20) && size_ > 4 * live_bytes_) return RewriteLocked();
+  return absl::OkStatus();
+}
+
+absl::Status OffsetsStore::AppendLocked(const std::string& records) {
+  if (absl::Status st = fileio::PwriteAll(fd_, records.data(), records.size(), size_, path_);
+      !st.ok()) {
+    (void)::ftruncate(fd_, static_cast<off_t>(size_));
+    return st;
+  }
+  if (::fdatasync(fd_) != 0) return fileio::ErrnoStatus(errno, "fsync", path_);
+  size_ += records.size();
+  return absl::OkStatus();
+}
+
+absl::Status OffsetsStore::Delete(
+    const std::string& group,
+    const std::optional<std::vector<std::pair<std::string, int32_t>>>& partitions) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<Key> keys;
+  if (partitions) {
+    for (const auto& [topic, partition] : *partitions) {
+      Key k{group, topic, partition};
+      if (entries_.count(k)) keys.push_back(std::move(k));
+    }
+  } else {
+    for (auto it = entries_.lower_bound(Key{group, "", INT32_MIN});
+         it != entries_.end() && std::get<0>(it->first) == group; ++it) {
+      keys.push_back(it->first);
+    }
+  }
+  if (keys.empty()) return absl::OkStatus();
+  std::string records;
+  for (const Key& k : keys) records += EncodeTombstone(k);
+  if (absl::Status st = AppendLocked(records); !st.ok()) return st;
+  for (const Key& k : keys) {
+    auto it = entries_.find(k);
+    if (it == entries_.end()) continue;
+    live_bytes_ -= Encode(it->first, it->second).size();
+    entries_.erase(it);
+  }
   if (size_ > (4u << 20) && size_ > 4 * live_bytes_) return RewriteLocked();
   return absl::OkStatus();
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,11 +35,20 @@ class OffsetsStore {
   std::optional<Entry> Fetch(const std::string& group, const std::string& topic,
                              int32_t partition) const;
   std::vector<std::string> Groups() const;
+  // Writes a tombstone for each committed (topic, partition) of `group` that is listed (all of
+  // them with nullopt), with one write and one fsync.
+  absl::Status Delete(
+      const std::string& group,
+      const std::optional<std::vector<std::pair<std::string, int32_t>>>& partitions);
 
  private:
   using Key = std::tuple<std::string, std::string, int32_t>;
   OffsetsStore(std::string path) : path_(std::move(path)) {}
   static std::string Encode(const Key& k, const Entry& e);
+  static std::string EncodeTombstone(const Key& k);
+  static std::string Frame(const std::string& payload);
+  // Appends `records` and fsyncs; on failure the file is cut back to where it was.
+  absl::Status AppendLocked(const std::string& records);
   absl::Status RewriteLocked();
 
   const std::string path_;

@@ -1,7 +1,9 @@
 // kafka_client_tool: a librdkafka (C++ API, plus the C admin API) program the Kafka integration
 // tests run as separate processes against eddy-logd's Kafka listener.
 //   produce   --bootstrap B --topic T --count N [--partitions P] [--idempotent] [--prefix S]
-//   consume   --bootstrap B --topic T --group G --out FILE   (until SIGTERM; then a clean close)
+//   consume   --bootstrap B --topic T --group G --out FILE [--instance-id I]
+//             (until SIGTERM, then a clean close; exit 4 after a fatal error such as
+//             FENCED_INSTANCE_ID, printed as "fatal: NAME: reason" on stderr)
 //   committed --bootstrap B --topic T --group G --partitions P
 //   create-topic --bootstrap B --topic T --partitions P
 #include <librdkafka/rdkafka.h>
@@ -108,6 +110,7 @@ int Consume(std::map<std::string, std::string>& a) {
   Set(conf.get(), "heartbeat.interval.ms", "500");
   Set(conf.get(), "auto.commit.interval.ms", "300");
   Set(conf.get(), "auto.offset.reset", "earliest");
+  if (a.count("instance-id")) Set(conf.get(), "group.instance.id", a["instance-id"]);
   std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!c) {
     std::fprintf(stderr, "consumer: %s\n", err.c_str());
@@ -118,6 +121,15 @@ int Consume(std::map<std::string, std::string>& a) {
   c->subscribe({a["topic"]});
   while (!g_stop) {
     std::unique_ptr<RdKafka::Message> m(c->consume(100));
+    if (m->err() == RdKafka::ERR__FATAL) {
+      std::string reason;
+      RdKafka::ErrorCode fatal = c->fatal_error(reason);
+      std::fprintf(stderr, "fatal: %s: %s\n", RdKafka::err2str(fatal).c_str(), reason.c_str());
+      std::fprintf(stderr, "fatal-code: %d\n", static_cast<int>(fatal));
+      std::fclose(out);
+      c->close();
+      return 4;
+    }
     if (m->err() == RdKafka::ERR_NO_ERROR) {
       std::fprintf(out, "%d %lld %.*s\n", m->partition(), static_cast<long long>(m->offset()),
                    static_cast<int>(m->len()), static_cast<const char*>(m->payload()));
