@@ -557,6 +557,45 @@ TEST_F(LogTest, OffsetsStoreDurableAcrossReopen) {
   EXPECT_EQ(mgr_->FetchOffset("g", "t", 0)->offset, 44);
 }
 
+TEST_F(LogTest, DeletedGroupOffsetsStayDeletedAcrossReopenAndRewrite) {
+  ASSERT_TRUE(mgr_->CommitOffset("g", "t", 0, 1, "").ok());
+  ASSERT_TRUE(mgr_->CommitOffset("g", "t", 1, 2, "").ok());
+  ASSERT_TRUE(mgr_->CommitOffset("g", "u", 0, 3, "").ok());
+  ASSERT_TRUE(mgr_->CommitOffset("h", "t", 0, 4, "").ok());
+  // One partition of "g", then the rest of "g"; "h" is untouched. Unknown keys are no-ops.
+  ASSERT_TRUE(mgr_->DeleteGroupOffsets("g", {{{"t", 1}, {"nope", 9}}}).ok());
+  EXPECT_FALSE(mgr_->FetchOffset("g", "t", 1).has_value());
+  EXPECT_EQ(mgr_->FetchOffset("g", "t", 0)->offset, 1);
+  Reopen();
+  EXPECT_FALSE(mgr_->FetchOffset("g", "t", 1).has_value());
+  EXPECT_EQ(mgr_->FetchOffset("g", "u", 0)->offset, 3);
+  ASSERT_TRUE(mgr_->DeleteGroupOffsets("g", std::nullopt).ok());
+  ASSERT_TRUE(mgr_->DeleteGroupOffsets("never", std::nullopt).ok());
+  EXPECT_EQ(mgr_->ListGroupsWithOffsets(), (std::vector<std::string>{"h"}));
+  Reopen();
+  EXPECT_EQ(mgr_->ListGroupsWithOffsets(), (std::vector<std::string>{"h"}));
+  EXPECT_EQ(mgr_->FetchOffset("h", "t", 0)->offset, 4);
+  // A commit after the delete brings the offset back, and survives a reopen.
+  ASSERT_TRUE(mgr_->CommitOffset("g", "t", 0, 9, "m").ok());
+  Reopen();
+  EXPECT_EQ(mgr_->FetchOffset("g", "t", 0)->offset, 9);
+  EXPECT_FALSE(mgr_->FetchOffset("g", "u", 0).has_value());
+  // Enough churn to force the compacting rewrite (> 4 MiB, > 4x live): tombstones vanish from
+  // the file and deleted keys stay deleted.
+  const std::string meta(20000, 'm');
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_TRUE(mgr_->CommitOffset("churn", "t", i % 4, i, meta).ok());
+    if (i % 2 == 1) {
+      ASSERT_TRUE(mgr_->DeleteGroupOffsets("churn", std::nullopt).ok());
+    }
+  }
+  EXPECT_LT(std::filesystem::file_size(dir_.path() + "/consumer-offsets.log"), 4u << 20);
+  Reopen();
+  EXPECT_FALSE(mgr_->FetchOffset("churn", "t", 0).has_value());
+  EXPECT_EQ(mgr_->FetchOffset("g", "t", 0)->offset, 9);
+  EXPECT_EQ(mgr_->ListGroupsWithOffsets(), (std::vector<std::string>{"g", "h"}));
+}
+
 TEST_F(LogTest, TopicAdmin) {
   EXPECT_EQ(mgr_->CreateTopic("bad/name", TopicConfig{}).code(),
             absl::StatusCode::kInvalidArgument);
