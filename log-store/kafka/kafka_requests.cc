@@ -293,11 +293,12 @@ absl::StatusOr<CreateTopicsRequest> ParseCreateTopics(Reader& r, int16_t v) {
     t.num_partitions = r.Int32();
     t.replication_factor = r.Int16();
     int32_t na = r.ArrayCount(8);
-    t.has_assignments = na > 0;
     for (int32_t j = 0; j < na && r.ok(); ++j) {
-      r.Int32();
+      CreateTopicsRequest::Assignment a;
+      a.partition_index = r.Int32();
       int32_t nb = r.ArrayCount(4);
-      for (int32_t k = 0; k < nb && r.ok(); ++k) r.Int32();
+      for (int32_t k = 0; k < nb && r.ok(); ++k) a.broker_ids.push_back(r.Int32());
+      t.assignments.push_back(std::move(a));
     }
     int32_t nc = r.ArrayCount(4);
     for (int32_t j = 0; j < nc && r.ok(); ++j) {

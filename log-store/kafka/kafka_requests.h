@@ -160,11 +160,16 @@ struct OffsetFetchRequest {
 };
 
 struct CreateTopicsRequest {
+  // A manual replica assignment: the brokers holding one partition, preferred leader first.
+  struct Assignment {
+    int32_t partition_index = 0;
+    std::vector<int32_t> broker_ids;
+  };
   struct Topic {
     std::string name;
     int32_t num_partitions = -1;
     int16_t replication_factor = -1;
-    bool has_assignments = false;
+    std::vector<Assignment> assignments;  // empty = the broker places the partitions
     std::vector<std::pair<std::string, std::optional<std::string>>> configs;
   };
   std::vector<Topic> topics;

@@ -1,6 +1,6 @@
 // Produce (key 0) v0..7: appends each partition's batches as they came (the storage validates
-// CRC-32C and magic; nothing is recompressed), with idempotent-producer sequence checks, and no
-// response at all for acks=0.
+// CRC-32C and magic, and re-encodes only for a topic whose compression.type names a codec), with
+// idempotent-producer sequence checks, and no response at all for acks=0.
 #include <cstdio>
 
 #include "log-store/kafka/kafka_apis.h"

@@ -1,5 +1,6 @@
 // Codecs of Kafka batches: gzip, snappy (raw and xerial framing), lz4 (frame), zstd.
-// The broker never recompresses; it decompresses only to read records (validation of
+// The broker recompresses only for a topic whose compression.type names a codec
+// (batch_reencoder.h); otherwise it decompresses only to read records (validation of
 // uncompressed batches is done in place; compaction and readers decompress).
 #pragma once
 
@@ -13,6 +14,7 @@ namespace eddy::logstore {
 
 absl::StatusOr<std::string> Compress(Compression codec, std::string_view data);
 // `size_hint` = expected output size if known (0 = unknown). Bounded: refuses output > 256 MiB.
-absl::StatusOr<std::string> Decompress(Compression codec, std::string_view data, size_t size_hint = 0);
+absl::StatusOr<std::string> Decompress(Compression codec, std::string_view data,
+                                       size_t size_hint = 0);
 
 }  // namespace eddy::logstore

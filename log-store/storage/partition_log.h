@@ -16,15 +16,15 @@
 namespace eddy::logstore {
 
 struct AppendResult {
-  int64_t base_offset = 0;   // offset given to the first record
-  int64_t last_offset = 0;   // offset of the last record
+  int64_t base_offset = 0;  // offset given to the first record
+  int64_t last_offset = 0;  // offset of the last record
   int64_t append_time_ms = 0;
   int64_t log_start_offset = 0;
 };
 
 struct ReadResult {
-  std::string batches;            // whole stored batches, byte-for-byte; may be empty
-  int64_t high_watermark = 0;     // next offset to be written (= log end offset)
+  std::string batches;         // whole stored batches, byte-for-byte; may be empty
+  int64_t high_watermark = 0;  // next offset to be written (= log end offset)
   int64_t log_start_offset = 0;
 };
 
@@ -44,11 +44,15 @@ class PartitionLog {
 
   // Appends one or more whole v2 batches (as produced by a client; base offsets ignored and
   // rewritten). Each batch is validated (ValidateBatch) and checked against max.message.bytes;
-  // on any error nothing is appended. With flush.messages reached (or `force_sync`), the data is
-  // fsynced before returning.
-  // Errors: InvalidArgument (corrupt batch, CRC), OutOfRange (batch too large: "MESSAGE_TOO_LARGE"),
-  // ResourceExhausted (disk full; nothing partial is left on disk and a later append may succeed).
-  virtual absl::StatusOr<AppendResult> Append(std::string_view batches, bool force_sync = false) = 0;
+  // when the topic's compression.type names a codec other than the batch's, the batch is
+  // re-encoded to it (ReencodeBatch) and the stored batch is checked against max.message.bytes
+  // too. On any error nothing is appended. With flush.messages reached (or `force_sync`), the data
+  // is fsynced before returning.
+  // Errors: InvalidArgument (corrupt batch, CRC, compressed records that do not decode),
+  // OutOfRange (batch too large, as sent or as stored: "MESSAGE_TOO_LARGE"), ResourceExhausted
+  // (disk full; nothing partial is left on disk and a later append may succeed).
+  virtual absl::StatusOr<AppendResult> Append(std::string_view batches,
+                                              bool force_sync = false) = 0;
 
   // Whole batches starting with the one containing `offset`, at most `max_bytes` bytes except
   // that the first batch is always returned whole. offset == end: empty result.

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "log-store/storage/batch_reencoder.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/file_io.h"
 
@@ -176,8 +177,13 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
   std::lock_guard<std::mutex> l(append_mu_);
   if (deleted_.load()) return absl::NotFoundError(absl::StrCat(Label(), ": topic was deleted"));
   const TopicConfig cfg = config();
+  // compression.type=producer (nullopt) never touches the bytes: no decompression, no copy.
+  const std::optional<Compression> codec = StoredCodec(cfg.compression_type);
+  std::vector<std::string> reencoded;  // batches rewritten to `codec`; allocates only when used
   infos_.clear();
+  sources_.clear();
   size_t pos = 0;
+  size_t stored_bytes = 0;
   int64_t records = 0;
   while (pos < batches.size()) {
     std::string_view rest = batches.substr(pos);
@@ -214,9 +220,31 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
           absl::StrCat(Label(), ": CORRUPT_MESSAGE: batch at byte ", pos, " has lastOffsetDelta ",
                        h->last_offset_delta, " for ", h->records_count, " records"));
     }
+    const char* stored = batch.data();
+    size_t stored_size = total;
+    if (codec && *codec != h->compression() && !h->is_control()) {
+      auto re = ReencodeBatch(batch, *codec);
+      if (!re.ok()) {
+        const bool corrupt = re.status().code() == absl::StatusCode::kInvalidArgument;
+        return absl::Status(
+            re.status().code(),
+            absl::StrCat(Label(), corrupt ? ": CORRUPT_MESSAGE: " : ": ", re.status().message()));
+      }
+      if (re->size() > static_cast<size_t>(cfg.max_message_bytes)) {
+        return absl::OutOfRangeError(absl::StrCat(
+            "MESSAGE_TOO_LARGE: ", Label(), ": batch of ", total, " bytes is ", re->size(),
+            " bytes as compression.type=", CompressionTypeName(cfg.compression_type),
+            ", over max.message.bytes=", cfg.max_message_bytes));
+      }
+      stored_size = re->size();
+      reencoded.push_back(std::move(*re));
+      stored = nullptr;  // resolved below, once `reencoded` stops growing
+    }
+    sources_.push_back(stored);
     infos_.push_back(BatchInfo{0, h->last_offset_delta, h->max_timestamp,
-                               static_cast<uint32_t>(total), h->records_count});
+                               static_cast<uint32_t>(stored_size), h->records_count});
     records += h->records_count;
+    stored_bytes += stored_size;
     pos += total;
   }
   if (infos_.empty())
@@ -231,7 +259,7 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
   // Positions in the offset index are 32-bit: a segment never grows past 2 GiB - 1.
   const uint64_t seg_limit =
       static_cast<uint64_t>(std::clamp<int64_t>(cfg.segment_bytes, 1, INT32_MAX));
-  if (active->size() > 0 && (active->size() + batches.size() > seg_limit ||
+  if (active->size() > 0 && (active->size() + stored_bytes > seg_limit ||
                              NowMs() - active->created_ms() >= cfg.segment_ms)) {
     if (absl::Status st = RollLocked(first); !st.ok()) return st;
     active = Active();
@@ -241,7 +269,7 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
   offset_bytes_.resize(infos_.size());
   iov_.resize(infos_.size() * 2);
   int64_t next = first;
-  pos = 0;
+  size_t next_reencoded = 0;
   for (size_t i = 0; i < infos_.size(); ++i) {
     BatchInfo& b = infos_[i];
     const int64_t delta = b.last_offset;
@@ -250,10 +278,10 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
     next = b.last_offset + 1;
     enc::StoreBe64(offset_bytes_[i].data(), static_cast<uint64_t>(b.base_offset));
     iov_[2 * i] = {offset_bytes_[i].data(), 8};
-    iov_[2 * i + 1] = {const_cast<char*>(batches.data() + pos + 8), b.size - 8};
-    pos += b.size;
+    const char* data = sources_[i] ? sources_[i] : reencoded[next_reencoded++].data();
+    iov_[2 * i + 1] = {const_cast<char*>(data + 8), b.size - 8};
   }
-  if (absl::Status st = active->Append(iov_.data(), static_cast<int>(iov_.size()), batches.size(),
+  if (absl::Status st = active->Append(iov_.data(), static_cast<int>(iov_.size()), stored_bytes,
                                        infos_.data(), infos_.size());
       !st.ok()) {
     return st;

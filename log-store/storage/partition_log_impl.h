@@ -96,6 +96,9 @@ class PartitionLogImpl final : public PartitionLog {
 
   // Reused across appends (guarded by append_mu_): no per-batch heap churn.
   std::vector<BatchInfo> infos_;
+  // Where each batch's stored bytes start: in the appended buffer, or nullptr for the next
+  // batch re-encoded to the topic's compression.type.
+  std::vector<const char*> sources_;
   std::vector<std::array<char, 8>> offset_bytes_;
   std::vector<struct iovec> iov_;
 };

@@ -221,12 +221,16 @@ absl::Status ValidateBatch(std::string_view batch) {
                                                    ", computed ", crc, ")"));
   }
   if (h.compression() != Compression::kNone) return absl::OkStatus();
+  return ValidateRecords(h, batch.substr(kBatchHeaderSize));
+}
+
+absl::Status ValidateRecords(const BatchHeader& h, std::string_view records) {
   if (h.records_count > h.last_offset_delta + 1) {
     return absl::InvalidArgumentError(absl::StrCat("record batch at base offset ", h.base_offset,
                                                    ": recordsCount ", h.records_count,
                                                    " > lastOffsetDelta + 1"));
   }
-  std::string_view rest = batch.substr(kBatchHeaderSize);
+  std::string_view rest = records;
   int64_t prev = -1;
   const char* why = "";
   for (int32_t i = 0; i < h.records_count; ++i) {

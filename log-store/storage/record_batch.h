@@ -15,8 +15,8 @@
 
 namespace eddy::logstore {
 
-inline constexpr size_t kBatchHeaderSize = 61;       // bytes before the first record
-inline constexpr size_t kBatchLogOverhead = 12;      // baseOffset + batchLength
+inline constexpr size_t kBatchHeaderSize = 61;   // bytes before the first record
+inline constexpr size_t kBatchLogOverhead = 12;  // baseOffset + batchLength
 inline constexpr int8_t kMagicV2 = 2;
 
 enum class Compression : int8_t { kNone = 0, kGzip = 1, kSnappy = 2, kLz4 = 3, kZstd = 4 };
@@ -53,6 +53,11 @@ absl::StatusOr<BatchHeader> ParseBatchHeader(std::string_view data);
 // and, for an uncompressed batch, that records_count records parse and fill the batch exactly
 // with offset deltas within last_offset_delta. The error names what is wrong and where.
 absl::Status ValidateBatch(std::string_view batch);
+
+// The record checks of ValidateBatch on an uncompressed records section (after the header, or
+// a compressed batch's records once decompressed): h.records_count records that parse and fill
+// `records` exactly, offset deltas increasing and within h.last_offset_delta.
+absl::Status ValidateRecords(const BatchHeader& h, std::string_view records);
 
 // CRC-32C of a whole batch as stored in its header: attributes (byte 21) through the end.
 // `batch` must be at least kBatchHeaderSize bytes.

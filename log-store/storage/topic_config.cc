@@ -25,6 +25,42 @@ absl::Status ParseInt(const std::string& key, const std::string& v, int64_t min,
 
 }  // namespace
 
+const char* CompressionTypeName(CompressionType t) {
+  switch (t) {
+    case CompressionType::kProducer:
+      return "producer";
+    case CompressionType::kUncompressed:
+      return "uncompressed";
+    case CompressionType::kGzip:
+      return "gzip";
+    case CompressionType::kSnappy:
+      return "snappy";
+    case CompressionType::kLz4:
+      return "lz4";
+    case CompressionType::kZstd:
+      return "zstd";
+  }
+  return "producer";
+}
+
+std::optional<Compression> StoredCodec(CompressionType t) {
+  switch (t) {
+    case CompressionType::kProducer:
+      return std::nullopt;
+    case CompressionType::kUncompressed:
+      return Compression::kNone;
+    case CompressionType::kGzip:
+      return Compression::kGzip;
+    case CompressionType::kSnappy:
+      return Compression::kSnappy;
+    case CompressionType::kLz4:
+      return Compression::kLz4;
+    case CompressionType::kZstd:
+      return Compression::kZstd;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std::string>& kv,
                                                  const TopicConfig& base) {
   TopicConfig c = base;
@@ -61,6 +97,21 @@ absl::StatusOr<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std
       st = ParseInt(key, v, 1, INT64_MAX, &c.flush_messages);
     } else if (key == "index.interval.bytes") {
       st = ParseInt(key, v, 0, INT32_MAX, &c.index_interval_bytes);
+    } else if (key == "compression.type") {
+      bool found = false;
+      for (CompressionType t :
+           {CompressionType::kProducer, CompressionType::kUncompressed, CompressionType::kGzip,
+            CompressionType::kSnappy, CompressionType::kLz4, CompressionType::kZstd}) {
+        if (v == CompressionTypeName(t)) {
+          c.compression_type = t;
+          found = true;
+        }
+      }
+      if (!found) {
+        st = absl::InvalidArgumentError(
+            absl::StrCat("topic config compression.type=\"", v,
+                         "\": expected producer, uncompressed, gzip, snappy, lz4 or zstd"));
+      }
     } else {
       st = absl::InvalidArgumentError(absl::StrCat("unknown topic config key \"", key, "\""));
     }
@@ -84,6 +135,7 @@ std::map<std::string, std::string> TopicConfig::ToMap() const {
   m["max.message.bytes"] = std::to_string(max_message_bytes);
   m["flush.messages"] = std::to_string(flush_messages);
   m["index.interval.bytes"] = std::to_string(index_interval_bytes);
+  m["compression.type"] = CompressionTypeName(compression_type);
   return m;
 }
 

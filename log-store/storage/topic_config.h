@@ -6,13 +6,25 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "log-store/storage/record_batch.h"
 
 namespace eddy::logstore {
 
 enum class CleanupPolicy { kDelete, kCompact, kCompactAndDelete };
+
+// compression.type, as in Kafka: `producer` keeps every batch as the producer sent it; a codec
+// (`uncompressed`, `gzip`, `snappy`, `lz4`, `zstd`) makes the broker re-encode a batch that
+// arrives with another codec before it is stored (batch_reencoder.h).
+enum class CompressionType { kProducer, kUncompressed, kGzip, kSnappy, kLz4, kZstd };
+
+// The Kafka name of `t` ("producer", "uncompressed", "gzip", ...).
+const char* CompressionTypeName(CompressionType t);
+// The codec batches are stored with, or nullopt for kProducer (keep the producer's codec).
+std::optional<Compression> StoredCodec(CompressionType t);
 
 struct TopicConfig {
   int32_t partitions = 1;
@@ -27,6 +39,7 @@ struct TopicConfig {
   // fsync after this many messages; 1 = every acknowledged append is fsynced.
   int64_t flush_messages = std::numeric_limits<int64_t>::max();
   int32_t index_interval_bytes = 4096;
+  CompressionType compression_type = CompressionType::kProducer;
 
   // Parses Kafka-named keys ("retention.ms", "cleanup.policy", ...) over `base`.
   // Unknown keys or malformed values give InvalidArgument naming the key.
