@@ -11,9 +11,6 @@
 namespace eddy::kafka {
 namespace {
 
-// INVALID_REPLICA_ASSIGNMENT; kept here until kafka_protocol.h lists it.
-constexpr int16_t kInvalidReplicaAssignment = 39;
-
 struct TopicError {
   int16_t code = error::kNone;
   std::string message;
@@ -34,31 +31,31 @@ TopicError CheckAssignments(const CreateTopicsRequest::Topic& t, int32_t node_id
   for (const auto& a : t.assignments) {
     if (a.partition_index < 0 || a.partition_index >= n) {
       return {
-          kInvalidReplicaAssignment,
+          error::kInvalidReplicaAssignment,
           absl::StrCat("topic '", t.name, "': the assignment names partition ", a.partition_index,
                        "; partitions must be 0..", n - 1, ", each exactly once")};
     }
     if (seen[static_cast<size_t>(a.partition_index)]) {
-      return {kInvalidReplicaAssignment,
+      return {error::kInvalidReplicaAssignment,
               absl::StrCat("topic '", t.name, "': partition ", a.partition_index,
                            " is assigned more than once")};
     }
     seen[static_cast<size_t>(a.partition_index)] = true;
     if (a.broker_ids.empty()) {
-      return {kInvalidReplicaAssignment,
+      return {error::kInvalidReplicaAssignment,
               absl::StrCat("topic '", t.name, "': partition ", a.partition_index,
                            " has an empty replica list")};
     }
     for (int32_t broker : a.broker_ids) {
       if (broker != node_id) {
         return {
-            kInvalidReplicaAssignment,
+            error::kInvalidReplicaAssignment,
             absl::StrCat("topic '", t.name, "': partition ", a.partition_index,
                          " is assigned to broker ", broker, ", but the only broker is ", node_id)};
       }
     }
     if (a.broker_ids.size() > 1) {
-      return {kInvalidReplicaAssignment,
+      return {error::kInvalidReplicaAssignment,
               absl::StrCat("topic '", t.name, "': partition ", a.partition_index, " names broker ",
                            node_id, " more than once")};
     }

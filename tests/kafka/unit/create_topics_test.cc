@@ -24,7 +24,6 @@ namespace eddy::kafka {
 namespace {
 
 constexpr int32_t kNodeId = 3;
-constexpr int16_t kInvalidReplicaAssignment = 39;
 
 struct NewTopic {
   std::string name;
@@ -209,7 +208,7 @@ TEST_F(CreateTopicsTest, BadAssignmentsAreInvalidReplicaAssignmentNamingPartitio
   };
   for (const auto& c : cases) {
     auto a = CreateOne({c.topic, -1, -1, c.assignments, {}});
-    EXPECT_EQ(a.error, kInvalidReplicaAssignment) << c.topic << ": " << a.message;
+    EXPECT_EQ(a.error, error::kInvalidReplicaAssignment) << c.topic << ": " << a.message;
     for (const auto& part : c.message_has) {
       EXPECT_NE(a.message.find(part), std::string::npos) << c.topic << ": " << a.message;
     }

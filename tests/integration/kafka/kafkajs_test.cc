@@ -1,0 +1,46 @@
+// KafkaJS 2.2.4 (a Node.js client, tests/integration/kafka/kafkajs) against a real eddy-logd:
+// CreateTopics with a replica assignment and compression.type, a consumer group that joins
+// through MEMBER_ID_REQUIRED and leaves with LeaveGroup v3, DescribeGroups, ListGroups and
+// DeleteGroups. The script prints what it saw as JSON; the assertions are here.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace eddy::kafka::testing {
+namespace {
+
+TEST(KafkaJs, GroupAndAdminCalls) {
+  const auto dir = MakeTempDir("kafkajs");
+  Broker broker(dir / "data");
+  ASSERT_TRUE(broker.ok()) << broker.Stderr();
+  RunResult r =
+      testing::Run({NODE_PATH, KAFKAJS_DIR "/group_admin.js", broker.bootstrap()}, "", 120);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto lines = Lines(r.out);
+  ASSERT_FALSE(lines.empty()) << r.err;
+  const nlohmann::json out = nlohmann::json::parse(lines.back(), nullptr, false);
+  ASSERT_FALSE(out.is_discarded()) << r.out;
+  EXPECT_EQ(out.value("created", false), true) << r.out;
+  EXPECT_EQ(out.value("partitions", 0), 3) << r.out;
+  EXPECT_EQ(out.value("elsewhere", ""), "INVALID_REPLICA_ASSIGNMENT") << r.out;
+  EXPECT_EQ(out.value("consumed", 0), 300) << r.out;
+  EXPECT_EQ(out.value("duplicates", -1), 0) << r.out;
+  EXPECT_FALSE(out.contains("bad_value")) << r.out;
+  EXPECT_EQ(out.value("described_state", ""), "Stable") << r.out;
+  EXPECT_EQ(out.value("described_members", 0), 1) << r.out;
+  EXPECT_EQ(out.value("listed", false), true) << r.out;
+  EXPECT_EQ(out.value("delete_active", ""), "NON_EMPTY_GROUP") << r.out;
+  EXPECT_EQ(out.value("committed_before_delete", 0), 300) << r.out;
+  EXPECT_EQ(out.value("delete_empty", -1), 0) << r.out;
+  EXPECT_EQ(out["committed_after_delete"], nlohmann::json::parse("[-1,-1,-1]")) << r.out;
+  EXPECT_EQ(out.value("delete_unknown", ""), "GROUP_ID_NOT_FOUND") << r.out;
+  // The consumer joined the KIP-394 way: its first JoinGroup got a member id, not a held answer.
+  EXPECT_EQ(broker.Stderr().find("did not rejoin in time"), std::string::npos) << broker.Stderr();
+  broker.Stop();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace eddy::kafka::testing
