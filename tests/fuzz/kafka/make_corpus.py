@@ -57,6 +57,18 @@ frames = {
     "init_producer_id_v1": hdr(22, 1) + s(None) + i32(60000),
     "describe_groups_v2": hdr(15, 2) + arr([s("grp")]),
     "list_groups_v2": hdr(16, 2),
+    "list_groups_v4": hdr(16, 4, flexible=True) + uv(3) + cs("Stable") + cs("Empty") + b"\x00",
+    "describe_groups_v4": hdr(15, 4) + arr([s("grp"), s("other")]) + i8(0),
+    "leave_group_v3": hdr(13, 3) + s("grp") + arr([s("m-1") + s("inst-1"), s("") + s("inst-2")]),
+    "join_group_v5_static": hdr(11, 5) + s("grp") + i32(45000) + i32(300000) + s("") +
+                            s("inst-1") + s("consumer") + arr([s("range") + b(b"\x00\x00")]),
+    "delete_groups_v1": hdr(42, 1) + arr([s("grp"), s("other")]),
+    "offset_delete_v0": hdr(47, 0) + s("grp") + arr([s("t") + arr([i32(0), i32(1)])]),
+    "create_topics_v4_assigned": hdr(19, 4) + arr([s("new") + i32(-1) + i16(-1) +
+                                                   arr([i32(0) + arr([i32(1)]),
+                                                        i32(1) + arr([i32(1)])]) +
+                                                   arr([s("compression.type") + s("zstd")])]) +
+                                 i32(5000) + i8(0),
 }
 
 os.makedirs(OUT, exist_ok=True)
