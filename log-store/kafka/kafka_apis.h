@@ -31,6 +31,11 @@ absl::Status HandleInitProducerId(BrokerContext&, RequestContext&, Reader&, Writ
 absl::Status HandleDeleteGroups(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleOffsetDelete(BrokerContext&, RequestContext&, Reader&, Writer&);
 
+// The Kafka error for a LogManager CreateTopic/AlterTopic status: TOPIC_ALREADY_EXISTS,
+// INVALID_TOPIC_EXCEPTION (bad name), INVALID_PARTITIONS (a partition limit), else
+// UNKNOWN_SERVER_ERROR.
+int16_t CreateTopicErrorCode(const absl::Status& s);
+
 // Parses the body of a request of (key, version) without acting on it.
 absl::Status DecodeRequestBody(int16_t key, int16_t version, Reader& r);
 
