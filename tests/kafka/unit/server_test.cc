@@ -208,6 +208,48 @@ TEST_F(KafkaServerTest, ProducedBatchIsReadableThroughStorageAtTheSameOffsets) {
   EXPECT_EQ(read->batches.substr(8, batch1.size() - 8), batch1.substr(8));
 }
 
+// ListOffsets by time answers the found record's own timestamp (it used to echo the query).
+TEST_F(KafkaServerTest, ListOffsetsByTimestampAnswersTheFoundRecordsTimestamp) {
+  auto log = *logs_->GetPartition("t", 0);
+  for (int64_t ts : {1000, 2000, 3000}) {
+    logstore::RecordBatchBuilder b;
+    for (int i = 0; i < 3; ++i) b.Add(std::nullopt, "v", ts + i);
+    ASSERT_TRUE(log->Append(b.Finish()).ok());
+  }
+  struct Case {
+    int64_t query, offset, timestamp;
+  };
+  const std::vector<Case> cases = {{1500, 3, 2000}, {2001, 4, 2001}, {0, 0, 1000},
+                                   {3003, -1, -1},  {-1, 9, -1},     {-2, 0, -1}};
+  for (int16_t v = 1; v <= 3; ++v) {
+    for (const Case& c : cases) {
+      Client cl(server_->port());
+      Writer w;
+      w.Int32(-1);            // replica
+      if (v >= 2) w.Int8(0);  // isolation
+      w.ArrayCount(1);
+      w.String("t");
+      w.ArrayCount(1);
+      w.Int32(0);
+      w.Int64(c.query);
+      ASSERT_TRUE(cl.Send(kListOffsets, v, 5, w.buffer()));
+      auto resp = cl.Receive();
+      ASSERT_TRUE(resp.has_value());
+      Reader r(*resp);
+      EXPECT_EQ(r.Int32(), 5);
+      if (v >= 2) r.Int32();  // throttle
+      ASSERT_EQ(r.ArrayCount(), 1);
+      r.String();
+      ASSERT_EQ(r.ArrayCount(), 1);
+      EXPECT_EQ(r.Int32(), 0);
+      EXPECT_EQ(r.Int16(), error::kNone);
+      EXPECT_EQ(r.Int64(), c.timestamp) << "v" << v << " query " << c.query;
+      EXPECT_EQ(r.Int64(), c.offset) << "v" << v << " query " << c.query;
+      EXPECT_TRUE(r.ok());
+    }
+  }
+}
+
 TEST_F(KafkaServerTest, AcksZeroGetsNoResponseAndOrderIsKept) {
   Client c(server_->port());
   ASSERT_TRUE(c.Send(kProduce, 7, 100, ProduceBody(0, "t", 0, Batch({"x"}))));
