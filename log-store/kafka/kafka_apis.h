@@ -30,6 +30,13 @@ absl::Status HandleCreateTopics(BrokerContext&, RequestContext&, Reader&, Writer
 absl::Status HandleInitProducerId(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleDeleteGroups(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleOffsetDelete(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDeleteTopics(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleCreatePartitions(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDeleteRecords(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDescribeConfigs(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleAlterConfigs(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleIncrementalAlterConfigs(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDescribeCluster(BrokerContext&, RequestContext&, Reader&, Writer&);
 
 // The Kafka error for a LogManager CreateTopic/AlterTopic status: TOPIC_ALREADY_EXISTS,
 // INVALID_TOPIC_EXCEPTION (bad name), INVALID_PARTITIONS (a partition limit), else

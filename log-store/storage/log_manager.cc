@@ -104,8 +104,7 @@ struct LogManager::Impl {
     if (requested > options.max_partitions_per_topic) {
       return absl::OutOfRangeError(absl::StrCat(
           "topic ", topic, ": ", requested, " partitions requested, above the limit of ",
-          options.max_partitions_per_topic,
-          " per topic (eddy-logd --max-partitions-per-topic)"));
+          options.max_partitions_per_topic, " per topic (eddy-logd --max-partitions-per-topic)"));
     }
     int64_t total = 0;
     {
@@ -125,11 +124,11 @@ struct LogManager::Impl {
       const int64_t open = OpenFdCount();
       const int64_t needed = kFdsPerPartition * added;
       if (open + needed + options.reserved_fds > limit) {
-        return absl::OutOfRangeError(absl::StrCat(
-            "topic ", topic, ": ", requested, " partitions requested; the ", added,
-            " new ones need about ", needed, " file descriptors, but ", open, " of the limit of ",
-            limit, " are open (", options.reserved_fds,
-            " kept free): raise the limit (ulimit -n) or ask for fewer partitions"));
+        return absl::OutOfRangeError(
+            absl::StrCat("topic ", topic, ": ", requested, " partitions requested; the ", added,
+                         " new ones need about ", needed, " file descriptors, but ", open,
+                         " of the limit of ", limit, " are open (", options.reserved_fds,
+                         " kept free): raise the limit (ulimit -n) or ask for fewer partitions"));
       }
     }
     return absl::OkStatus();
@@ -160,7 +159,7 @@ struct LogManager::Impl {
       auto log = OpenPartition(name, p, next, &report);
       if (!log.ok()) {
         st = absl::Status(log.status().code(), absl::StrCat("topic ", name, ": add partition ", p,
-                                                             ": ", log.status().message()));
+                                                            ": ", log.status().message()));
       } else {
         added.push_back(*log);
       }
@@ -342,14 +341,14 @@ absl::Status LogManager::CreateTopic(const std::string& name, const TopicConfig&
     std::error_code ec;
     fs::remove_all(im.PartitionDir(name, p), ec);  // leftovers of a crashed create
     if (p == config.partitions - 1 && FaultHooks::Fire("log_manager.create.last_partition")) {
-      st = absl::InternalError(absl::StrCat("topic ", name, ": fault hook ",
-                                            "log_manager.create.last_partition fired"));
+      st = absl::InternalError(
+          absl::StrCat("topic ", name, ": fault hook ", "log_manager.create.last_partition fired"));
       break;
     }
     auto log = im.OpenPartition(name, p, config, &report);
     if (!log.ok()) {
       st = absl::Status(log.status().code(), absl::StrCat("create topic ", name, ": partition ", p,
-                                                           ": ", log.status().message()));
+                                                          ": ", log.status().message()));
     } else {
       t.partitions.push_back(*log);
     }
@@ -391,7 +390,8 @@ absl::Status LogManager::DeleteTopic(const std::string& name) {
     std::error_code ec;
     fs::remove_all(p->dir() + ".deleted", ec);
   }
-  return absl::OkStatus();
+  // As Kafka does: a topic created again under this name starts without committed offsets.
+  return im.offsets->DeleteTopic(name);
 }
 
 std::vector<std::string> LogManager::ListTopics() const {

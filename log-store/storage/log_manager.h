@@ -60,7 +60,8 @@ class LogManager {
   absl::Status CreateTopic(const std::string& name, const TopicConfig& config);
   // CreateTopic's checks only (validate_only requests); nothing is created.
   absl::Status ValidateCreateTopic(const std::string& name, const TopicConfig& config) const;
-  // Removes the topic's partitions and metadata (FORMAT.md section 5). NotFound when absent.
+  // Removes the topic's partitions and metadata (FORMAT.md section 5) and every group's committed
+  // offsets for it. NotFound when absent.
   absl::Status DeleteTopic(const std::string& name);
   std::vector<std::string> ListTopics() const;  // sorted, internal topics included
   absl::StatusOr<TopicInfo> DescribeTopic(const std::string& name) const;

@@ -188,8 +188,8 @@ TEST_F(CreateTopicsTest, KafkaMillionPartitionsAreInvalidPartitionsWithAndWithou
     auto a = Create({{"million", 1000000, -1, {}, {}}}, 4, validate_only);
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(a[0].error, error::kInvalidPartitions) << validate_only << ": " << a[0].message;
-    for (const std::string& part : {std::string("million"), std::string("1000000"),
-                                    "limit of " + std::to_string(limit)}) {
+    for (const std::string& part :
+         {std::string("million"), std::string("1000000"), "limit of " + std::to_string(limit)}) {
       EXPECT_NE(a[0].message.find(part), std::string::npos) << a[0].message;
     }
   }

@@ -55,7 +55,8 @@ class StorageAdminTest : public ::testing::Test {
   }
   int LogFiles(const std::string& topic, int p = 0) {
     int n = 0;
-    for (const auto& e : fs::directory_iterator(dir_.path() + "/" + topic + "-" + std::to_string(p)))
+    for (const auto& e :
+         fs::directory_iterator(dir_.path() + "/" + topic + "-" + std::to_string(p)))
       n += e.path().extension() == ".log";
     return n;
   }
