@@ -32,9 +32,9 @@ grpc::Status ToGrpc(const absl::Status& s) {
 grpc::Status LogStoreService::HandleCreateTopic(const v1::CreateTopicRequest& req) {
   if (req.name().empty()) return ToGrpc(absl::InvalidArgumentError("topic name is empty"));
   std::map<std::string, std::string> kv(req.config().begin(), req.config().end());
-  if (req.partitions() < 0 || req.partitions() > 100000) {
-    return ToGrpc(absl::InvalidArgumentError(absl::StrCat(
-        "topic '", req.name(), "': partitions must be in 1..100000, got ", req.partitions())));
+  if (req.partitions() < 0) {
+    return ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("topic '", req.name(), "': partitions must be >= 1, got ", req.partitions())));
   }
   if (req.partitions() > 0) kv["partitions"] = std::to_string(req.partitions());
   auto config = TopicConfig::FromMap(kv, logs_->options().default_topic_config);
@@ -42,10 +42,8 @@ grpc::Status LogStoreService::HandleCreateTopic(const v1::CreateTopicRequest& re
     return ToGrpc(absl::InvalidArgumentError(
         absl::StrCat("topic '", req.name(), "': ", config.status().message())));
   }
-  if (config->partitions < 1 || config->partitions > 100000) {
-    return ToGrpc(absl::InvalidArgumentError(absl::StrCat(
-        "topic '", req.name(), "': partitions must be in 1..100000, got ", config->partitions)));
-  }
+  // The partition limits (LogManagerOptions, eddy-logd --max-partitions-per-topic and
+  // --max-partitions) are the Kafka listener's too; over them is OUT_OF_RANGE.
   return ToGrpc(logs_->CreateTopic(req.name(), *config));
 }
 

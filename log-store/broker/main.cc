@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -43,6 +44,14 @@ int main(int argc, char** argv) {
                  "fetch.max.bytes only (default 524288)")
       ->check(CLI::NonNegativeNumber)
       ->envname("EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES");
+  eddy::logstore::LogManagerOptions lm_options;
+  app.add_option("--max-partitions-per-topic", lm_options.max_partitions_per_topic,
+                 "most partitions one topic may have, for CreateTopics, CreatePartitions and the "
+                 "native API (default 10000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-partitions", lm_options.max_partitions,
+                 "most partitions the broker holds over all topics (default 100000)")
+      ->check(CLI::PositiveNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -63,7 +72,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  eddy::logstore::LogManagerOptions lm_options;
+  // Every partition segment keeps 3 descriptors open: use the whole hard limit, as Kafka's
+  // service files do by raising LimitNOFILE.
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &nofile);
+  }
+
   lm_options.data_dir = data_dir;
   lm_options.fsync_every_append = fsync;
   auto logs = eddy::logstore::LogManager::Open(lm_options);

@@ -1,6 +1,7 @@
 // CreateTopics (key 19) v0..4: one broker, so replication factor -1 or 1; -1 partitions means
 // the broker default (KafkaJS sends -1 at every version). Configs use Kafka's topic keys. A
 // manual replica assignment is taken when it places every partition on this broker alone.
+// Partition limits are LogManager's (INVALID_PARTITIONS), checked for validate_only too.
 #include <map>
 #include <vector>
 
@@ -66,6 +67,21 @@ TopicError CheckAssignments(const CreateTopicsRequest::Topic& t, int32_t node_id
 
 }  // namespace
 
+int16_t CreateTopicErrorCode(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kOk:
+      return error::kNone;
+    case absl::StatusCode::kAlreadyExists:
+      return error::kTopicAlreadyExists;
+    case absl::StatusCode::kInvalidArgument:
+      return error::kInvalidTopic;
+    case absl::StatusCode::kOutOfRange:  // a partition limit of LogManagerOptions
+      return error::kInvalidPartitions;
+    default:
+      return error::kUnknownServerError;
+  }
+}
+
 absl::Status HandleCreateTopics(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
   const int16_t v = ctx.header.api_version;
   auto req = ParseCreateTopics(r, v);
@@ -95,19 +111,10 @@ absl::Status HandleCreateTopics(BrokerContext& b, RequestContext& ctx, Reader& r
       config->partitions = !t.assignments.empty()   ? assigned_partitions
                            : t.num_partitions == -1 ? b.options.default_partitions
                                                     : t.num_partitions;
-      if (b.logs->DescribeTopic(t.name).ok()) {
-        err = {error::kTopicAlreadyExists, "topic '" + t.name + "' already exists"};
-      } else if (!req->validate_only) {
-        absl::Status s = b.logs->CreateTopic(t.name, *config);
-        if (s.code() == absl::StatusCode::kAlreadyExists) {
-          err.code = error::kTopicAlreadyExists;
-        } else if (s.code() == absl::StatusCode::kInvalidArgument) {
-          err.code = error::kInvalidTopic;
-        } else if (!s.ok()) {
-          err.code = error::kUnknownServerError;
-        }
-        if (!s.ok()) err.message = std::string(s.message());
-      }
+      // The same checks with and without validate_only: name, existence, partition limits.
+      absl::Status s = req->validate_only ? b.logs->ValidateCreateTopic(t.name, *config)
+                                          : b.logs->CreateTopic(t.name, *config);
+      if (!s.ok()) err = {CreateTopicErrorCode(s), std::string(s.message())};
     }
     w.String(t.name);
     w.Int16(err.code);

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "log-store/kafka/group_coordinator.h"
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
@@ -20,6 +21,20 @@ absl::Status HandleFindCoordinator(BrokerContext& b, RequestContext& ctx, Reader
   auto req = ParseFindCoordinator(r, v);
   if (!req.ok()) return req.status();
   if (v >= 1) w.Int32(0);  // throttle_time_ms
+  if (req->key_type == 1) {
+    // A transaction coordinator: Eddy has none. TRANSACTIONAL_ID_AUTHORIZATION_FAILED is what
+    // Kafka answers when the transactional id may not be used, and clients treat it as fatal
+    // (librdkafka's rd_kafka_txn_handle_FindCoordinator, the Java client, KafkaJS), so
+    // init_transactions fails at once instead of retrying COORDINATOR_NOT_AVAILABLE until its
+    // timeout. See log-store/broker/README.md.
+    w.Int16(error::kTransactionalIdAuthorizationFailed);
+    w.NullableString(
+        absl::StrCat("transactional id '", req->key, "': eddy-logd does not support transactions"));
+    w.Int32(-1);
+    w.String("");
+    w.Int32(-1);
+    return absl::OkStatus();
+  }
   w.Int16(error::kNone);
   if (v >= 1) w.NullableString(std::nullopt);  // error_message
   w.Int32(b.options.node_id);

@@ -1,5 +1,7 @@
 // InitProducerId (key 22) v0..1: a fresh producer id with epoch 0 for idempotent producers.
-// Transactional ids are not supported (transactions are out of scope).
+// Transactional ids are not supported (transactions are out of scope): they are answered
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which librdkafka (rd_kafka_idemp_check_error), the Java
+// client and KafkaJS treat as fatal, so a transactional producer fails at once.
 #include <cstdio>
 
 #include "log-store/kafka/kafka_apis.h"
@@ -14,7 +16,11 @@ absl::Status HandleInitProducerId(BrokerContext& b, RequestContext& ctx, Reader&
   int16_t err = error::kNone;
   int64_t pid = -1;
   if (req->transactional_id) {
-    err = error::kInvalidRequest;
+    std::fprintf(stderr,
+                 "kafka: client %s: InitProducerId for transactional id '%s' refused: "
+                 "transactions are not supported\n",
+                 ctx.client_address.c_str(), req->transactional_id->c_str());
+    err = error::kTransactionalIdAuthorizationFailed;
   } else {
     auto id = b.producers->NextProducerId();
     if (id.ok()) {

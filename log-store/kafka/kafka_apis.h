@@ -30,6 +30,18 @@ absl::Status HandleCreateTopics(BrokerContext&, RequestContext&, Reader&, Writer
 absl::Status HandleInitProducerId(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleDeleteGroups(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleOffsetDelete(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDeleteTopics(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleCreatePartitions(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDeleteRecords(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDescribeConfigs(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleAlterConfigs(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleIncrementalAlterConfigs(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDescribeCluster(BrokerContext&, RequestContext&, Reader&, Writer&);
+
+// The Kafka error for a LogManager CreateTopic/AlterTopic status: TOPIC_ALREADY_EXISTS,
+// INVALID_TOPIC_EXCEPTION (bad name), INVALID_PARTITIONS (a partition limit), else
+// UNKNOWN_SERVER_ERROR.
+int16_t CreateTopicErrorCode(const absl::Status& s);
 
 // Parses the body of a request of (key, version) without acting on it.
 absl::Status DecodeRequestBody(int16_t key, int16_t version, Reader& r);

@@ -41,8 +41,22 @@ const char* ApiName(int16_t key) {
       return "ApiVersions";
     case kCreateTopics:
       return "CreateTopics";
+    case kDeleteTopics:
+      return "DeleteTopics";
+    case kDeleteRecords:
+      return "DeleteRecords";
     case kInitProducerId:
       return "InitProducerId";
+    case kDescribeConfigs:
+      return "DescribeConfigs";
+    case kAlterConfigs:
+      return "AlterConfigs";
+    case kCreatePartitions:
+      return "CreatePartitions";
+    case kIncrementalAlterConfigs:
+      return "IncrementalAlterConfigs";
+    case kDescribeCluster:
+      return "DescribeCluster";
     case kDeleteGroups:
       return "DeleteGroups";
     case kOffsetDelete:
@@ -54,7 +68,13 @@ const char* ApiName(int16_t key) {
 
 bool IsFlexible(int16_t api_key, int16_t api_version) {
   return (api_key == kApiVersions && api_version >= 3) ||
-         (api_key == kListGroups && api_version >= 3);
+         (api_key == kListGroups && api_version >= 3) || api_key == kDescribeCluster ||
+         (api_key == kDeleteTopics && api_version >= 4) ||
+         (api_key == kDeleteRecords && api_version >= 2) ||
+         (api_key == kDescribeConfigs && api_version >= 4) ||
+         (api_key == kAlterConfigs && api_version >= 2) ||
+         (api_key == kCreatePartitions && api_version >= 2) ||
+         (api_key == kIncrementalAlterConfigs && api_version >= 1);
 }
 
 bool HasFlexibleResponseHeader(int16_t api_key, int16_t api_version) {

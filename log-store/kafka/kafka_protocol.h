@@ -28,9 +28,16 @@ enum ApiKey : int16_t {
   kListGroups = 16,
   kApiVersions = 18,
   kCreateTopics = 19,
+  kDeleteTopics = 20,
+  kDeleteRecords = 21,
   kInitProducerId = 22,
+  kDescribeConfigs = 32,
+  kAlterConfigs = 33,
+  kCreatePartitions = 37,
   kDeleteGroups = 42,
+  kIncrementalAlterConfigs = 44,
   kOffsetDelete = 47,
+  kDescribeCluster = 60,
 };
 
 struct ApiRange {
@@ -42,11 +49,31 @@ struct ApiRange {
 // Every API Eddy serves with the range it advertises. Mins are 0 on purpose (feature gating).
 // log-store/broker/README.md lists the same table with what each version leaves out.
 inline constexpr ApiRange kSupportedApis[] = {
-    {kProduce, 0, 7},      {kFetch, 4, 11},       {kListOffsets, 0, 3},     {kMetadata, 0, 4},
-    {kOffsetCommit, 0, 7}, {kOffsetFetch, 0, 5},  {kFindCoordinator, 0, 2}, {kJoinGroup, 0, 5},
-    {kHeartbeat, 0, 3},    {kLeaveGroup, 0, 3},   {kSyncGroup, 0, 3},       {kDescribeGroups, 0, 4},
-    {kListGroups, 0, 4},   {kApiVersions, 0, 3},  {kCreateTopics, 0, 4},    {kInitProducerId, 0, 1},
-    {kDeleteGroups, 0, 1}, {kOffsetDelete, 0, 0},
+    {kProduce, 0, 7},
+    {kFetch, 4, 11},
+    {kListOffsets, 0, 3},
+    {kMetadata, 0, 4},
+    {kOffsetCommit, 0, 7},
+    {kOffsetFetch, 0, 5},
+    {kFindCoordinator, 0, 2},
+    {kJoinGroup, 0, 5},
+    {kHeartbeat, 0, 3},
+    {kLeaveGroup, 0, 3},
+    {kSyncGroup, 0, 3},
+    {kDescribeGroups, 0, 4},
+    {kListGroups, 0, 4},
+    {kApiVersions, 0, 3},
+    {kCreateTopics, 0, 4},
+    {kDeleteTopics, 0, 3},
+    {kDeleteRecords, 0, 1},
+    {kInitProducerId, 0, 1},
+    {kDescribeConfigs, 0, 2},
+    {kAlterConfigs, 0, 1},
+    {kCreatePartitions, 0, 1},
+    {kDeleteGroups, 0, 1},
+    {kIncrementalAlterConfigs, 0, 0},
+    {kOffsetDelete, 0, 0},
+    {kDescribeCluster, 0, 0},  // flexible from v0
 };
 
 // The advertised range of `key`, or nullptr for an API Eddy does not serve.
@@ -76,11 +103,13 @@ inline constexpr int16_t kTopicAlreadyExists = 36;
 inline constexpr int16_t kInvalidPartitions = 37;
 inline constexpr int16_t kInvalidReplicationFactor = 38;
 inline constexpr int16_t kInvalidReplicaAssignment = 39;
-inline constexpr int16_t kInvalidRequest = 42;
 inline constexpr int16_t kInvalidConfig = 40;
+inline constexpr int16_t kInvalidRequest = 42;
+inline constexpr int16_t kUnsupportedForMessageFormat = 43;
 inline constexpr int16_t kOutOfOrderSequence = 45;
 inline constexpr int16_t kDuplicateSequence = 46;
 inline constexpr int16_t kInvalidProducerEpoch = 47;
+inline constexpr int16_t kTransactionalIdAuthorizationFailed = 53;
 inline constexpr int16_t kKafkaStorageError = 56;
 inline constexpr int16_t kUnknownProducerId = 59;
 inline constexpr int16_t kNonEmptyGroup = 68;
@@ -99,7 +128,7 @@ struct RequestHeader {
 };
 
 // True when (key, version) uses the flexible encoding (request header v2). Within the advertised
-// ranges only ApiVersions v3 and ListGroups v3..4 are flexible.
+// ranges only ApiVersions v3, ListGroups v3..4 and DescribeCluster (every version) are flexible.
 bool IsFlexible(int16_t api_key, int16_t api_version);
 // True when the response to (key, version) starts with response header v1 (a tagged-field block
 // after the correlation id): every flexible version except ApiVersions, whose header stays v0.

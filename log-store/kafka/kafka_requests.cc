@@ -325,4 +325,122 @@ absl::StatusOr<InitProducerIdRequest> ParseInitProducerId(Reader& r, int16_t v) 
   return q;
 }
 
+absl::StatusOr<DeleteTopicsRequest> ParseDeleteTopics(Reader& r, int16_t v) {
+  DeleteTopicsRequest q;
+  int32_t n = r.ArrayCount(2);
+  for (int32_t i = 0; i < n && r.ok(); ++i) q.topics.push_back(Str(r.String()));
+  q.timeout_ms = r.Int32();
+  if (auto s = Done(r, "DeleteTopics", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<CreatePartitionsRequest> ParseCreatePartitions(Reader& r, int16_t v) {
+  CreatePartitionsRequest q;
+  int32_t nt = r.ArrayCount(10);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    CreatePartitionsRequest::Topic t;
+    t.name = Str(r.String());
+    t.count = r.Int32();
+    int32_t na = r.ArrayCount(4);
+    if (na >= 0) {
+      t.assignments.emplace();
+      for (int32_t j = 0; j < na && r.ok(); ++j) {
+        std::vector<int32_t> brokers;
+        int32_t nb = r.ArrayCount(4);
+        for (int32_t k = 0; k < nb && r.ok(); ++k) brokers.push_back(r.Int32());
+        t.assignments->push_back(std::move(brokers));
+      }
+    }
+    q.topics.push_back(std::move(t));
+  }
+  q.timeout_ms = r.Int32();
+  q.validate_only = r.Bool();
+  if (auto s = Done(r, "CreatePartitions", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<DeleteRecordsRequest> ParseDeleteRecords(Reader& r, int16_t v) {
+  DeleteRecordsRequest q;
+  int32_t nt = r.ArrayCount(6);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    DeleteRecordsRequest::Topic t;
+    t.name = Str(r.String());
+    int32_t np = r.ArrayCount(12);
+    for (int32_t j = 0; j < np && r.ok(); ++j) {
+      DeleteRecordsRequest::Partition p;
+      p.index = r.Int32();
+      p.offset = r.Int64();
+      t.partitions.push_back(p);
+    }
+    q.topics.push_back(std::move(t));
+  }
+  q.timeout_ms = r.Int32();
+  if (auto s = Done(r, "DeleteRecords", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<DescribeConfigsRequest> ParseDescribeConfigs(Reader& r, int16_t v) {
+  DescribeConfigsRequest q;
+  int32_t n = r.ArrayCount(7);
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    DescribeConfigsRequest::Resource res;
+    res.type = r.Int8();
+    res.name = Str(r.String());
+    int32_t nk = r.ArrayCount(2);
+    if (nk >= 0) {
+      res.keys.emplace();
+      for (int32_t j = 0; j < nk && r.ok(); ++j) res.keys->push_back(Str(r.String()));
+    }
+    q.resources.push_back(std::move(res));
+  }
+  if (v >= 1) q.include_synonyms = r.Bool();
+  if (auto s = Done(r, "DescribeConfigs", v); !s.ok()) return s;
+  return q;
+}
+
+namespace {
+
+// AlterConfigs and IncrementalAlterConfigs differ only by the operation byte of each entry.
+absl::StatusOr<AlterConfigsRequest> ParseAlterConfigsBody(Reader& r, int16_t v, bool incremental,
+                                                          const char* what) {
+  AlterConfigsRequest q;
+  int32_t n = r.ArrayCount(7);
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    AlterConfigsRequest::Resource res;
+    res.type = r.Int8();
+    res.name = Str(r.String());
+    int32_t ne = r.ArrayCount(incremental ? 5 : 4);
+    for (int32_t j = 0; j < ne && r.ok(); ++j) {
+      AlterConfigsRequest::Entry e;
+      e.name = Str(r.String());
+      if (incremental) e.op = static_cast<AlterConfigsRequest::Op>(r.Int8());
+      auto value = r.NullableString();
+      if (value) e.value = Str(*value);
+      res.entries.push_back(std::move(e));
+    }
+    q.resources.push_back(std::move(res));
+  }
+  q.validate_only = r.Bool();
+  if (auto s = Done(r, what, v); !s.ok()) return s;
+  return q;
+}
+
+}  // namespace
+
+absl::StatusOr<AlterConfigsRequest> ParseAlterConfigs(Reader& r, int16_t v) {
+  return ParseAlterConfigsBody(r, v, false, "AlterConfigs");
+}
+
+absl::StatusOr<AlterConfigsRequest> ParseIncrementalAlterConfigs(Reader& r, int16_t v) {
+  return ParseAlterConfigsBody(r, v, true, "IncrementalAlterConfigs");
+}
+
+absl::StatusOr<DescribeClusterRequest> ParseDescribeCluster(Reader& r, int16_t v) {
+  DescribeClusterRequest q;
+  q.include_cluster_authorized_operations = r.Bool();
+  r.SkipTaggedFields();
+  if (auto s = Done(r, "DescribeCluster", v); !s.ok()) return s;
+  return q;
+}
+
 }  // namespace eddy::kafka

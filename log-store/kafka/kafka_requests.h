@@ -182,6 +182,72 @@ struct InitProducerIdRequest {
   int32_t transaction_timeout_ms = 0;
 };
 
+struct DeleteTopicsRequest {
+  std::vector<std::string> topics;
+  int32_t timeout_ms = 0;
+};
+
+// Growth of existing topics to `count` partitions; `assignments` (nullopt = the broker places
+// them) holds one broker list per new partition.
+struct CreatePartitionsRequest {
+  struct Topic {
+    std::string name;
+    int32_t count = 0;
+    std::optional<std::vector<std::vector<int32_t>>> assignments;
+  };
+  std::vector<Topic> topics;
+  int32_t timeout_ms = 0;
+  bool validate_only = false;
+};
+
+struct DeleteRecordsRequest {
+  struct Partition {
+    int32_t index = 0;
+    int64_t offset = 0;  // delete records before this offset; -1 = the high watermark
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  std::vector<Topic> topics;
+  int32_t timeout_ms = 0;
+};
+
+// Kafka's config resource types (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs).
+inline constexpr int8_t kResourceTopic = 2;
+inline constexpr int8_t kResourceBroker = 4;
+
+struct DescribeConfigsRequest {
+  struct Resource {
+    int8_t type = 0;
+    std::string name;
+    std::optional<std::vector<std::string>> keys;  // nullopt = every config
+  };
+  std::vector<Resource> resources;
+  bool include_synonyms = false;  // v1+
+};
+
+// AlterConfigs (operation always kSet) and IncrementalAlterConfigs.
+struct AlterConfigsRequest {
+  enum Op : int8_t { kSet = 0, kDelete = 1, kAppend = 2, kSubtract = 3 };
+  struct Entry {
+    std::string name;
+    Op op = kSet;
+    std::optional<std::string> value;
+  };
+  struct Resource {
+    int8_t type = 0;
+    std::string name;
+    std::vector<Entry> entries;
+  };
+  std::vector<Resource> resources;
+  bool validate_only = false;
+};
+
+struct DescribeClusterRequest {
+  bool include_cluster_authorized_operations = false;
+};
+
 absl::StatusOr<MetadataRequest> ParseMetadata(Reader& r, int16_t v);
 absl::StatusOr<ProduceRequest> ParseProduce(Reader& r, int16_t v);
 absl::StatusOr<FetchRequest> ParseFetch(Reader& r, int16_t v);
@@ -199,5 +265,12 @@ absl::StatusOr<OffsetCommitRequest> ParseOffsetCommit(Reader& r, int16_t v);
 absl::StatusOr<OffsetFetchRequest> ParseOffsetFetch(Reader& r, int16_t v);
 absl::StatusOr<CreateTopicsRequest> ParseCreateTopics(Reader& r, int16_t v);
 absl::StatusOr<InitProducerIdRequest> ParseInitProducerId(Reader& r, int16_t v);
+absl::StatusOr<DeleteTopicsRequest> ParseDeleteTopics(Reader& r, int16_t v);
+absl::StatusOr<CreatePartitionsRequest> ParseCreatePartitions(Reader& r, int16_t v);
+absl::StatusOr<DeleteRecordsRequest> ParseDeleteRecords(Reader& r, int16_t v);
+absl::StatusOr<DescribeConfigsRequest> ParseDescribeConfigs(Reader& r, int16_t v);
+absl::StatusOr<AlterConfigsRequest> ParseAlterConfigs(Reader& r, int16_t v);
+absl::StatusOr<AlterConfigsRequest> ParseIncrementalAlterConfigs(Reader& r, int16_t v);
+absl::StatusOr<DescribeClusterRequest> ParseDescribeCluster(Reader& r, int16_t v);
 
 }  // namespace eddy::kafka

@@ -1,5 +1,6 @@
 // ListOffsets (key 2) v0..3: -1 = high watermark (latest), -2 = log start (earliest), otherwise
-// the first offset whose timestamp is >= the given time (-1 when none).
+// the earliest offset whose record timestamp is >= the given time, answered with that record's
+// timestamp (offset and timestamp -1 when there is none), as Kafka does.
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
 
@@ -26,10 +27,10 @@ absl::Status HandleListOffsets(BrokerContext& b, RequestContext& ctx, Reader& r,
       } else if (p.timestamp == -2) {
         offset = (*log)->LogStartOffset();
       } else {
-        auto found = (*log)->OffsetForTimestamp(p.timestamp);
+        auto found = (*log)->FindTimestamp(p.timestamp);
         if (found.ok()) {
-          offset = *found;
-          if (offset >= 0) timestamp = p.timestamp;
+          offset = found->offset;
+          timestamp = found->timestamp;
         } else {
           err = error::kUnknownServerError;
         }

@@ -1,13 +1,20 @@
 // Metadata (key 3) v0..4: the one broker (this node), controller = this node, and every topic
 // asked for (null/all per version). Unknown topics are created when the broker allows it and
-// the client asked for it (auto.create.topics.enable).
+// the client asked for it (auto.create.topics.enable). DescribeCluster (key 60) v0, flexible:
+// the same broker, controller and cluster id.
 #include <cstdio>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
 
 namespace eddy::kafka {
+namespace {
+
+constexpr char kClusterId[] = "eddy";
+
+}  // namespace
 
 absl::Status HandleMetadata(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
   const int16_t v = ctx.header.api_version;
@@ -21,7 +28,7 @@ absl::Status HandleMetadata(BrokerContext& b, RequestContext& ctx, Reader& r, Wr
   w.String(b.advertised_host);
   w.Int32(b.advertised_port);
   if (v >= 1) w.NullableString(std::nullopt);  // rack
-  if (v >= 2) w.NullableString("eddy");        // cluster_id
+  if (v >= 2) w.NullableString(kClusterId);    // cluster_id
   if (v >= 1) w.Int32(b.options.node_id);      // controller_id
 
   w.ArrayCount(static_cast<int32_t>(names.size()));
@@ -64,6 +71,26 @@ absl::Status HandleMetadata(BrokerContext& b, RequestContext& ctx, Reader& r, Wr
       w.Int32(b.options.node_id);  // isr
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status HandleDescribeCluster(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
+  auto req = ParseDescribeCluster(r, ctx.header.api_version);
+  if (!req.ok()) return req.status();
+  w.Int32(0);  // throttle_time_ms
+  w.Int16(error::kNone);
+  w.CompactNullableString(std::nullopt);  // error_message
+  w.CompactString(kClusterId);
+  w.Int32(b.options.node_id);  // controller_id
+  w.CompactArrayCount(1);
+  w.Int32(b.options.node_id);
+  w.CompactString(b.advertised_host);
+  w.Int32(b.advertised_port);
+  w.CompactNullableString(std::nullopt);  // rack
+  w.EmptyTaggedFields();
+  // cluster_authorized_operations: not computed (no ACLs), INT32_MIN = "not provided".
+  w.Int32(std::numeric_limits<int32_t>::min());
+  w.EmptyTaggedFields();
   return absl::OkStatus();
 }
 

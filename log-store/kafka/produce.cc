@@ -1,6 +1,8 @@
 // Produce (key 0) v0..7: appends each partition's batches as they came (the storage validates
 // CRC-32C and magic, and re-encodes only for a topic whose compression.type names a codec), with
-// idempotent-producer sequence checks, and no response at all for acks=0.
+// idempotent-producer sequence checks, and no response at all for acks=0. v0..2 stay advertised
+// for librdkafka 2.0.2's feature gating, but their message formats v0/v1 are refused with
+// UNSUPPORTED_FOR_MESSAGE_FORMAT (log-store/broker/README.md).
 #include <cstdio>
 
 #include "log-store/kafka/kafka_apis.h"
@@ -39,6 +41,18 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
   auto log = b.logs->GetPartition(topic, partition);
   if (!log.ok()) {
     res.error = error::kUnknownTopicOrPartition;
+    return res;
+  }
+  // Message sets v0/v1 (what Produce v0-2 carry) have their magic at the same byte as a v2
+  // batch. Eddy stores RecordBatch v2 only and does not up-convert: refuse them with an error
+  // every client treats as permanent (not CORRUPT_MESSAGE, which the Java client retries).
+  if (records.size() > 16 && (records[16] == 0 || records[16] == 1)) {
+    std::fprintf(stderr,
+                 "kafka: client %s: Produce v%d to %s/%d refused: message format v%d; only "
+                 "RecordBatch v2 (Produce v3+) is stored\n",
+                 ctx.client_address.c_str(), ctx.header.api_version, topic.c_str(), partition,
+                 records[16]);
+    res.error = error::kUnsupportedForMessageFormat;
     return res;
   }
   auto header = logstore::ParseBatchHeader(records);

@@ -47,6 +47,20 @@ Handler FindHandler(int16_t key) {
       return HandleDeleteGroups;
     case kOffsetDelete:
       return HandleOffsetDelete;
+    case kDeleteTopics:
+      return HandleDeleteTopics;
+    case kCreatePartitions:
+      return HandleCreatePartitions;
+    case kDeleteRecords:
+      return HandleDeleteRecords;
+    case kDescribeConfigs:
+      return HandleDescribeConfigs;
+    case kAlterConfigs:
+      return HandleAlterConfigs;
+    case kIncrementalAlterConfigs:
+      return HandleIncrementalAlterConfigs;
+    case kDescribeCluster:
+      return HandleDescribeCluster;
     default:
       return nullptr;
   }
@@ -169,6 +183,20 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
       return ParseDeleteGroups(r, v).status();
     case kOffsetDelete:
       return ParseOffsetDelete(r, v).status();
+    case kDeleteTopics:
+      return ParseDeleteTopics(r, v).status();
+    case kCreatePartitions:
+      return ParseCreatePartitions(r, v).status();
+    case kDeleteRecords:
+      return ParseDeleteRecords(r, v).status();
+    case kDescribeConfigs:
+      return ParseDescribeConfigs(r, v).status();
+    case kAlterConfigs:
+      return ParseAlterConfigs(r, v).status();
+    case kIncrementalAlterConfigs:
+      return ParseIncrementalAlterConfigs(r, v).status();
+    case kDescribeCluster:
+      return ParseDescribeCluster(r, v).status();
     default:
       return absl::InvalidArgumentError(absl::StrCat("unknown API key ", key));
   }

@@ -8,6 +8,8 @@
 //                           behaves like a crash: the partition refuses further appends until it
 //                           is reopened (recovery must cut the torn tail).
 //   "segment.sync.eio"      the next fdatasync fails with EIO.
+//   "log_manager.create.last_partition"  CreateTopic fails to open the topic's last partition
+//                           (after the others were made), so the rollback can be checked.
 #pragma once
 
 #include <atomic>

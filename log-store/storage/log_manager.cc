@@ -2,7 +2,10 @@
 // wakeups and the cleaner thread. Layout: FORMAT.md.
 #include "log-store/storage/log_manager.h"
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/file_io.h"
 #include "log-store/storage/offsets_store.h"
 #include "log-store/storage/partition_log_impl.h"
@@ -19,10 +23,26 @@
 namespace eddy::logstore {
 namespace fs = std::filesystem;
 
+namespace {
+
+// A segment holds its .log, .index and .timeindex open; a new partition has one segment.
+constexpr int64_t kFdsPerPartition = 3;
+
+int64_t OpenFdCount() {
+  std::error_code ec;
+  int64_t n = 0;
+  for (fs::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n;
+}
+
+}  // namespace
+
 struct LogManager::Impl {
   LogManagerOptions options;
   std::string topics_dir;
 
+  // Serializes topic admin (create, delete, alter) so partitions can be opened without topics_mu.
+  std::mutex admin_mu;
   mutable std::shared_mutex topics_mu;
   struct Topic {
     TopicConfig config;
@@ -70,6 +90,92 @@ struct LogManager::Impl {
     po.fsync_every_append = options.fsync_every_append;
     po.on_append = [this] { OnAppend(); };
     return PartitionLogImpl::Open(PartitionDir(topic, p), topic, p, c, std::move(po), report);
+  }
+
+  int64_t PartitionCountLocked() const {
+    int64_t n = 0;
+    for (const auto& [name, t] : topics) n += static_cast<int64_t>(t.partitions.size());
+    return n;
+  }
+
+  // The limits of LogManagerOptions for `topic` going from `current` to `requested` partitions.
+  absl::Status CheckPartitionBudget(const std::string& topic, int64_t current,
+                                    int64_t requested) const {
+    if (requested > options.max_partitions_per_topic) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "topic ", topic, ": ", requested, " partitions requested, above the limit of ",
+          options.max_partitions_per_topic, " per topic (eddy-logd --max-partitions-per-topic)"));
+    }
+    int64_t total = 0;
+    {
+      std::shared_lock<std::shared_mutex> l(topics_mu);
+      total = PartitionCountLocked();
+    }
+    const int64_t added = requested - current;
+    if (total + added > options.max_partitions) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "topic ", topic, ": ", requested, " partitions requested, but the broker has ", total,
+          " partitions and its limit is ", options.max_partitions,
+          " in all (eddy-logd --max-partitions)"));
+    }
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+      const int64_t limit = static_cast<int64_t>(lim.rlim_cur);
+      const int64_t open = OpenFdCount();
+      const int64_t needed = kFdsPerPartition * added;
+      if (open + needed + options.reserved_fds > limit) {
+        return absl::OutOfRangeError(
+            absl::StrCat("topic ", topic, ": ", requested, " partitions requested; the ", added,
+                         " new ones need about ", needed, " file descriptors, but ", open,
+                         " of the limit of ", limit, " are open (", options.reserved_fds,
+                         " kept free): raise the limit (ulimit -n) or ask for fewer partitions"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Closes `parts` and removes the directories of partitions [from, to) of `topic`.
+  void RemovePartitions(const std::string& topic, int32_t from, int32_t to,
+                        std::vector<std::shared_ptr<PartitionLogImpl>>* parts) {
+    for (const auto& p : *parts) p->MarkDeleted();
+    parts->clear();
+    for (int32_t p = from; p < to; ++p) {
+      std::error_code ec;
+      fs::remove_all(PartitionDir(topic, p), ec);
+    }
+    (void)fileio::SyncDir(options.data_dir);
+  }
+
+  // Moves `name` from `current` to `next`: opens the added partitions (without topics_mu), writes
+  // the metadata file, then swaps both in. Caller holds admin_mu.
+  absl::Status ApplyConfig(const std::string& name, const TopicConfig& current,
+                           const TopicConfig& next) {
+    std::vector<std::shared_ptr<PartitionLogImpl>> added;
+    std::string report;
+    absl::Status st;
+    for (int32_t p = current.partitions; p < next.partitions && st.ok(); ++p) {
+      std::error_code ec;
+      fs::remove_all(PartitionDir(name, p), ec);
+      auto log = OpenPartition(name, p, next, &report);
+      if (!log.ok()) {
+        st = absl::Status(log.status().code(), absl::StrCat("topic ", name, ": add partition ", p,
+                                                            ": ", log.status().message()));
+      } else {
+        added.push_back(*log);
+      }
+    }
+    if (st.ok() && !added.empty()) st = fileio::SyncDir(options.data_dir);
+    if (st.ok()) st = WriteMeta(name, next);
+    if (!st.ok()) {
+      RemovePartitions(name, current.partitions, next.partitions, &added);
+      return st;
+    }
+    std::unique_lock<std::shared_mutex> l(topics_mu);
+    Topic& t = topics.at(name);
+    t.partitions.insert(t.partitions.end(), added.begin(), added.end());
+    t.config = next;
+    for (const auto& p : t.partitions) p->SetConfig(next);
+    return absl::OkStatus();
   }
 
   void CleanerLoop() {
@@ -208,33 +314,59 @@ LogManager::~LogManager() {
   }
 }
 
-absl::Status LogManager::CreateTopic(const std::string& name, const TopicConfig& config) {
+absl::Status LogManager::ValidateCreateTopic(const std::string& name,
+                                             const TopicConfig& config) const {
   if (absl::Status st = CheckTopicName(name); !st.ok()) return st;
   if (config.partitions < 1) {
     return absl::InvalidArgumentError(absl::StrCat("topic ", name, ": partitions must be >= 1"));
   }
+  {
+    std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+    if (impl_->topics.count(name))
+      return absl::AlreadyExistsError(absl::StrCat("topic ", name, " already exists"));
+  }
+  return impl_->CheckPartitionBudget(name, 0, config.partitions);
+}
+
+absl::Status LogManager::CreateTopic(const std::string& name, const TopicConfig& config) {
   Impl& im = *impl_;
-  std::unique_lock<std::shared_mutex> l(im.topics_mu);
-  if (im.topics.count(name))
-    return absl::AlreadyExistsError(absl::StrCat("topic ", name, " already exists"));
+  std::lock_guard<std::mutex> admin(im.admin_mu);
+  if (absl::Status st = ValidateCreateTopic(name, config); !st.ok()) return st;
+  // Opened without topics_mu: Produce, Fetch and Metadata of other topics go on meanwhile.
   Impl::Topic t;
   t.config = config;
   std::string report;
-  for (int32_t p = 0; p < config.partitions; ++p) {
+  absl::Status st;
+  for (int32_t p = 0; p < config.partitions && st.ok(); ++p) {
     std::error_code ec;
     fs::remove_all(im.PartitionDir(name, p), ec);  // leftovers of a crashed create
+    if (p == config.partitions - 1 && FaultHooks::Fire("log_manager.create.last_partition")) {
+      st = absl::InternalError(
+          absl::StrCat("topic ", name, ": fault hook ", "log_manager.create.last_partition fired"));
+      break;
+    }
     auto log = im.OpenPartition(name, p, config, &report);
-    if (!log.ok()) return log.status();
-    t.partitions.push_back(*log);
+    if (!log.ok()) {
+      st = absl::Status(log.status().code(), absl::StrCat("create topic ", name, ": partition ", p,
+                                                          ": ", log.status().message()));
+    } else {
+      t.partitions.push_back(*log);
+    }
   }
-  if (absl::Status st = fileio::SyncDir(im.options.data_dir); !st.ok()) return st;
-  if (absl::Status st = im.WriteMeta(name, config); !st.ok()) return st;
+  if (st.ok()) st = fileio::SyncDir(im.options.data_dir);
+  if (st.ok()) st = im.WriteMeta(name, config);
+  if (!st.ok()) {
+    im.RemovePartitions(name, 0, config.partitions, &t.partitions);
+    return st;
+  }
+  std::unique_lock<std::shared_mutex> l(im.topics_mu);
   im.topics[name] = std::move(t);
   return absl::OkStatus();
 }
 
 absl::Status LogManager::DeleteTopic(const std::string& name) {
   Impl& im = *impl_;
+  std::lock_guard<std::mutex> admin(im.admin_mu);
   std::vector<std::shared_ptr<PartitionLogImpl>> parts;
   {
     std::unique_lock<std::shared_mutex> l(im.topics_mu);
@@ -258,7 +390,8 @@ absl::Status LogManager::DeleteTopic(const std::string& name) {
     std::error_code ec;
     fs::remove_all(p->dir() + ".deleted", ec);
   }
-  return absl::OkStatus();
+  // As Kafka does: a topic created again under this name starts without committed offsets.
+  return im.offsets->DeleteTopic(name);
 }
 
 std::vector<std::string> LogManager::ListTopics() const {
@@ -280,32 +413,61 @@ absl::StatusOr<TopicInfo> LogManager::DescribeTopic(const std::string& name) con
   return info;
 }
 
+absl::Status LogManager::ValidateAlterTopic(const std::string& name,
+                                            const std::map<std::string, std::string>& kv) const {
+  TopicConfig current;
+  {
+    std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+    auto it = impl_->topics.find(name);
+    if (it == impl_->topics.end())
+      return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+    current = it->second.config;
+  }
+  auto cfg = TopicConfig::FromMap(kv, current);
+  if (!cfg.ok()) return cfg.status();
+  if (cfg->partitions < current.partitions) {
+    return absl::InvalidArgumentError(absl::StrCat("topic ", name,
+                                                   ": partitions cannot shrink from ",
+                                                   current.partitions, " to ", cfg->partitions));
+  }
+  if (cfg->partitions == current.partitions) return absl::OkStatus();
+  return impl_->CheckPartitionBudget(name, current.partitions, cfg->partitions);
+}
+
 absl::Status LogManager::AlterTopic(const std::string& name,
                                     const std::map<std::string, std::string>& kv) {
   Impl& im = *impl_;
-  std::unique_lock<std::shared_mutex> l(im.topics_mu);
-  auto it = im.topics.find(name);
-  if (it == im.topics.end())
-    return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
-  auto cfg = TopicConfig::FromMap(kv, it->second.config);
+  std::lock_guard<std::mutex> admin(im.admin_mu);
+  if (absl::Status st = ValidateAlterTopic(name, kv); !st.ok()) return st;
+  TopicConfig current;
+  {
+    std::shared_lock<std::shared_mutex> l(im.topics_mu);
+    current = im.topics.at(name).config;  // admin_mu: nobody deleted it since
+  }
+  auto cfg = TopicConfig::FromMap(kv, current);
   if (!cfg.ok()) return cfg.status();
-  if (cfg->partitions < it->second.config.partitions) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("topic ", name, ": partitions cannot shrink from ",
-                     it->second.config.partitions, " to ", cfg->partitions));
+  return im.ApplyConfig(name, current, *cfg);
+}
+
+absl::Status LogManager::ReplaceTopicConfig(const std::string& name, const TopicConfig& config) {
+  Impl& im = *impl_;
+  std::lock_guard<std::mutex> admin(im.admin_mu);
+  TopicConfig current;
+  {
+    std::shared_lock<std::shared_mutex> l(im.topics_mu);
+    auto it = im.topics.find(name);
+    if (it == im.topics.end())
+      return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+    current = it->second.config;
   }
-  std::string report;
-  for (int32_t p = it->second.config.partitions; p < cfg->partitions; ++p) {
-    std::error_code ec;
-    fs::remove_all(im.PartitionDir(name, p), ec);
-    auto log = im.OpenPartition(name, p, *cfg, &report);
-    if (!log.ok()) return log.status();
-    it->second.partitions.push_back(*log);
-  }
-  if (absl::Status st = im.WriteMeta(name, *cfg); !st.ok()) return st;
-  it->second.config = *cfg;
-  for (const auto& p : it->second.partitions) p->SetConfig(*cfg);
-  return absl::OkStatus();
+  TopicConfig next = config;
+  next.partitions = current.partitions;
+  return im.ApplyConfig(name, current, next);
+}
+
+int64_t LogManager::PartitionCount() const {
+  std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+  return impl_->PartitionCountLocked();
 }
 
 absl::StatusOr<std::shared_ptr<PartitionLog>> LogManager::GetPartition(const std::string& topic,

@@ -26,6 +26,15 @@ struct LogManagerOptions {
   bool fsync_every_append = false;   // broker flag: every append is fsynced before it is acked
   std::chrono::milliseconds cleaner_interval{1000};  // retention + compaction pass period
   bool start_cleaner = true;  // tests may run RunCleanerOnce() by hand instead
+
+  // Partition limits, checked before anything is created (CreateTopic, and AlterTopic when it
+  // adds partitions), for the native API and the Kafka listener alike. eddy-logd sets them with
+  // --max-partitions-per-topic and --max-partitions.
+  int32_t max_partitions_per_topic = 10000;
+  int64_t max_partitions = 100000;  // over all topics
+  // Every partition keeps 3 descriptors per segment open; a create or growth that would leave
+  // fewer than this many descriptors free under RLIMIT_NOFILE is refused as well.
+  int32_t reserved_fds = 512;
 };
 
 struct TopicInfo {
@@ -42,13 +51,32 @@ class LogManager {
   static absl::StatusOr<std::unique_ptr<LogManager>> Open(const LogManagerOptions& options);
   ~LogManager();  // stops and joins the cleaner, flushes
 
-  // Names: [a-zA-Z0-9._-], 1..249 chars. AlreadyExists when present.
+  // Names: [a-zA-Z0-9._-], 1..249 chars (else InvalidArgument). AlreadyExists when present.
+  // OutOfRange, naming the topic, the count and the limit, when config.partitions is above
+  // max_partitions_per_topic, would take the broker above max_partitions, or needs more file
+  // descriptors than RLIMIT_NOFILE leaves. Partitions are opened without holding the lock that
+  // Produce/Fetch/Metadata take (admin calls are serialized among themselves). On any failure
+  // nothing is left: the partitions already made are closed and their directories removed.
   absl::Status CreateTopic(const std::string& name, const TopicConfig& config);
+  // CreateTopic's checks only (validate_only requests); nothing is created.
+  absl::Status ValidateCreateTopic(const std::string& name, const TopicConfig& config) const;
+  // Removes the topic's partitions and metadata (FORMAT.md section 5) and every group's committed
+  // offsets for it. NotFound when absent.
   absl::Status DeleteTopic(const std::string& name);
   std::vector<std::string> ListTopics() const;  // sorted, internal topics included
   absl::StatusOr<TopicInfo> DescribeTopic(const std::string& name) const;
-  // Replaces settings (partitions cannot shrink; growing adds partitions).
+  // Applies Kafka-named settings over the current ones (partitions cannot shrink: InvalidArgument;
+  // growing adds partitions, with CreateTopic's limits and cleanup on failure). NotFound when
+  // absent, InvalidArgument naming a bad key or value.
   absl::Status AlterTopic(const std::string& name, const std::map<std::string, std::string>& kv);
+  // Replaces every setting except the partition count with `config` (Kafka's AlterConfigs:
+  // unspecified keys revert to defaults). `config.partitions` is ignored.
+  absl::Status ReplaceTopicConfig(const std::string& name, const TopicConfig& config);
+  // AlterTopic's checks only; nothing changes.
+  absl::Status ValidateAlterTopic(const std::string& name,
+                                  const std::map<std::string, std::string>& kv) const;
+  // Total partitions over all topics.
+  int64_t PartitionCount() const;
 
   // The partition's log; NotFound naming topic/partition. The pointer stays valid until the
   // topic is deleted; holders keep the shared_ptr.

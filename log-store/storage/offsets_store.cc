@@ -163,6 +163,19 @@ absl::Status OffsetsStore::Delete(
       keys.push_back(it->first);
     }
   }
+  return DeleteKeysLocked(keys);
+}
+
+absl::Status OffsetsStore::DeleteTopic(const std::string& topic) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<Key> keys;
+  for (const auto& [k, e] : entries_) {
+    if (std::get<1>(k) == topic) keys.push_back(k);
+  }
+  return DeleteKeysLocked(keys);
+}
+
+absl::Status OffsetsStore::DeleteKeysLocked(const std::vector<Key>& keys) {
   if (keys.empty()) return absl::OkStatus();
   std::string records;
   for (const Key& k : keys) records += EncodeTombstone(k);

@@ -40,6 +40,8 @@ class OffsetsStore {
   absl::Status Delete(
       const std::string& group,
       const std::optional<std::vector<std::pair<std::string, int32_t>>>& partitions);
+  // Tombstones for every group's committed offsets of `topic` (after the topic is deleted).
+  absl::Status DeleteTopic(const std::string& topic);
 
  private:
   using Key = std::tuple<std::string, std::string, int32_t>;
@@ -50,6 +52,7 @@ class OffsetsStore {
   // Appends `records` and fsyncs; on failure the file is cut back to where it was.
   absl::Status AppendLocked(const std::string& records);
   absl::Status RewriteLocked();
+  absl::Status DeleteKeysLocked(const std::vector<Key>& keys);
 
   const std::string path_;
   mutable std::mutex mu_;

@@ -28,6 +28,13 @@ struct ReadResult {
   int64_t log_start_offset = 0;
 };
 
+// The result of a time lookup: the first record at or after the log start offset whose timestamp
+// is >= the target, with that record's own timestamp; both -1 when there is none.
+struct TimestampOffset {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+};
+
 struct PartitionStats {
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
@@ -73,8 +80,24 @@ class PartitionLog {
     return r;
   }
 
-  // First offset whose record timestamp is >= `timestamp_ms`, or -1 when there is none.
-  virtual absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const = 0;
+  // The earliest record (at or after the log start offset) whose timestamp is >= `timestamp_ms`,
+  // and its timestamp (Kafka's ListOffsets by time); {-1, -1} when there is none. DataLoss when a
+  // scanned batch is corrupt.
+  virtual absl::StatusOr<TimestampOffset> FindTimestamp(int64_t timestamp_ms) const = 0;
+  // FindTimestamp's offset only.
+  absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const {
+    auto found = FindTimestamp(timestamp_ms);
+    if (!found.ok()) return found.status();
+    return found->offset;
+  }
+
+  // Kafka's DeleteRecords: moves the log start offset up to `offset` (-1 = the high watermark),
+  // so records before it are no longer served (reads below it are OutOfRange) and whole segments
+  // that end at or before it are deleted. The new start offset is durable (FORMAT.md section 2)
+  // before this returns. An offset at or below the current start changes nothing. Returns the log
+  // start offset after the call (Kafka's low watermark). OutOfRange when `offset` is beyond the
+  // high watermark or below -1; NotFound when the topic was deleted.
+  virtual absl::StatusOr<int64_t> DeleteRecordsBefore(int64_t offset) = 0;
 
   virtual int64_t LogStartOffset() const = 0;
   virtual int64_t LogEndOffset() const = 0;

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "log-store/storage/batch_reencoder.h"
 #include "log-store/storage/encoding.h"
@@ -109,7 +111,66 @@ absl::StatusOr<std::shared_ptr<PartitionLogImpl>> PartitionLogImpl::Open(
   }
   p->next_offset_.store(p->segments_.rbegin()->second->next_offset());
   p->log_start_.store(p->segments_.begin()->first);
+  // A start offset moved by DeleteRecords (FORMAT.md section 2). Segments it covers whole may
+  // still be there after a crash between writing the file and unlinking them.
+  if (fs::exists(p->LogStartPath(), ec)) {
+    auto text = fileio::ReadWholeFile(p->LogStartPath());
+    if (!text.ok()) return text.status();
+    int64_t start = -1;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &start) || start < 0) {
+      return absl::DataLossError(absl::StrCat(p->Label(), ": ", p->LogStartPath(),
+                                              " does not hold a log start offset: \"", *text,
+                                              "\""));
+    }
+    start = std::min(start, p->next_offset_.load());
+    if (start > p->log_start_.load()) {
+      p->log_start_.store(start);
+      std::lock_guard<std::mutex> cl(p->cleaner_mu_);
+      p->DropSegmentsBelowStart();
+    }
+  }
   return p;
+}
+
+int PartitionLogImpl::DropSegmentsBelowStart() {
+  std::vector<std::shared_ptr<Segment>> doomed;
+  {
+    std::lock_guard<std::mutex> l(segments_mu_);
+    const int64_t start = log_start_.load();
+    while (segments_.size() > 1 && std::next(segments_.begin())->first <= start) {
+      doomed.push_back(segments_.begin()->second);
+      segments_.erase(segments_.begin());
+    }
+  }
+  for (const auto& s : doomed) s->RemoveFiles();
+  return static_cast<int>(doomed.size());
+}
+
+absl::StatusOr<int64_t> PartitionLogImpl::DeleteRecordsBefore(int64_t offset) {
+  std::lock_guard<std::mutex> l(append_mu_);
+  std::lock_guard<std::mutex> cl(cleaner_mu_);
+  if (deleted_.load()) return absl::NotFoundError(absl::StrCat(Label(), ": topic was deleted"));
+  const int64_t end = next_offset_.load();
+  if (offset == -1) offset = end;
+  if (offset < 0 || offset > end) {
+    return absl::OutOfRangeError(absl::StrCat("OFFSET_OUT_OF_RANGE: ", Label(),
+                                              ": cannot delete records before offset ", offset,
+                                              ": the high watermark is ", end));
+  }
+  if (offset <= log_start_.load()) return log_start_.load();
+  // Durable first: a crash after this point comes back with the new start (Open drops the
+  // covered segments then).
+  if (absl::Status st = fileio::WriteFileAtomic(LogStartPath(), absl::StrCat(offset, "\n"));
+      !st.ok()) {
+    return st;
+  }
+  log_start_.store(offset, std::memory_order_release);
+  // Everything is deleted: roll so the old active segment can go too.
+  if (offset == end && Active()->size() > 0) {
+    if (absl::Status st = RollLocked(end); !st.ok()) return st;
+  }
+  DropSegmentsBelowStart();
+  return offset;
 }
 
 void PartitionLogImpl::SetConfig(const TopicConfig& config) {
@@ -339,14 +400,15 @@ absl::StatusOr<ReadResult> PartitionLogImpl::ReadAppend(int64_t offset, int32_t 
   return r;
 }
 
-absl::StatusOr<int64_t> PartitionLogImpl::OffsetForTimestamp(int64_t timestamp_ms) const {
+absl::StatusOr<TimestampOffset> PartitionLogImpl::FindTimestamp(int64_t timestamp_ms) const {
+  const int64_t start = log_start_.load(std::memory_order_acquire);
   for (const auto& seg : SegmentsSnapshot()) {
     if (seg->max_timestamp() < timestamp_ms) continue;
-    auto o = seg->OffsetForTimestamp(timestamp_ms);
+    auto o = seg->FindTimestamp(timestamp_ms, start);
     if (!o.ok()) return o.status();
-    if (*o >= 0) return *o;
+    if (o->offset >= 0) return *o;
   }
-  return -1;
+  return TimestampOffset{};
 }
 
 PartitionStats PartitionLogImpl::Stats() const {

@@ -46,7 +46,8 @@ class PartitionLogImpl final : public PartitionLog {
   absl::StatusOr<ReadResult> Read(int64_t offset, int32_t max_bytes) const override;
   absl::StatusOr<ReadResult> ReadAppend(int64_t offset, int32_t max_bytes,
                                         std::string* out) const override;
-  absl::StatusOr<int64_t> OffsetForTimestamp(int64_t timestamp_ms) const override;
+  absl::StatusOr<TimestampOffset> FindTimestamp(int64_t timestamp_ms) const override;
+  absl::StatusOr<int64_t> DeleteRecordsBefore(int64_t offset) override;
   int64_t LogStartOffset() const override { return log_start_.load(std::memory_order_acquire); }
   int64_t LogEndOffset() const override { return next_offset_.load(std::memory_order_acquire); }
   PartitionStats Stats() const override;
@@ -72,6 +73,10 @@ class PartitionLogImpl final : public PartitionLog {
   PartitionLogImpl(std::string dir, std::string topic, int32_t partition, const TopicConfig& config,
                    PartitionOptions options);
   std::string Label() const;
+  std::string LogStartPath() const { return dir_ + "/log-start-offset"; }
+  // Unlinks the closed segments that end at or before the log start offset (never the active
+  // one). Caller holds cleaner_mu_.
+  int DropSegmentsBelowStart();
   absl::Status RollLocked(int64_t new_base);
   std::shared_ptr<Segment> Floor(int64_t offset) const;
   std::shared_ptr<Segment> Higher(int64_t base) const;

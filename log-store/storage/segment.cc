@@ -382,14 +382,14 @@ absl::StatusOr<bool> Segment::Read(int64_t offset, int32_t max_bytes, std::strin
   return true;
 }
 
-absl::StatusOr<int64_t> Segment::OffsetForTimestamp(int64_t ts) const {
-  if (max_timestamp() < ts) return -1;
-  const int64_t from = time_index_->Lookup(ts);
+absl::StatusOr<TimestampOffset> Segment::FindTimestamp(int64_t ts, int64_t min_offset) const {
+  TimestampOffset result;
+  if (max_timestamp() < ts || next_offset() <= min_offset) return result;
+  const int64_t from = std::max(time_index_->Lookup(ts), min_offset);
   uint64_t pos = 0, len = 0;
   auto found = FindBatch(from, size(), &pos, &len);
   if (!found.ok()) return found.status();
-  if (!*found) return -1;
-  int64_t result = -1;
+  if (!*found) return result;
   absl::Status st = WalkBatches(
       pos, [&](uint64_t at, std::string_view batch, const BatchHeader& h) -> absl::StatusOr<bool> {
         if (h.max_timestamp < ts || h.last_offset() < from) return true;
@@ -397,7 +397,7 @@ absl::StatusOr<int64_t> Segment::OffsetForTimestamp(int64_t ts) const {
         Record r;
         while (it.Next(&r)) {
           if (r.timestamp >= ts && r.offset >= from) {
-            result = r.offset;
+            result = {r.offset, r.timestamp};
             return false;
           }
         }

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "log-store/storage/offset_index.h"
+#include "log-store/storage/partition_log.h"
 #include "log-store/storage/record_batch.h"
 #include "log-store/storage/time_index.h"
 
@@ -86,8 +87,9 @@ class Segment {
   // or after `offset`. DataLoss (naming the file and position) when the first batch there is
   // corrupt; a later corrupt batch only ends the result early.
   absl::StatusOr<bool> Read(int64_t offset, int32_t max_bytes, std::string* out) const;
-  // First offset in this segment whose record timestamp >= ts, or -1.
-  absl::StatusOr<int64_t> OffsetForTimestamp(int64_t ts) const;
+  // First record in this segment at or after `min_offset` whose timestamp >= ts, with its
+  // timestamp; {-1, -1} when there is none.
+  absl::StatusOr<TimestampOffset> FindTimestamp(int64_t ts, int64_t min_offset) const;
   // Calls fn for every batch (CRC-checked; a corrupt batch is a DataLoss error).
   absl::Status ForEachBatch(
       const std::function<absl::Status(std::string_view batch, const BatchHeader& h)>& fn) const;

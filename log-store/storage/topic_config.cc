@@ -67,7 +67,8 @@ absl::StatusOr<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std
   for (const auto& [key, v] : kv) {
     absl::Status st;
     if (key == "partitions") {
-      st = ParseInt(key, v, 1, 100000, &c.partitions);
+      // The limit is LogManagerOptions.max_partitions_per_topic, checked where topics grow.
+      st = ParseInt(key, v, 1, INT32_MAX, &c.partitions);
     } else if (key == "retention.ms") {
       st = ParseInt(key, v, -1, INT64_MAX, &c.retention_ms);
     } else if (key == "retention.bytes") {

@@ -69,6 +69,27 @@ frames = {
                                                         i32(1) + arr([i32(1)])]) +
                                                    arr([s("compression.type") + s("zstd")])]) +
                                  i32(5000) + i8(0),
+    "delete_topics_v1": hdr(20, 1) + arr([s("t"), s("u")]) + i32(5000),
+    "delete_records_v1": hdr(21, 1) + arr([s("t") + arr([i32(0) + i64(5), i32(1) + i64(-1)])]) +
+                         i32(5000),
+    "describe_configs_v1": hdr(32, 1) + arr([i8(2) + s("t") + i32(-1)]) + i8(1),
+    "describe_configs_v0_broker": hdr(32, 0) + arr([i8(4) + s("0") + arr([s("broker.id")])]),
+    "alter_configs_v0": hdr(33, 0) + arr([i8(2) + s("t") + arr([s("retention.ms") + s("1000")])]) +
+                        i8(0),
+    "create_partitions_v0": hdr(37, 0) + arr([s("t") + i32(3) + i32(-1)]) + i32(5000) + i8(0),
+    "create_partitions_v0_assigned": hdr(37, 0) + arr([s("t") + i32(3) +
+                                                      arr([arr([i32(0)]), arr([i32(0)])])]) +
+                                     i32(5000) + i8(1),
+    "incremental_alter_configs_v0": hdr(44, 0) + arr([i8(2) + s("t") +
+                                                     arr([s("cleanup.policy") + i8(2) + s("compact"),
+                                                          s("retention.ms") + i8(1) + s(None)])]) +
+                                    i8(0),
+    "describe_cluster_v0": hdr(60, 0, flexible=True) + i8(0) + b"\x00",
+    "find_coordinator_v2_txn": hdr(10, 2) + s("txn-1") + i8(1),
+    "init_producer_id_v1_txn": hdr(22, 1) + s("txn-1") + i32(60000),
+    # Produce v2 carries a message set v1 (magic 1), which is refused.
+    "produce_v2_magic1": hdr(0, 2) + i16(1) + i32(30000) + arr([s("t") + arr([i32(0) + b(
+        i64(0) + i32(24) + i32(0) + i8(1) + i8(0) + i64(1700000000000) + i32(-1) + i32(2) + b"hi")])]),
 }
 
 os.makedirs(OUT, exist_ok=True)

@@ -149,7 +149,7 @@ std::filesystem::path MakeTempDir(const std::string& name) {
 }
 
 Broker::Broker(const std::filesystem::path& data_dir, const std::vector<std::string>& env,
-               int default_partitions)
+               int default_partitions, const std::vector<std::string>& extra_args)
     : log_dir_(data_dir.parent_path()) {
   std::filesystem::create_directories(data_dir);
   const std::string tag = data_dir.filename().string();
@@ -159,11 +159,13 @@ Broker::Broker(const std::filesystem::path& data_dir, const std::vector<std::str
   std::filesystem::create_directories(log_dir_);
   std::vector<std::string> full_env = {"EDDY_KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS=300"};
   full_env.insert(full_env.end(), env.begin(), env.end());
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{EDDY_LOGD_PATH, "--data-dir", data_dir.string(), "--listen",
-                               "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0",
-                               "--default-partitions", std::to_string(default_partitions)},
-      out.string(), (log_dir_ / "broker.err").string(), full_env);
+  std::vector<std::string> argv = {
+      EDDY_LOGD_PATH, "--data-dir",           data_dir.string(),
+      "--listen",     "127.0.0.1:0",          "--kafka-listen",
+      "127.0.0.1:0",  "--default-partitions", std::to_string(default_partitions)};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ =
+      std::make_unique<Process>(argv, out.string(), (log_dir_ / "broker.err").string(), full_env);
   const std::string marker = "eddy-logd kafka listening on 127.0.0.1:";
   for (int i = 0; i < 300 && port_ == 0; ++i) {
     std::string text = ReadFile(out);

@@ -39,9 +39,10 @@ std::filesystem::path MakeTempDir(const std::string& name);
 
 class Broker {
  public:
-  // Starts eddy-logd on `data_dir` (env: extra variables, e.g. fault hooks).
+  // Starts eddy-logd on `data_dir` (env: extra variables, e.g. fault hooks; extra_args: more
+  // eddy-logd flags).
   Broker(const std::filesystem::path& data_dir, const std::vector<std::string>& env = {},
-         int default_partitions = 1);
+         int default_partitions = 1, const std::vector<std::string>& extra_args = {});
   ~Broker();
   bool ok() const { return port_ > 0; }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }

@@ -180,6 +180,29 @@ TEST_F(CreateTopicsTest, AssignmentToThisBrokerCreatesThatManyPartitions) {
   EXPECT_EQ(Partitions("only-checked"), -1);
 }
 
+// Before the limit the create opened partitions until the descriptors ran out, answered
+// UNKNOWN_SERVER_ERROR and left thousands of directories; validate_only said yes.
+TEST_F(CreateTopicsTest, KafkaMillionPartitionsAreInvalidPartitionsWithAndWithoutValidateOnly) {
+  const int32_t limit = logstore::LogManagerOptions{}.max_partitions_per_topic;
+  for (bool validate_only : {true, false}) {
+    auto a = Create({{"million", 1000000, -1, {}, {}}}, 4, validate_only);
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(a[0].error, error::kInvalidPartitions) << validate_only << ": " << a[0].message;
+    for (const std::string& part :
+         {std::string("million"), std::string("1000000"), "limit of " + std::to_string(limit)}) {
+      EXPECT_NE(a[0].message.find(part), std::string::npos) << a[0].message;
+    }
+  }
+  EXPECT_EQ(Partitions("million"), -1);
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().filename().string().rfind("million", 0), std::string::npos) << e.path();
+  }
+  // At the limit's side of the line it still works (a small count, the same path).
+  auto ok = CreateOne({"million", 3, -1, {}, {}});
+  EXPECT_EQ(ok.error, error::kNone) << ok.message;
+  EXPECT_EQ(Partitions("million"), 3);
+}
+
 TEST_F(CreateTopicsTest, AssignmentWithPartitionCountOrReplicationFactorIsInvalidRequest) {
   auto a = CreateOne({"both", 2, -1, {{0, {kNodeId}}, {1, {kNodeId}}}, {}});
   EXPECT_EQ(a.error, error::kInvalidRequest);

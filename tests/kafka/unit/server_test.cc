@@ -208,6 +208,135 @@ TEST_F(KafkaServerTest, ProducedBatchIsReadableThroughStorageAtTheSameOffsets) {
   EXPECT_EQ(read->batches.substr(8, batch1.size() - 8), batch1.substr(8));
 }
 
+// ListOffsets by time answers the found record's own timestamp (it used to echo the query).
+TEST_F(KafkaServerTest, ListOffsetsByTimestampAnswersTheFoundRecordsTimestamp) {
+  auto log = *logs_->GetPartition("t", 0);
+  for (int64_t ts : {1000, 2000, 3000}) {
+    logstore::RecordBatchBuilder b;
+    for (int i = 0; i < 3; ++i) b.Add(std::nullopt, "v", ts + i);
+    ASSERT_TRUE(log->Append(b.Finish()).ok());
+  }
+  struct Case {
+    int64_t query, offset, timestamp;
+  };
+  const std::vector<Case> cases = {{1500, 3, 2000}, {2001, 4, 2001}, {0, 0, 1000},
+                                   {3003, -1, -1},  {-1, 9, -1},     {-2, 0, -1}};
+  for (int16_t v = 1; v <= 3; ++v) {
+    for (const Case& c : cases) {
+      Client cl(server_->port());
+      Writer w;
+      w.Int32(-1);            // replica
+      if (v >= 2) w.Int8(0);  // isolation
+      w.ArrayCount(1);
+      w.String("t");
+      w.ArrayCount(1);
+      w.Int32(0);
+      w.Int64(c.query);
+      ASSERT_TRUE(cl.Send(kListOffsets, v, 5, w.buffer()));
+      auto resp = cl.Receive();
+      ASSERT_TRUE(resp.has_value());
+      Reader r(*resp);
+      EXPECT_EQ(r.Int32(), 5);
+      if (v >= 2) r.Int32();  // throttle
+      ASSERT_EQ(r.ArrayCount(), 1);
+      r.String();
+      ASSERT_EQ(r.ArrayCount(), 1);
+      EXPECT_EQ(r.Int32(), 0);
+      EXPECT_EQ(r.Int16(), error::kNone);
+      EXPECT_EQ(r.Int64(), c.timestamp) << "v" << v << " query " << c.query;
+      EXPECT_EQ(r.Int64(), c.offset) << "v" << v << " query " << c.query;
+      EXPECT_TRUE(r.ok());
+    }
+  }
+}
+
+// A legacy message set of one message "hi" (magic 0 or 1); the CRC is not checked before the
+// magic is.
+std::string LegacyMessageSet(int8_t magic) {
+  Writer m;
+  m.Int32(0);  // crc
+  m.Int8(magic);
+  m.Int8(0);                               // attributes
+  if (magic == 1) m.Int64(1700000000000);  // timestamp
+  m.NullableBytes(std::nullopt);           // key
+  m.Bytes("hi");
+  Writer w;
+  w.Int64(0);
+  w.Int32(static_cast<int32_t>(m.size()));
+  w.Raw(m.buffer());
+  return w.buffer();
+}
+
+// Produce v0..2 stay advertised (librdkafka 2.0.2 needs Produce's min at 0 to keep compression),
+// but the message formats they carry are refused with a permanent error and nothing is stored.
+TEST_F(KafkaServerTest, LegacyMessageFormatsAreUnsupportedForMessageFormat) {
+  for (int16_t v = 0; v <= 2; ++v) {
+    for (int8_t magic : {0, 1}) {
+      Client c(server_->port());
+      Writer w;
+      w.Int16(1);  // acks
+      w.Int32(5000);
+      w.ArrayCount(1);
+      w.String("t");
+      w.ArrayCount(1);
+      w.Int32(0);
+      w.Bytes(LegacyMessageSet(magic));
+      ASSERT_TRUE(c.Send(kProduce, v, 9, w.buffer()));
+      auto resp = c.Receive();
+      ASSERT_TRUE(resp.has_value()) << "v" << v;
+      ProduceAnswer a = ParseProduceV7(*resp);
+      EXPECT_EQ(a.correlation, 9);
+      EXPECT_EQ(a.error, error::kUnsupportedForMessageFormat) << "v" << v << " magic " << +magic;
+      EXPECT_EQ(a.base_offset, -1);
+    }
+  }
+  EXPECT_EQ((*logs_->GetPartition("t", 0))->LogEndOffset(), 0);
+}
+
+// Transactions do not exist: a transaction coordinator lookup and a transactional
+// InitProducerId get TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients treat as fatal.
+TEST_F(KafkaServerTest, TransactionalRequestsFailWithAFatalError) {
+  for (int16_t v = 1; v <= 2; ++v) {
+    Client c(server_->port());
+    Writer w;
+    w.String("txn-1");
+    w.Int8(1);  // key_type: transaction
+    ASSERT_TRUE(c.Send(kFindCoordinator, v, 3, w.buffer()));
+    auto resp = c.Receive();
+    ASSERT_TRUE(resp.has_value());
+    Reader r(*resp);
+    EXPECT_EQ(r.Int32(), 3);
+    r.Int32();  // throttle
+    EXPECT_EQ(r.Int16(), error::kTransactionalIdAuthorizationFailed);
+    auto msg = r.NullableString();
+    ASSERT_TRUE(msg.has_value());
+    EXPECT_NE(msg->find("txn-1"), std::string::npos) << *msg;
+    EXPECT_NE(msg->find("transactions"), std::string::npos) << *msg;
+    EXPECT_EQ(r.Int32(), -1);  // node id
+    r.String();
+    r.Int32();
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r.remaining(), 0u);
+  }
+  for (const auto& [txn, want] : std::vector<std::pair<std::optional<std::string>, int16_t>>{
+           {"txn-1", error::kTransactionalIdAuthorizationFailed}, {std::nullopt, error::kNone}}) {
+    Client c(server_->port());
+    Writer w;
+    w.NullableString(txn);
+    w.Int32(60000);
+    ASSERT_TRUE(c.Send(kInitProducerId, 1, 4, w.buffer()));
+    auto resp = c.Receive();
+    ASSERT_TRUE(resp.has_value());
+    Reader r(*resp);
+    EXPECT_EQ(r.Int32(), 4);
+    r.Int32();
+    EXPECT_EQ(r.Int16(), want);
+    const int64_t pid = r.Int64();
+    EXPECT_EQ(pid >= 0, want == error::kNone);
+    EXPECT_TRUE(r.ok());
+  }
+}
+
 TEST_F(KafkaServerTest, AcksZeroGetsNoResponseAndOrderIsKept) {
   Client c(server_->port());
   ASSERT_TRUE(c.Send(kProduce, 7, 100, ProduceBody(0, "t", 0, Batch({"x"}))));
