@@ -65,8 +65,7 @@ absl::StatusOr<std::pair<pid_t, std::string>> Daemon(const std::vector<std::stri
       if (end != std::string::npos) return std::make_pair(pid, text.substr(start, end - start));
     }
     if (::kill(pid, 0) != 0 || waitpid(pid, nullptr, WNOHANG) == pid) {
-      return absl::InternalError(absl::StrCat(argv[0], " exited at start; see ", log, ":\n",
-                                              text));
+      return absl::InternalError(absl::StrCat(argv[0], " exited at start; see ", log, ":\n", text));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -108,12 +107,16 @@ void AddGridCommand(CLI::App& app, Action* action) {
     auto lost = std::make_shared<int>(5000);
     auto mem = std::make_shared<int>(4096);
     auto cores = std::make_shared<double>(2);
+    auto max_package = std::make_shared<int64_t>(0);
     c->add_option("--dir", *dir, "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
     c->add_option("--nodes", *nodes, "number of nodes (default 2)")->check(CLI::Range(1, 64));
     c->add_option("--heartbeat-ms", *hb, "node heartbeat interval (default 1000)");
     c->add_option("--node-lost-ms", *lost, "a node silent this long is lost (default 5000)");
     c->add_option("--node-memory-mb", *mem, "memory each node offers (default 4096)");
     c->add_option("--node-cores", *cores, "cores each node offers (default 2)");
+    c->add_option("--max-package-bytes", *max_package,
+                  "the coordinator's job package size limit (default: the coordinator's, 256 MiB)")
+        ->check(CLI::PositiveNumber);
     c->callback([=] {
       *action = [=]() -> int {
         std::string d = fs::absolute(ResolveGridDir(*dir)).string();
@@ -124,8 +127,8 @@ void AddGridCommand(CLI::App& app, Action* action) {
           try {
             auto j = json::parse(f);
             if (Alive(j["coordinator"]["pid"].get<pid_t>())) {
-              return Fail("grid up", absl::AlreadyExistsError(
-                                         "a grid is already up in " + d + "; `eddy grid down` first"));
+              return Fail("grid up", absl::AlreadyExistsError("a grid is already up in " + d +
+                                                              "; `eddy grid down` first"));
             }
           } catch (...) {
           }
@@ -135,17 +138,30 @@ void AddGridCommand(CLI::App& app, Action* action) {
         std::string bin = SelfDir();
         json g;
         g["dir"] = d;
-        auto logd = Daemon({bin + "/eddy-logd", "--data-dir", d + "/logd", "--listen",
-                            "127.0.0.1:0"},
-                           d + "/logd.log", "listening on ");
+        auto logd =
+            Daemon({bin + "/eddy-logd", "--data-dir", d + "/logd", "--listen", "127.0.0.1:0"},
+                   d + "/logd.log", "listening on ");
         if (!logd.ok()) return Fail("grid up", logd.status());
         g["logd"] = {{"pid", logd->first}, {"address", logd->second}};
         std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
-        auto coord = Daemon({bin + "/eddy-coordinator", "--data-dir", d + "/coordinator",
-                             "--listen", "127.0.0.1:0", "--token-file", d + "/token",
-                             "--log-store", logd->second, "--heartbeat-ms", std::to_string(*hb),
-                             "--node-lost-ms", std::to_string(*lost)},
-                            d + "/coordinator.log", "listening on ");
+        std::vector<std::string> cargv = {bin + "/eddy-coordinator",
+                                          "--data-dir",
+                                          d + "/coordinator",
+                                          "--listen",
+                                          "127.0.0.1:0",
+                                          "--token-file",
+                                          d + "/token",
+                                          "--log-store",
+                                          logd->second,
+                                          "--heartbeat-ms",
+                                          std::to_string(*hb),
+                                          "--node-lost-ms",
+                                          std::to_string(*lost)};
+        if (*max_package > 0) {
+          cargv.push_back("--max-package-bytes");
+          cargv.push_back(std::to_string(*max_package));
+        }
+        auto coord = Daemon(cargv, d + "/coordinator.log", "listening on ");
         if (!coord.ok()) return Fail("grid up", coord.status());
         g["coordinator"] = {{"pid", coord->first}, {"address", coord->second}};
         g["nodes"] = json::array();
@@ -154,17 +170,17 @@ void AddGridCommand(CLI::App& app, Action* action) {
           std::string id = "node-" + std::to_string(i);
           auto n = Daemon({bin + "/eddy-node", "--coordinator", coord->second, "--data-dir",
                            d + "/" + id, "--node-id", id, "--token-file", d + "/token",
-                           "--memory-mb", std::to_string(*mem), "--cores",
-                           std::to_string(*cores)},
+                           "--memory-mb", std::to_string(*mem), "--cores", std::to_string(*cores)},
                           d + "/" + id + ".log", "listening on ");
           if (!n.ok()) return Fail("grid up", n.status());
           g["nodes"].push_back({{"id", id}, {"pid", n->first}, {"address", n->second}});
           std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
         }
-        std::printf("grid up in %s\n  log store   %s\n  coordinator %s\n  nodes       %d\n"
-                    "export EDDY_BOOTSTRAP=%s EDDY_GRID_DIR=%s\n",
-                    d.c_str(), logd->second.c_str(), coord->second.c_str(), *nodes,
-                    logd->second.c_str(), d.c_str());
+        std::printf(
+            "grid up in %s\n  log store   %s\n  coordinator %s\n  nodes       %d\n"
+            "export EDDY_BOOTSTRAP=%s EDDY_GRID_DIR=%s\n",
+            d.c_str(), logd->second.c_str(), coord->second.c_str(), *nodes, logd->second.c_str(),
+            d.c_str());
         return kExitOk;
       };
     });

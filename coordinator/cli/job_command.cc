@@ -16,9 +16,11 @@ namespace eddy::cli {
 namespace cv1 = coordinator::v1;
 
 void AddClusterFlags(CLI::App* c, ClusterFlags* f) {
-  c->add_option("--coordinator", f->coordinator, "HOST:PORT of eddy-coordinator "
+  c->add_option("--coordinator", f->coordinator,
+                "HOST:PORT of eddy-coordinator "
                 "(default: $EDDY_COORDINATOR, else the grid dir's grid.json)");
-  c->add_option("--token-file", f->token_file, "token file (default: $EDDY_TOKEN_FILE, else "
+  c->add_option("--token-file", f->token_file,
+                "token file (default: $EDDY_TOKEN_FILE, else "
                 "<grid dir>/token)");
   c->add_option("--dir", f->grid_dir, "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
 }
@@ -44,8 +46,7 @@ void PrintStatus(const cv1::JobStatus& s) {
   for (const auto& c : s.containers()) {
     std::printf("%-4s %-9s %-10s %-8lld %-8lld %s\n", c.id().c_str(), c.state().c_str(),
                 c.node().empty() ? "-" : c.node().c_str(), static_cast<long long>(c.restarts()),
-                static_cast<long long>(c.attempt()),
-                absl::StrJoin(c.tasks(), ", ").c_str());
+                static_cast<long long>(c.attempt()), absl::StrJoin(c.tasks(), ", ").c_str());
     if (!c.last_exit().empty()) std::printf("     last exit: %s\n", c.last_exit().c_str());
   }
 }
@@ -70,13 +71,17 @@ void AddJobCommand(CLI::App& app, Action* action) {
     c->add_flag("--wait", *wait, "wait until every container is running");
     c->callback([=] {
       *action = [=]() -> int {
+        // The package is hashed, then sent, in chunks: never held whole in memory.
+        auto digest = cluster::Sha256FileHex(*pkg);
+        if (!digest.ok()) return Fail("job submit", digest.status());
         std::ifstream f(*pkg, std::ios::binary);
         if (!f) return Fail("job submit", absl::NotFoundError("cannot read " + *pkg));
-        std::stringstream ss;
-        ss << f.rdbuf();
+        f.seekg(0, std::ios::end);
+        int64_t size = f.tellg();
+        f.seekg(0);
         cv1::SubmitJobRequest req;
-        req.set_package(ss.str());
-        req.set_digest(cluster::Sha256Hex(req.package()));
+        req.set_digest(*digest);
+        req.set_package_size(size);
         if (!config->empty()) {
           auto cfg = LoadPropertiesFile(*config);
           if (!cfg.ok()) return Fail("job submit", cfg.status());
@@ -93,7 +98,19 @@ void AddJobCommand(CLI::App& app, Action* action) {
         auto cl = ClusterClient::Connect(*flags);
         if (!cl.ok()) return Fail("job submit", cl.status());
         cv1::SubmitJobResponse resp;
-        auto st = cl->coordinator().SubmitJob(cl->Context(120).get(), req, &resp);
+        auto ctx = cl->Context(600);
+        auto writer = cl->coordinator().SubmitJob(ctx.get(), &resp);
+        std::string buf(1 << 20, '\0');
+        bool first = true;
+        while (first || f) {
+          f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+          if (!first) req.Clear();
+          req.set_package(buf.data(), static_cast<size_t>(f.gcount()));
+          first = false;
+          if (!writer->Write(req)) break;  // the coordinator answered early (refused)
+        }
+        writer->WritesDone();
+        auto st = writer->Finish();
         if (!st.ok()) return Fail("job submit", FromGrpc(st, "submit " + *pkg));
         std::printf("submitted job %s\n", resp.job().c_str());
         if (!*wait) return kExitOk;
@@ -193,8 +210,9 @@ void AddJobCommand(CLI::App& app, Action* action) {
     AddClusterFlags(c, flags.get());
     auto n = std::make_shared<int>(0);
     c->add_option("job", *job_name, "job name")->required();
-    c->add_option("--containers", *n, "new container count")->required()->check(
-        CLI::PositiveNumber);
+    c->add_option("--containers", *n, "new container count")
+        ->required()
+        ->check(CLI::PositiveNumber);
     c->callback([=] {
       *action = [=]() -> int {
         auto cl = ClusterClient::Connect(*flags);
@@ -247,8 +265,9 @@ void AddJobCommand(CLI::App& app, Action* action) {
             cv1::ReadLogResponse resp;
             auto ls = node->ReadLog(cl->Context().get(), lr, &resp);
             if (!ls.ok()) {
-              if (!*follow) std::fprintf(stderr, "container %s: %s\n", c2.id().c_str(),
-                                         ls.error_message().c_str());
+              if (!*follow)
+                std::fprintf(stderr, "container %s: %s\n", c2.id().c_str(),
+                             ls.error_message().c_str());
               continue;
             }
             if (!*follow && cid->empty()) {
@@ -259,8 +278,8 @@ void AddJobCommand(CLI::App& app, Action* action) {
             offsets[k] = resp.next_offset();
           }
           if (!any) {
-            return Fail("job logs", absl::NotFoundError("job " + *job_name +
-                                                        " has no container " + *cid));
+            return Fail("job logs",
+                        absl::NotFoundError("job " + *job_name + " has no container " + *cid));
           }
           std::fflush(stdout);
           if (!*follow) return kExitOk;

@@ -14,6 +14,7 @@
 #include "coordinator/common/sha256.h"
 #include "coordinator/package/job_package.h"
 #include "grpcpp/grpcpp.h"
+#include "runtime/job/names.h"
 
 namespace eddy::cluster {
 namespace fs = std::filesystem;
@@ -46,8 +47,10 @@ std::string Key(const std::string& job, const std::string& cid, int64_t attempt)
 
 NodeAgent::NodeAgent(NodeOptions o) : opt_(std::move(o)) {
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(1 << 30);
-  args.SetMaxSendMessageSize(1 << 30);
+  args.SetMaxReceiveMessageSize(64 << 20);  // packages come in 1 MiB chunks
+  // No BDP probing: a package download is read at the pace the node writes it to disk, not
+  // buffered in a flow-control window grown to the package's size.
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   stub_ = v1::Coordinator::NewStub(
       grpc::CreateCustomChannel(opt_.coordinator, grpc::InsecureChannelCredentials(), args));
   fs::create_directories(opt_.data_dir + "/packages");
@@ -152,27 +155,54 @@ void NodeAgent::Heartbeat() {
 }
 
 absl::StatusOr<std::string> NodeAgent::EnsurePackage(const std::string& digest) {
-  if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdef") != std::string::npos) {
+  if (!IsSha256Hex(digest)) {
     return absl::InvalidArgumentError(absl::StrCat("bad package digest '", digest, "'"));
   }
   std::string dir = opt_.data_dir + "/packages/" + digest;
   if (fs::exists(dir + "/.complete")) return dir;
-  v1::GetPackageRequest req;
-  req.set_digest(digest);
-  v1::GetPackageResponse resp;
-  grpc::ClientContext ctx;
-  AddToken(&ctx, opt_.token);
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  auto s = stub_->GetPackage(&ctx, req, &resp);
-  if (!s.ok()) return FromGrpc(s, "downloading package " + digest);
-  std::string got = Sha256Hex(resp.data());
-  if (got != digest) {
-    return absl::DataLossError(absl::StrCat("package ", digest, " arrived with sha256 ", got));
+  // Downloaded in chunks to a file, hashed as it comes, unpacked from the file: the node's
+  // memory does not grow with the package's size.
+  std::string archive = dir + ".tar.gz.part";
+  {
+    std::ofstream f(archive, std::ios::binary | std::ios::trunc);
+    if (!f) return absl::InternalError(absl::StrCat("cannot create ", archive));
+    v1::GetPackageRequest req;
+    req.set_digest(digest);
+    grpc::ClientContext ctx;
+    AddToken(&ctx, opt_.token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(600));
+    auto reader = stub_->GetPackage(&ctx, req);
+    v1::GetPackageResponse chunk;
+    Sha256 hash;
+    int64_t got = 0;
+    while (reader->Read(&chunk)) {
+      f.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
+      hash.Update(chunk.data());
+      got += static_cast<int64_t>(chunk.data().size());
+    }
+    auto s = reader->Finish();
+    if (!s.ok()) {
+      fs::remove(archive);
+      return FromGrpc(s, "downloading package " + digest);
+    }
+    f.flush();
+    if (!f) {
+      fs::remove(archive);
+      return absl::InternalError(absl::StrCat("cannot write ", archive, " (disk full?)"));
+    }
+    std::string sum = hash.FinalHex();
+    if (sum != digest) {
+      fs::remove(archive);
+      return absl::DataLossError(
+          absl::StrCat("package ", digest, " arrived (", got, " bytes) with sha256 ", sum));
+    }
   }
   std::string tmp = dir + ".tmp";
   std::error_code ec;
   fs::remove_all(tmp, ec);
-  if (auto st = ExtractPackage(resp.data(), tmp); !st.ok()) return st;
+  auto st = ExtractPackageFile(archive, tmp);
+  fs::remove(archive, ec);
+  if (!st.ok()) return st;
   std::ofstream(tmp + "/.complete") << digest << "\n";
   fs::remove_all(dir, ec);
   fs::rename(tmp, dir, ec);
@@ -184,14 +214,25 @@ void NodeAgent::Start(const v1::StartContainer& s) {
   auto r = std::make_unique<Running>();
   r->spec = s;
   std::string key = Key(s.job(), s.container_id(), s.attempt());
-  r->work_dir = absl::StrCat(opt_.data_dir, "/containers/", s.job(), "/", s.container_id(), "-a",
-                             s.attempt());
   auto fail = [&](const absl::Status& st) {
     r->error = std::string(st.message());
     std::fprintf(stderr, "eddy-node %s: cannot start %s: %s\n", opt_.node_id.c_str(), key.c_str(),
                  r->error.c_str());
     containers_[key] = std::move(r);
   };
+  // The job and container names become directories under the data dir: a name that is not
+  // one plain path component is refused before anything is made (or later removed).
+  if (auto st = runtime::CheckName(runtime::NameKind::kJob, "job name", s.job()); !st.ok()) {
+    return fail(st);
+  }
+  if (auto st =
+          runtime::CheckName(runtime::NameKind::kContainer,
+                             absl::StrCat("job ", s.job(), " container id"), s.container_id());
+      !st.ok()) {
+    return fail(st);
+  }
+  r->work_dir = absl::StrCat(opt_.data_dir, "/containers/", s.job(), "/", s.container_id(), "-a",
+                             s.attempt());
   auto pkg = EnsurePackage(s.package_digest());
   if (!pkg.ok()) return fail(pkg.status());
   auto it = s.config().find("task.library");
@@ -204,8 +245,8 @@ void NodeAgent::Start(const v1::StartContainer& s) {
   fs::create_directories(stores, ec);
   {
     std::ofstream f(r->work_dir + "/job.properties");
-    for (const auto& [k, v] : std::map<std::string, std::string>(s.config().begin(),
-                                                                  s.config().end())) {
+    for (const auto& [k, v] :
+         std::map<std::string, std::string>(s.config().begin(), s.config().end())) {
       if (k == "task.library" || k == "job.logged.store.base.dir") continue;
       f << k << "=" << EscapePropertyValue(v) << "\n";
     }
@@ -216,18 +257,18 @@ void NodeAgent::Start(const v1::StartContainer& s) {
   }
   ProcessSpec p;
   p.binary = opt_.container_bin;
-  p.args = {"--config", r->work_dir + "/job.properties", "--job-model",
-            r->work_dir + "/job-model.json", "--container-id", s.container_id(), "--work-dir",
-            r->work_dir};
+  p.args = {"--config",       r->work_dir + "/job.properties",
+            "--job-model",    r->work_dir + "/job-model.json",
+            "--container-id", s.container_id(),
+            "--work-dir",     r->work_dir};
   p.work_dir = r->work_dir;
-  p.env = {{"EDDY_INSPECT_ADDR_FILE", r->work_dir + "/inspect.addr"},
-           {"EDDY_TOKEN", opt_.token}};
+  p.env = {{"EDDY_INSPECT_ADDR_FILE", r->work_dir + "/inspect.addr"}, {"EDDY_TOKEN", opt_.token}};
   p.memory_mb = s.resources().memory_mb();
   p.cgroup_name = absl::StrCat("eddy-", opt_.node_id, "-", s.job(), "-", s.container_id());
   if (auto st = r->proc.Start(p); !st.ok()) return fail(st);
   r->started = true;
-  std::fprintf(stderr, "eddy-node %s: started %s pid %d in %s\n", opt_.node_id.c_str(),
-               key.c_str(), r->proc.pid(), r->work_dir.c_str());
+  std::fprintf(stderr, "eddy-node %s: started %s pid %d in %s\n", opt_.node_id.c_str(), key.c_str(),
+               r->proc.pid(), r->work_dir.c_str());
   containers_[key] = std::move(r);
 }
 
@@ -249,7 +290,8 @@ void NodeAgent::CleanStores(const google::protobuf::RepeatedPtrField<std::string
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(opt_.data_dir + "/stores", ec)) {
     std::string job = e.path().filename().string();
-    if (keep.count(job)) continue;
+    // Only what this node made: one directory per (valid) job name.
+    if (keep.count(job) || !runtime::IsValidName(runtime::NameKind::kJob, job)) continue;
     fs::remove_all(e.path(), ec);
     fs::remove_all(opt_.data_dir + "/containers/" + job, ec);
     std::fprintf(stderr, "eddy-node %s: removed the stores of job %s (no longer exists)\n",

@@ -1,7 +1,8 @@
 // eddy-node: the node manager of one machine.
-//   eddy-node --coordinator HOST:PORT --data-dir D [--node-id ID] [--token-file F]
+//   eddy-node --coordinator HOST:PORT --data-dir D (--token-file F | --insecure) [--node-id ID]
 //             [--memory-mb N] [--cores N] [--listen 127.0.0.1:0] [--container-bin PATH]
 //             [--stop-timeout-ms N]
+// Like the coordinator, it refuses to start without a token unless --insecure is given.
 // Prints "eddy-node ID listening on HOST:PORT" once its log service is up.
 #include <signal.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "coordinator/node/node_agent.h"
 #include "coordinator/node/node_service.h"
 #include "grpcpp/grpcpp.h"
+#include "runtime/job/names.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -27,32 +29,68 @@ int main(int argc, char** argv) {
   NodeOptions o;
   std::string listen = "127.0.0.1:0", token_file;
   int64_t stop_ms = 30000;
+  bool insecure = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--insecure") {
+      insecure = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "eddy-node: %s needs a value\n", a.c_str());
       return 2;
     }
     std::string v = argv[++i];
-    if (a == "--coordinator") o.coordinator = v;
-    else if (a == "--data-dir") o.data_dir = v;
-    else if (a == "--node-id") o.node_id = v;
-    else if (a == "--token-file") token_file = v;
-    else if (a == "--listen") listen = v;
-    else if (a == "--container-bin") o.container_bin = v;
-    else if (a == "--host") o.host = v;
-    else if (a == "--memory-mb" && absl::SimpleAtoi(v, &o.memory_mb)) continue;
-    else if (a == "--cores" && absl::SimpleAtod(v, &o.cores)) continue;
-    else if (a == "--stop-timeout-ms" && absl::SimpleAtoi(v, &stop_ms)) continue;
+    if (a == "--coordinator")
+      o.coordinator = v;
+    else if (a == "--data-dir")
+      o.data_dir = v;
+    else if (a == "--node-id")
+      o.node_id = v;
+    else if (a == "--token-file")
+      token_file = v;
+    else if (a == "--listen")
+      listen = v;
+    else if (a == "--container-bin")
+      o.container_bin = v;
+    else if (a == "--host")
+      o.host = v;
+    else if (a == "--memory-mb" && absl::SimpleAtoi(v, &o.memory_mb))
+      continue;
+    else if (a == "--cores" && absl::SimpleAtod(v, &o.cores))
+      continue;
+    else if (a == "--stop-timeout-ms" && absl::SimpleAtoi(v, &stop_ms))
+      continue;
     else {
       std::fprintf(stderr, "eddy-node: bad argument %s %s\n", a.c_str(), v.c_str());
       return 2;
     }
   }
   if (o.coordinator.empty() || o.data_dir.empty()) {
-    std::fprintf(stderr, "usage: eddy-node --coordinator HOST:PORT --data-dir D [--node-id ID] "
-                         "[--token-file F] [--memory-mb N] [--cores N]\n");
+    std::fprintf(stderr,
+                 "usage: eddy-node --coordinator HOST:PORT --data-dir D "
+                 "(--token-file F | --insecure) [--node-id ID] [--memory-mb N] "
+                 "[--cores N]\n");
     return 2;
+  }
+  if (token_file.empty() != insecure) {
+    std::fprintf(stderr,
+                 "eddy-node: pass exactly one of --token-file F (the coordinator's token) "
+                 "and --insecure (no token; the node's log service accepts every "
+                 "call)\n");
+    return 2;
+  }
+  if (auto s =
+          eddy::runtime::CheckName(eddy::runtime::NameKind::kContainer, "--node-id", o.node_id);
+      !s.ok()) {
+    std::fprintf(stderr, "eddy-node: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  if (insecure) {
+    std::fprintf(stderr,
+                 "eddy-node %s: WARNING: --insecure: no token, the log service accepts "
+                 "every call\n",
+                 o.node_id.c_str());
   }
   o.stop_timeout = std::chrono::milliseconds(stop_ms);
   if (!token_file.empty()) {

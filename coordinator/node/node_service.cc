@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "coordinator/common/auth.h"
+#include "runtime/job/names.h"
 
 namespace eddy::cluster {
 namespace fs = std::filesystem;
@@ -12,12 +13,17 @@ namespace fs = std::filesystem;
 grpc::Status NodeService::ReadLog(grpc::ServerContext* ctx, const v1::ReadLogRequest* r,
                                   v1::ReadLogResponse* out) {
   if (auto a = CheckToken(*ctx, token_); !a.ok()) return a;
-  auto bad = [](const std::string& s) {
-    return s.empty() || s.find('/') != std::string::npos || s.find("..") != std::string::npos;
-  };
   std::string file = r->file().empty() ? "stderr" : r->file();
-  if (bad(r->job()) || bad(r->container_id()) || (file != "stderr" && file != "stdout")) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad job, container or file");
+  if (auto s = runtime::CheckName(runtime::NameKind::kJob, "job name", r->job()); !s.ok()) {
+    return ToGrpc(s);
+  }
+  if (auto s = runtime::CheckName(runtime::NameKind::kContainer, "container id", r->container_id());
+      !s.ok()) {
+    return ToGrpc(s);
+  }
+  if (file != "stderr" && file != "stdout") {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "log file '" + file + "' is unknown: stdout or stderr");
   }
   // The latest attempt of the container on this node.
   fs::path dir = fs::path(data_dir_) / "containers" / r->job();
@@ -32,9 +38,8 @@ grpc::Status NodeService::ReadLog(grpc::ServerContext* ctx, const v1::ReadLogReq
     }
   }
   if (best < 0) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "no logs of job " + r->job() + " container " + r->container_id() +
-                            " on this node");
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no logs of job " + r->job() + " container " +
+                                                         r->container_id() + " on this node");
   }
   fs::path p = dir / (prefix + std::to_string(best)) / file;
   std::ifstream f(p, std::ios::binary);

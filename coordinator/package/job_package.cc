@@ -32,22 +32,51 @@ bool HasDotDot(const std::string& p) {
 }
 
 struct ArchiveCloser {
-  void operator()(archive* a) const {
-    archive_read_free(a);
-  }
+  void operator()(archive* a) const { archive_read_free(a); }
 };
 
 }  // namespace
 
-absl::Status ExtractPackage(const std::string& bytes, const std::string& dest) {
-  std::unique_ptr<archive, ArchiveCloser> a(archive_read_new());
+namespace {
+
+using ArchivePtr = std::unique_ptr<archive, ArchiveCloser>;
+
+ArchivePtr NewReader() {
+  ArchivePtr a(archive_read_new());
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
+  return a;
+}
+
+absl::Status ExtractFrom(ArchivePtr a, const std::string& dest, int64_t max_unpacked_bytes);
+
+}  // namespace
+
+absl::Status ExtractPackage(const std::string& bytes, const std::string& dest,
+                            int64_t max_unpacked_bytes) {
+  ArchivePtr a = NewReader();
   if (archive_read_open_memory(a.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
     return absl::InvalidArgumentError(
         absl::StrCat("job package is not a readable .tar.gz: ", archive_error_string(a.get())));
   }
+  return ExtractFrom(std::move(a), dest, max_unpacked_bytes);
+}
+
+absl::Status ExtractPackageFile(const std::string& path, const std::string& dest,
+                                int64_t max_unpacked_bytes) {
+  ArchivePtr a = NewReader();
+  if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job package ", path, " is not a readable .tar.gz: ", archive_error_string(a.get())));
+  }
+  return ExtractFrom(std::move(a), dest, max_unpacked_bytes);
+}
+
+namespace {
+
+absl::Status ExtractFrom(ArchivePtr a, const std::string& dest, int64_t max_unpacked_bytes) {
+  int64_t unpacked = 0;
   std::error_code ec;
   fs::create_directories(dest, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create ", dest, ": ", ec.message()));
@@ -58,9 +87,8 @@ absl::Status ExtractPackage(const std::string& bytes, const std::string& dest) {
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      return absl::InvalidArgumentError(absl::StrCat("job package: corrupt archive after ",
-                                                     entries, " entries: ",
-                                                     archive_error_string(a.get())));
+      return absl::InvalidArgumentError(absl::StrCat("job package: corrupt archive after ", entries,
+                                                     " entries: ", archive_error_string(a.get())));
     }
     ++entries;
     const char* name_c = archive_entry_pathname(e);
@@ -115,9 +143,9 @@ absl::Status ExtractPackage(const std::string& bytes, const std::string& dest) {
     // Refuse to write through a symlink an earlier entry created.
     for (fs::path p = out.parent_path(); p != root && p.has_relative_path(); p = p.parent_path()) {
       if (fs::is_symlink(p)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "job package entry '", name, "': would be written through the symlink ",
-            fs::relative(p, root).string()));
+        return absl::InvalidArgumentError(absl::StrCat("job package entry '", name,
+                                                       "': would be written through the symlink ",
+                                                       fs::relative(p, root).string()));
       }
     }
     std::unique_ptr<archive, decltype(&archive_write_free)> w(archive_write_disk_new(),
@@ -126,24 +154,28 @@ absl::Status ExtractPackage(const std::string& bytes, const std::string& dest) {
                                                 ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                                 ARCHIVE_EXTRACT_TIME);
     if (archive_write_header(w.get(), e) != ARCHIVE_OK) {
-      return absl::InvalidArgumentError(absl::StrCat("job package entry '", name,
-                                                     "': cannot extract: ",
-                                                     archive_error_string(w.get())));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "job package entry '", name, "': cannot extract: ", archive_error_string(w.get())));
     }
     if (type == AE_IFREG && archive_entry_size(e) > 0) {
+      unpacked += archive_entry_size(e);
+      if (max_unpacked_bytes > 0 && unpacked > max_unpacked_bytes) {
+        return absl::ResourceExhaustedError(absl::StrCat("job package unpacks to more than ",
+                                                         max_unpacked_bytes, " bytes (at entry '",
+                                                         name, "'): over the unpacked size limit"));
+      }
       const void* buf;
       size_t size;
       la_int64_t off;
       while ((r = archive_read_data_block(a.get(), &buf, &size, &off)) == ARCHIVE_OK) {
         if (archive_write_data_block(w.get(), buf, size, off) != ARCHIVE_OK) {
-          return absl::InternalError(absl::StrCat("job package entry '", name,
-                                                  "': write failed: ",
-                                                  archive_error_string(w.get())));
+          return absl::InternalError(absl::StrCat(
+              "job package entry '", name, "': write failed: ", archive_error_string(w.get())));
         }
       }
       if (r != ARCHIVE_EOF) {
-        return absl::InvalidArgumentError(absl::StrCat("job package entry '", name,
-                                                       "': truncated or corrupt data"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("job package entry '", name, "': truncated or corrupt data"));
       }
     }
     archive_write_finish_entry(w.get());
@@ -151,6 +183,8 @@ absl::Status ExtractPackage(const std::string& bytes, const std::string& dest) {
   if (entries == 0) return absl::InvalidArgumentError("job package is empty");
   return absl::OkStatus();
 }
+
+}  // namespace
 
 absl::StatusOr<std::map<std::string, std::string>> ReadPackageConfig(const std::string& root) {
   fs::path dir = fs::path(root) / "config";
@@ -170,9 +204,8 @@ absl::StatusOr<std::map<std::string, std::string>> ReadPackageConfig(const std::
   for (const auto& f : files) {
     auto c = LoadPropertiesFile(f.string());
     if (!c.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("job package config/",
-                                                     f.filename().string(), ": ",
-                                                     c.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("job package config/", f.filename().string(), ": ", c.status().message()));
     }
     for (const auto& [k, v] : c->entries()) out[k] = v;
   }

@@ -4,6 +4,7 @@
 // socket is rejected with the entry named; nothing is written outside `dest`.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -12,8 +13,16 @@
 
 namespace eddy::cluster {
 
-// Unpacks the gzip'd tar in `bytes` into `dest` (created). InvalidArgument naming the entry.
-absl::Status ExtractPackage(const std::string& bytes, const std::string& dest);
+// Unpacks the gzip'd tar in `bytes` into `dest` (created). InvalidArgument naming the entry;
+// ResourceExhausted when the regular files add up to more than `max_unpacked_bytes` (0 = no
+// limit), so a small archive cannot fill the disk.
+absl::Status ExtractPackage(const std::string& bytes, const std::string& dest,
+                            int64_t max_unpacked_bytes = 0);
+
+// The same, reading the archive from the file `path` as it goes (memory does not grow with the
+// package's size).
+absl::Status ExtractPackageFile(const std::string& path, const std::string& dest,
+                                int64_t max_unpacked_bytes = 0);
 
 // The merged properties of `root`/config/*.properties (files in name order, later wins).
 // InvalidArgument when there is no config/ or no .properties in it, or a file does not parse.

@@ -1,31 +1,22 @@
 #include "coordinator/server/cluster_manager.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
-#include <thread>
+#include <set>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "coordinator/common/properties.h"
 #include "coordinator/common/sha256.h"
 #include "coordinator/package/job_package.h"
 #include "coordinator/server/job_planner.h"
-#include "nlohmann/json.hpp"
-
-extern char** environ;
+#include "coordinator/server/job_record.h"
+#include "coordinator/server/package_check.h"
+#include "runtime/job/names.h"
 
 namespace eddy::cluster {
 namespace fs = std::filesystem;
-using json = nlohmann::json;
 
 struct ClusterManager::Node {
   std::string id, host, address;
@@ -39,15 +30,7 @@ struct ClusterManager::Node {
 
 namespace {
 
-struct Ctr {
-  std::string id;
-  std::vector<std::string> tasks;
-  std::string state = "pending";
-  std::string node, last_host, last_exit, work_dir, inspect;
-  int64_t attempt = 0, restarts = 0, exited_attempt = -1;
-  bool stop_sent = false;
-  std::chrono::steady_clock::time_point pending_since, placed_at;
-};
+using Ctr = ContainerState;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -55,24 +38,16 @@ int64_t NowMs() {
       .count();
 }
 
-bool Active(const std::string& state) { return state == "starting" || state == "running"; }
-
-std::string Get(const std::map<std::string, std::string>& c, const std::string& k,
-                const std::string& d) {
-  auto it = c.find(k);
-  return it == c.end() || it->second.empty() ? d : it->second;
-}
-
-int64_t GetLong(const std::map<std::string, std::string>& c, const std::string& k, int64_t d) {
-  int64_t v;
-  return absl::SimpleAtoi(Get(c, k, ""), &v) ? v : d;
-}
+bool Active(const std::string& state) { return IsActive(state); }
 
 std::string Describe(const v1::ContainerReport& r) {
   std::string s;
-  if (r.oom()) s = "out of memory";
-  else if (r.signal() != 0) s = absl::StrCat("killed by signal ", r.signal());
-  else s = absl::StrCat("exit code ", r.exit_code());
+  if (r.oom())
+    s = "out of memory";
+  else if (r.signal() != 0)
+    s = absl::StrCat("killed by signal ", r.signal());
+  else
+    s = absl::StrCat("exit code ", r.exit_code());
   // The last line of stderr says why a container gave up (a signal says it by itself).
   if (!r.error().empty() && r.signal() == 0) {
     std::string e = r.error();
@@ -82,162 +57,75 @@ std::string Describe(const v1::ContainerReport& r) {
   return s;
 }
 
-// Runs argv, stderr captured, with a deadline. Returns the exit status and stderr text.
-std::pair<int, std::string> RunCapture(const std::vector<std::string>& argv,
-                                       const std::string& err_path) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return {-1, absl::StrCat("cannot run ", argv[0], ": ", strerror(rc))};
-  int status = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return {-1, "the package check timed out (task library static initializers hang?)"};
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::ifstream f(err_path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string err = ss.str();
-  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-  if (WIFSIGNALED(status)) {
-    return {-1, absl::StrCat("loading the task library crashed (signal ", WTERMSIG(status), ") ",
-                             err)};
-  }
-  return {WEXITSTATUS(status), err};
+// An RPC's change that could not be written: the caller is told, and nothing changed.
+absl::Status NotPersisted(const std::string& what, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(what, ": the coordinator could not persist it (",
+                                             s.message(), "); nothing was changed, try again"));
 }
 
 }  // namespace
 
-struct ClusterManager::Job {
-  std::string name, state = "RUNNING", reason, digest;
-  std::map<std::string, std::string> config;
-  int64_t generation = 1, submitted_ms = 0;
-  runtime::JobModel model;
-  std::string model_json;
-  std::map<std::string, Ctr> containers;
-  std::deque<int64_t> failures_ms;
-  bool has_pending = false;
-  runtime::JobModel pending;
-  Clock::time_point adopt_until{};
-
-  int64_t memory_mb() const { return GetLong(config, "cluster-manager.container.memory.mb", 1024); }
-  double cores() const {
-    double d = 1;
-    return absl::SimpleAtod(Get(config, "cluster-manager.container.cpu.cores", "1"), &d) ? d : 1;
-  }
-  bool affinity() const { return Get(config, "job.host-affinity.enabled", "false") == "true"; }
-  int64_t request_timeout_ms() const {
-    return GetLong(config, "cluster-manager.container.request.timeout.ms", 5000);
-  }
-  int64_t retry_count() const { return GetLong(config, "cluster-manager.container.retry.count", 8); }
-  int64_t retry_window_ms() const {
-    return GetLong(config, "cluster-manager.container.retry.window.ms", 300000);
-  }
-};
-
-ClusterManager::ClusterManager(ManagerOptions o, std::unique_ptr<MetadataStore> store)
-    : opt_(std::move(o)), store_(std::move(store)), started_(Clock::now()) {}
+ClusterManager::ClusterManager(ManagerOptions o, std::unique_ptr<MetadataStore> store,
+                               std::unique_ptr<PackageStore> packages)
+    : opt_(std::move(o)),
+      store_(std::move(store)),
+      packages_(std::move(packages)),
+      started_(Clock::now()) {}
 ClusterManager::~ClusterManager() = default;
 
-void ClusterManager::ApplyModel(Job& j, const runtime::JobModel& m) {
-  std::map<std::string, Ctr> old = std::move(j.containers);
-  j.containers.clear();
-  j.model = m;
-  j.model_json = runtime::JobModelToJson(m);
-  for (const auto& cm : m.containers) {
-    Ctr c;
-    c.id = cm.id;
-    for (const auto& t : cm.tasks) c.tasks.push_back(t.name);
-    if (auto it = old.find(cm.id); it != old.end()) {
-      c.last_host = it->second.last_host;
-      c.attempt = it->second.attempt;
-    }
-    c.pending_since = Clock::now();
-    j.containers[c.id] = std::move(c);
-  }
-  j.config["job.container.count"] = std::to_string(m.containers.size());
+absl::Status ClusterManager::Persist(const Job& j) {
+  return store_->PutJob(j.name, EncodeJobRecord(j));
 }
 
-void ClusterManager::Persist(const Job& j) {
-  json o;
-  o["name"] = j.name;
-  o["state"] = j.state;
-  o["reason"] = j.reason;
-  o["digest"] = j.digest;
-  o["config"] = j.config;
-  o["generation"] = j.generation;
-  o["submitted_ms"] = j.submitted_ms;
-  o["model"] = j.model_json;
-  o["failures_ms"] = std::vector<int64_t>(j.failures_ms.begin(), j.failures_ms.end());
-  if (j.has_pending) o["pending_model"] = runtime::JobModelToJson(j.pending);
-  json cs = json::object();
-  for (const auto& [id, c] : j.containers) {
-    cs[id] = {{"attempt", c.attempt}, {"restarts", c.restarts}, {"last_host", c.last_host},
-              {"last_exit", c.last_exit}, {"node", c.node}, {"stopped", c.state == "stopped"}};
+void ClusterManager::PersistOrRetry(Job& j) {
+  if (auto s = Persist(j); !s.ok()) {
+    if (!j.dirty) {
+      std::fprintf(stderr, "eddy-coordinator: persisting job %s: %s (retried every tick)\n",
+                   j.name.c_str(), std::string(s.message()).c_str());
+    }
+    j.dirty = true;
+    return;
   }
-  o["containers"] = cs;
-  if (auto s = store_->PutJob(j.name, o.dump()); !s.ok()) {
-    std::fprintf(stderr, "eddy-coordinator: persisting job %s: %s\n", j.name.c_str(),
-                 std::string(s.message()).c_str());
+  j.dirty = false;
+}
+
+bool ClusterManager::PackageInUse(const std::string& digest) const {
+  for (const auto& [name, j] : jobs_) {
+    if (j->digest == digest) return true;
   }
+  return false;
 }
 
 absl::Status ClusterManager::Load() {
+  if (auto s = store_->MigratePackages([&](const std::string& digest, std::string_view bytes) {
+        return packages_->Put(digest, bytes);
+      });
+      !s.ok()) {
+    return s;
+  }
   auto jobs = store_->LoadJobs();
   if (!jobs.ok()) return jobs.status();
   std::lock_guard<std::mutex> l(mu_);
   for (const auto& [name, text] : *jobs) {
-    try {
-      json o = json::parse(text);
-      auto j = std::make_unique<Job>();
-      j->name = o.at("name");
-      j->state = o.at("state");
-      j->reason = o.value("reason", "");
-      j->digest = o.at("digest");
-      j->config = o.at("config").get<std::map<std::string, std::string>>();
-      j->generation = o.at("generation");
-      j->submitted_ms = o.value("submitted_ms", int64_t{0});
-      for (int64_t f : o.value("failures_ms", std::vector<int64_t>{})) j->failures_ms.push_back(f);
-      auto m = runtime::JobModelFromJson(o.at("model").get<std::string>());
-      if (!m.ok()) return m.status();
-      ApplyModel(*j, *m);
-      if (o.contains("pending_model")) {
-        auto p = runtime::JobModelFromJson(o.at("pending_model").get<std::string>());
-        if (p.ok()) {
-          j->has_pending = true;
-          j->pending = *p;
-        }
-      }
-      for (auto& [id, c] : j->containers) {
-        if (!o["containers"].contains(id)) continue;
-        const json& cj = o["containers"][id];
-        c.attempt = cj.value("attempt", int64_t{0});
-        c.restarts = cj.value("restarts", int64_t{0});
-        c.last_host = cj.value("last_host", "");
-        c.last_exit = cj.value("last_exit", "");
-        if (cj.value("stopped", false) || j->state == "KILLED" || j->state == "FAILED") {
-          c.state = "stopped";
-        }
-      }
-      // Give the nodes one node-lost period to report what still runs before placing anew.
-      j->adopt_until = Clock::now() + opt_.node_lost + opt_.heartbeat;
-      jobs_[name] = std::move(j);
-    } catch (const std::exception& e) {
-      return absl::DataLossError(absl::StrCat("coordinator metadata of job ", name, ": ",
-                                              e.what()));
+    auto j = std::make_unique<Job>();
+    if (auto s = DecodeJobRecord(name, text, j.get()); !s.ok()) return s;
+    // A job an older coordinator accepted with a name that cannot be a path: kept for the
+    // record (status shows why), never placed.
+    if (auto s = runtime::CheckName(runtime::NameKind::kJob, "job.name", j->name);
+        !s.ok() && j->state != "FAILED" && j->state != "KILLED") {
+      j->state = "FAILED";
+      j->reason = std::string(s.message());
+      MarkUnstartedStopped(*j);
+      for (auto& [id, c] : j->containers) c.state = "stopped";
+      PersistOrRetry(*j);
     }
+    // Give the nodes one node-lost period to report what still runs before placing anew.
+    j->adopt_until = Clock::now() + opt_.node_lost + opt_.heartbeat;
+    jobs_[name] = std::move(j);
+  }
+  // Packages no job refers to (a submit that died between storing and recording it).
+  for (const auto& digest : packages_->List()) {
+    if (!PackageInUse(digest)) (void)packages_->Remove(digest);
   }
   return absl::OkStatus();
 }
@@ -278,9 +166,11 @@ v1::RegisterResponse ClusterManager::Register(const v1::RegisterRequest& r) {
     n->reports[absl::StrCat(c.job(), "/", c.container_id(), "/", c.attempt())] = c;
     ProcessReport(*n, c);
   }
-  std::fprintf(stderr, "eddy-coordinator: node %s registered (%s, %lld MB, %.1f cores, %d "
-               "containers)\n", n->id.c_str(), n->address.c_str(),
-               static_cast<long long>(n->memory_mb), n->cores, r.containers_size());
+  std::fprintf(stderr,
+               "eddy-coordinator: node %s registered (%s, %lld MB, %.1f cores, %d "
+               "containers)\n",
+               n->id.c_str(), n->address.c_str(), static_cast<long long>(n->memory_mb), n->cores,
+               r.containers_size());
   v1::RegisterResponse out;
   out.set_heartbeat_ms(opt_.heartbeat.count());
   for (auto& j : LiveJobs()) out.add_live_jobs(j);
@@ -328,7 +218,7 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
       cit->second.state = "stopped";
       cit->second.inspect.clear();
       cit->second.last_exit = Describe(r);
-      Persist(j);
+      PersistOrRetry(j);
     }
     return stale();
   }
@@ -352,7 +242,7 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
         c.state = "running";
         if (c.last_host != n.id) {
           c.last_host = n.id;
-          Persist(j);
+          PersistOrRetry(j);
         }
       }
       c.work_dir = r.work_dir();
@@ -365,7 +255,7 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
       if (c.stop_sent || r.stop_requested() || j.state == "SCALING") {
         c.state = "stopped";
         c.last_exit = Describe(r);
-        Persist(j);
+        PersistOrRetry(j);
       } else {
         Fail(j, c.id, absl::StrCat("container ", c.id, " on node ", n.id, ": ", Describe(r)));
       }
@@ -390,15 +280,13 @@ void ClusterManager::Fail(Job& j, const std::string& cid, const std::string& why
   std::fprintf(stderr, "eddy-coordinator: job %s: %s\n", j.name.c_str(), why.c_str());
   if (static_cast<int64_t>(j.failures_ms.size()) > j.retry_count()) {
     j.state = "FAILED";
-    j.reason = absl::StrCat(j.failures_ms.size(), " container failures within ",
-                            j.retry_window_ms(),
-                            " ms (cluster-manager.container.retry.count=", j.retry_count(),
-                            "); last: ", why);
-    std::fprintf(stderr, "eddy-coordinator: job %s FAILED: %s\n", j.name.c_str(),
-                 j.reason.c_str());
+    j.reason = absl::StrCat(
+        j.failures_ms.size(), " container failures within ", j.retry_window_ms(),
+        " ms (cluster-manager.container.retry.count=", j.retry_count(), "); last: ", why);
+    std::fprintf(stderr, "eddy-coordinator: job %s FAILED: %s\n", j.name.c_str(), j.reason.c_str());
     StopAll(j);
   }
-  Persist(j);
+  PersistOrRetry(j);
 }
 
 void ClusterManager::StopAll(Job& j) {
@@ -498,20 +386,23 @@ void ClusterManager::Place(Job& j, Clock::time_point now) {
     pick->outbox.push_back(std::move(cmd));
     std::fprintf(stderr, "eddy-coordinator: job %s container %s attempt %lld → node %s\n",
                  j.name.c_str(), id.c_str(), static_cast<long long>(c.attempt), pick->id.c_str());
-    Persist(j);
+    PersistOrRetry(j);
   }
 }
 
 void ClusterManager::Tick() {
   std::lock_guard<std::mutex> l(mu_);
   auto now = Clock::now();
+  for (auto& [name, j] : jobs_) {
+    if (j->dirty) PersistOrRetry(*j);
+  }
   for (auto& [nid, n] : nodes_) {
     if (!n->alive || now - n->last_seen <= opt_.node_lost) continue;
     n->alive = false;
     n->reports.clear();
     n->outbox.clear();
-    std::fprintf(stderr, "eddy-coordinator: node %s lost (no heartbeat for %lld ms)\n",
-                 nid.c_str(), static_cast<long long>(opt_.node_lost.count()));
+    std::fprintf(stderr, "eddy-coordinator: node %s lost (no heartbeat for %lld ms)\n", nid.c_str(),
+                 static_cast<long long>(opt_.node_lost.count()));
     for (auto& [name, j] : jobs_) {
       for (auto& [id, c] : j->containers) {
         if (c.node != nid || !Active(c.state)) continue;
@@ -542,7 +433,7 @@ void ClusterManager::Tick() {
         j.state = "RUNNING";
         std::fprintf(stderr, "eddy-coordinator: job %s rescaled to %zu containers (gen %lld)\n",
                      j.name.c_str(), j.containers.size(), static_cast<long long>(j.generation));
-        Persist(j);
+        PersistOrRetry(j);
       }
     }
     if (j.state == "RUNNING") {
@@ -553,8 +444,8 @@ void ClusterManager::Tick() {
         auto n = nodes_.find(c.node);
         if (n == nodes_.end() || !n->second->alive) continue;
         if (!n->second->reports.count(absl::StrCat(j.name, "/", id, "/", c.attempt))) {
-          Fail(j, id, absl::StrCat("container ", id, ": node ", c.node,
-                                   " never reported starting it"));
+          Fail(j, id,
+               absl::StrCat("container ", id, ": node ", c.node, " never reported starting it"));
         }
       }
       if (j.state == "RUNNING") Place(j, now);
@@ -562,16 +453,14 @@ void ClusterManager::Tick() {
   }
 }
 
-absl::StatusOr<std::string> ClusterManager::GetPackage(const std::string& digest) {
-  return store_->GetPackage(digest);
+absl::StatusOr<std::string> ClusterManager::PackagePath(const std::string& digest) {
+  return packages_->Path(digest);
 }
 
-absl::StatusOr<std::string> ClusterManager::Submit(const v1::SubmitJobRequest& r) {
-  std::string digest = Sha256Hex(r.package());
-  if (!r.digest().empty() && r.digest() != digest) {
-    return absl::InvalidArgumentError(absl::StrCat("package digest mismatch: sent ", r.digest(),
-                                                   ", bytes hash to ", digest));
-  }
+absl::StatusOr<std::string> ClusterManager::Submit(
+    PackageStore::Upload& upload, const std::map<std::string, std::string>& overrides) {
+  auto digest = upload.Finish("");
+  if (!digest.ok()) return digest.status();
   static std::atomic<int> seq{0};
   fs::path dir = fs::path(opt_.work_dir) /
                  absl::StrCat("submit-", getpid(), "-", seq.fetch_add(1), "-", NowMs());
@@ -582,10 +471,29 @@ absl::StatusOr<std::string> ClusterManager::Submit(const v1::SubmitJobRequest& r
       fs::remove_all(p, ec);
     }
   } cleanup{dir};
-  if (auto s = ExtractPackage(r.package(), dir.string()); !s.ok()) return s;
+  // An archive cannot unpack to more than a few times the package limit (a gzip bomb).
+  if (auto s = ExtractPackageFile(upload.path(), dir.string(), 4 * packages_->max_bytes());
+      !s.ok()) {
+    return s;
+  }
   auto config = ReadPackageConfig(dir.string());
   if (!config.ok()) return config.status();
-  for (const auto& [k, v] : r.config()) (*config)[k] = v;
+  for (const auto& [k, v] : overrides) (*config)[k] = v;
+  // job.name and job.id become directories on every node and the checkpoint topic's name.
+  auto name_it = config->find("job.name");
+  if (name_it == config->end() || name_it->second.empty()) {
+    return absl::InvalidArgumentError("config key job.name is missing");
+  }
+  if (auto s = runtime::CheckName(runtime::NameKind::kJob, "config key job.name", name_it->second);
+      !s.ok()) {
+    return s;
+  }
+  if (auto it = config->find("job.id"); it != config->end()) {
+    if (auto s = runtime::CheckName(runtime::NameKind::kJobId, "config key job.id", it->second);
+        !s.ok()) {
+      return s;
+    }
+  }
   for (auto& [k, v] : *config) {
     // systems.<sys>.factory=eddy without bootstrap.servers → this grid's log store.
     const std::string suffix = ".factory";
@@ -603,50 +511,51 @@ absl::StatusOr<std::string> ClusterManager::Submit(const v1::SubmitJobRequest& r
   if (!lib.ok()) return lib.status();
   // The runtime's own config parsing and the task registry, in a child process.
   if (!opt_.package_check_bin.empty()) {
-    fs::path props = dir / "config" / ".eddy-submit.properties";
-    {
-      std::ofstream f(props);
-      for (const auto& [k, v] : *config) {
-        f << k << "=" << EscapePropertyValue(k == "task.library" ? *lib : v) << "\n";
-      }
-    }
-    auto [rc, err] = RunCapture({opt_.package_check_bin, "--config", props.string()},
-                                (dir / "check.err").string());
-    if (rc != 0) {
-      return absl::InvalidArgumentError(absl::StrCat("job package refused: ", err));
+    if (auto s = CheckPackageInChild(opt_.package_check_bin, dir.string(), *config, *lib);
+        !s.ok()) {
+      return s;
     }
   }
   auto model = PlanJob(*config);
   if (!model.ok()) return model.status();
   std::string name = config->at("job.name");
   std::lock_guard<std::mutex> l(mu_);
-  if (auto it = jobs_.find(name); it != jobs_.end() &&
-      (it->second->state == "RUNNING" || it->second->state == "SCALING")) {
-    return absl::AlreadyExistsError(absl::StrCat("job ", name, " is already running; kill it "
+  auto old = jobs_.find(name);
+  if (old != jobs_.end() && (old->second->state == "RUNNING" || old->second->state == "SCALING")) {
+    return absl::AlreadyExistsError(absl::StrCat("job ", name,
+                                                 " is already running; kill it "
                                                  "first or scale it"));
   }
-  if (auto s = store_->PutPackage(digest, r.package()); !s.ok()) return s;
   auto j = std::make_unique<Job>();
   j->name = name;
-  j->digest = digest;
+  j->digest = *digest;
   j->config = *config;
   j->submitted_ms = NowMs();
   ApplyModel(*j, *model);
-  if (auto it = jobs_.find(name); it != jobs_.end()) {
+  if (old != jobs_.end()) {
     // A resubmitted job: keep the last hosts for host affinity.
     for (auto& [id, c] : j->containers) {
-      auto old = it->second->containers.find(id);
-      if (old != it->second->containers.end()) {
-        c.last_host = old->second.last_host;
-        c.attempt = old->second.attempt;
+      auto o = old->second->containers.find(id);
+      if (o != old->second->containers.end()) {
+        c.last_host = o->second.last_host;
+        c.attempt = o->second.attempt;
       }
     }
-    j->generation = it->second->generation + 1;
+    j->generation = old->second->generation + 1;
   }
-  Persist(*j);
+  // The package first, then the record that refers to it: a crash in between leaves a package
+  // no job refers to, removed at the next start.
+  if (auto s = packages_->Commit(upload); !s.ok()) {
+    return NotPersisted(absl::StrCat("job ", name, " was not submitted: package ", *digest), s);
+  }
+  if (auto s = Persist(*j); !s.ok()) {
+    if (!PackageInUse(*digest)) (void)packages_->Remove(*digest);
+    return NotPersisted(absl::StrCat("job ", name, " was not submitted: its job record"), s);
+  }
   jobs_[name] = std::move(j);
-  std::fprintf(stderr, "eddy-coordinator: job %s submitted (package %s, %zu containers)\n",
-               name.c_str(), digest.substr(0, 12).c_str(), model->containers.size());
+  std::fprintf(stderr, "eddy-coordinator: job %s submitted (package %s, %s, %zu containers)\n",
+               name.c_str(), digest->substr(0, 12).c_str(),
+               PackageStore::DescribeSize(upload.size()).c_str(), model->containers.size());
   return name;
 }
 
@@ -720,10 +629,18 @@ absl::Status ClusterManager::Kill(const std::string& job) {
   auto it = jobs_.find(job);
   if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job, " is unknown"));
   Job& j = *it->second;
-  j.state = "KILLED";
-  j.reason = "killed by the user";
+  // Written before it is done: a kill the metadata does not hold would be undone by a restart.
+  Job next = j;
+  next.state = "KILLED";
+  next.reason = "killed by the user";
+  MarkUnstartedStopped(next);
+  if (auto s = Persist(next); !s.ok()) {
+    return NotPersisted(absl::StrCat("job ", job, " was not killed: its job record"), s);
+  }
+  j.state = next.state;
+  j.reason = next.reason;
+  j.dirty = false;
   StopAll(j);
-  Persist(j);
   return absl::OkStatus();
 }
 
@@ -747,10 +664,19 @@ absl::StatusOr<int64_t> ClusterManager::Scale(const std::string& job, int32_t co
     return absl::FailedPreconditionError(absl::StrCat("job ", job, " changed state"));
   }
   Job& j = *it->second;
-  j.pending = *model;
+  Job next = j;
+  next.pending = *model;
+  next.has_pending = true;
+  next.state = "SCALING";
+  if (auto s = Persist(next); !s.ok()) {
+    return NotPersisted(
+        absl::StrCat("job ", job, " was not scaled to ", containers, " containers: its job record"),
+        s);
+  }
+  j.pending = std::move(next.pending);
   j.has_pending = true;
   j.state = "SCALING";
-  Persist(j);
+  j.dirty = false;
   return j.generation + 1;
 }
 

@@ -1,13 +1,15 @@
 // ClusterManager: the coordinator's state machine — the node registry (the "resource manager")
 // and one job coordinator per job (placement, host affinity, failure policy, scaling, kill).
 // Thread-safe: gRPC handlers call in, a ticker thread calls Tick(); everything runs under one
-// mutex. Job metadata is persisted through MetadataStore after every change, and a restarted
+// mutex. Job records (job_record.h) are persisted through MetadataStore: a change asked for by
+// a call (Submit, Kill, Scale) is written first and applied only once written, so a failed write
+// fails the call and changes nothing; a change of its own (placement, a report, a failure) that
+// cannot be written is retried every tick. Packages live in a PackageStore. A restarted
 // coordinator adopts the containers its nodes report instead of starting new ones.
 // Used by coordinator_service.cc and the coordinator's main.
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,7 +18,9 @@
 
 #include "absl/status/statusor.h"
 #include "coordinator/proto/coordinator.pb.h"
+#include "coordinator/server/job_state.h"
 #include "coordinator/server/metadata_store.h"
+#include "coordinator/server/package_store.h"
 #include "runtime/job/job_model.h"
 
 namespace eddy::cluster {
@@ -33,17 +37,26 @@ struct ManagerOptions {
 
 class ClusterManager {
  public:
-  ClusterManager(ManagerOptions o, std::unique_ptr<MetadataStore> store);
+  ClusterManager(ManagerOptions o, std::unique_ptr<MetadataStore> store,
+                 std::unique_ptr<PackageStore> packages);
   ~ClusterManager();
 
   // Loads the persisted jobs; their containers wait one node-lost period to be re-adopted.
+  // Moves packages older coordinators kept in the metadata into the package store and removes
+  // package files no job refers to.
   absl::Status Load();
 
   v1::RegisterResponse Register(const v1::RegisterRequest& r);
   v1::HeartbeatResponse Heartbeat(const v1::HeartbeatRequest& r);
-  absl::StatusOr<std::string> GetPackage(const std::string& digest);
+  PackageStore& packages() { return *packages_; }
+  // The file of a stored package; NotFound naming the digest.
+  absl::StatusOr<std::string> PackagePath(const std::string& digest);
 
-  absl::StatusOr<std::string> Submit(const v1::SubmitJobRequest& r);
+  // Submits the package in `upload` (every chunk appended, not yet finished) with config
+  // `overrides`. Errors name the key, the package entry or what could not be persisted; on
+  // any error nothing of the job or its package is kept.
+  absl::StatusOr<std::string> Submit(PackageStore::Upload& upload,
+                                     const std::map<std::string, std::string>& overrides);
   std::vector<v1::JobStatus> ListJobs();
   absl::StatusOr<v1::JobStatus> GetJob(const std::string& job);
   absl::Status Kill(const std::string& job);
@@ -53,7 +66,7 @@ class ClusterManager {
   // Placement, node loss, scaling steps. Called every ~100 ms.
   void Tick();
 
-  struct Job;
+  using Job = JobState;
   struct Node;
 
  private:
@@ -62,15 +75,20 @@ class ClusterManager {
   void Fail(Job& j, const std::string& cid, const std::string& why);
   void StopAll(Job& j);
   void Place(Job& j, Clock::time_point now);
-  void Persist(const Job& j);
+  // Writes the job's record; the error names the key.
+  absl::Status Persist(const Job& j);
+  // For changes of the manager's own: on a failed write, logs and marks the job dirty (Tick
+  // writes it again).
+  void PersistOrRetry(Job& j);
+  bool PackageInUse(const std::string& digest) const;
   void QueueStop(const std::string& node, const std::string& job, const std::string& cid,
                  int64_t attempt);
   bool AnyRunning(const Job& j) const;
-  void ApplyModel(Job& j, const runtime::JobModel& m);
   std::vector<std::string> LiveJobs() const;
 
   ManagerOptions opt_;
   std::unique_ptr<MetadataStore> store_;
+  std::unique_ptr<PackageStore> packages_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Job>> jobs_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;

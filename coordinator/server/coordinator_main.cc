@@ -1,7 +1,9 @@
 // eddy-coordinator: the control plane.
-//   eddy-coordinator --data-dir D [--listen 127.0.0.1:0] [--token-file F] [--log-store HOST:PORT]
-//                    [--heartbeat-ms 1000] [--node-lost-ms 5000] [--package-check PATH]
-// Prints "eddy-coordinator listening on HOST:PORT" once it serves.
+//   eddy-coordinator --data-dir D (--token-file F | --insecure) [--listen 127.0.0.1:0]
+//                    [--log-store HOST:PORT] [--heartbeat-ms 1000] [--node-lost-ms 5000]
+//                    [--package-check PATH] [--max-package-bytes 268435456]
+// Without a token file it refuses to start unless --insecure says every call is to be accepted
+// (and then logs a WARNING). Prints "eddy-coordinator listening on HOST:PORT" once it serves.
 #include <signal.h>
 #include <unistd.h>
 
@@ -30,29 +32,56 @@ std::string SelfDir() {
 int main(int argc, char** argv) {
   using namespace eddy::cluster;
   std::string data_dir, listen = "127.0.0.1:0", token_file, log_store, check;
-  int64_t hb = 1000, lost = 5000;
+  int64_t hb = 1000, lost = 5000, max_package = kDefaultMaxPackageBytes;
+  bool insecure = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--insecure") {
+      insecure = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "eddy-coordinator: %s needs a value\n", a.c_str());
       return 2;
     }
     std::string v = argv[++i];
-    if (a == "--data-dir") data_dir = v;
-    else if (a == "--listen") listen = v;
-    else if (a == "--token-file") token_file = v;
-    else if (a == "--log-store") log_store = v;
-    else if (a == "--package-check") check = v;
-    else if (a == "--heartbeat-ms" && absl::SimpleAtoi(v, &hb) && hb > 0) continue;
-    else if (a == "--node-lost-ms" && absl::SimpleAtoi(v, &lost) && lost > 0) continue;
+    if (a == "--data-dir")
+      data_dir = v;
+    else if (a == "--listen")
+      listen = v;
+    else if (a == "--token-file")
+      token_file = v;
+    else if (a == "--log-store")
+      log_store = v;
+    else if (a == "--package-check")
+      check = v;
+    else if (a == "--heartbeat-ms" && absl::SimpleAtoi(v, &hb) && hb > 0)
+      continue;
+    else if (a == "--node-lost-ms" && absl::SimpleAtoi(v, &lost) && lost > 0)
+      continue;
+    else if (a == "--max-package-bytes" && absl::SimpleAtoi(v, &max_package) && max_package > 0)
+      continue;
     else {
       std::fprintf(stderr, "eddy-coordinator: bad argument %s %s\n", a.c_str(), v.c_str());
       return 2;
     }
   }
   if (data_dir.empty()) {
-    std::fprintf(stderr, "usage: eddy-coordinator --data-dir D [--listen A] [--token-file F] "
-                         "[--log-store A] [--heartbeat-ms N] [--node-lost-ms N]\n");
+    std::fprintf(stderr,
+                 "usage: eddy-coordinator --data-dir D (--token-file F | --insecure) "
+                 "[--listen A] [--log-store A] [--heartbeat-ms N] [--node-lost-ms N] "
+                 "[--max-package-bytes N]\n");
+    return 2;
+  }
+  if (token_file.empty() && !insecure) {
+    std::fprintf(
+        stderr,
+        "eddy-coordinator: no --token-file: refusing to start a control plane that "
+        "accepts every call; pass --token-file F (eddy grid up makes one) or --insecure\n");
+    return 2;
+  }
+  if (!token_file.empty() && insecure) {
+    std::fprintf(stderr, "eddy-coordinator: --token-file and --insecure exclude each other\n");
     return 2;
   }
   std::string token;
@@ -64,10 +93,22 @@ int main(int argc, char** argv) {
     }
     token = *t;
   }
+  if (insecure) {
+    std::fprintf(stderr,
+                 "eddy-coordinator: WARNING: --insecure: no token, every call from anyone "
+                 "who can reach %s is accepted\n",
+                 listen.c_str());
+  }
   if (check.empty()) check = SelfDir() + "/eddy-package-check";
   auto store = MetadataStore::Open(data_dir + "/meta");
   if (!store.ok()) {
     std::fprintf(stderr, "eddy-coordinator: %s\n", std::string(store.status().message()).c_str());
+    return 1;
+  }
+  auto packages = PackageStore::Open(data_dir + "/packages", max_package);
+  if (!packages.ok()) {
+    std::fprintf(stderr, "eddy-coordinator: %s\n",
+                 std::string(packages.status().message()).c_str());
     return 1;
   }
   ManagerOptions o;
@@ -77,7 +118,7 @@ int main(int argc, char** argv) {
   o.package_check_bin = check;
   o.work_dir = data_dir + "/tmp";
   std::filesystem::create_directories(o.work_dir);
-  ClusterManager manager(o, std::move(*store));
+  ClusterManager manager(o, std::move(*store), std::move(*packages));
   if (auto s = manager.Load(); !s.ok()) {
     std::fprintf(stderr, "eddy-coordinator: %s\n", std::string(s.message()).c_str());
     return 1;
@@ -86,8 +127,12 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder b;
   int port = 0;
   b.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  b.SetMaxReceiveMessageSize(1 << 30);
-  b.SetMaxSendMessageSize(1 << 30);
+  // Packages come in chunks of kPackageChunkBytes; no call needs a bigger message.
+  b.SetMaxReceiveMessageSize(4 << 20);
+  // No BDP probing: the flow-control window stays small, so a package upload waits for the
+  // coordinator to write each chunk instead of piling up in its buffers.
+  b.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  b.SetMaxSendMessageSize(64 << 20);
   b.RegisterService(&service);
   auto server = b.BuildAndStart();
   if (!server || port == 0) {

@@ -1,10 +1,13 @@
 #include "coordinator/server/coordinator_service.h"
 
+#include <fstream>
+#include <map>
+
 #include "coordinator/common/auth.h"
 
 namespace eddy::cluster {
 
-#define EDDY_AUTH(ctx)                                          \
+#define EDDY_AUTH(ctx) \
   if (auto a = CheckToken(*(ctx), token_); !a.ok()) return a
 
 grpc::Status CoordinatorService::Register(grpc::ServerContext* ctx, const v1::RegisterRequest* r,
@@ -17,8 +20,7 @@ grpc::Status CoordinatorService::Register(grpc::ServerContext* ctx, const v1::Re
   return grpc::Status::OK;
 }
 
-grpc::Status CoordinatorService::Heartbeat(grpc::ServerContext* ctx,
-                                           const v1::HeartbeatRequest* r,
+grpc::Status CoordinatorService::Heartbeat(grpc::ServerContext* ctx, const v1::HeartbeatRequest* r,
                                            v1::HeartbeatResponse* out) {
   EDDY_AUTH(ctx);
   *out = m_->Heartbeat(*r);
@@ -27,19 +29,50 @@ grpc::Status CoordinatorService::Heartbeat(grpc::ServerContext* ctx,
 
 grpc::Status CoordinatorService::GetPackage(grpc::ServerContext* ctx,
                                             const v1::GetPackageRequest* r,
-                                            v1::GetPackageResponse* out) {
+                                            grpc::ServerWriter<v1::GetPackageResponse>* out) {
   EDDY_AUTH(ctx);
-  auto p = m_->GetPackage(r->digest());
-  if (!p.ok()) return ToGrpc(p.status());
-  out->set_data(std::move(*p));
+  auto path = m_->PackagePath(r->digest());
+  if (!path.ok()) return ToGrpc(path.status());
+  std::ifstream f(*path, std::ios::binary);
+  if (!f) return grpc::Status(grpc::StatusCode::INTERNAL, "cannot read package " + *path);
+  f.seekg(0, std::ios::end);
+  int64_t size = f.tellg();
+  f.seekg(0);
+  std::string buf(kPackageChunkBytes, '\0');
+  bool first = true;
+  while (first || f) {
+    f.read(buf.data(), buf.size());
+    v1::GetPackageResponse chunk;
+    chunk.set_data(buf.data(), static_cast<size_t>(f.gcount()));
+    if (first) chunk.set_size(size);
+    first = false;
+    if (!out->Write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "download cancelled");
+  }
+  if (f.bad()) return grpc::Status(grpc::StatusCode::INTERNAL, "read error in " + *path);
   return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorService::SubmitJob(grpc::ServerContext* ctx,
-                                           const v1::SubmitJobRequest* r,
+                                           grpc::ServerReader<v1::SubmitJobRequest>* in,
                                            v1::SubmitJobResponse* out) {
   EDDY_AUTH(ctx);
-  auto name = m_->Submit(*r);
+  v1::SubmitJobRequest msg;
+  if (!in->Read(&msg)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "submit: no package was sent");
+  }
+  std::map<std::string, std::string> overrides(msg.config().begin(), msg.config().end());
+  std::string digest = msg.digest();
+  auto upload = m_->packages().BeginUpload(msg.package_size() > 0 ? msg.package_size() : -1);
+  if (!upload.ok()) return ToGrpc(upload.status());
+  do {
+    if (auto s = (*upload)->Append(msg.package()); !s.ok()) return ToGrpc(s);
+  } while (in->Read(&msg));
+  if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "submit cancelled");
+  if (!digest.empty()) {
+    auto got = (*upload)->Finish(digest);
+    if (!got.ok()) return ToGrpc(got.status());
+  }
+  auto name = m_->Submit(**upload, overrides);
   if (!name.ok()) return ToGrpc(name.status());
   out->set_job(*name);
   return grpc::Status::OK;

@@ -1,5 +1,6 @@
 // CoordinatorService: the gRPC face of ClusterManager (coordinator/proto/coordinator.proto).
-// Checks the bearer token on every call. Used by eddy-coordinator's main.
+// Checks the bearer token on every call (an empty token: --insecure, every call accepted).
+// Used by eddy-coordinator's main.
 #pragma once
 
 #include <string>
@@ -19,15 +20,17 @@ class CoordinatorService final : public v1::Coordinator::Service {
                         v1::RegisterResponse*) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest*,
                          v1::HeartbeatResponse*) override;
+  // Streams the package file in chunks (memory does not grow with its size).
   grpc::Status GetPackage(grpc::ServerContext*, const v1::GetPackageRequest*,
-                          v1::GetPackageResponse*) override;
-  grpc::Status SubmitJob(grpc::ServerContext*, const v1::SubmitJobRequest*,
+                          grpc::ServerWriter<v1::GetPackageResponse>*) override;
+  // Receives the package in chunks into the package store (refused as soon as it is known to
+  // be over the limit), then submits it.
+  grpc::Status SubmitJob(grpc::ServerContext*, grpc::ServerReader<v1::SubmitJobRequest>*,
                          v1::SubmitJobResponse*) override;
   grpc::Status ListJobs(grpc::ServerContext*, const v1::ListJobsRequest*,
                         v1::ListJobsResponse*) override;
   grpc::Status GetJob(grpc::ServerContext*, const v1::JobRequest*, v1::JobStatus*) override;
-  grpc::Status KillJob(grpc::ServerContext*, const v1::JobRequest*,
-                       v1::KillJobResponse*) override;
+  grpc::Status KillJob(grpc::ServerContext*, const v1::JobRequest*, v1::KillJobResponse*) override;
   grpc::Status ScaleJob(grpc::ServerContext*, const v1::ScaleJobRequest*,
                         v1::ScaleJobResponse*) override;
   grpc::Status ListNodes(grpc::ServerContext*, const v1::ListNodesRequest*,

@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -323,12 +324,23 @@ class ProducerImpl final : public Producer {
     int64_t offset;
   };
 
+  // Reservoir sampling (Vitter's algorithm R). Called under mu_.
+  void RecordLatency(int64_t micros) {
+    ++latency_count_;
+    if (latencies_.size() < options_.latency_samples) {
+      latencies_.push_back(micros);
+      return;
+    }
+    uint64_t j = latency_rng_() % latency_count_;
+    if (j < latencies_.size()) latencies_[j] = micros;
+  }
+
   void OnDone(Call* c, grpc::Status s) {
     std::unique_ptr<Call> owned(c);
     std::vector<Completion> done;
     {
       std::lock_guard<std::mutex> l(mu_);
-      latencies_.push_back(
+      RecordLatency(
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - c->started).count());
       absl::Status rpc = FromGrpc(s, "produce", options_.client);
       for (size_t i = 0; i < c->parts.size(); ++i) {
@@ -402,7 +414,9 @@ class ProducerImpl final : public Producer {
   bool closed_ = false;
   bool stopped_ = false;
   absl::Status first_error_;
-  std::vector<int64_t> latencies_;
+  std::vector<int64_t> latencies_;  // a reservoir of at most options_.latency_samples
+  uint64_t latency_count_ = 0;      // requests seen
+  std::mt19937_64 latency_rng_{0x5eed};
   std::thread sender_;
 };
 

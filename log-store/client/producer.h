@@ -40,6 +40,9 @@ struct ProducerOptions {
   std::chrono::milliseconds retry_backoff{100};
   size_t buffer_memory = 256 << 20;  // buffer.memory: Send() blocks above it
   Compression compression = Compression::kNone;
+  // Request latencies kept for RequestLatenciesMicros(): a uniform sample of at most this many
+  // (reservoir sampling), so a long-lived producer's memory does not grow with its requests.
+  size_t latency_samples = 1 << 16;
 };
 
 // Where a record landed, or why not.
@@ -76,7 +79,9 @@ class Producer {
   // Flush() then stop; later Send() calls fail.
   virtual absl::Status Close() = 0;
 
-  // Per-request produce latency samples (microseconds) since the start, for eddy-bench.
+  // Produce request latencies (microseconds) since the start, for eddy-bench: every request's
+  // while there were at most ProducerOptions::latency_samples, then a uniform sample of that
+  // many (memory stays bounded; percentiles stay unbiased).
   virtual std::vector<int64_t> RequestLatenciesMicros() const = 0;
   // Partition count of a topic as the producer sees it (fetched on first use).
   virtual absl::StatusOr<int32_t> PartitionCount(std::string_view topic) = 0;

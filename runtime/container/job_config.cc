@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/job/names.h"
 
 namespace eddy::runtime {
 namespace fs = std::filesystem;
@@ -30,8 +31,10 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& con
   };
   auto name = req("job.name");
   if (!name.ok()) return name.status();
+  if (auto s = CheckName(NameKind::kJob, "config key job.name", *name); !s.ok()) return s;
   j.job_name = *name;
   j.job_id = c.GetOr("job.id", "1");
+  if (auto s = CheckName(NameKind::kJobId, "config key job.id", j.job_id); !s.ok()) return s;
   auto cls = req("task.class");
   if (!cls.ok()) return cls.status();
   j.task_class = *cls;
@@ -70,6 +73,10 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& con
   for (const auto& in : *inputs) {
     auto ss = ParseSystemStream(in, "task.inputs");
     if (!ss.ok()) return ss.status();
+    if (auto s = CheckName(NameKind::kStream, "config key task.inputs: stream", ss->stream);
+        !s.ok()) {
+      return s;
+    }
     if (!j.systems.count(ss->system)) {
       return absl::InvalidArgumentError(
           absl::StrCat("config key task.inputs: input ", in, " names system '", ss->system,
@@ -122,6 +129,10 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& con
     if (dot != std::string::npos) names.insert(rest.substr(0, dot));
   }
   for (const auto& n : names) {
+    if (auto st = CheckName(NameKind::kStore, "store name in config key stores." + n, n);
+        !st.ok()) {
+      return st;
+    }
     StoreConfig s;
     s.name = n;
     s.factory = c.GetOr("stores." + n + ".factory", "");
@@ -134,6 +145,10 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& con
       std::string key = "stores." + n + ".changelog";
       auto ss = ParseSystemStream(cl, key);
       if (!ss.ok()) return ss.status();
+      if (auto st = CheckName(NameKind::kStream, "config key " + key + ": stream", ss->stream);
+          !st.ok()) {
+        return st;
+      }
       if (!j.systems.count(ss->system)) {
         return absl::InvalidArgumentError(
             absl::StrCat("config key ", key, ": system '", ss->system, "' is not defined"));

@@ -32,8 +32,8 @@ std::string ReadAll(const std::string& p) {
 
 CmdResult Sh(const std::string& cmd) {
   static int seq = 0;
-  std::string base = (fs::temp_directory_path() / ("eddy-cluster-sh-" + std::to_string(getpid()) +
-                                                   "-" + std::to_string(seq++)))
+  std::string base = (fs::temp_directory_path() /
+                      ("eddy-cluster-sh-" + std::to_string(getpid()) + "-" + std::to_string(seq++)))
                          .string();
   std::string full = "(" + cmd + ") >" + base + ".out 2>" + base + ".err";
   int rc = std::system(full.c_str());
@@ -54,11 +54,11 @@ std::string BinDir() {
 
 std::string WordcountPackage() { return BinDir() + "/../jobs/wordcount.tar.gz"; }
 
-Grid::Grid(int nodes) {
+Grid::Grid(int nodes, const std::string& extra) {
   char tmpl[] = "/tmp/eddy-cluster-test-XXXXXX";
   dir_ = mkdtemp(tmpl);
   auto r = Sh(BinDir() + "/eddy grid up --dir " + dir_ + " --nodes " + std::to_string(nodes) +
-              " --heartbeat-ms 200 --node-lost-ms 1500");
+              " --heartbeat-ms 200 --node-lost-ms 1500 " + extra);
   ok_ = r.code == 0;
   if (!ok_) std::fprintf(stderr, "grid up failed: %s%s\n", r.out.c_str(), r.err.c_str());
 }
@@ -192,7 +192,9 @@ bool WriteTarGz(const std::string& path, const std::vector<TarEntry>& entries) {
     archive_entry_set_pathname(en, e.name.c_str());
     archive_entry_set_perm(en, e.type == 'd' ? 0755 : 0644);
     switch (e.type) {
-      case 'd': archive_entry_set_filetype(en, AE_IFDIR); break;
+      case 'd':
+        archive_entry_set_filetype(en, AE_IFDIR);
+        break;
       case 'l':
         archive_entry_set_filetype(en, AE_IFLNK);
         archive_entry_set_symlink(en, e.link.c_str());
@@ -244,8 +246,7 @@ int ContainerPid(const std::string& work_dir) {
         cmd.find("--work-dir " + work_dir + " ") != std::string::npos) {
       return std::atoi(name.c_str());
     }
-    if (cmd.find("eddy-container") != std::string::npos &&
-        cmd.size() >= work_dir.size() + 1 &&
+    if (cmd.find("eddy-container") != std::string::npos && cmd.size() >= work_dir.size() + 1 &&
         cmd.compare(cmd.size() - work_dir.size() - 1, work_dir.size(), work_dir) == 0) {
       return std::atoi(name.c_str());
     }

@@ -20,13 +20,14 @@ struct CmdResult {
 // Runs a shell command line; stdout and stderr captured.
 CmdResult Sh(const std::string& cmd);
 
-std::string BinDir();        // where eddy, eddy-logd, ... are (EDDY_BIN_DIR or build/bin)
+std::string BinDir();            // where eddy, eddy-logd, ... are (EDDY_BIN_DIR or build/bin)
 std::string WordcountPackage();  // build/jobs/wordcount.tar.gz
 
 class Grid {
  public:
-  // Starts a grid with `nodes` nodes (heartbeat 200 ms, node lost after 1500 ms).
-  explicit Grid(int nodes);
+  // Starts a grid with `nodes` nodes (heartbeat 200 ms, node lost after 1500 ms); `extra` is
+  // appended to `eddy grid up`.
+  explicit Grid(int nodes, const std::string& extra = "");
   ~Grid();
   bool ok() const { return ok_; }
   const std::string& dir() const { return dir_; }
@@ -56,8 +57,8 @@ class Grid {
 struct TarEntry {
   std::string name;
   std::string data;
-  char type = 'f';        // f = file, d = dir, l = symlink, h = hard link, c = char device
-  std::string link;       // symlink / hard link target
+  char type = 'f';   // f = file, d = dir, l = symlink, h = hard link, c = char device
+  std::string link;  // symlink / hard link target
 };
 bool WriteTarGz(const std::string& path, const std::vector<TarEntry>& entries);
 // The entries of the built wordcount package's stage dir (lib/ and config/).

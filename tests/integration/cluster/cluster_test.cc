@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -315,6 +316,18 @@ TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
     EXPECT_NE(r.err.find(bad.name), std::string::npos) << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists("/tmp/evil"));
+  // Job names that are not one path component: refused at submit, naming job.name; nothing
+  // is made outside the node's data dir and the grid keeps serving.
+  for (const char* bad : {"../../../x", "team/wordcount", ".."}) {
+    r = submit(entries, std::string("--set job.name=") + bad);
+    EXPECT_NE(r.code, 0) << bad;
+    EXPECT_NE(r.err.find("job.name '" + std::string(bad) + "' is not a valid name"),
+              std::string::npos)
+        << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(d + "/x"));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(d).parent_path() / "x"));
+  EXPECT_EQ(g.Eddy("job list").code, 0);
   // Missing required key.
   r = submit(entries, "--set task.inputs=");
   EXPECT_NE(r.code, 0);
@@ -350,6 +363,77 @@ TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_FALSE(std::filesystem::exists(stores));
+}
+
+// Peak resident memory of a process (VmHWM), in bytes.
+int64_t PeakRss(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
+  }
+  return -1;
+}
+
+// Packages stream in chunks to disk: one over the limit is refused by size, nothing of it is
+// kept, and a big one that is accepted does not raise the coordinator's or the node's peak
+// memory by anything like its size (it used to be held whole, several times over).
+TEST(Cluster, PackageSizeLimitAndPackagesStreamedNotHeld) {
+  constexpr int64_t kLimit = 64 << 20;
+  Grid g(1, "--max-package-bytes " + std::to_string(kLimit));
+  ASSERT_TRUE(g.ok());
+  ASSERT_TRUE(g.CreateTopic("wordcount-lines", 2));
+  ASSERT_TRUE(g.CreateTopic("wordcount-counts", 2));
+  std::string d = g.dir();
+  // Over the limit: refused by its size before it is read (its content does not matter).
+  std::string big = d + "/big.tar.gz";
+  {
+    std::ofstream f(big, std::ios::binary);
+    std::string mib(1 << 20, 'x');
+    for (int i = 0; i < 80; ++i) f << mib;
+  }
+  auto r = g.Eddy("job submit " + big);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("83886080 bytes (80.0 MiB)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(std::to_string(kLimit) + " bytes (64.0 MiB)"), std::string::npos) << r.err;
+  auto kept = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(d + "/coordinator/packages"))
+      n += e.is_regular_file();
+    return n;
+  };
+  EXPECT_EQ(kept(), 0) << "a refused package was kept";
+  ASSERT_EQ(g.Eddy("job list").code, 0) << "the coordinator stopped serving";
+
+  // A valid 48 MiB package (wordcount plus incompressible filler) is accepted and runs.
+  constexpr size_t kFiller = 48 << 20;
+  auto entries = WordcountEntries();
+  std::string filler(kFiller, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i + 8 <= filler.size(); i += 8) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    std::memcpy(&filler[i], &x, 8);
+  }
+  entries.push_back({"lib/filler.bin", std::move(filler), 'f', ""});
+  std::string pkg = d + "/filler.tar.gz";
+  ASSERT_TRUE(WriteTarGz(pkg, entries));
+  entries.clear();
+  auto grid = g.GridJson();
+  int cpid = grid["coordinator"]["pid"], npid = grid["nodes"][0]["pid"];
+  int64_t coord_before = PeakRss(cpid), node_before = PeakRss(npid);
+  ASSERT_GT(coord_before, 0);
+  ASSERT_GT(node_before, 0);
+  r = g.Eddy("job submit " + pkg + " --set cluster-manager.container.memory.mb=512");
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(g.WaitRunning(kJob, 60)) << g.JobStatus(kJob).dump();
+  EXPECT_EQ(kept(), 1);
+  int64_t coord_growth = PeakRss(cpid) - coord_before, node_growth = PeakRss(npid) - node_before;
+  std::fprintf(stderr,
+               "peak RSS growth for a %zu MiB package: coordinator %lld KiB, node %lld KiB\n",
+               kFiller >> 20, static_cast<long long>(coord_growth >> 10),
+               static_cast<long long>(node_growth >> 10));
+  EXPECT_LT(coord_growth, static_cast<int64_t>(kFiller / 2));
+  EXPECT_LT(node_growth, static_cast<int64_t>(kFiller / 2));
 }
 
 }  // namespace

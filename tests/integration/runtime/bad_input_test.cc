@@ -119,6 +119,29 @@ TEST_F(BadInputTest, ATaskErrorStopsTheJobNamingTaskAndOffsetWithoutCheckpointin
   EXPECT_TRUE((*cps)[0].empty());
 }
 
+// `eddy run` refuses a job name that is not one path component before the job starts,
+// naming job.name (runtime/job/names.h).
+TEST(RunBadNames, EddyRunRefusesJobNamesThatAreNotOnePathComponent) {
+  std::string dir = MakeTempDir("eddy-run-bad-name-");
+  for (const char* bad : {"../../../x", "team/wordcount"}) {
+    std::string cmd = std::string(EDDY_BIN_DIR) + "/eddy run --config " + EDDY_SOURCE_DIR +
+                      "/jobs/wordcount/wordcount.properties --work-dir " + dir +
+                      "/a/b/work --until-caught-up --set job.name=" + bad +
+                      " --set task.library=" + EDDY_JOBS_DIR + "/wordcount/lib/libwordcount.so > " +
+                      dir + "/out.txt 2> " + dir + "/err.txt";
+    int st = std::system(cmd.c_str());
+    std::string err = Slurp(dir + "/err.txt");
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) != 0) << bad << ": " << err;
+    EXPECT_NE(err.find("config key job.name '" + std::string(bad) + "' is not a valid name"),
+              std::string::npos)
+        << err;
+    EXPECT_FALSE(fs::exists(dir + "/a/x")) << bad;
+    EXPECT_FALSE(fs::exists(dir + "/a/b/work/container-0")) << "a container started for " << bad;
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
 TEST(Shutdown, SigtermStopsCleanlyWithAFinalCommit) {
   std::string dir = MakeTempDir("eddy-sigterm-");
   Logd logd;

@@ -124,6 +124,29 @@ TEST_F(ClientTest, ProducerReportsOffsetsAndKeepsPartitionOrder) {
   EXPECT_EQ(got, static_cast<size_t>(kRecords));
 }
 
+// A long-lived producer keeps a bounded sample of its request latencies, not one per request.
+TEST_F(ClientTest, ProducerKeepsABoundedSampleOfRequestLatencies) {
+  ASSERT_TRUE(admin_->CreateTopic("lat", 1).ok());
+  ProducerOptions po;
+  po.client = options_;
+  po.latency_samples = 16;
+  auto producer = Producer::Create(po);
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE((*producer)->Send("lat", 0, "k", "v").ok());
+    ASSERT_TRUE((*producer)->Flush().ok());  // one request each
+  }
+  EXPECT_EQ((*producer)->RequestLatenciesMicros().size(), 10u);  // all of them, under the cap
+  for (int i = 0; i < 90; ++i) {
+    ASSERT_TRUE((*producer)->Send("lat", 0, "k", "v").ok());
+    ASSERT_TRUE((*producer)->Flush().ok());
+  }
+  auto lat = (*producer)->RequestLatenciesMicros();
+  EXPECT_EQ(lat.size(), 16u);
+  for (int64_t us : lat) EXPECT_GE(us, 0);
+  ASSERT_TRUE((*producer)->Close().ok());
+}
+
 TEST_F(ClientTest, ConsumerSeekPositionAndGroupOffsets) {
   ASSERT_TRUE(admin_->CreateTopic("s", 1).ok());
   ProducerOptions po;

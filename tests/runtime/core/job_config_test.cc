@@ -90,5 +90,40 @@ TEST(JobConfig, MalformedValuesAreNamed) {
   ExpectErrorNaming(m, "job.systemstreampartition.grouper.factory");
 }
 
+// Names become directories and topics (runtime/job/names.h): a name that could leave its
+// directory or name another job's is refused, naming the key and the value.
+TEST(JobConfig, NamesThatWouldBecomeBadPathsOrTopicsAreRefused) {
+  for (const char* bad : {"../../../x", "team/wordcount", "..", ".", "a b", "x\n", "/abs"}) {
+    auto m = Base();
+    m["job.name"] = bad;
+    ExpectErrorNaming(m, "job.name");
+  }
+  auto m = Base();
+  m["job.name"] = std::string(201, 'a');
+  ExpectErrorNaming(m, "job.name");
+  m = Base();
+  m["job.name"] = std::string(200, 'a');
+  EXPECT_TRUE(Parse(m).ok()) << Parse(m);
+  m = Base();
+  m["job.name"] = "Team_1.word-count";
+  EXPECT_TRUE(Parse(m).ok()) << Parse(m);
+  m = Base();
+  m["job.id"] = "2/../..";
+  ExpectErrorNaming(m, "job.id");
+  m = Base();
+  m["stores.a/b.factory"] = "rocksdb";
+  ExpectErrorNaming(m, "stores.a/b");
+  m = Base();
+  m["stores..factory"] = "rocksdb";
+  ExpectErrorNaming(m, "stores.");
+  m = Base();
+  m["task.inputs"] = "eddy.../x";
+  ExpectErrorNaming(m, "task.inputs");
+  m = Base();
+  m["stores.counts.factory"] = "rocksdb";
+  m["stores.counts.changelog"] = "eddy.cl/../x";
+  ExpectErrorNaming(m, "stores.counts.changelog");
+}
+
 }  // namespace
 }  // namespace eddy::runtime
