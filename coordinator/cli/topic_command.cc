@@ -113,8 +113,6 @@ int Produce(const TopicFlags& f) {
                                      absl::StrCat("topic '", f.name, "' has ", *count,
                                                   " partitions; no partition ", f.partition)));
   }
-  std::atomic<int64_t> failed{0};
-  std::string first_error;
   // Read stdin in large blocks and split lines in place.
   std::vector<char> buf(1 << 20);
   std::string carry;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "runtime/container/container.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/inspect/state_server.h"
@@ -26,14 +27,40 @@ namespace {
 
 void OnTerm(int) { eddy::runtime::Container::RequestShutdownAll(); }
 
-int Usage() {
-  std::fprintf(stderr,
+// `eddy run --help` (mode "run") explains that command, since the user typed `eddy run`.
+void PrintUsage(FILE* out, const std::string& mode) {
+  if (mode == "run") {
+    std::fprintf(
+        out,
+        "usage: eddy run --config job.properties [options]\n"
+        "Runs a job on this machine with an embedded log store (or the systems its "
+        "config names).\n"
+        "  --config F             the job's .properties file (required)\n"
+        "  --set k=v              override a config key (repeatable)\n"
+        "  --log-dir D            the embedded log store's data (default WORK_DIR/log)\n"
+        "  --work-dir D           task stores and checkpoints (default CONFIG_DIR/.eddy-run)\n"
+        "  --input stream=file    create the stream if missing and produce the file's lines "
+        "into it first (repeatable)\n"
+        "  --input-partitions N   partitions of streams created by --input (default 4)\n"
+        "  --until-caught-up      stop once every input is processed to its end\n"
+        "  --print-top stream[:N] at the end, print the N (default 10) keys with the largest "
+        "last decimal value in the stream, summed over partitions\n"
+        "  -h, --help             this help\n");
+    return;
+  }
+  std::fprintf(out,
                "usage: eddy-container --config F --job-model M --container-id N [--work-dir D] "
                "[--set k=v]... [--until-caught-up]\n"
                "       eddy-container run --config F [--log-dir D] [--work-dir D] [--set k=v]... "
                "[--until-caught-up] [--input stream=file]... [--input-partitions N] "
                "[--print-top stream[:N]]\n"
                "       eddy-container plan --config F [--set k=v]...\n");
+}
+
+// A usage error: names what was wrong, prints the usage on stderr, exit code 2.
+int UsageError(const std::string& mode, const std::string& why) {
+  std::fprintf(stderr, "%s: %s\n", mode == "run" ? "eddy run" : "eddy-container", why.c_str());
+  PrintUsage(stderr, mode);
   return 2;
 }
 
@@ -65,8 +92,12 @@ int main(int argc, char** argv) {
       until = true;
       continue;
     }
-    if (a == "-h" || a == "--help") return Usage();
-    if (!(v = next())) return Usage();
+    if (a == "-h" || a == "--help") {
+      PrintUsage(stdout, mode);
+      return 0;
+    }
+    if (a.rfind("--", 0) != 0) return UsageError(mode, "unexpected argument '" + a + "'");
+    if (!(v = next())) return UsageError(mode, "option " + a + " needs a value");
     if (a == "--config")
       config = v;
     else if (a == "--job-model")
@@ -81,14 +112,18 @@ int main(int argc, char** argv) {
       sets.push_back(v);
     else if (a == "--input")
       inputs.push_back(v);
-    else if (a == "--input-partitions")
-      input_partitions = std::atoi(v);
-    else if (a == "--print-top")
+    else if (a == "--input-partitions") {
+      if (!absl::SimpleAtoi(v, &input_partitions) || input_partitions < 1 ||
+          input_partitions > 100000) {
+        return UsageError(mode, std::string("--input-partitions: '") + v +
+                                    "' is not a partition count (1..100000)");
+      }
+    } else if (a == "--print-top")
       print_top = v;
     else
-      return Usage();
+      return UsageError(mode, "unknown option " + a);
   }
-  if (config.empty()) return Usage();
+  if (config.empty()) return UsageError(mode, "--config is required");
   if (mode == "run") {
     RunnerOptions o;
     o.config_path = config;
@@ -124,7 +159,7 @@ int main(int argc, char** argv) {
     std::printf("%s\n", JobModelToJson(*m).c_str());
     return 0;
   }
-  if (model_path.empty()) return Usage();
+  if (model_path.empty()) return UsageError(mode, "--job-model is required");
   std::ifstream f(model_path);
   if (!f) {
     std::fprintf(stderr, "eddy-container: cannot read job model %s\n", model_path.c_str());

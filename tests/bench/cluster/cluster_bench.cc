@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include "tests/integration/cluster/cluster_harness.h"
@@ -102,7 +103,19 @@ struct Flow {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 2 ||
+      (argc == 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0))) {
+    std::fprintf(argc == 2 ? stdout : stderr,
+                 "usage: eddy-cluster-bench [KEYS]\n"
+                 "Starts a grid (log store, coordinator, two nodes), runs wordcount over KEYS "
+                 "distinct words (default 1000000) and measures submit and failover times.\n");
+    return argc == 2 ? 0 : 2;
+  }
   int keys = argc > 1 ? std::atoi(argv[1]) : 1000000;
+  if (keys <= 0) {
+    std::fprintf(stderr, "eddy-cluster-bench: KEYS must be a positive number, not '%s'\n", argv[1]);
+    return 2;
+  }
   Grid g(2);
   if (!g.ok()) return 1;
   g.CreateTopic("wordcount-lines", 4);

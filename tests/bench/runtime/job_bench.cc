@@ -271,8 +271,20 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Env env;
   std::string scenario = "all";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  const char* kUsage =
+      "usage: eddy-job-bench [--messages N] [--partitions P] [--keys K] [--restore-records R]\n"
+      "                      [--scenario all|passthrough|rocksdb|changelog|restore]\n"
+      "Runs eddy-container jobs against a real eddy-logd and prints msgs/s per scenario.\n";
+  for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "eddy-job-bench: %s needs a value\n%s", a.c_str(), kUsage);
+      return 2;
+    }
     if (a == "--messages")
       env.messages = std::atoll(argv[i + 1]);
     else if (a == "--partitions")
@@ -284,7 +296,7 @@ int main(int argc, char** argv) {
     else if (a == "--scenario")
       scenario = argv[i + 1];
     else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
+      std::fprintf(stderr, "eddy-job-bench: unknown option %s\n%s", a.c_str(), kUsage);
       return 2;
     }
   }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "tests/integration/runtime/runtime_test_util.h"
 
@@ -138,6 +139,39 @@ TEST(RunBadNames, EddyRunRefusesJobNamesThatAreNotOnePathComponent) {
     EXPECT_FALSE(fs::exists(dir + "/a/x")) << bad;
     EXPECT_FALSE(fs::exists(dir + "/a/b/work/container-0")) << "a container started for " << bad;
   }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// `eddy run --help` is eddy run's own help on stdout with exit 0; a bad argument names itself
+// and exits 2; the benchmarks answer --help without running anything.
+TEST(CliHelp, EddyRunAndBenchmarksAnswerHelpAndNameBadArguments) {
+  std::string dir = MakeTempDir("eddy-help-");
+  auto run = [&](const std::string& args) {
+    const std::string cmd =
+        std::string(EDDY_BIN_DIR) + "/" + args + " > " + dir + "/out.txt 2> " + dir + "/err.txt";
+    const int st = std::system(cmd.c_str());
+    return std::make_tuple(WIFEXITED(st) ? WEXITSTATUS(st) : -1, Slurp(dir + "/out.txt"),
+                           Slurp(dir + "/err.txt"));
+  };
+  auto [code, out, err] = run("eddy run --help");
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_EQ(out.rfind("usage: eddy run --config", 0), 0u) << out;
+  EXPECT_EQ(out.find("eddy-container"), std::string::npos) << "another program's usage: " << out;
+  std::tie(code, out, err) = run("eddy run --config x.properties --bogus 1");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("eddy run: unknown option --bogus"), std::string::npos) << err;
+  std::tie(code, out, err) = run("eddy run --config x.properties --input-partitions many");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--input-partitions: 'many'"), std::string::npos) << err;
+  for (const char* bench : {"eddy-bench", "eddy-job-bench", "eddy-cluster-bench"}) {
+    std::tie(code, out, err) = run(std::string(bench) + " --help");
+    EXPECT_EQ(code, 0) << bench << ": " << err;
+    EXPECT_EQ(out.rfind(std::string("usage: ") + bench, 0), 0u) << bench << ": " << out;
+  }
+  std::tie(code, out, err) = run("eddy-bench --messages");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--messages needs a value"), std::string::npos) << err;
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
