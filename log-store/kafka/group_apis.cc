@@ -28,8 +28,10 @@ absl::Status HandleFindCoordinator(BrokerContext& b, RequestContext& ctx, Reader
     // init_transactions fails at once instead of retrying COORDINATOR_NOT_AVAILABLE until its
     // timeout. See log-store/broker/README.md.
     w.Int16(error::kTransactionalIdAuthorizationFailed);
-    w.NullableString(
-        absl::StrCat("transactional id '", req->key, "': eddy-logd does not support transactions"));
+    if (v >= 1) {  // error_message exists from v1
+      w.NullableString(absl::StrCat("transactional id '", req->key,
+                                    "': eddy-logd does not support transactions"));
+    }
     w.Int32(-1);
     w.String("");
     w.Int32(-1);
