@@ -364,12 +364,14 @@ class KafkaFactory : public SystemFactory {
         std::make_unique<KafkaProducer>(*rk, std::move(st), c.name));
   }
   absl::StatusOr<std::unique_ptr<SystemAdmin>> MakeAdmin(const SystemConfig& c) override {
+    auto rf = GetLongProp(c, "replication.factor", 1, 1, INT16_MAX);
+    if (!rf.ok()) return rf.status();
     auto conf = MakeConf(c, "admin.", {});
     if (!conf.ok()) return conf.status();
     auto rk = MakeHandle(RD_KAFKA_PRODUCER, *conf, c.name);
     if (!rk.ok()) return rk.status();
-    int rf = std::atoi(c.Get("replication.factor", "1").c_str());
-    return std::unique_ptr<SystemAdmin>(std::make_unique<KafkaAdmin>(*rk, c.name, rf));
+    return std::unique_ptr<SystemAdmin>(
+        std::make_unique<KafkaAdmin>(*rk, c.name, static_cast<int>(*rf)));
   }
 };
 
