@@ -88,7 +88,8 @@ absl::Status LoadInput(SystemsHub* hub, const std::string& system, const std::st
   std::string line;
   int64_t n = 0;
   while (std::getline(in, line)) {
-    if (auto s = (*p)->Send(stream, static_cast<int32_t>(n++ % partitions), std::nullopt, line, -1);
+    if (auto s =
+            (*p)->Send(stream, static_cast<int32_t>(n++ % partitions), std::nullopt, line, -1, {});
         !s.ok()) {
       return s;
     }

@@ -156,8 +156,9 @@ class EddyProducer : public SystemProducer {
   ~EddyProducer() override { Stop(); }
 
   absl::Status Send(std::string_view stream, int32_t partition, std::optional<std::string_view> key,
-                    std::optional<std::string_view> value, int64_t timestamp_ms) override {
-    auto s = producer_->Send(stream, partition, key, value, timestamp_ms);
+                    std::optional<std::string_view> value, int64_t timestamp_ms,
+                    std::span<const logstore::RecordHeader> headers) override {
+    auto s = producer_->Send(stream, partition, key, value, timestamp_ms, headers);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("sending to ", system_, ".", std::string(stream),
                                                  "[", partition, "]: ", s.message()));
