@@ -112,6 +112,9 @@ void AddJobCommand(CLI::App& app, Action* action) {
         writer->WritesDone();
         auto st = writer->Finish();
         if (!st.ok()) return Fail("job submit", FromGrpc(st, "submit " + *pkg));
+        for (const auto& w : resp.warnings()) {
+          std::fprintf(stderr, "eddy job submit: warning: %s\n", w.c_str());
+        }
         std::printf("submitted job %s\n", resp.job().c_str());
         if (!*wait) return kExitOk;
         while (true) {

@@ -13,6 +13,8 @@
 #include "coordinator/server/job_planner.h"
 #include "coordinator/server/job_record.h"
 #include "coordinator/server/package_check.h"
+#include "eddy/config.h"
+#include "runtime/job/config_keys.h"
 #include "runtime/job/names.h"
 
 namespace eddy::cluster {
@@ -458,7 +460,8 @@ absl::StatusOr<std::string> ClusterManager::PackagePath(const std::string& diges
 }
 
 absl::StatusOr<std::string> ClusterManager::Submit(
-    PackageStore::Upload& upload, const std::map<std::string, std::string>& overrides) {
+    PackageStore::Upload& upload, const std::map<std::string, std::string>& overrides,
+    std::vector<std::string>* warnings) {
   auto digest = upload.Finish("");
   if (!digest.ok()) return digest.status();
   static std::atomic<int> seq{0};
@@ -479,6 +482,17 @@ absl::StatusOr<std::string> ClusterManager::Submit(
   auto config = ReadPackageConfig(dir.string());
   if (!config.ok()) return config.status();
   for (const auto& [k, v] : overrides) (*config)[k] = v;
+  // Samza's spellings first, then every key against the table of known keys.
+  std::vector<std::string> config_warnings;
+  {
+    const Config checked =
+        runtime::ApplySamzaAliases(Config(Config::Map(config->begin(), config->end())));
+    auto w = runtime::CheckConfigKeys(checked);
+    if (!w.ok()) return w.status();
+    config_warnings = std::move(*w);
+    config->clear();
+    for (const auto& [k, v] : checked.entries()) (*config)[k] = v;
+  }
   // job.name and job.id become directories on every node and the checkpoint topic's name.
   auto name_it = config->find("job.name");
   if (name_it == config->end() || name_it->second.empty()) {
@@ -556,6 +570,10 @@ absl::StatusOr<std::string> ClusterManager::Submit(
   std::fprintf(stderr, "eddy-coordinator: job %s submitted (package %s, %s, %zu containers)\n",
                name.c_str(), digest->substr(0, 12).c_str(),
                PackageStore::DescribeSize(upload.size()).c_str(), model->containers.size());
+  for (const auto& w : config_warnings) {
+    std::fprintf(stderr, "eddy-coordinator: job %s: warning: %s\n", name.c_str(), w.c_str());
+  }
+  if (warnings) *warnings = std::move(config_warnings);
   return name;
 }
 

@@ -54,9 +54,12 @@ class ClusterManager {
 
   // Submits the package in `upload` (every chunk appended, not yet finished) with config
   // `overrides`. Errors name the key, the package entry or what could not be persisted; on
-  // any error nothing of the job or its package is kept.
+  // any error nothing of the job or its package is kept. Every key is checked against
+  // runtime/job/config_keys.h: a malformed value is an error; unknown keys and Samza keys Eddy
+  // ignores are logged and, when `warnings` is given, returned there (one line per key).
   absl::StatusOr<std::string> Submit(PackageStore::Upload& upload,
-                                     const std::map<std::string, std::string>& overrides);
+                                     const std::map<std::string, std::string>& overrides,
+                                     std::vector<std::string>* warnings = nullptr);
   std::vector<v1::JobStatus> ListJobs();
   absl::StatusOr<v1::JobStatus> GetJob(const std::string& job);
   absl::Status Kill(const std::string& job);

@@ -72,9 +72,11 @@ grpc::Status CoordinatorService::SubmitJob(grpc::ServerContext* ctx,
     auto got = (*upload)->Finish(digest);
     if (!got.ok()) return ToGrpc(got.status());
   }
-  auto name = m_->Submit(**upload, overrides);
+  std::vector<std::string> warnings;
+  auto name = m_->Submit(**upload, overrides, &warnings);
   if (!name.ok()) return ToGrpc(name.status());
   out->set_job(*name);
+  for (auto& w : warnings) out->add_warnings(std::move(w));
   return grpc::Status::OK;
 }
 

@@ -25,8 +25,7 @@ absl::StatusOr<runtime::JobModel> PlanJob(const std::map<std::string, std::strin
     std::string c = get("job.container.count");
     container_count = 1;
     if (!c.empty() && !absl::SimpleAtoi(c, &container_count)) {
-      return absl::InvalidArgumentError(absl::StrCat("job.container.count=", c,
-                                                     ": not a number"));
+      return absl::InvalidArgumentError(absl::StrCat("job.container.count=", c, ": not a number"));
     }
   }
   auto grouper = runtime::ParseSspGrouper(get("job.systemstreampartition.grouper.factory"));
@@ -40,16 +39,19 @@ absl::StatusOr<runtime::JobModel> PlanJob(const std::map<std::string, std::strin
           absl::StrCat("task.inputs: '", in, "' is not system.stream"));
     }
     std::string system = in.substr(0, dot), stream = in.substr(dot + 1);
-    std::string factory = get("systems." + system + ".factory");
+    std::string factory_key = "systems." + system + ".factory";
+    if (get(factory_key).empty() && !get("systems." + system + ".samza.factory").empty()) {
+      factory_key = "systems." + system + ".samza.factory";  // Samza's spelling
+    }
+    std::string factory = get(factory_key);
     if (factory.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("task.inputs: system '", system,
-                                                     "' is not defined (no systems.", system,
-                                                     ".factory)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "task.inputs: system '", system, "' is not defined (no systems.", system, ".factory)"));
     }
     if (factory != "eddy") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "systems.", system, ".factory=", factory,
-          ": the cluster coordinator plans only inputs on `eddy` systems"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(factory_key, "=", factory,
+                       ": the cluster coordinator plans only inputs on `eddy` systems"));
     }
     std::string bootstrap = get("systems." + system + ".bootstrap.servers");
     if (bootstrap.empty()) {
@@ -63,8 +65,8 @@ absl::StatusOr<runtime::JobModel> PlanJob(const std::map<std::string, std::strin
     if (!admin.ok()) return admin.status();
     auto n = (*admin)->PartitionCount(stream);
     if (!n.ok()) {
-      return absl::Status(n.status().code(), absl::StrCat("input ", in, ": ",
-                                                          n.status().message()));
+      return absl::Status(n.status().code(),
+                          absl::StrCat("input ", in, ": ", n.status().message()));
     }
     for (int32_t p = 0; p < *n; ++p) ssps.push_back(runtime::Ssp{system, stream, p});
   }

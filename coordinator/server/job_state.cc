@@ -1,5 +1,6 @@
 #include "coordinator/server/job_state.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 
 namespace eddy::cluster {
@@ -26,7 +27,8 @@ double JobState::cores() const {
   return absl::SimpleAtod(Get(config, "cluster-manager.container.cpu.cores", "1"), &d) ? d : 1;
 }
 bool JobState::affinity() const {
-  return Get(config, "job.host-affinity.enabled", "false") == "true";
+  // Checked at submit (true | false, case-insensitive), like every boolean key.
+  return absl::EqualsIgnoreCase(Get(config, "job.host-affinity.enabled", "false"), "true");
 }
 int64_t JobState::request_timeout_ms() const {
   return GetLong(config, "cluster-manager.container.request.timeout.ms", 5000);

@@ -1,7 +1,7 @@
 // EnrichJoin: a stream-table join. `profiles` is a compacted topic (key = memberId, value = JSON
 // profile, null = deleted) kept in the logged RocksDB store "profiles"; `clicks` (key = memberId,
 // value = JSON click) are enriched with the member's current profile and sent to
-// enrich.output (default eddy.enriched-clicks) as {"click": ..., "profile": ... | null}.
+// app.enrich.output (default eddy.enriched-clicks) as {"click": ..., "profile": ... | null}.
 // Both inputs must be partitioned the same way (by memberId, same partition count), so the
 // GroupByPartition task "Partition N" sees the profiles of the members whose clicks it gets.
 #include <nlohmann/json.hpp>
@@ -17,9 +17,9 @@ class EnrichJoin : public eddy::StreamTask, public eddy::InitableTask {
     auto store = context.GetStore<std::string, std::string>("profiles");
     if (!store.ok()) return store.status();
     profiles_ = *store;
-    profile_stream_ = context.config().GetOr("enrich.profiles.stream", "profiles");
-    auto out =
-        eddy::SystemStream::Parse(context.config().GetOr("enrich.output", "eddy.enriched-clicks"));
+    profile_stream_ = context.config().GetOr("app.enrich.profiles.stream", "profiles");
+    auto out = eddy::SystemStream::Parse(
+        context.config().GetOr("app.enrich.output", "eddy.enriched-clicks"));
     if (!out.ok()) return out.status();
     output_ = *out;
     joined_ = &context.metrics().NewCounter("enrich-join", "clicks-with-profile");

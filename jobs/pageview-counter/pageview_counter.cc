@@ -1,7 +1,7 @@
 // PageViewCounter (Samza's classic example): reads JSON page views
 // {"memberId": 1, "pageKey": "home", "timestamp": 1700000000000} and counts views per member per
 // 10-second tumbling window of EVENT time (the message's timestamp). A window is emitted to
-// pageview.output (default eddy.pageview-counts) as JSON
+// app.pageview.output (default eddy.pageview-counts) as JSON
 // {"memberId", "windowStart", "windowEnd", "count"} once the task has seen an event at or after
 // the window's end (the watermark = the largest event time seen), then deleted. Counts and the
 // watermark live in a logged RocksDB store, so a restart resumes exactly.
@@ -35,7 +35,7 @@ class PageViewCounter : public eddy::StreamTask,
     if (!store.ok()) return store.status();
     store_ = *store;
     auto out = eddy::SystemStream::Parse(
-        context.config().GetOr("pageview.output", "eddy.pageview-counts"));
+        context.config().GetOr("app.pageview.output", "eddy.pageview-counts"));
     if (!out.ok()) return out.status();
     output_ = *out;
     auto wm = store_->Get(kWatermarkKey);

@@ -1,7 +1,7 @@
 // WordCount: splits each input line into words (by spaces), counts every word in a RocksDB store
 // with a changelog, and on every window emits (word, count) for the words that changed since the
-// last window to the output stream (wordcount.output, default eddy.wordcount-counts), key = word,
-// value = the count in decimal. Each task counts the words of its input partition (no
+// last window to the output stream (app.wordcount.output, default eddy.wordcount-counts), key =
+// word, value = the count in decimal. Each task counts the words of its input partition (no
 // repartitioning, so the counts stay exact across crashes) and writes them to the same partition
 // number of the output (give the output as many partitions as the input); the total for a word
 // is the sum over partitions. The set of changed words is itself a logged store, so after a
@@ -28,7 +28,7 @@ class WordCount : public eddy::StreamTask,
     if (!pending.ok()) return pending.status();
     pending_ = *pending;
     auto out = eddy::SystemStream::Parse(
-        context.config().GetOr("wordcount.output", "eddy.wordcount-counts"));
+        context.config().GetOr("app.wordcount.output", "eddy.wordcount-counts"));
     if (!out.ok()) return out.status();
     output_ = *out;
     words_ = &context.metrics().NewCounter("wordcount", "words");

@@ -84,12 +84,17 @@ int main(int argc, char** argv) {
   std::string print_top;
   int input_partitions = 4;
   bool until = false;
+  bool config_warnings = true;
   for (; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     const char* v = nullptr;
     if (a == "--until-caught-up") {
       until = true;
+      continue;
+    }
+    if (a == "--no-config-warnings") {  // set by `run` for its containers: it warned already
+      config_warnings = false;
       continue;
     }
     if (a == "-h" || a == "--help") {
@@ -148,6 +153,9 @@ int main(int argc, char** argv) {
   if (!job.ok()) {
     std::fprintf(stderr, "eddy-container: %s\n", std::string(job.status().message()).c_str());
     return 2;
+  }
+  for (const auto& w : job->warnings) {
+    if (config_warnings) std::fprintf(stderr, "eddy-container: warning: %s\n", w.c_str());
   }
   if (mode == "plan") {
     SystemsHub hub(job->systems);

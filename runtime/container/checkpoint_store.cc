@@ -58,7 +58,7 @@ absl::Status CheckpointStore::Write(const std::string& task, const Checkpoint& c
   auto p = hub_->Producer(system_);
   if (!p.ok()) return p.status();
   std::string v = CheckpointToJson(cp);
-  return (*p)->Send(topic_, 0, task, v, -1);
+  return (*p)->Send(topic_, 0, task, v, -1, {});
 }
 
 }  // namespace eddy::runtime

@@ -510,8 +510,16 @@ absl::Status Container::Impl::Send(TaskInstance* task, OutgoingMessageEnvelope& 
   }
   // Views (of the task's View() envelope or of its owned bytes): the producer copies them into
   // its batch before returning.
+  std::vector<logstore::RecordHeader> headers;
+  if (!e.headers().empty()) {
+    headers.reserve(e.headers().size());
+    for (const Header& h : e.headers()) {
+      headers.push_back(
+          {h.key, h.value ? std::optional<std::string_view>(*h.value) : std::nullopt});
+    }
+  }
   return p->Send(ss.stream, partition, e.key_bytes(), e.message_bytes(),
-                 e.timestamp() >= 0 ? e.timestamp() : batch_now_ms_);
+                 e.timestamp() >= 0 ? e.timestamp() : batch_now_ms_, headers);
 }
 
 absl::Status Container::Impl::Commit(const std::vector<TaskInstance*>& tasks) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/job/config_keys.h"
 #include "runtime/job/names.h"
 
 namespace eddy::runtime {
@@ -18,9 +19,13 @@ absl::StatusOr<InputStream> ParseSystemStream(const std::string& text, const std
   return InputStream{text.substr(0, dot), text.substr(dot + 1)};
 }
 
-absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& config_dir,
+absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::string& config_dir,
                                          const std::string& work_dir) {
   JobConfig j;
+  const Config c = ApplySamzaAliases(original);
+  auto warnings = CheckConfigKeys(c);
+  if (!warnings.ok()) return warnings.status();
+  j.warnings = std::move(*warnings);
   auto req = [&](const char* key) -> absl::StatusOr<std::string> {
     auto v = c.Get(key);
     if (!v.ok() || v->empty()) {
@@ -59,7 +64,7 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& con
     j.systems[sys].props[rest.substr(dot + 1)] = v;
   }
   for (const auto& [sys, sc] : j.systems) {
-    if (sc.Get("factory").empty()) {
+    if (sc.Get("factory").empty() && sc.Get("samza.factory").empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("config key systems.", sys, ".factory is missing (eddy | kafka)"));
     }
@@ -93,6 +98,10 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& c, const std::string& con
   if (auto s = num("task.window.ms", -1, &j.window_ms); !s.ok()) return s;
   if (auto s = num("task.commit.ms", 60000, &j.commit_ms); !s.ok()) return s;
   if (auto s = num("task.shutdown.ms", 30000, &j.shutdown_ms); !s.ok()) return s;
+  if (j.shutdown_ms < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key task.shutdown.ms: ", j.shutdown_ms, " must be >= 0"));
+  }
   if (auto s = num("cluster-manager.container.retry.window.ms", 300000, &j.retry_window_ms);
       !s.ok())
     return s;

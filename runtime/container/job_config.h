@@ -48,8 +48,12 @@ struct JobConfig {
   int64_t retry_window_ms = 300000;  // cluster-manager.container.retry.window.ms
   std::map<std::string, SystemConfig> systems;  // every systems.<sys>.*
   std::vector<StoreConfig> stores;
+  // Unknown keys and Samza keys Eddy ignores, one line each (CheckConfigKeys); logged at start.
+  std::vector<std::string> warnings;
 };
 
+// Checks every key against runtime/job/config_keys.h first (a malformed value is an error;
+// unknown keys become `warnings`) and accepts Samza's spellings (ApplySamzaAliases).
 // `config_dir` resolves relative task.library / store paths; `work_dir` is the default base
 // for local stores (<work_dir>/state).
 absl::StatusOr<JobConfig> ParseJobConfig(const Config& config, const std::string& config_dir,

@@ -17,7 +17,7 @@ class ProducerChangelogWriter : public state::ChangelogWriter {
       : producer_(producer), stream_(std::move(stream)), partition_(partition) {}
 
   absl::Status Append(std::string_view key, std::optional<std::string_view> value) override {
-    return producer_->Send(stream_, partition_, key, value, -1);
+    return producer_->Send(stream_, partition_, key, value, -1, {});
   }
 
  private:

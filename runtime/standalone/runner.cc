@@ -88,7 +88,8 @@ absl::Status LoadInput(SystemsHub* hub, const std::string& system, const std::st
   std::string line;
   int64_t n = 0;
   while (std::getline(in, line)) {
-    if (auto s = (*p)->Send(stream, static_cast<int32_t>(n++ % partitions), std::nullopt, line, -1);
+    if (auto s =
+            (*p)->Send(stream, static_cast<int32_t>(n++ % partitions), std::nullopt, line, -1, {});
         !s.ok()) {
       return s;
     }
@@ -207,6 +208,9 @@ int RunStandalone(const RunnerOptions& o) {
   if (!config.ok()) return fail(config.status());
   auto job = ParseJobConfig(*config, config_path.parent_path().string(), work.string());
   if (!job.ok()) return fail(job.status());
+  for (const auto& w : job->warnings) {
+    std::fprintf(stderr, "eddy-container run: warning: %s\n", w.c_str());
+  }
   JobModel model;
   {
     SystemsHub hub(job->systems);
@@ -249,6 +253,7 @@ int RunStandalone(const RunnerOptions& o) {
       argv.push_back(s);
     }
     if (o.until_caught_up) argv.push_back("--until-caught-up");
+    argv.push_back("--no-config-warnings");
     children[i] = std::make_unique<ChildProcess>();
     if (auto s = children[i]->Start(argv); !s.ok()) return s;
     std::printf("eddy-container run: container %s pid %d\n", model.containers[i].id.c_str(),

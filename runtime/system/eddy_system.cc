@@ -27,12 +27,20 @@ absl::StatusOr<logstore::ClientOptions> ClientOpts(const SystemConfig& c) {
   return o;
 }
 
-int64_t IntProp(const SystemConfig& c, const std::string& key, int64_t def) {
-  int64_t v;
-  std::string s = c.Get(key);
-  if (!s.empty() && absl::SimpleAtoi(s, &v)) return v;
-  return def;
-}
+// Reads the integer keys of the factory below; the first bad one is the error.
+struct IntReader {
+  const SystemConfig& c;
+  absl::Status status;
+  int64_t operator()(const std::string& key, int64_t def, int64_t min, int64_t max = INT32_MAX) {
+    if (!status.ok()) return def;
+    auto v = GetLongProp(c, key, def, min, max);
+    if (!v.ok()) {
+      status = v.status();
+      return def;
+    }
+    return *v;
+  }
+};
 
 class EddyConsumer : public SystemConsumer {
  public:
@@ -148,8 +156,9 @@ class EddyProducer : public SystemProducer {
   ~EddyProducer() override { Stop(); }
 
   absl::Status Send(std::string_view stream, int32_t partition, std::optional<std::string_view> key,
-                    std::optional<std::string_view> value, int64_t timestamp_ms) override {
-    auto s = producer_->Send(stream, partition, key, value, timestamp_ms);
+                    std::optional<std::string_view> value, int64_t timestamp_ms,
+                    std::span<const logstore::RecordHeader> headers) override {
+    auto s = producer_->Send(stream, partition, key, value, timestamp_ms, headers);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("sending to ", system_, ".", std::string(stream),
                                                  "[", partition, "]: ", s.message()));
@@ -227,11 +236,13 @@ class EddyFactory : public SystemFactory {
     if (!def.ok()) return def.status();
     logstore::ConsumerOptions o;
     o.client = *co;
-    o.fetch_max_wait = std::chrono::milliseconds(IntProp(c, "consumer.fetch.max.wait.ms", 100));
+    IntReader num{c, absl::OkStatus()};
+    o.fetch_max_wait = std::chrono::milliseconds(num("consumer.fetch.max.wait.ms", 100, 0));
     o.max_partition_fetch_bytes =
-        static_cast<int32_t>(IntProp(c, "consumer.max.partition.fetch.bytes", 4 << 20));
-    o.fetch_max_bytes = static_cast<int32_t>(IntProp(c, "consumer.fetch.max.bytes", 32 << 20));
-    o.fetch_min_bytes = static_cast<int32_t>(IntProp(c, "consumer.fetch.min.bytes", 1));
+        static_cast<int32_t>(num("consumer.max.partition.fetch.bytes", 4 << 20, 1));
+    o.fetch_max_bytes = static_cast<int32_t>(num("consumer.fetch.max.bytes", 32 << 20, 1));
+    o.fetch_min_bytes = static_cast<int32_t>(num("consumer.fetch.min.bytes", 1, 0));
+    if (!num.status.ok()) return num.status;
     auto cons = logstore::Consumer::Create(o);
     if (!cons.ok()) return cons.status();
     return std::unique_ptr<SystemConsumer>(
@@ -242,9 +253,13 @@ class EddyFactory : public SystemFactory {
     if (!co.ok()) return co.status();
     logstore::ProducerOptions o;
     o.client = *co;
-    o.linger = std::chrono::milliseconds(IntProp(c, "producer.linger.ms", 5));
-    o.batch_size = static_cast<size_t>(IntProp(c, "producer.batch.size", 256 * 1024));
-    o.acks = static_cast<int32_t>(IntProp(c, "producer.acks", -1));
+    IntReader num{c, absl::OkStatus()};
+    o.linger = std::chrono::milliseconds(num("producer.linger.ms", 5, 0));
+    o.batch_size = static_cast<size_t>(num("producer.batch.size", 256 * 1024, 1));
+    o.acks = c.Get("producer.acks") == "all"
+                 ? -1
+                 : static_cast<int32_t>(num("producer.acks", -1, -1, 1));
+    if (!num.status.ok()) return num.status;
     auto p = logstore::Producer::Create(o);
     if (!p.ok()) return p.status();
     return std::unique_ptr<SystemProducer>(std::make_unique<EddyProducer>(std::move(*p), c.name));

@@ -2,11 +2,14 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "log-store/storage/encoding.h"
 
 namespace eddy::runtime {
 namespace {
@@ -52,10 +55,34 @@ absl::StatusOr<rd_kafka_t*> MakeHandle(rd_kafka_type_t type, rd_kafka_conf_t* co
 
 struct MessageHolder {
   std::vector<rd_kafka_message_t*> msgs;
+  // Each message's headers in RecordBatch v2 encoding, which logstore::Record::headers_raw
+  // views (one string per message with headers; the deque keeps them in place).
+  std::deque<std::string> headers;
   ~MessageHolder() {
     for (auto* m : msgs) rd_kafka_message_destroy(m);
   }
 };
+
+// Encodes librdkafka headers the way a RecordBatch v2 record holds them (varint key length, key,
+// varint value length or -1 for null, value), so the container reads both systems alike.
+int32_t EncodeHeaders(const rd_kafka_headers_t* hdrs, std::string* out) {
+  const char* name;
+  const void* value;
+  size_t size;
+  int32_t n = 0;
+  char varint[10];
+  for (size_t i = 0;
+       rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i, ++n) {
+    const size_t key_len = std::strlen(name);
+    out->append(varint, logstore::enc::PutVarint(varint, static_cast<int64_t>(key_len)));
+    out->append(name, key_len);
+    const int64_t vl = value ? static_cast<int64_t>(size) : -1;
+    out->append(varint, logstore::enc::PutVarint(varint, vl));
+    if (value) out->append(static_cast<const char*>(value), size);
+  }
+  return n;
+}
 
 class KafkaConsumer : public SystemConsumer {
  public:
@@ -139,6 +166,13 @@ class KafkaConsumer : public SystemConsumer {
       r.timestamp = rd_kafka_message_timestamp(m, &tt);
       if (m->key) r.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
       if (m->payload) r.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs &&
+          rd_kafka_header_cnt(hdrs) > 0) {
+        std::string& enc = holder->headers.emplace_back();
+        r.header_count = EncodeHeaders(hdrs, &enc);
+        r.headers_raw = enc;
+      }
       out[s->second].records.push_back(r);
     }
     if (!error.ok()) return error;
@@ -198,7 +232,8 @@ class KafkaProducer : public SystemProducer {
   ~KafkaProducer() override { Stop(); }
 
   absl::Status Send(std::string_view stream, int32_t partition, std::optional<std::string_view> key,
-                    std::optional<std::string_view> value, int64_t timestamp_ms) override {
+                    std::optional<std::string_view> value, int64_t timestamp_ms,
+                    std::span<const logstore::RecordHeader> headers) override {
     if (!rk_) return absl::FailedPreconditionError("producer of system " + system_ + " stopped");
     std::string topic(stream);
     void* kp = key ? const_cast<char*>(key->data()) : nullptr;
@@ -208,10 +243,26 @@ class KafkaProducer : public SystemProducer {
     int32_t part = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
     int64_t ts = timestamp_ms < 0 ? 0 : timestamp_ms;
     for (;;) {
+      // librdkafka takes ownership of the headers only when the send is accepted.
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (!headers.empty()) {
+        hdrs = rd_kafka_headers_new(headers.size());
+        for (const auto& h : headers) {
+          rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()),
+                              h.value ? h.value->data() : nullptr,
+                              h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+        }
+      }
       rd_kafka_resp_err_t e =
-          rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(part),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kp, kl),
-                            RD_KAFKA_V_VALUE(vp, vl), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
+          hdrs ? rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(part),
+                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kp, kl),
+                                   RD_KAFKA_V_VALUE(vp, vl), RD_KAFKA_V_TIMESTAMP(ts),
+                                   RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END)
+               : rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(part),
+                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kp, kl),
+                                   RD_KAFKA_V_VALUE(vp, vl), RD_KAFKA_V_TIMESTAMP(ts),
+                                   RD_KAFKA_V_END);
+      if (e && hdrs) rd_kafka_headers_destroy(hdrs);
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk_, 50);
         continue;
@@ -364,12 +415,14 @@ class KafkaFactory : public SystemFactory {
         std::make_unique<KafkaProducer>(*rk, std::move(st), c.name));
   }
   absl::StatusOr<std::unique_ptr<SystemAdmin>> MakeAdmin(const SystemConfig& c) override {
+    auto rf = GetLongProp(c, "replication.factor", 1, 1, INT16_MAX);
+    if (!rf.ok()) return rf.status();
     auto conf = MakeConf(c, "admin.", {});
     if (!conf.ok()) return conf.status();
     auto rk = MakeHandle(RD_KAFKA_PRODUCER, *conf, c.name);
     if (!rk.ok()) return rk.status();
-    int rf = std::atoi(c.Get("replication.factor", "1").c_str());
-    return std::unique_ptr<SystemAdmin>(std::make_unique<KafkaAdmin>(*rk, c.name, rf));
+    return std::unique_ptr<SystemAdmin>(
+        std::make_unique<KafkaAdmin>(*rk, c.name, static_cast<int>(*rf)));
   }
 };
 

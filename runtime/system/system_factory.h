@@ -4,6 +4,7 @@
 // container, the standalone runner and eddy-job-bench.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,11 @@ struct SystemConfig {
     return it == props.end() ? def : it->second;
   }
 };
+
+// systems.<name>.<key> as an integer in [min, max], `def` when absent; InvalidArgument naming
+// the full key and the value when malformed or out of range (Config::GetLong's syntax).
+absl::StatusOr<int64_t> GetLongProp(const SystemConfig& config, const std::string& key, int64_t def,
+                                    int64_t min, int64_t max = INT64_MAX);
 
 class SystemFactory {
  public:

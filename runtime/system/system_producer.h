@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "log-store/storage/record_batch.h"
 
 namespace eddy::runtime {
 
@@ -16,10 +18,13 @@ class SystemProducer {
  public:
   virtual ~SystemProducer() = default;
 
-  // `partition` -1 = by key (Kafka's murmur2), or any partition for a null key.
+  // `partition` -1 = by key (Kafka's murmur2), or any partition for a null key. `headers`
+  // become the record's headers (RecordBatch v2 headers on the eddy system, Kafka headers on
+  // the kafka system); their bytes are copied before Send returns.
   virtual absl::Status Send(std::string_view stream, int32_t partition,
                             std::optional<std::string_view> key,
-                            std::optional<std::string_view> value, int64_t timestamp_ms) = 0;
+                            std::optional<std::string_view> value, int64_t timestamp_ms,
+                            std::span<const logstore::RecordHeader> headers) = 0;
   // Sends everything queued and waits for acknowledgement. Returns the first failed send since
   // the previous Flush, naming the stream and partition.
   virtual absl::Status Flush() = 0;

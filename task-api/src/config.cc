@@ -81,8 +81,8 @@ absl::StatusOr<bool> Config::GetBool(std::string_view key) const {
   std::string t = Trim(*v);
   std::transform(t.begin(), t.end(), t.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (t == "true" || t == "yes" || t == "1") return true;
-  if (t == "false" || t == "no" || t == "0") return false;
+  if (t == "true") return true;
+  if (t == "false") return false;
   return Malformed(key, "true or false", *v);
 }
 absl::StatusOr<bool> Config::GetBool(std::string_view key, bool default_value) const {

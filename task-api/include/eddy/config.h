@@ -40,7 +40,8 @@ class Config {
   absl::StatusOr<int32_t> GetInt(std::string_view key, int32_t default_value) const;
   absl::StatusOr<int64_t> GetLong(std::string_view key) const;
   absl::StatusOr<int64_t> GetLong(std::string_view key, int64_t default_value) const;
-  // true/false, case-insensitive (also yes/no, 1/0).
+  // true or false, case-insensitive; anything else is InvalidArgument (the one boolean syntax of
+  // every Eddy key).
   absl::StatusOr<bool> GetBool(std::string_view key) const;
   absl::StatusOr<bool> GetBool(std::string_view key, bool default_value) const;
   // Milliseconds: a plain integer (Samza style, "60000") or a number with a unit suffix:

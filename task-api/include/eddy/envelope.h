@@ -50,6 +50,9 @@ class IncomingMessageEnvelope {
   const std::optional<std::string_view>& message() const { return message_; }
   // Record timestamp in ms since the epoch (create or log-append time), -1 when unknown.
   int64_t timestamp() const { return timestamp_ms_; }
+  // The record's headers in the order they were written (Kafka record headers on a kafka input,
+  // RecordBatch v2 headers on an eddy input); views, like key() and message(). A header key
+  // may repeat; a null value is nullopt.
   const std::vector<HeaderView>& headers() const { return headers_; }
   // Size of key plus message bytes.
   size_t size() const { return (key_ ? key_->size() : 0) + (message_ ? message_->size() : 0); }
@@ -162,6 +165,9 @@ class OutgoingMessageEnvelope {
     timestamp_ms_ = timestamp_ms;
     return *this;
   }
+  // Adds a record header (sent as a Kafka record header on a kafka system, a RecordBatch v2
+  // header on the eddy system; nullopt = a null value). Headers keep their order; keys may
+  // repeat. The consumer's IncomingMessageEnvelope::headers() sees them.
   OutgoingMessageEnvelope& AddHeader(std::string key, std::optional<std::string> value) {
     headers_.push_back(Header{std::move(key), std::move(value)});
     return *this;

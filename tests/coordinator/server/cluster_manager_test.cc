@@ -75,11 +75,12 @@ class ClusterManagerTest : public ::testing::Test {
     ASSERT_TRUE(m_->Load().ok());
   }
 
-  absl::StatusOr<std::string> Submit(std::map<std::string, std::string> overrides = {}) {
+  absl::StatusOr<std::string> Submit(std::map<std::string, std::string> overrides = {},
+                                     std::vector<std::string>* warnings = nullptr) {
     auto u = m_->packages().BeginUpload(static_cast<int64_t>(package_.size()));
     if (!u.ok()) return u.status();
     if (auto s = (*u)->Append(package_); !s.ok()) return s;
-    return m_->Submit(**u, overrides);
+    return m_->Submit(**u, overrides, warnings);
   }
 
   std::string State(const std::string& job) {
@@ -91,6 +92,29 @@ class ClusterManagerTest : public ::testing::Test {
   runtime::ChildProcess logd_;
   std::unique_ptr<ClusterManager> m_;
 };
+
+TEST_F(ClusterManagerTest, SubmitWarnsOfUnknownKeysAndRefusesMalformedNumbers) {
+  std::vector<std::string> warnings;
+  auto r = Submit({{"task.windw.ms", "100"}, {"yarn.package.path", "hdfs://x"}}, &warnings);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("unknown config key task.windw.ms"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("yarn.package.path is ignored: Eddy packages are submitted with"),
+            std::string::npos)
+      << warnings[1];
+  ASSERT_TRUE(m_->Kill("wordcount").ok());
+  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"cluster-manager.container.memory.mb", "lots"},
+           {"cluster-manager.container.cpu.cores", "abc"},
+           {"cluster-manager.container.retry.count", "-5"},
+           {"job.host-affinity.enabled", "yes"},
+           {"job.container.count", "0"}}) {
+    auto bad = Submit({{key, value}});
+    ASSERT_FALSE(bad.ok()) << key << "=" << value;
+    EXPECT_NE(bad.status().message().find(key), std::string::npos) << bad.status();
+    EXPECT_NE(bad.status().message().find(value), std::string::npos) << bad.status();
+  }
+}
 
 TEST_F(ClusterManagerTest, FailedMetadataWriteFailsSubmitAndKeepsNothing) {
   FaultHooks::Arm("metadata.write");

@@ -340,7 +340,7 @@ TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
   EXPECT_NE(noauth.err.find("token"), std::string::npos) << noauth.err;
   // A job that crashes on start fails after the retry limit, with the reason.
   r = submit(entries,
-             "--set wordcount.output=no-dot-here --set cluster-manager.container.retry.count=2 "
+             "--set app.wordcount.output=no-dot-here --set cluster-manager.container.retry.count=2 "
              "--set cluster-manager.container.memory.mb=256");
   ASSERT_EQ(r.code, 0) << r.err;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

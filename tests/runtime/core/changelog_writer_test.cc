@@ -16,7 +16,8 @@ struct Sent {
 class RecordingProducer : public SystemProducer {
  public:
   absl::Status Send(std::string_view stream, int32_t partition, std::optional<std::string_view> key,
-                    std::optional<std::string_view> value, int64_t) override {
+                    std::optional<std::string_view> value, int64_t,
+                    std::span<const logstore::RecordHeader>) override {
     if (fail) return absl::UnavailableError("broker down");
     Sent s{std::string(stream), partition, std::nullopt, std::nullopt};
     if (key) s.key = std::string(*key);
