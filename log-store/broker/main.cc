@@ -44,6 +44,18 @@ int main(int argc, char** argv) {
                  "fetch.max.bytes only (default 524288)")
       ->check(CLI::NonNegativeNumber)
       ->envname("EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES");
+  app.add_option("--kafka-max-connections", kafka_options.max_connections,
+                 "most Kafka connections at once; more are accepted and closed at once "
+                 "(max.connections; default 1000, keep it below ulimit -n)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--kafka-max-connections-per-ip", kafka_options.max_connections_per_ip,
+                 "most Kafka connections from one client address (max.connections.per.ip; "
+                 "default 200)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--kafka-connections-max-idle-ms", kafka_options.connections_max_idle_ms,
+                 "close a Kafka connection with no request for this long, 0 = never "
+                 "(connections.max.idle.ms; default 600000)")
+      ->check(CLI::NonNegativeNumber);
   eddy::logstore::LogManagerOptions lm_options;
   app.add_option("--max-partitions-per-topic", lm_options.max_partitions_per_topic,
                  "most partitions one topic may have, for CreateTopics, CreatePartitions and the "

@@ -28,6 +28,15 @@ struct KafkaServerOptions {
   int32_t group_max_session_timeout_ms = 1800000;
   // Frames above this size close the connection (socket.request.max.bytes).
   int64_t max_frame_bytes = 100LL << 20;
+  // max.connections and max.connections.per.ip: a connection over a limit is accepted and closed
+  // at once, with a log line naming the limit and the peer. Each connection costs a descriptor
+  // and a thread; keep max_connections below RLIMIT_NOFILE minus what partitions hold (3 per
+  // segment). Past the descriptor limit, new connections are accepted and closed too (EMFILE).
+  int32_t max_connections = 1000;
+  int32_t max_connections_per_ip = 200;
+  // connections.max.idle.ms: a connection with no complete request for this long (and none in
+  // flight) is closed. 0 = never.
+  int64_t connections_max_idle_ms = 600000;
   // Upper bound on a Fetch's long-poll wait, whatever the client asks.
   int32_t max_fetch_wait_ms = 30000;
   // Upper bound on the record bytes of one Fetch response, below the client's fetch.max.bytes

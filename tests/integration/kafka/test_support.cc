@@ -149,7 +149,8 @@ std::filesystem::path MakeTempDir(const std::string& name) {
 }
 
 Broker::Broker(const std::filesystem::path& data_dir, const std::vector<std::string>& env,
-               int default_partitions, const std::vector<std::string>& extra_args)
+               int default_partitions, const std::vector<std::string>& extra_args,
+               const std::vector<std::string>& wrapper)
     : log_dir_(data_dir.parent_path()) {
   std::filesystem::create_directories(data_dir);
   const std::string tag = data_dir.filename().string();
@@ -159,10 +160,12 @@ Broker::Broker(const std::filesystem::path& data_dir, const std::vector<std::str
   std::filesystem::create_directories(log_dir_);
   std::vector<std::string> full_env = {"EDDY_KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS=300"};
   full_env.insert(full_env.end(), env.begin(), env.end());
-  std::vector<std::string> argv = {
+  std::vector<std::string> argv = wrapper;
+  const std::vector<std::string> logd = {
       EDDY_LOGD_PATH, "--data-dir",           data_dir.string(),
       "--listen",     "127.0.0.1:0",          "--kafka-listen",
       "127.0.0.1:0",  "--default-partitions", std::to_string(default_partitions)};
+  argv.insert(argv.end(), logd.begin(), logd.end());
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ =
       std::make_unique<Process>(argv, out.string(), (log_dir_ / "broker.err").string(), full_env);

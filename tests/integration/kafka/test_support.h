@@ -40,14 +40,17 @@ std::filesystem::path MakeTempDir(const std::string& name);
 class Broker {
  public:
   // Starts eddy-logd on `data_dir` (env: extra variables, e.g. fault hooks; extra_args: more
-  // eddy-logd flags).
+  // eddy-logd flags; wrapper: a command that execs eddy-logd in the same process, e.g.
+  // {"/usr/bin/prlimit", "--nofile=64:64", "--"}, so pid() is still the broker's).
   Broker(const std::filesystem::path& data_dir, const std::vector<std::string>& env = {},
-         int default_partitions = 1, const std::vector<std::string>& extra_args = {});
+         int default_partitions = 1, const std::vector<std::string>& extra_args = {},
+         const std::vector<std::string>& wrapper = {});
   ~Broker();
   bool ok() const { return port_ > 0; }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
   // HOST:PORT of the native gRPC API (what `eddy ... --bootstrap` takes).
   std::string grpc_address() const { return "127.0.0.1:" + std::to_string(grpc_port_); }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   int Stop();  // SIGTERM and wait; the exit code
   int Kill();  // SIGKILL (no clean shutdown) and wait
   std::string Stderr() const { return ReadFile(log_dir_ / "broker.err"); }
