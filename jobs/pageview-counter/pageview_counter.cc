@@ -53,12 +53,19 @@ class PageViewCounter : public eddy::StreamTask,
       parsed = nlohmann::json::parse(*envelope.message(), nullptr, false);
       view = &parsed;
     }
-    if (!view->is_object() || !(*view)["memberId"].is_number_integer() ||
-        !(*view)["timestamp"].is_number_integer()) {
+    // find(), not operator[]: on a const json, operator[] of a missing key is undefined
+    // behaviour (AddressSanitizer caught it reading freed memory).
+    if (!view->is_object()) {
       return absl::InvalidArgumentError("page view without integer memberId and timestamp");
     }
-    int64_t member = (*view)["memberId"].get<int64_t>();
-    int64_t ts = (*view)["timestamp"].get<int64_t>();
+    auto member_it = view->find("memberId");
+    auto ts_it = view->find("timestamp");
+    if (member_it == view->end() || !member_it->is_number_integer() || ts_it == view->end() ||
+        !ts_it->is_number_integer()) {
+      return absl::InvalidArgumentError("page view without integer memberId and timestamp");
+    }
+    int64_t member = member_it->get<int64_t>();
+    int64_t ts = ts_it->get<int64_t>();
     int64_t start = ts - ts % kWindowMs;
     if (start + kWindowMs <= watermark_) return absl::OkStatus();  // late: window closed
     std::string key = WindowKey(start, member);

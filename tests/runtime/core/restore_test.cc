@@ -8,9 +8,9 @@
 
 #include "log-store/client/admin_client.h"
 #include "log-store/client/producer.h"
+#include "rocksdb/db.h"
 #include "runtime/container/task_stores.h"
 #include "runtime/standalone/child_process.h"
-#include "rocksdb/db.h"
 #include "runtime/state/store_checkpoints.h"
 
 namespace eddy::runtime {
@@ -189,7 +189,7 @@ TEST_F(RestoreTest, MillionKeyStoreRestartReplaysOnlyTheTail) {
   char key[32];
   auto produce = [&](int from, int to, const std::string& v) {
     for (int i = from; i < to; ++i) {
-      std::snprintf(key, sizeof(key), "key%08d", (i * 7919) % 1000000);
+      std::snprintf(key, sizeof(key), "key%08d", static_cast<int>((int64_t{i} * 7919) % 1000000));
       ASSERT_TRUE((*p)->Send("big", 0, std::string_view(key, 11), v).ok());
     }
     ASSERT_TRUE((*p)->Flush().ok());
@@ -218,9 +218,9 @@ TEST_F(RestoreTest, MillionKeyStoreRestartReplaysOnlyTheTail) {
     ASSERT_TRUE(v.ok() && v->has_value());
     auto t1 = std::chrono::steady_clock::now();
     ASSERT_TRUE((*ts)->Persist({{"s", {Ssp{"eddy", "big", 0}, target}}}).ok());
-    std::printf("commit checkpoint: %.0f ms\n", std::chrono::duration<double, std::milli>(
-                                                    std::chrono::steady_clock::now() - t1)
-                                                    .count());
+    std::printf(
+        "commit checkpoint: %.0f ms\n",
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
     ASSERT_TRUE((*ts)->Close().ok());
   };
   int64_t restored = 0;
