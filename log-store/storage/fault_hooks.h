@@ -8,6 +8,9 @@
 //                           behaves like a crash: the partition refuses further appends until it
 //                           is reopened (recovery must cut the torn tail).
 //   "segment.sync.eio"      the next fdatasync fails with EIO.
+//   "partition.append.before_publish"  the next append waits 300 ms after writing its batches
+//                           and before publishing the new end offset (a slow append that reads
+//                           race with).
 //   "log_manager.create.last_partition"  CreateTopic fails to open the topic's last partition
 //                           (after the others were made), so the rollback can be checked.
 #pragma once

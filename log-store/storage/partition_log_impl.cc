@@ -8,12 +8,14 @@
 #include <climits>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "log-store/storage/batch_reencoder.h"
 #include "log-store/storage/encoding.h"
+#include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/file_io.h"
 
 namespace eddy::logstore {
@@ -347,6 +349,10 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
       !st.ok()) {
     return st;
   }
+  // Test hook: hold the appended batches unpublished for a while, so a racing read can be seen.
+  if (FaultHooks::Fire("partition.append.before_publish")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
   next_offset_.store(next, std::memory_order_release);
   unflushed_messages_ += records;
   if (force_sync || options_.fsync_every_append || unflushed_messages_ >= cfg.flush_messages) {
@@ -397,7 +403,25 @@ absl::StatusOr<ReadResult> PartitionLogImpl::ReadAppend(int64_t offset, int32_t 
     if (*found) break;
     seg = Higher(seg->base_offset());
   }
+  TrimPastHighWatermark(start, r.high_watermark, out);
   return r;
+}
+
+// An append writes its batches into the segment before it publishes the new end offset, so a
+// read racing it can find batches at or past the end offset it loaded. They are cut off: a read
+// never returns more than the end offset it reports (the next read gets them).
+void PartitionLogImpl::TrimPastHighWatermark(size_t start, int64_t high_watermark,
+                                             std::string* out) {
+  size_t pos = start;
+  while (pos + 12 <= out->size()) {
+    const auto base = static_cast<int64_t>(enc::LoadBe64(out->data() + pos));
+    if (base >= high_watermark) {
+      out->resize(pos);
+      return;
+    }
+    // A partial last batch (cut by max_bytes) moves pos past the end, which ends the loop.
+    pos += 12 + static_cast<size_t>(enc::LoadBe32(out->data() + pos + 8));
+  }
 }
 
 absl::StatusOr<TimestampOffset> PartitionLogImpl::FindTimestamp(int64_t timestamp_ms) const {

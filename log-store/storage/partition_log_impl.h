@@ -46,6 +46,7 @@ class PartitionLogImpl final : public PartitionLog {
   absl::StatusOr<ReadResult> Read(int64_t offset, int32_t max_bytes) const override;
   absl::StatusOr<ReadResult> ReadAppend(int64_t offset, int32_t max_bytes,
                                         std::string* out) const override;
+  static void TrimPastHighWatermark(size_t start, int64_t high_watermark, std::string* out);
   absl::StatusOr<TimestampOffset> FindTimestamp(int64_t timestamp_ms) const override;
   absl::StatusOr<int64_t> DeleteRecordsBefore(int64_t offset) override;
   int64_t LogStartOffset() const override { return log_start_.load(std::memory_order_acquire); }

@@ -668,6 +668,43 @@ TEST_F(LogTest, WaitForAppendWakesUp) {
       now);
 }
 
+// An append writes its batches before it publishes the new end offset. A read in between must
+// not return those batches: every batch a read returns ends below the end offset it reports.
+TEST_F(LogTest, ReadNeverReturnsBatchesPastTheEndOffsetItReports) {
+  auto log = Create("t");
+  ASSERT_TRUE(log->Append(MakeBatch(0, 4, NowMs())).ok());
+  FaultHooks::Arm("partition.append.before_publish");
+  std::atomic<bool> appended{false};
+  std::thread writer([&] {
+    EXPECT_TRUE(log->Append(MakeBatch(4, 4, NowMs())).ok());
+    appended = true;
+  });
+  int reads = 0;
+  while (!appended) {
+    auto r = log->Read(0, 1 << 20);
+    ASSERT_TRUE(r.ok()) << r.status();
+    BatchIterator bi(r->batches);
+    std::string_view b;
+    BatchHeader h;
+    while (bi.Next(&b, &h)) {
+      ASSERT_LT(h.last_offset(), r->high_watermark)
+          << "a batch past the end offset " << r->high_watermark << " was returned";
+    }
+    ++reads;
+  }
+  writer.join();
+  EXPECT_GT(reads, 0);
+  auto r = log->Read(0, 1 << 20);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->high_watermark, 8);
+  int batches = 0;
+  BatchIterator bi(r->batches);
+  std::string_view b;
+  BatchHeader h;
+  while (bi.Next(&b, &h)) ++batches;
+  EXPECT_EQ(batches, 2);  // once published, the second batch is read
+}
+
 TEST_F(LogTest, ConcurrentAppendAndRead) {
   auto log = Create("t", {{"segment.bytes", "20000"}});
   std::atomic<bool> done{false};
