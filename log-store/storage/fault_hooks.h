@@ -1,6 +1,7 @@
 // FaultHooks: named failure points that tests arm to break the storage engine on purpose (a full
 // disk, a torn write as if the process died mid-write). Production code asks Fire(name) at the
-// point of failure; nothing is armed outside tests. Used by segment.cc and the storage tests.
+// point of failure; nothing is armed outside tests. Used by segment.cc and the storage tests, and
+// by the control plane through coordinator/common/fault_hooks.h (its hooks are listed there).
 //
 // Hooks:
 //   "segment.write.enospc"  the next log write fails with ENOSPC before writing anything.
