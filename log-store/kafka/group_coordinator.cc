@@ -69,6 +69,11 @@ std::string GroupCoordinator::NewMemberId(const std::string& client_id, Clock::t
                       now.time_since_epoch().count() % 1000000007);
 }
 
+bool GroupCoordinator::Full(const Group& g) const {
+  return g.members.size() + g.pending_members.size() >=
+         static_cast<size_t>(options_.max_group_size);
+}
+
 std::string GroupCoordinator::SelectProtocol(const Group& g) {
   auto leader = g.members.find(g.leader);
   if (leader == g.members.end()) return "";
@@ -300,12 +305,20 @@ GroupCoordinator::JoinResult GroupCoordinator::Join(const JoinGroupRequest& req,
         cv_.notify_all();
         return AwaitJoin(lock, req.group_id, member_id, instance);
       }
+      if (Full(g)) {
+        res.error = error::kGroupMaxSizeReached;
+        return res;
+      }
       new_member = true;
     } else if (int16_t e = CheckMember(g, member_id, instance); e != error::kNone) {
       res.error = e;
       return res;
     }
   } else if (member_id.empty()) {
+    if (Full(g)) {
+      res.error = error::kGroupMaxSizeReached;
+      return res;
+    }
     member_id = NewMemberId(client_id, now);
     if (req.require_known_member_id) {
       g.pending_members[member_id] = now + std::chrono::milliseconds(req.session_timeout_ms);

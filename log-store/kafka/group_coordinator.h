@@ -41,6 +41,9 @@ class GroupCoordinator {
     int32_t initial_rebalance_delay_ms = 3000;
     int32_t min_session_timeout_ms = 1000;
     int32_t max_session_timeout_ms = 1800000;
+    // Members plus pending member ids per group (Kafka's group.max.size): a client that keeps
+    // asking for new member ids cannot grow a group without bound. Over it: GROUP_MAX_SIZE_REACHED.
+    int32_t max_group_size = 10000;
   };
   explicit GroupCoordinator(const Options& options);
   ~GroupCoordinator();  // Stop()
@@ -142,6 +145,8 @@ class GroupCoordinator {
   std::string NewMemberId(const std::string& client_id, Clock::time_point now);
   // The first protocol of the leader's preference list that every member offers ("" = none).
   static std::string SelectProtocol(const Group& g);
+  // True when the group cannot take another member (members + pending ids >= max_group_size).
+  bool Full(const Group& g) const;
   // 0, FENCED_INSTANCE_ID (the instance id belongs to another member id) or UNKNOWN_MEMBER_ID.
   static int16_t CheckMember(const Group& g, const std::string& member_id,
                              const std::optional<std::string>& instance_id);

@@ -115,6 +115,7 @@ inline constexpr int16_t kUnknownProducerId = 59;
 inline constexpr int16_t kNonEmptyGroup = 68;
 inline constexpr int16_t kGroupIdNotFound = 69;
 inline constexpr int16_t kMemberIdRequired = 79;
+inline constexpr int16_t kGroupMaxSizeReached = 81;
 inline constexpr int16_t kFencedInstanceId = 82;
 inline constexpr int16_t kGroupSubscribedToTopic = 86;
 inline constexpr int16_t kInvalidRecord = 87;

@@ -344,5 +344,25 @@ TEST(GroupCoordinator, DeleteRefusesActiveGroupsAndForgetsEmptyOnes) {
   EXPECT_FALSE(gc.Describe("g").has_value());
 }
 
+TEST(GroupCoordinator, PendingMemberIdsAreBoundedByTheGroupSize) {
+  GroupCoordinator::Options o = FastOptions();
+  o.max_group_size = 3;
+  GroupCoordinator gc(o);
+  auto j = Join("");
+  j.require_known_member_id = true;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto r = gc.Join(j, "spammer", "/h");
+    ASSERT_EQ(r.error, error::kMemberIdRequired);
+    ids.push_back(r.member_id);
+  }
+  // A fourth id would grow the group past its limit, dynamic or static.
+  EXPECT_EQ(gc.Join(j, "spammer", "/h").error, error::kGroupMaxSizeReached);
+  EXPECT_EQ(gc.Join(StaticJoin("", "inst-x"), "x", "/h").error, error::kGroupMaxSizeReached);
+  // A pending id becoming a member does not count twice.
+  auto joined = gc.Join(Join(ids[0]), "spammer", "/h");
+  EXPECT_EQ(joined.error, error::kNone);
+}
+
 }  // namespace
 }  // namespace eddy::kafka
