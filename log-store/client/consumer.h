@@ -27,6 +27,10 @@ struct ConsumerOptions {
   int32_t fetch_min_bytes = 1;                    // fetch.min.bytes
   std::chrono::milliseconds fetch_max_wait{500};  // fetch.max.wait.ms
   bool prefetch = true;  // keep one fetch in flight while the caller works on the last one
+  // isolation.level: read_committed (the default, as in librdkafka) returns only records below
+  // the last stable offset and never a record of an aborted transaction; read_uncommitted
+  // returns everything up to the high watermark. Control batches are never returned.
+  bool read_committed = true;
 };
 
 // Fetched data of one partition: whole batches, owned. `error` not OK means nothing was served

@@ -14,12 +14,26 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "log-store/client/rpc_channel.h"
 #include "log-store/storage/record_batch_builder.h"
 
 namespace eddy::logstore {
+
+bool IsProducerFenced(const absl::Status& s) {
+  auto p = s.GetPayload(kReasonPayloadUrl);
+  if (!p) return false;
+  std::string r(*p);
+  return r == "PRODUCER_FENCED" || r == "INVALID_PRODUCER_EPOCH";
+}
+
+absl::Status WithReason(absl::Status s, std::string_view reason) {
+  if (!s.ok() && !reason.empty()) s.SetPayload(kReasonPayloadUrl, absl::Cord(std::string(reason)));
+  return s;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -43,7 +43,23 @@ struct ProducerOptions {
   // Request latencies kept for RequestLatenciesMicros(): a uniform sample of at most this many
   // (reservoir sampling), so a long-lived producer's memory does not grow with its requests.
   size_t latency_samples = 1 << 16;
+  // transactional.id: with one, InitTransactions() must be called before the first Send(). It
+  // takes the id's producer id and a new epoch, which fences every earlier holder of the id.
+  // Records sent inside Begin/CommitTransaction are transactional; records sent outside a
+  // transaction are written as idempotent batches stamped with the producer id and epoch, which
+  // the broker still refuses once a newer epoch exists (fencing without transactions).
+  std::string transactional_id;
+  std::chrono::milliseconds transaction_timeout{60000};  // transaction.timeout.ms
 };
+
+// True when `s` says this producer was fenced: a newer InitTransactions for its transactional id
+// happened (reason PRODUCER_FENCED or INVALID_PRODUCER_EPOCH from the broker). A fenced producer
+// can only be closed; its owner must stop writing for the id.
+// The broker's reason (PartitionError.reason) travels as this payload of the absl::Status.
+inline constexpr char kReasonPayloadUrl[] = "type.eddy.dev/logstore.reason";
+bool IsProducerFenced(const absl::Status& s);
+// `s` with the broker's reason attached (no-op for an empty reason).
+absl::Status WithReason(absl::Status s, std::string_view reason);
 
 // Where a record landed, or why not.
 struct DeliveryReport {
@@ -85,6 +101,27 @@ class Producer {
   virtual std::vector<int64_t> RequestLatenciesMicros() const = 0;
   // Partition count of a topic as the producer sees it (fetched on first use).
   virtual absl::StatusOr<int32_t> PartitionCount(std::string_view topic) = 0;
+
+  // Transactions (ProducerOptions::transactional_id must be set). Kafka's producer API:
+  // InitTransactions once (fences older holders of the id and aborts their open transaction);
+  // then BeginTransaction, Send..., CommitTransaction (flushes, adds the partitions written to,
+  // and commits; the records become visible to read_committed readers) or AbortTransaction.
+  // After an error whose IsProducerFenced() is true, only Close() is allowed.
+  virtual absl::Status InitTransactions() {
+    return absl::UnimplementedError("producer: transactions are not implemented");
+  }
+  virtual absl::Status BeginTransaction() {
+    return absl::UnimplementedError("producer: transactions are not implemented");
+  }
+  virtual absl::Status CommitTransaction() {
+    return absl::UnimplementedError("producer: transactions are not implemented");
+  }
+  virtual absl::Status AbortTransaction() {
+    return absl::UnimplementedError("producer: transactions are not implemented");
+  }
+  // The producer id and epoch InitTransactions obtained (-1 before).
+  virtual int64_t producer_id() const { return -1; }
+  virtual int16_t producer_epoch() const { return -1; }
 };
 
 }  // namespace eddy::logstore
