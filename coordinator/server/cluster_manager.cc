@@ -545,6 +545,10 @@ absl::StatusOr<std::string> ClusterManager::Submit(
   j->digest = *digest;
   j->config = *config;
   j->submitted_ms = NowMs();
+  if (old != jobs_.end()) j->changelog_partitions = old->second->changelog_partitions;
+  for (auto& line : KeepChangelogPartitions(name, &j->changelog_partitions, &*model)) {
+    config_warnings.push_back(std::move(line));
+  }
   ApplyModel(*j, *model);
   if (old != jobs_.end()) {
     // A resubmitted job: keep the last hosts for host affinity.
@@ -683,6 +687,7 @@ absl::StatusOr<int64_t> ClusterManager::Scale(const std::string& job, int32_t co
   }
   Job& j = *it->second;
   Job next = j;
+  auto changes = KeepChangelogPartitions(job, &next.changelog_partitions, &*model);
   next.pending = *model;
   next.has_pending = true;
   next.state = "SCALING";
@@ -692,6 +697,8 @@ absl::StatusOr<int64_t> ClusterManager::Scale(const std::string& job, int32_t co
         s);
   }
   j.pending = std::move(next.pending);
+  j.changelog_partitions = std::move(next.changelog_partitions);
+  for (const auto& line : changes) std::fprintf(stderr, "eddy-coordinator: %s\n", line.c_str());
   j.has_pending = true;
   j.state = "SCALING";
   j.dirty = false;

@@ -77,4 +77,13 @@ absl::StatusOr<runtime::JobModel> PlanJob(const std::map<std::string, std::strin
   return model;
 }
 
+std::vector<std::string> KeepChangelogPartitions(const std::string& job,
+                                                 runtime::TaskPartitions* partitions,
+                                                 runtime::JobModel* model) {
+  runtime::TaskPartitions next;
+  auto changes = runtime::KeepChangelogPartitions(*partitions, model, &next);
+  *partitions = std::move(next);
+  return changes.Describe(job);
+}
+
 }  // namespace eddy::cluster

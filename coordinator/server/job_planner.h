@@ -6,9 +6,11 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "runtime/job/job_model.h"
+#include "runtime/job/task_partitions.h"
 
 namespace eddy::cluster {
 
@@ -16,5 +18,12 @@ namespace eddy::cluster {
 // topic (a kafka-system input is not supported by the coordinator: InvalidArgument).
 absl::StatusOr<runtime::JobModel> PlanJob(const std::map<std::string, std::string>& config,
                                           int32_t container_count = -1);
+
+// Gives `model` the job's stored task → changelog-partition map `*partitions` (known tasks keep
+// theirs, new tasks get the next free ones; runtime/job/task_partitions.h) and updates the map.
+// Returns one line per change (new tasks, tasks without input) for the log and the caller.
+std::vector<std::string> KeepChangelogPartitions(const std::string& job,
+                                                 runtime::TaskPartitions* partitions,
+                                                 runtime::JobModel* model);
 
 }  // namespace eddy::cluster

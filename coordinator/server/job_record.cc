@@ -17,6 +17,7 @@ std::string EncodeJobRecord(const JobState& j) {
   o["submitted_ms"] = j.submitted_ms;
   o["model"] = j.model_json;
   o["failures_ms"] = std::vector<int64_t>(j.failures_ms.begin(), j.failures_ms.end());
+  o["changelog_partitions"] = j.changelog_partitions;
   if (j.has_pending) o["pending_model"] = runtime::JobModelToJson(j.pending);
   json cs = json::object();
   for (const auto& [id, c] : j.containers) {
@@ -45,6 +46,11 @@ absl::Status DecodeJobRecord(const std::string& name, const std::string& text, J
           absl::StrCat("coordinator metadata of job ", name, ": ", m.status().message()));
     }
     ApplyModel(*j, *m);
+    // Records written before the map was stored: the model's partitions are the map.
+    j->changelog_partitions =
+        o.contains("changelog_partitions")
+            ? o.at("changelog_partitions").get<std::map<std::string, int32_t>>()
+            : runtime::TaskPartitionsOf(*m);
     if (o.contains("pending_model")) {
       auto p = runtime::JobModelFromJson(o.at("pending_model").get<std::string>());
       if (p.ok()) {

@@ -1,7 +1,8 @@
 // Job records: how a JobState is written to the coordinator's metadata (JSON under
 // "job/<name>" in MetadataStore) and read back at start. Only what must survive a coordinator
-// restart is written: config, digest, model and pending model, generation, failures, and per
-// container its attempt, restarts, last host and exit, node and whether it was stopped.
+// restart is written: config, digest, model and pending model, the task → changelog-partition
+// map, generation, failures, and per container its attempt, restarts, last host and exit, node
+// and whether it was stopped.
 // Used by ClusterManager.
 #pragma once
 

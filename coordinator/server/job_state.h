@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/job/job_model.h"
+#include "runtime/job/task_partitions.h"
 
 namespace eddy::cluster {
 
@@ -36,6 +37,9 @@ struct JobState {
   std::deque<int64_t> failures_ms;
   bool has_pending = false;
   runtime::JobModel pending;
+  // Task → changelog partition, kept across plans (runtime/job/task_partitions.h): every model
+  // and pending model above takes its partitions from it.
+  runtime::TaskPartitions changelog_partitions;
   std::chrono::steady_clock::time_point adopt_until{};
   // A change the metadata store refused (a Tick-driven one: there was no caller to tell);
   // written again on the next tick so disk catches up with memory.

@@ -17,6 +17,7 @@
 #include "eddy/task.h"
 #include "log-store/client/producer.h"
 #include "runtime/checkpoint/checkpoint.h"
+#include "runtime/container/changelog_topics.h"
 #include "runtime/container/checkpoint_store.h"
 #include "runtime/container/round_robin_chooser.h"
 #include "runtime/container/systems_hub.h"
@@ -222,16 +223,10 @@ absl::Status Container::Impl::Setup() {
   auto cps = checkpoints_->ReadAll();
   if (!cps.ok()) return cps.status();
 
-  // Changelog topics: compacted, one partition per task of the job.
-  int32_t task_count = opt_.model.TaskCount();
-  for (const auto& st : job.stores) {
-    if (!st.changelog) continue;
-    auto admin = hub_.Admin(st.changelog->system);
-    if (!admin.ok()) return admin.status();
-    if (auto s = (*admin)->CreateStream({st.changelog->stream, task_count, true}); !s.ok()) {
-      return s;
-    }
-  }
+  // Changelog topics: checked, created or grown (changelog_topics.h).
+  std::vector<std::string> changelog_notes;
+  if (auto s = EnsureChangelogTopics(job, opt_.model, &hub_, &changelog_notes); !s.ok()) return s;
+  for (const auto& n : changelog_notes) std::fprintf(stderr, "eddy-container: %s\n", n.c_str());
 
   // Output streams declared with streams.<s>.samza.system + streams.<s>.partitions: created when
   // missing (the native log store does not auto-create topics).

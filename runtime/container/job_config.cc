@@ -163,6 +163,16 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
             absl::StrCat("config key ", key, ": system '", ss->system, "' is not defined"));
       }
       s.changelog = *ss;
+      std::string lag_key = key + ".min.compaction.lag.ms";
+      if (c.Has(lag_key)) {
+        auto lag = c.GetLong(lag_key);
+        if (!lag.ok()) return lag.status();
+        if (*lag < 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("config key ", lag_key, "=", *lag, " must be >= 0"));
+        }
+        s.changelog_min_compaction_lag_ms = *lag;
+      }
     }
     j.stores.push_back(std::move(s));
   }

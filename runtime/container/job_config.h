@@ -28,6 +28,9 @@ struct StoreConfig {
   std::string name;
   std::string factory;                   // stores.<s>.factory
   std::optional<InputStream> changelog;  // stores.<s>.changelog=system.stream
+  // stores.<s>.changelog.min.compaction.lag.ms (Samza's default, 4 h): what the changelog topic
+  // is created with and the least an existing one may have (container/changelog_topics.h).
+  int64_t changelog_min_compaction_lag_ms = 4 * 3600 * 1000;
 };
 
 struct JobConfig {

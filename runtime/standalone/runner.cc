@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/job/grouper.h"
+#include "runtime/job/task_partitions.h"
 #include "runtime/standalone/child_process.h"
 
 namespace eddy::runtime {
@@ -22,6 +24,62 @@ namespace {
 
 std::atomic<int> g_signal{0};
 void OnSignal(int sig) { g_signal.store(sig); }
+
+absl::StatusOr<std::string> ReadFile(const fs::path& p) {
+  std::ifstream f(p);
+  if (!f) return absl::NotFoundError(absl::StrCat("cannot read ", p.string()));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The task → changelog-partition map of <work>/changelog-partitions.json applied to `model`
+// (runtime/job/task_partitions.h) and written back; what changed is printed. A work dir from
+// before the map was stored seeds it from its job-model.json.
+absl::Status KeepStoredPartitions(const fs::path& work, const std::string& job, JobModel* model) {
+  fs::path map_path = work / "changelog-partitions.json";
+  TaskPartitions known;
+  std::error_code ec;
+  if (fs::exists(map_path, ec)) {
+    auto text = ReadFile(map_path);
+    if (!text.ok()) return text.status();
+    auto m = TaskPartitionsFromJson(*text);
+    if (!m.ok()) {
+      return absl::DataLossError(absl::StrCat(map_path.string(), ": ", m.status().message()));
+    }
+    known = std::move(*m);
+  } else if (fs::exists(work / "job-model.json", ec)) {
+    auto text = ReadFile(work / "job-model.json");
+    if (!text.ok()) return text.status();
+    auto m = JobModelFromJson(*text);
+    if (!m.ok()) {
+      return absl::DataLossError(
+          absl::StrCat((work / "job-model.json").string(), ": ", m.status().message()));
+    }
+    known = TaskPartitionsOf(*m);
+  }
+  TaskPartitions next;
+  auto changes = KeepChangelogPartitions(known, model, &next);
+  if (next != known) {
+    fs::path tmp = map_path;
+    tmp += ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::trunc);
+      f << TaskPartitionsToJson(next) << "\n";
+      f.flush();
+      if (!f) return absl::InternalError(absl::StrCat("cannot write ", tmp.string()));
+    }
+    fs::rename(tmp, map_path, ec);
+    if (ec) {
+      return absl::InternalError(absl::StrCat("cannot write ", map_path.string(), ": ",
+                                              ec.message()));
+    }
+  }
+  for (const auto& line : changes.Describe(job)) {
+    std::fprintf(stderr, "eddy-container run: %s\n", line.c_str());
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -223,6 +281,10 @@ int RunStandalone(const RunnerOptions& o) {
     auto m = PlanJob(*job, &hub);
     if (!m.ok()) return fail(m.status());
     model = std::move(*m);
+  }
+  if (auto s = KeepStoredPartitions(work, job->job_name, &model); !s.ok()) {
+    if (logd.running()) logd.Stop(std::chrono::seconds(10));
+    return fail(s);
   }
   fs::path model_path = work / "job-model.json";
   {

@@ -211,11 +211,29 @@ class EddyAdmin : public SystemAdmin {
   }
   absl::Status CreateStream(const StreamSpec& spec) override {
     std::map<std::string, std::string> cfg;
+    std::map<std::string, std::string> cfg = spec.config;
     if (spec.compacted) cfg["cleanup.policy"] = "compact";
     auto s = admin_->CreateTopic(spec.name, spec.partitions, cfg);
     if (s.ok() || absl::IsAlreadyExists(s)) return absl::OkStatus();
     return absl::Status(
         s.code(), absl::StrCat("creating stream ", system_, ".", spec.name, ": ", s.message()));
+  }
+  absl::StatusOr<StreamDescription> DescribeStream(const std::string& stream) override {
+    auto d = admin_->DescribeTopic(stream);
+    if (!d.ok()) {
+      return absl::Status(d.status().code(), absl::StrCat("stream ", system_, ".", stream, ": ",
+                                                          d.status().message()));
+    }
+    StreamDescription out;
+    out.partitions = static_cast<int32_t>(d->partitions.size());
+    out.config = d->config;
+    out.config.erase("partitions");
+    return out;
+  }
+  absl::Status AddPartitions(const std::string& stream, int32_t partitions) override {
+    return absl::UnimplementedError(absl::StrCat(
+        "the native API of eddy-logd cannot add partitions to stream ", system_, ".", stream,
+        " (grow it to ", partitions, " through its Kafka listener: CreatePartitions)"));
   }
 
  private:

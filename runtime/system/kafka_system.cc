@@ -349,12 +349,15 @@ class KafkaAdmin : public SystemAdmin {
     return PartitionOffsets{lo, hi};
   }
   absl::Status CreateStream(const StreamSpec& spec) override {
-    if (PartitionCount(spec.name).ok()) return absl::OkStatus();
+    // Not PartitionCount: a metadata request naming the topic auto-creates it with the broker's
+    // defaults (a producer handle's allow.auto.create.topics).
+    if (ListedPartitions(spec.name).ok()) return absl::OkStatus();
     char err[512];
     rd_kafka_NewTopic_t* nt =
         rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, replication_, err, sizeof(err));
     if (!nt) return absl::InvalidArgumentError(absl::StrCat("stream ", spec.name, ": ", err));
     if (spec.compacted) rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+    for (const auto& [k, v] : spec.config) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
     rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
     rd_kafka_CreateTopics(rk_, &nt, 1, nullptr, q);
     rd_kafka_event_t* ev = rd_kafka_queue_poll(q, kTimeoutMs + 5000);
@@ -382,7 +385,100 @@ class KafkaAdmin : public SystemAdmin {
     return st;
   }
 
+  absl::StatusOr<StreamDescription> DescribeStream(const std::string& stream) override {
+    auto n = ListedPartitions(stream);
+    if (!n.ok()) return n.status();
+    StreamDescription d;
+    d.partitions = *n;
+    rd_kafka_ConfigResource_t* res =
+        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, stream.c_str());
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+    rd_kafka_DescribeConfigs(rk_, &res, 1, nullptr, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, kTimeoutMs + 5000);
+    absl::Status st;
+    std::string what = "settings of stream " + system_ + "." + stream;
+    if (!ev) {
+      st = absl::DeadlineExceededError(what);
+    } else if (rd_kafka_event_error(ev)) {
+      st = absl::UnavailableError(absl::StrCat(what, ": ", rd_kafka_event_error_string(ev)));
+    } else {
+      size_t cnt = 0;
+      const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(
+          rd_kafka_event_DescribeConfigs_result(ev), &cnt);
+      for (size_t i = 0; i < cnt; ++i) {
+        if (rd_kafka_ConfigResource_error(rs[i])) {
+          st = absl::UnavailableError(
+              absl::StrCat(what, ": ", rd_kafka_ConfigResource_error_string(rs[i])));
+          continue;
+        }
+        size_t ne = 0;
+        const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(rs[i], &ne);
+        for (size_t e = 0; e < ne; ++e) {
+          const char* v = rd_kafka_ConfigEntry_value(es[e]);
+          if (v) d.config[rd_kafka_ConfigEntry_name(es[e])] = v;
+        }
+      }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_ConfigResource_destroy(res);
+    if (!st.ok()) return st;
+    return d;
+  }
+
+  absl::Status AddPartitions(const std::string& stream, int32_t partitions) override {
+    std::string what = absl::StrCat("adding partitions to stream ", system_, ".", stream, " (to ",
+                                    partitions, ")");
+    char err[512];
+    rd_kafka_NewPartitions_t* np =
+        rd_kafka_NewPartitions_new(stream.c_str(), partitions, err, sizeof(err));
+    if (!np) return absl::InvalidArgumentError(absl::StrCat(what, ": ", err));
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+    rd_kafka_CreatePartitions(rk_, &np, 1, nullptr, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, kTimeoutMs + 5000);
+    absl::Status st;
+    if (!ev) {
+      st = absl::DeadlineExceededError(what);
+    } else if (rd_kafka_event_error(ev)) {
+      st = absl::UnavailableError(absl::StrCat(what, ": ", rd_kafka_event_error_string(ev)));
+    } else {
+      size_t cnt = 0;
+      const rd_kafka_topic_result_t** trs = rd_kafka_CreatePartitions_result_topics(
+          rd_kafka_event_CreatePartitions_result(ev), &cnt);
+      for (size_t i = 0; i < cnt; ++i) {
+        if (rd_kafka_topic_result_error(trs[i])) {
+          const char* m = rd_kafka_topic_result_error_string(trs[i]);
+          st = absl::FailedPreconditionError(absl::StrCat(
+              what, ": ", m ? m : rd_kafka_err2str(rd_kafka_topic_result_error(trs[i]))));
+        }
+      }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewPartitions_destroy(np);
+    return st;
+  }
+
  private:
+  // Partition count from a metadata request for all topics, which never auto-creates one.
+  absl::StatusOr<int32_t> ListedPartitions(const std::string& stream) {
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk_, 1, nullptr, &md, kTimeoutMs);
+    if (e) {
+      return absl::UnavailableError(
+          absl::StrCat("metadata of ", system_, ".", stream, ": ", rd_kafka_err2str(e)));
+    }
+    absl::StatusOr<int32_t> r =
+        absl::NotFoundError(absl::StrCat("stream ", system_, ".", stream, " does not exist"));
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      if (stream == md->topics[i].topic && !md->topics[i].err && md->topics[i].partition_cnt > 0) {
+        r = md->topics[i].partition_cnt;
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+    return r;
+  }
+
   rd_kafka_t* rk_;
   std::string system_;
   int replication_;

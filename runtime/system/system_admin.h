@@ -1,9 +1,11 @@
 // SystemAdmin: metadata of one system's streams: partition counts, oldest/upcoming offsets and
-// stream creation (incl. compacted changelog and checkpoint topics). Used by the job planner
-// (partition counts for the groupers), the container (lag, restore bounds, changelog creation).
+// stream creation (incl. compacted changelog and checkpoint topics), a stream's settings and
+// adding partitions. Used by the job planner (partition counts for the groupers), the container
+// (lag, restore bounds, changelog checks and creation: container/changelog_topics.h).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -20,6 +22,14 @@ struct StreamSpec {
   std::string name;
   int32_t partitions = 1;
   bool compacted = false;
+  std::map<std::string, std::string> config;  // more topic settings (Kafka names)
+};
+
+struct StreamDescription {
+  int32_t partitions = 0;
+  // Topic settings by their Kafka names ("cleanup.policy", "min.compaction.lag.ms", ...), as the
+  // broker reports them (defaults included where it reports them).
+  std::map<std::string, std::string> config;
 };
 
 class SystemAdmin {
@@ -30,6 +40,11 @@ class SystemAdmin {
                                                    int32_t partition) = 0;
   // Creates the stream if it does not exist (existing = OK; its partition count is not changed).
   virtual absl::Status CreateStream(const StreamSpec& spec) = 0;
+  // Partition count and settings; NotFound when the stream does not exist (asking never
+  // creates it, whatever the broker's auto-create setting).
+  virtual absl::StatusOr<StreamDescription> DescribeStream(const std::string& stream) = 0;
+  // Grows the stream to `partitions` (never shrinks). Unimplemented where the system cannot.
+  virtual absl::Status AddPartitions(const std::string& stream, int32_t partitions) = 0;
 };
 
 }  // namespace eddy::runtime
