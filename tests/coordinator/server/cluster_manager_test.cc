@@ -1,7 +1,8 @@
 // ClusterManager's persistence contract: a call (Submit, Kill, Scale) whose metadata write
 // fails returns an error naming what was not persisted and changes nothing, in memory or on
 // disk; a change of the manager's own is written again on the next tick; a job name that is
-// not one path component is refused at submit. Real eddy-logd, RocksDB, eddy-package-check;
+// not one path component is refused at submit; the task → changelog-partition map survives a
+// changed input set, a resubmit and a restart. Real eddy-logd, RocksDB, eddy-package-check;
 // the metadata write is broken with the "metadata.write" fault hook.
 #include "coordinator/server/cluster_manager.h"
 
@@ -14,6 +15,7 @@
 
 #include "coordinator/common/fault_hooks.h"
 #include "log-store/client/admin_client.h"
+#include "runtime/job/task_partitions.h"
 #include "runtime/standalone/child_process.h"
 
 namespace eddy::cluster {
@@ -205,6 +207,64 @@ TEST_F(ClusterManagerTest, JobNamesThatAreNotOnePathComponentAreRefusedAtSubmit)
   EXPECT_TRUE(m_->packages().List().empty());
   // And the manager still takes a good one.
   ASSERT_TRUE(Submit().ok());
+}
+
+// Issue 8: a changed input set used to renumber every task's changelog partition (here: a new
+// stream sorting first under GroupBySystemStreamPartition). The map is kept in the job record.
+TEST_F(ClusterManagerTest, ChangelogPartitionsSurviveAChangedInputSetAResubmitAndARestart) {
+  const std::string grouper = "job.systemstreampartition.grouper.factory";
+  const std::string by_ssp = "GroupBySystemStreamPartitionFactory";
+  auto partitions = [&]() {
+    auto st = m_->GetJob("wordcount");
+    EXPECT_TRUE(st.ok()) << st.status();
+    auto m = runtime::JobModelFromJson(st->job_model_json());
+    EXPECT_TRUE(m.ok()) << m.status();
+    return runtime::TaskPartitionsOf(*m);
+  };
+  auto ssp = [](const std::string& s, int p) {
+    return "SystemStreamPartition [eddy, " + s + ", " + std::to_string(p) + "]";
+  };
+  auto has = [](const std::vector<std::string>& ws, const std::string& text) {
+    for (const auto& w : ws) {
+      if (w.find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(Submit({{grouper, by_ssp}}).ok());
+  EXPECT_EQ(partitions(),
+            (runtime::TaskPartitions{{ssp("wordcount-lines", 0), 0}, {ssp("wordcount-lines", 1), 1}}));
+  ASSERT_TRUE(m_->Kill("wordcount").ok());
+
+  logstore::ClientOptions co;
+  co.bootstrap = addr_;
+  auto admin = logstore::AdminClient::Connect(co);
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic("aaa-lines", 2).ok());
+  std::vector<std::string> warnings;
+  auto r = Submit({{grouper, by_ssp}, {"task.inputs", "eddy.aaa-lines,eddy.wordcount-lines"}},
+                  &warnings);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const runtime::TaskPartitions both{{ssp("wordcount-lines", 0), 0},
+                                     {ssp("wordcount-lines", 1), 1},
+                                     {ssp("aaa-lines", 0), 2},
+                                     {ssp("aaa-lines", 1), 3}};
+  EXPECT_EQ(partitions(), both);
+  EXPECT_TRUE(has(warnings, "2 new task(s) get new changelog partitions")) << warnings.size();
+  Open();
+  EXPECT_EQ(partitions(), both) << "after a coordinator restart";
+
+  // An input dropped: its tasks' partitions stay reserved and it is said.
+  ASSERT_TRUE(m_->Kill("wordcount").ok());
+  warnings.clear();
+  ASSERT_TRUE(Submit({{grouper, by_ssp}, {"task.inputs", "eddy.aaa-lines"}}, &warnings).ok());
+  EXPECT_EQ(partitions(),
+            (runtime::TaskPartitions{{ssp("aaa-lines", 0), 2}, {ssp("aaa-lines", 1), 3}}));
+  EXPECT_TRUE(has(warnings, "2 task(s) no longer have an input partition"));
+  Open();
+  ASSERT_TRUE(m_->Kill("wordcount").ok());
+  ASSERT_TRUE(
+      Submit({{grouper, by_ssp}, {"task.inputs", "eddy.aaa-lines,eddy.wordcount-lines"}}).ok());
+  EXPECT_EQ(partitions(), both) << "a returning input gets its old partitions back";
 }
 
 }  // namespace

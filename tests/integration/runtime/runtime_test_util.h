@@ -32,9 +32,12 @@ struct Logd {
   std::string native;  // HOST:PORT
   std::string kafka;   // HOST:PORT or "" when not asked for
 
-  absl::Status Start(const std::string& data_dir, bool with_kafka) {
+  // `extra`: more eddy-logd flags ("--auto-create-topics", "true").
+  absl::Status Start(const std::string& data_dir, bool with_kafka,
+                     const std::vector<std::string>& extra = {}) {
     std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy-logd", "--data-dir",
                                      data_dir, "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     if (with_kafka) {
       argv.push_back("--kafka-listen");
       argv.push_back("127.0.0.1:0");
