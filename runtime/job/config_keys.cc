@@ -88,7 +88,7 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"stores.*.factory", K::kString, "",
        "rocksdb | inmemory (Samza's RocksDb / InMemory KeyValueStorageEngineFactory accepted)"},
       {"stores.*.changelog", K::kString, "", "system.stream the store is logged to"},
-      {"stores.*.changelog.min.compaction.lag.ms", K::kLong, "14400000",
+      {"stores.*.changelog.min.compaction.lag.ms", K::kDuration, "14400000",
        "least min.compaction.lag.ms of the changelog topic (created with it; an existing topic "
        "with less is an error)",
        0},

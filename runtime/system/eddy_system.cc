@@ -210,7 +210,6 @@ class EddyAdmin : public SystemAdmin {
     return PartitionOffsets{*o, *u};
   }
   absl::Status CreateStream(const StreamSpec& spec) override {
-    std::map<std::string, std::string> cfg;
     std::map<std::string, std::string> cfg = spec.config;
     if (spec.compacted) cfg["cleanup.policy"] = "compact";
     auto s = admin_->CreateTopic(spec.name, spec.partitions, cfg);

@@ -98,15 +98,12 @@ struct Job {
         "cluster-manager.container.retry.count=0"};
     if (!logd.kafka.empty()) {
       // Input and changelogs through the Kafka listener; one task per input partition.
-      for (std::string s :
-           {"systems.kafka.factory=kafka", "systems.kafka.bootstrap.servers=" + logd.kafka,
-            std::string("systems.kafka.samza.offset.default=oldest"),
-            std::string("task.checkpoint.system=eddy"),
-            std::string("job.systemstreampartition.grouper.factory="
-                        "GroupBySystemStreamPartitionFactory"),
-            std::string("streams.wordcount-counts.partitions=8")}) {
-        sets.push_back(s);
-      }
+      std::vector<std::string> k = {
+          "systems.kafka.factory=kafka", "systems.kafka.bootstrap.servers=" + logd.kafka,
+          "systems.kafka.samza.offset.default=oldest", "task.checkpoint.system=eddy",
+          "job.systemstreampartition.grouper.factory=GroupBySystemStreamPartitionFactory",
+          "streams.wordcount-counts.partitions=8"};
+      sets.insert(sets.end(), k.begin(), k.end());
     }
     for (const auto& e : extra) sets.push_back(e);
     std::string cmd = "exec '" + std::string(EDDY_BIN_DIR) + "/eddy-container' run --config '" +
