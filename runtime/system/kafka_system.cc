@@ -342,6 +342,12 @@ class KafkaAdmin : public SystemAdmin {
     int64_t lo = 0, hi = 0;
     rd_kafka_resp_err_t e =
         rd_kafka_query_watermark_offsets(rk_, stream.c_str(), partition, &lo, &hi, kTimeoutMs);
+    if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+      // Partitions added since this handle's metadata (another container grew a changelog):
+      // refresh it and ask again.
+      (void)KafkaProducer::CountPartitions(rk_, stream, system_);
+      e = rd_kafka_query_watermark_offsets(rk_, stream.c_str(), partition, &lo, &hi, kTimeoutMs);
+    }
     if (e) {
       return absl::UnavailableError(absl::StrCat("offsets of ", system_, ".", stream, "[",
                                                  partition, "]: ", rd_kafka_err2str(e)));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -19,6 +20,9 @@ struct PartitionOffsets {
 };
 
 struct StreamSpec {
+  StreamSpec(std::string n = "", int32_t p = 1, bool c = false,
+             std::map<std::string, std::string> cfg = {})
+      : name(std::move(n)), partitions(p), compacted(c), config(std::move(cfg)) {}
   std::string name;
   int32_t partitions = 1;
   bool compacted = false;
