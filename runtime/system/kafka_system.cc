@@ -336,7 +336,7 @@ class KafkaAdmin : public SystemAdmin {
   ~KafkaAdmin() override { rd_kafka_destroy(rk_); }
 
   absl::StatusOr<int32_t> PartitionCount(const std::string& stream) override {
-    return KafkaProducer::CountPartitions(rk_, stream, system_);
+    return ListedPartitions(stream);  // never auto-creates the stream
   }
   absl::StatusOr<PartitionOffsets> Offsets(const std::string& stream, int32_t partition) override {
     int64_t lo = 0, hi = 0;
