@@ -26,7 +26,7 @@ std::vector<std::string> TaskPartitionChanges::Describe(const std::string& job) 
         "job ", job, ": the input set changed: ", added.size(),
         " new task(s) get new changelog partitions (", List(added),
         "); known tasks keep theirs. New tasks start with empty stores; keys the producers now "
-        "send to new partitions are counted there from now on"));
+        "send to new partitions build their state there"));
   }
   if (!vanished.empty()) {
     out.push_back(absl::StrCat(

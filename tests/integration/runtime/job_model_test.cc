@@ -267,5 +267,65 @@ TEST(JobModel, ContainerFailsOnADeletePolicyOrTooSmallChangelog) {
   fs::remove_all(job.dir, ec);
 }
 
+// The runner's map file: a work dir from before it existed is seeded from its job-model.json;
+// a dropped input is reported and its tasks keep their partitions in the file.
+TEST(JobModel, RunnerSeedsTheMapFromAnOldWorkDirAndKeepsVanishedTasks) {
+  Job job;
+  job.dir = MakeTempDir("eddy-jobmodel-seed-");
+  ASSERT_TRUE(job.logd.Start(job.dir + "/log", false).ok());
+  logstore::ClientOptions co;
+  co.bootstrap = job.logd.native;
+  auto admin = logstore::AdminClient::Connect(co);
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->CreateTopic("wordcount-lines", 2).ok());
+  ASSERT_TRUE((*admin)->CreateTopic("aaa-lines", 2).ok());
+  // The native system cannot grow a changelog: make them big enough up front.
+  for (const char* t : {"wordcount-counts-changelog", "wordcount-pending-changelog"}) {
+    ASSERT_TRUE((*admin)
+                    ->CreateTopic(t, 8,
+                                  {{"cleanup.policy", "compact"},
+                                   {"min.compaction.lag.ms", "14400000"}})
+                    .ok());
+  }
+  const std::string by_ssp =
+      "job.systemstreampartition.grouper.factory=GroupBySystemStreamPartitionFactory";
+  auto task = [](const std::string& s, int p) {
+    return "SystemStreamPartition [eddy, " + s + ", " + std::to_string(p) + "]";
+  };
+  std::string work = job.dir + "/work", err;
+  int st = job.Run(work, {"task.inputs=eddy.wordcount-lines", by_ssp}, &err);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << err;
+  ASSERT_TRUE(fs::exists(work + "/changelog-partitions.json"));
+  ASSERT_TRUE(fs::remove(work + "/changelog-partitions.json"));  // as an older Eddy left it
+
+  st = job.Run(work, {"task.inputs=eddy.aaa-lines,eddy.wordcount-lines", by_ssp}, &err);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << err;
+  auto map = TaskPartitionsFromJson(Slurp(work + "/changelog-partitions.json"));
+  ASSERT_TRUE(map.ok()) << map.status();
+  EXPECT_EQ(*map, (TaskPartitions{{task("wordcount-lines", 0), 0},
+                                  {task("wordcount-lines", 1), 1},
+                                  {task("aaa-lines", 0), 2},
+                                  {task("aaa-lines", 1), 3}}));
+  EXPECT_NE(err.find("2 new task(s) get new changelog partitions"), std::string::npos) << err;
+
+  st = job.Run(work, {"task.inputs=eddy.aaa-lines", by_ssp}, &err);
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << err;
+  EXPECT_NE(err.find("2 task(s) no longer have an input partition and do not run ('" +
+                     task("wordcount-lines", 0) + "' -> 0, '" + task("wordcount-lines", 1) +
+                     "' -> 1); their state is kept"),
+            std::string::npos)
+      << err;
+  auto after = TaskPartitionsFromJson(Slurp(work + "/changelog-partitions.json"));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, *map) << "vanished tasks keep their entries";
+  auto model = JobModelFromJson(Slurp(work + "/job-model.json"));
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(TaskPartitionsOf(*model),
+            (TaskPartitions{{task("aaa-lines", 0), 2}, {task("aaa-lines", 1), 3}}));
+  job.logd.proc.Stop(std::chrono::seconds(5));
+  std::error_code ec;
+  fs::remove_all(job.dir, ec);
+}
+
 }  // namespace
 }  // namespace eddy::runtime::testing
