@@ -22,9 +22,9 @@ absl::Status EnsureOne(const StoreConfig& st, int32_t needed, SystemAdmin* admin
   const std::string lag_key = key + ".min.compaction.lag.ms";
   const std::string lag = std::to_string(st.changelog_min_compaction_lag_ms);
   auto named = [&](const std::string& what) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("changelog topic ", topic, " of store ", st.name, " (config key ", key,
-                     "=", topic, "): ", what));
+    return absl::FailedPreconditionError(absl::StrCat("changelog topic ", topic, " of store ",
+                                                      st.name, " (config key ", key, "=", topic,
+                                                      "): ", what));
   };
   auto d = admin->DescribeStream(stream);
   if (absl::IsNotFound(d.status())) {
@@ -33,9 +33,11 @@ absl::Status EnsureOne(const StoreConfig& st, int32_t needed, SystemAdmin* admin
       return s;
     }
     if (notes) {
-      notes->push_back(absl::StrCat("created changelog topic ", topic, " of store ", st.name,
-                                    ": ", needed, " partitions, cleanup.policy=compact, "
-                                    "min.compaction.lag.ms=", lag));
+      notes->push_back(absl::StrCat("created changelog topic ", topic, " of store ", st.name, ": ",
+                                    needed,
+                                    " partitions, cleanup.policy=compact, "
+                                    "min.compaction.lag.ms=",
+                                    lag));
     }
     d = admin->DescribeStream(stream);  // what the broker made of it (another creator may win)
   }
@@ -43,7 +45,8 @@ absl::Status EnsureOne(const StoreConfig& st, int32_t needed, SystemAdmin* admin
   std::string policy = Setting(*d, "cleanup.policy", "delete");
   if (policy != "compact") {
     return named(absl::StrCat(
-        "cleanup.policy is '", policy, "', a changelog needs 'compact' (with delete its records "
+        "cleanup.policy is '", policy,
+        "', a changelog needs 'compact' (with delete its records "
         "expire after retention.ms and a restore loses state); set cleanup.policy=compact on the "
         "topic or name another topic"));
   }
@@ -51,8 +54,8 @@ absl::Status EnsureOne(const StoreConfig& st, int32_t needed, SystemAdmin* admin
   if (!absl::SimpleAtoi(Setting(*d, "min.compaction.lag.ms", "0"), &have_lag)) have_lag = 0;
   if (have_lag < st.changelog_min_compaction_lag_ms) {
     return named(absl::StrCat(
-        "min.compaction.lag.ms is ", have_lag, ", less than the ", lag, " of config key ",
-        lag_key, " (compaction could drop records a restore after a crash still reads); raise "
+        "min.compaction.lag.ms is ", have_lag, ", less than the ", lag, " of config key ", lag_key,
+        " (compaction could drop records a restore after a crash still reads); raise "
         "the topic's min.compaction.lag.ms or lower the key"));
   }
   if (d->partitions < needed) {
@@ -66,8 +69,8 @@ absl::Status EnsureOne(const StoreConfig& st, int32_t needed, SystemAdmin* admin
                                   ") and it could not be grown: ", s.message()));
       }
     } else if (notes) {
-      notes->push_back(absl::StrCat("grew changelog topic ", topic, " of store ", st.name,
-                                    " from ", d->partitions, " to ", needed, " partitions"));
+      notes->push_back(absl::StrCat("grew changelog topic ", topic, " of store ", st.name, " from ",
+                                    d->partitions, " to ", needed, " partitions"));
     }
   }
   return absl::OkStatus();

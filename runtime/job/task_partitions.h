@@ -23,9 +23,9 @@ using TaskPartitions = std::map<std::string, int32_t>;
 
 // What a plan changed against the stored map.
 struct TaskPartitionChanges {
-  bool first_plan = false;                               // there was no stored map
-  std::vector<std::pair<std::string, int32_t>> added;    // new tasks and their partitions
-  std::vector<std::pair<std::string, int32_t>> vanished; // known tasks not in this plan
+  bool first_plan = false;                                // there was no stored map
+  std::vector<std::pair<std::string, int32_t>> added;     // new tasks and their partitions
+  std::vector<std::pair<std::string, int32_t>> vanished;  // known tasks not in this plan
   bool empty() const { return added.empty() && vanished.empty(); }
   // One line per kind of change, for logs and submit warnings ("" when nothing changed).
   std::vector<std::string> Describe(const std::string& job) const;

@@ -71,8 +71,8 @@ absl::Status KeepStoredPartitions(const fs::path& work, const std::string& job, 
     }
     fs::rename(tmp, map_path, ec);
     if (ec) {
-      return absl::InternalError(absl::StrCat("cannot write ", map_path.string(), ": ",
-                                              ec.message()));
+      return absl::InternalError(
+          absl::StrCat("cannot write ", map_path.string(), ": ", ec.message()));
     }
   }
   for (const auto& line : changes.Describe(job)) {

@@ -449,8 +449,8 @@ class KafkaAdmin : public SystemAdmin {
       st = absl::UnavailableError(absl::StrCat(what, ": ", rd_kafka_event_error_string(ev)));
     } else {
       size_t cnt = 0;
-      const rd_kafka_topic_result_t** trs = rd_kafka_CreatePartitions_result_topics(
-          rd_kafka_event_CreatePartitions_result(ev), &cnt);
+      const rd_kafka_topic_result_t** trs =
+          rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &cnt);
       for (size_t i = 0; i < cnt; ++i) {
         if (rd_kafka_topic_result_error(trs[i])) {
           const char* m = rd_kafka_topic_result_error_string(trs[i]);

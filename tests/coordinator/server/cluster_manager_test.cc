@@ -231,8 +231,8 @@ TEST_F(ClusterManagerTest, ChangelogPartitionsSurviveAChangedInputSetAResubmitAn
     return false;
   };
   ASSERT_TRUE(Submit({{grouper, by_ssp}}).ok());
-  EXPECT_EQ(partitions(),
-            (runtime::TaskPartitions{{ssp("wordcount-lines", 0), 0}, {ssp("wordcount-lines", 1), 1}}));
+  EXPECT_EQ(partitions(), (runtime::TaskPartitions{{ssp("wordcount-lines", 0), 0},
+                                                   {ssp("wordcount-lines", 1), 1}}));
   ASSERT_TRUE(m_->Kill("wordcount").ok());
 
   logstore::ClientOptions co;

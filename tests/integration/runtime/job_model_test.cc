@@ -99,8 +99,10 @@ struct Job {
     if (!logd.kafka.empty()) {
       // Input and changelogs through the Kafka listener; one task per input partition.
       std::vector<std::string> k = {
-          "systems.kafka.factory=kafka", "systems.kafka.bootstrap.servers=" + logd.kafka,
-          "systems.kafka.samza.offset.default=oldest", "task.checkpoint.system=eddy",
+          "systems.kafka.factory=kafka",
+          "systems.kafka.bootstrap.servers=" + logd.kafka,
+          "systems.kafka.samza.offset.default=oldest",
+          "task.checkpoint.system=eddy",
           "job.systemstreampartition.grouper.factory=GroupBySystemStreamPartitionFactory",
           "streams.wordcount-counts.partitions=8"};
       sets.insert(sets.end(), k.begin(), k.end());
@@ -166,9 +168,10 @@ TEST(JobModel, StatefulJobWithMoreInputPartitionsKeepsEveryTasksState) {
   job.Produce("wordcount-lines", 4, 40000, 1);
   std::string work = job.dir + "/work", err;
 
-  int st = job.Run(work, {"task.inputs=kafka.wordcount-lines",
-                          "stores.wordcount-counts.changelog=kafka.wordcount-counts-changelog",
-                          "stores.wordcount-pending.changelog=kafka.wordcount-pending-changelog"},
+  int st = job.Run(work,
+                   {"task.inputs=kafka.wordcount-lines",
+                    "stores.wordcount-counts.changelog=kafka.wordcount-counts-changelog",
+                    "stores.wordcount-pending.changelog=kafka.wordcount-pending-changelog"},
                    &err);
   ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "runner status " << st << "\n" << err;
   for (const char* t : {"wordcount-counts-changelog", "wordcount-pending-changelog"}) {
@@ -200,17 +203,18 @@ TEST(JobModel, StatefulJobWithMoreInputPartitionsKeepsEveryTasksState) {
   std::error_code ec;
   fs::remove_all(work + "/state", ec);
 
-  st = job.Run(work, {"task.inputs=kafka.aaa-lines,kafka.wordcount-lines",
-                      "stores.wordcount-counts.changelog=kafka.wordcount-counts-changelog",
-                      "stores.wordcount-pending.changelog=kafka.wordcount-pending-changelog"},
+  st = job.Run(work,
+               {"task.inputs=kafka.aaa-lines,kafka.wordcount-lines",
+                "stores.wordcount-counts.changelog=kafka.wordcount-counts-changelog",
+                "stores.wordcount-pending.changelog=kafka.wordcount-pending-changelog"},
                &err);
   ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "runner status " << st << "\n" << err;
   // What it did, said.
-  EXPECT_NE(err.find("4 new task(s) get new changelog partitions ('" + SspTask("aaa-lines", 0) +
-                     "' -> 4, '" + SspTask("aaa-lines", 1) + "' -> 5, '" +
-                     SspTask("wordcount-lines", 4) + "' -> 6, '" + SspTask("wordcount-lines", 5) +
-                     "' -> 7)"),
-            std::string::npos)
+  EXPECT_NE(
+      err.find("4 new task(s) get new changelog partitions ('" + SspTask("aaa-lines", 0) +
+               "' -> 4, '" + SspTask("aaa-lines", 1) + "' -> 5, '" + SspTask("wordcount-lines", 4) +
+               "' -> 6, '" + SspTask("wordcount-lines", 5) + "' -> 7)"),
+      std::string::npos)
       << err;
   EXPECT_NE(err.find("grew changelog topic kafka.wordcount-counts-changelog of store "
                      "wordcount-counts from 4 to 8 partitions"),
@@ -253,11 +257,11 @@ TEST(JobModel, ContainerFailsOnADeletePolicyOrTooSmallChangelog) {
   EXPECT_EQ(*(*admin)->PartitionCount("wordcount-counts-changelog"), 4);
 
   ASSERT_TRUE((*admin)->DeleteTopic("wordcount-counts-changelog").ok());
-  ASSERT_TRUE((*admin)
-                  ->CreateTopic("wordcount-counts-changelog", 2,
-                                {{"cleanup.policy", "compact"},
-                                 {"min.compaction.lag.ms", "14400000"}})
-                  .ok());
+  ASSERT_TRUE(
+      (*admin)
+          ->CreateTopic("wordcount-counts-changelog", 2,
+                        {{"cleanup.policy", "compact"}, {"min.compaction.lag.ms", "14400000"}})
+          .ok());
   st = job.Run(job.dir + "/w2", eddy_only, &err);
   EXPECT_FALSE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << err;
   EXPECT_NE(err.find("changelog topic eddy.wordcount-counts-changelog"), std::string::npos) << err;
@@ -281,11 +285,11 @@ TEST(JobModel, RunnerSeedsTheMapFromAnOldWorkDirAndKeepsVanishedTasks) {
   ASSERT_TRUE((*admin)->CreateTopic("aaa-lines", 2).ok());
   // The native system cannot grow a changelog: make them big enough up front.
   for (const char* t : {"wordcount-counts-changelog", "wordcount-pending-changelog"}) {
-    ASSERT_TRUE((*admin)
-                    ->CreateTopic(t, 8,
-                                  {{"cleanup.policy", "compact"},
-                                   {"min.compaction.lag.ms", "14400000"}})
-                    .ok());
+    ASSERT_TRUE(
+        (*admin)
+            ->CreateTopic(t, 8,
+                          {{"cleanup.policy", "compact"}, {"min.compaction.lag.ms", "14400000"}})
+            .ok());
   }
   const std::string by_ssp =
       "job.systemstreampartition.grouper.factory=GroupBySystemStreamPartitionFactory";

@@ -123,13 +123,13 @@ TEST_F(ChangelogTopicsTest, DeletePolicyIsAnErrorNamingTopicSettingAndKey) {
               {"changelog topic eddy.d-changelog", "store s", "stores.s.changelog",
                "cleanup.policy is 'delete'", "needs 'compact'"});
   // The same through the kafka system (DescribeConfigs).
-  ExpectNames(Ensure("kafka.d-changelog", nullptr),
-              {"changelog topic kafka.d-changelog", "stores.s.changelog",
-               "cleanup.policy is 'delete'"});
+  ExpectNames(
+      Ensure("kafka.d-changelog", nullptr),
+      {"changelog topic kafka.d-changelog", "stores.s.changelog", "cleanup.policy is 'delete'"});
   ASSERT_TRUE(admin_
-                  ->CreateTopic("cd-changelog", 4,
-                                {{"cleanup.policy", "compact,delete"},
-                                 {"min.compaction.lag.ms", "14400000"}})
+                  ->CreateTopic(
+                      "cd-changelog", 4,
+                      {{"cleanup.policy", "compact,delete"}, {"min.compaction.lag.ms", "14400000"}})
                   .ok());
   ExpectNames(Ensure("eddy.cd-changelog", nullptr), {"cleanup.policy is 'compact,delete'"});
 }
@@ -145,11 +145,11 @@ TEST_F(ChangelogTopicsTest, ShortCompactionLagIsAnErrorUnlessTheKeyAllowsIt) {
 }
 
 TEST_F(ChangelogTopicsTest, TooFewPartitionsIsAnErrorWhereTheSystemCannotGrowIt) {
-  ASSERT_TRUE(admin_
-                  ->CreateTopic("p-changelog", 2,
-                                {{"cleanup.policy", "compact"},
-                                 {"min.compaction.lag.ms", "14400000"}})
-                  .ok());
+  ASSERT_TRUE(
+      admin_
+          ->CreateTopic("p-changelog", 2,
+                        {{"cleanup.policy", "compact"}, {"min.compaction.lag.ms", "14400000"}})
+          .ok());
   ExpectNames(Ensure("eddy.p-changelog", nullptr),
               {"changelog topic eddy.p-changelog", "stores.s.changelog", "partition count is 2",
                "needs 4", "cannot add partitions"});
@@ -157,11 +157,11 @@ TEST_F(ChangelogTopicsTest, TooFewPartitionsIsAnErrorWhereTheSystemCannotGrowIt)
 }
 
 TEST_F(ChangelogTopicsTest, TooFewPartitionsAreAddedThroughKafka) {
-  ASSERT_TRUE(admin_
-                  ->CreateTopic("g-changelog", 2,
-                                {{"cleanup.policy", "compact"},
-                                 {"min.compaction.lag.ms", "14400000"}})
-                  .ok());
+  ASSERT_TRUE(
+      admin_
+          ->CreateTopic("g-changelog", 2,
+                        {{"cleanup.policy", "compact"}, {"min.compaction.lag.ms", "14400000"}})
+          .ok());
   std::vector<std::string> notes;
   auto s = Ensure("kafka.g-changelog", &notes);
   ASSERT_TRUE(s.ok()) << s;

@@ -35,8 +35,9 @@ TEST(TaskPartitions, FirstPlanKeepsTheGroupersNumbering) {
   auto ch = KeepChangelogPartitions({}, &m, &out);
   EXPECT_TRUE(ch.first_plan);
   EXPECT_TRUE(ch.Describe("wc").empty());
-  EXPECT_EQ(out, (TaskPartitions{{"Partition 0", 0}, {"Partition 1", 1}, {"Partition 2", 2},
-                                 {"Partition 3", 3}}));
+  EXPECT_EQ(out,
+            (TaskPartitions{
+                {"Partition 0", 0}, {"Partition 1", 1}, {"Partition 2", 2}, {"Partition 3", 3}}));
 }
 
 // The bug of issue 8: with GroupBySystemStreamPartition a new input stream that sorts first
@@ -120,10 +121,10 @@ TEST(TaskPartitions, JsonRoundTripAndBadInput) {
   auto back = TaskPartitionsFromJson(TaskPartitionsToJson(m));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, m);
-  for (const char* bad : {R"({"version":2,"tasks":{}})", R"({"version":1})",
-                          R"({"version":1,"tasks":{"a":-1}})",
-                          R"({"version":1,"tasks":{"a":1,"b":1}})", R"({"version":1,"tasks":{"a":"x"}})",
-                          "not json"}) {
+  for (const char* bad :
+       {R"({"version":2,"tasks":{}})", R"({"version":1})", R"({"version":1,"tasks":{"a":-1}})",
+        R"({"version":1,"tasks":{"a":1,"b":1}})", R"({"version":1,"tasks":{"a":"x"}})",
+        "not json"}) {
     auto r = TaskPartitionsFromJson(bad);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("task partitions"), std::string::npos) << r.status();
