@@ -1,40 +1,39 @@
-// InitProducerId (key 22) v0..1: a fresh producer id with epoch 0 for idempotent producers.
-// Transactional ids are not supported (transactions are out of scope): they are answered
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which librdkafka (rd_kafka_idemp_check_error), the Java
-// client and KafkaJS treat as fatal, so a transactional producer fails at once.
+// InitProducerId (key 22) v0..4 (flexible from v2; v3+ carries the producer id and epoch the
+// client holds, KIP-360). Without a transactional id: a fresh producer id with epoch 0 for an
+// idempotent producer. With one: refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED until the
+// transaction coordinator is wired in (librdkafka, the Java client and KafkaJS treat it as fatal).
 #include <cstdio>
 
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
 #include "log-store/kafka/producer_state.h"
+#include "log-store/kafka/txn_responses.h"
 
 namespace eddy::kafka {
 
 absl::Status HandleInitProducerId(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
-  auto req = ParseInitProducerId(r, ctx.header.api_version);
+  const int16_t v = ctx.header.api_version;
+  auto req = ParseInitProducerId(r, v);
   if (!req.ok()) return req.status();
-  int16_t err = error::kNone;
-  int64_t pid = -1;
+  InitProducerIdResponse res;
   if (req->transactional_id) {
     std::fprintf(stderr,
                  "kafka: client %s: InitProducerId for transactional id '%s' refused: "
                  "transactions are not supported\n",
                  ctx.client_address.c_str(), req->transactional_id->c_str());
-    err = error::kTransactionalIdAuthorizationFailed;
+    res.error_code = error::kTransactionalIdAuthorizationFailed;
   } else {
     auto id = b.producers->NextProducerId();
     if (id.ok()) {
-      pid = *id;
+      res.producer_id = *id;
+      res.producer_epoch = 0;
     } else {
       std::fprintf(stderr, "kafka: InitProducerId failed: %s\n",
                    std::string(id.status().message()).c_str());
-      err = error::kKafkaStorageError;
+      res.error_code = error::kKafkaStorageError;
     }
   }
-  w.Int32(0);  // throttle_time_ms
-  w.Int16(err);
-  w.Int64(pid);
-  w.Int16(pid >= 0 ? 0 : -1);
+  EncodeInitProducerIdResponse(res, v, w);
   return absl::OkStatus();
 }
 

@@ -28,6 +28,10 @@ absl::Status HandleOffsetCommit(BrokerContext&, RequestContext&, Reader&, Writer
 absl::Status HandleOffsetFetch(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleCreateTopics(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleInitProducerId(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleAddPartitionsToTxn(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleAddOffsetsToTxn(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleEndTxn(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleTxnOffsetCommit(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleDeleteGroups(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleOffsetDelete(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleDeleteTopics(BrokerContext&, RequestContext&, Reader&, Writer&);
