@@ -47,6 +47,10 @@ absl::Status HandleDescribeCluster(BrokerContext&, RequestContext&, Reader&, Wri
 // UNKNOWN_SERVER_ERROR.
 int16_t CreateTopicErrorCode(const absl::Status& s);
 
+// The Kafka error code for a TransactionCoordinator status: the Kafka error name it carries
+// (logstore::TxnReason), else one from the status code. OK = NONE.
+int16_t TxnErrorCode(const absl::Status& s);
+
 // Parses the body of a request of (key, version) without acting on it.
 absl::Status DecodeRequestBody(int16_t key, int16_t version, Reader& r);
 

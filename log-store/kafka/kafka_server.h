@@ -11,6 +11,10 @@
 #include "absl/status/statusor.h"
 #include "log-store/storage/log_manager.h"
 
+namespace eddy::logstore {
+class TransactionCoordinator;
+}  // namespace eddy::logstore
+
 namespace eddy::kafka {
 
 struct KafkaServerOptions {
@@ -50,6 +54,9 @@ struct KafkaServerOptions {
   // the connection is closed without a response, so the client retries the same batch.
   // Also armed by the environment variable EDDY_KAFKA_FAULT_DROP_PRODUCE_RESPONSE_EVERY.
   int32_t fault_drop_produce_response_every = 0;
+  // The broker's transaction coordinator (not owned; must outlive the server), shared with the
+  // native API. Null: transactional ids are refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+  logstore::TransactionCoordinator* txn = nullptr;
 };
 
 class KafkaServer {
