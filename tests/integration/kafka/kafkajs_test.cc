@@ -42,5 +42,33 @@ TEST(KafkaJs, GroupAndAdminCalls) {
   std::filesystem::remove_all(dir);
 }
 
+// Transactions (kafkajs/transactions.js): commit, abort and commit with sendOffsets; the
+// read_committed consumer sees exactly the committed messages per partition in order, once; the
+// read_uncommitted one sees the aborted ones too; a zombie with the same transactionalId is
+// fenced and nothing it wrote after the fence is stored.
+TEST(KafkaJs, Transactions) {
+  const auto dir = MakeTempDir("kafkajs-txn");
+  Broker broker(dir / "data");
+  ASSERT_TRUE(broker.ok()) << broker.Stderr();
+  RunResult r =
+      testing::Run({NODE_PATH, KAFKAJS_DIR "/transactions.js", broker.bootstrap()}, "", 170);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << broker.Stderr();
+  const auto lines = Lines(r.out);
+  ASSERT_FALSE(lines.empty()) << r.err;
+  const nlohmann::json out = nlohmann::json::parse(lines.back(), nullptr, false);
+  ASSERT_FALSE(out.is_discarded()) << r.out;
+  EXPECT_EQ(out.value("group_offset", -2), 50) << r.out;
+  ASSERT_TRUE(out.contains("expected_committed")) << r.out;
+  EXPECT_EQ(out["expected_committed"].size(), 5u) << r.out;
+  EXPECT_EQ(out["read_committed"], out["expected_committed"]) << r.out;
+  EXPECT_EQ(out["read_uncommitted"], out["expected_uncommitted"]) << r.out;
+  const std::string send = out.value("zombie_send", "");
+  const std::string commit = out.value("zombie_commit", "");
+  EXPECT_TRUE(send == "INVALID_PRODUCER_EPOCH" || send == "PRODUCER_FENCED") << r.out;
+  EXPECT_TRUE(commit == "INVALID_PRODUCER_EPOCH" || commit == "PRODUCER_FENCED") << r.out;
+  broker.Stop();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace eddy::kafka::testing
