@@ -10,14 +10,16 @@
 
 #include "absl/status/statusor.h"
 #include "log-store/storage/log_manager.h"
-
-namespace eddy::logstore {
-class TransactionCoordinator;
-}  // namespace eddy::logstore
+#include "log-store/txn/transaction_coordinator.h"
 
 namespace eddy::kafka {
 
 struct KafkaServerOptions {
+  // The broker's transaction coordinator (eddy-logd passes it; may be null in tests): producer
+  // ids come from it, and every produce carrying a producer id is checked against it (fencing).
+  // Not owned; must outlive the server. Null: transactional ids are refused with
+  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED (fatal in every client).
+  logstore::TransactionCoordinator* txn = nullptr;
   std::string listen = "127.0.0.1:9092";  // HOST:PORT; port 0 = let the OS pick
   std::string advertised_host;  // host given to clients in Metadata; default = listen host
   int32_t node_id = 0;
@@ -54,9 +56,6 @@ struct KafkaServerOptions {
   // the connection is closed without a response, so the client retries the same batch.
   // Also armed by the environment variable EDDY_KAFKA_FAULT_DROP_PRODUCE_RESPONSE_EVERY.
   int32_t fault_drop_produce_response_every = 0;
-  // The broker's transaction coordinator (not owned; must outlive the server), shared with the
-  // native API. Null: transactional ids are refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
-  logstore::TransactionCoordinator* txn = nullptr;
 };
 
 class KafkaServer {

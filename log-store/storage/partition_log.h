@@ -63,6 +63,7 @@ struct TimestampOffset {
 struct PartitionStats {
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
+  int64_t last_stable_offset = 0;
   int64_t size_bytes = 0;
   int32_t segment_count = 0;
 };

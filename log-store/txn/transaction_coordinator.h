@@ -32,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -178,14 +179,22 @@ class TransactionCoordinator {
   absl::Status EndTxn(const std::string& transactional_id, int64_t producer_id,
                       int16_t producer_epoch, bool commit);
 
+  // Held by a produce from CheckProduce until its append is done: a transaction of the pid
+  // cannot move to PrepareCommit/PrepareAbort (nor be fenced) in between, so no batch that
+  // passed the check lands after the transaction's markers.
+  using ProduceHold = std::shared_lock<std::shared_mutex>;
+
   // Produce-path fencing, called for every batch carrying a producer id before it is appended:
   // for the pid of a transactional id, an older epoch is refused (PRODUCER_FENCED, counted in
   // fenced_produce_refused and the id's fenced_requests); a transactional batch needs an Ongoing
   // transaction that includes (topic, partition) (else INVALID_TXN_STATE); a non-transactional
   // batch of a transactional pid is accepted outside a transaction. A pid the coordinator does
   // not know as transactional (idempotent producer) passes.
+  // With `hold`, an OK answer leaves *hold locked (for a transactional pid); keep it across the
+  // append, then let it go.
   absl::Status CheckProduce(const std::string& topic, int32_t partition, int64_t producer_id,
-                            int16_t producer_epoch, bool transactional);
+                            int16_t producer_epoch, bool transactional,
+                            ProduceHold* hold = nullptr);
 
   // The ids asked for (all when empty); unknown ids are left out.
   std::vector<TxnDescription> Describe(const std::vector<std::string>& transactional_ids) const;
