@@ -229,11 +229,24 @@ absl::StatusOr<AppendResult> PartitionLogImpl::WriteTxnMarker(int64_t producer_i
         absl::StrCat(Label(), ": fault hook partition.txn_marker.before_append"));
   }
   const int64_t first = producers_.OpenTxnFirstOffset(producer_id);
+  hold_lso_ = !commit;
   auto appended = AppendLocked(marker, /*force_sync=*/true, /*internal=*/true);
-  if (!appended.ok() || commit) return appended;
+  hold_lso_ = false;
+  // An abort's LSO moves only once the index entry is there (or the append failed).
+  auto release_lso = [this] {
+    first_open_.store(producers_.FirstOpenOffset(), std::memory_order_release);
+  };
+  if (!appended.ok() || commit) {
+    if (!commit) release_lso();
+    return appended;
+  }
   std::shared_ptr<Segment> seg = Floor(appended->last_offset);
-  AbortedTxn e{producer_id, first, appended->last_offset, LastStableOffset()};
-  if (absl::Status st = txn_index_.Append(seg ? seg->base_offset() : 0, e); !st.ok()) {
+  const int64_t hw = next_offset_.load(std::memory_order_acquire);
+  const int64_t fo = producers_.FirstOpenOffset();
+  AbortedTxn e{producer_id, first, appended->last_offset, fo >= 0 ? std::min(fo, hw) : hw};
+  absl::Status indexed = txn_index_.Append(seg ? seg->base_offset() : 0, e);
+  release_lso();
+  if (absl::Status st = indexed; !st.ok()) {
     // The marker is durable; recovery re-adds the entry from it (RecoverProducerState).
     return absl::Status(st.code(), absl::StrCat(Label(), ": abort marker at offset ",
                                                 appended->last_offset, " written but ",
@@ -548,8 +561,9 @@ absl::StatusOr<AppendResult> PartitionLogImpl::AppendLocked(std::string_view bat
   if (open_after >= 0 && (open_before < 0 || open_after < open_before))
     first_open_.store(open_after, std::memory_order_release);
   next_offset_.store(next, std::memory_order_release);
-  // A transaction closed: the LSO moves only after the marker is visible.
-  if (open_after != first_open_.load(std::memory_order_relaxed))
+  // A transaction closed: the LSO moves only after the marker is visible (and, for an abort,
+  // after its index entry: WriteTxnMarker moves it then).
+  if (!hold_lso_ && open_after != first_open_.load(std::memory_order_relaxed))
     first_open_.store(open_after, std::memory_order_release);
   unflushed_messages_ += records;
   if (force_sync || options_.fsync_every_append || unflushed_messages_ >= cfg.flush_messages) {

@@ -122,6 +122,10 @@ class PartitionLogImpl final : public PartitionLog {
   // published when a transaction opens, cleared after it when one closes, so LastStableOffset
   // (which loads the end offset first) never runs ahead.
   std::atomic<int64_t> first_open_{-1};
+  // Set by WriteTxnMarker around an abort marker's append (guarded by append_mu_): the LSO is
+  // not moved past the aborted data until its aborted-transaction index entry exists, so a
+  // read_committed reader never gets that data without the entry that tells it to drop it.
+  bool hold_lso_ = false;
   // Headers of the producer batches of the append in progress (guarded by append_mu_).
   std::vector<std::pair<size_t, BatchHeader>> producer_batches_;
 
