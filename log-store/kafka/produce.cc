@@ -72,10 +72,15 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
         topic, partition, header->producer_id, header->producer_epoch,
         header->is_transactional() && !header->is_control(), &txn_hold);
     if (!st.ok()) {
+      // A fenced epoch is INVALID_PRODUCER_EPOCH on Produce, as Kafka's broker answers it:
+      // librdkafka 2.0.2 raises its fatal _FENCED only for that code on a Produce (PRODUCER_FENCED
+      // there is a mere abortable error, so a zombie would abort and carry on) and KafkaJS
+      // treats it as fatal too. PRODUCER_FENCED is the transaction APIs' answer.
       const std::string reason = logstore::TxnReason(st);
-      res.error = reason == "PRODUCER_FENCED"          ? error::kProducerFenced
-                  : reason == "INVALID_PRODUCER_EPOCH" ? error::kInvalidProducerEpoch
-                                                       : error::kInvalidTxnState;
+      res.error = reason == "PRODUCER_FENCED" || reason == "INVALID_PRODUCER_EPOCH"
+                      ? error::kInvalidProducerEpoch
+                  : reason == "UNKNOWN_TOPIC_OR_PARTITION" ? error::kUnknownTopicOrPartition
+                                                           : error::kInvalidTxnState;
       return res;
     }
   }
