@@ -109,7 +109,10 @@ async function main() {
   const zombieBefore = {};
   await sendAll(zt, 'zombie-before', 1, zombieBefore);
   const fresh = txnProducer('kjs-zombie');
-  await fresh.connect();  // InitProducerId: aborts the zombie's transaction, bumps the epoch
+  await fresh.connect();
+  // KafkaJS sends the transactional InitProducerId at the first transaction(): that aborts the
+  // zombie's open transaction and bumps the epoch.
+  const ft = await fresh.transaction();
   try {
     await sendAll(zt, 'zombie-after', 1, null);
     out.zombie_send = 'ok';
@@ -122,7 +125,6 @@ async function main() {
   } catch (e) {
     out.zombie_commit = errType(e);
   }
-  const ft = await fresh.transaction();
   const freshData = {};
   await sendAll(ft, 'fresh', 2, freshData);
   await ft.commit();
