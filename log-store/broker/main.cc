@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "grpcpp/resource_quota.h"
 #include "log-store/broker/log_store_service.h"
 #include "log-store/kafka/kafka_server.h"
+#include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/log_manager.h"
 #include "log-store/txn/transaction_coordinator.h"
 
@@ -107,6 +109,23 @@ int main(int argc, char** argv) {
   if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
     nofile.rlim_cur = nofile.rlim_max;
     (void)setrlimit(RLIMIT_NOFILE, &nofile);
+  }
+
+  // Tests arm fault hooks of a real broker (log-store/storage/fault_hooks.h) with
+  // EDDY_LOGD_FAULT_HOOKS=name[,name...]; nothing is armed otherwise.
+  if (const char* hooks = std::getenv("EDDY_LOGD_FAULT_HOOKS"); hooks != nullptr && *hooks) {
+    std::string all(hooks);
+    size_t start = 0;
+    while (start <= all.size()) {
+      size_t end = all.find(',', start);
+      if (end == std::string::npos) end = all.size();
+      if (end > start) {
+        const std::string name = all.substr(start, end - start);
+        eddy::logstore::FaultHooks::Arm(name);
+        std::fprintf(stderr, "eddy-logd: fault hook %s armed\n", name.c_str());
+      }
+      start = end + 1;
+    }
   }
 
   lm_options.data_dir = data_dir;

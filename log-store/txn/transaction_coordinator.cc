@@ -390,8 +390,9 @@ struct TransactionCoordinator::Impl {
   // PrepareCommit or PrepareAbort and durable.
   absl::Status Complete(Entry& e) {
     const bool commit = e.state == TxnState::kPrepareCommit;
+    size_t written = 0;
     for (const auto& tp : e.partitions) {
-      if (FaultHooks::Fire("txn.markers.between")) {
+      if (written++ > 0 && FaultHooks::Fire("txn.markers.between")) {
         std::fprintf(stderr, "eddy-logd: fault hook txn.markers.between: exiting\n");
         std::fflush(stderr);
         ::_exit(9);
