@@ -362,6 +362,36 @@ TEST_F(KafkaTransactionsTest, KilledProducerIsAbortedAfterItsTransactionTimeout)
   EXPECT_EQ(rc, expected) << "the dead producer's transaction was not aborted (LSO held)";
 }
 
+// The coordinator's state and the committed offsets survive a kill -9 of the broker: after a
+// restart, the next init with the id aborts the transaction that was open at the crash, and
+// read_committed still sees exactly the committed transaction.
+TEST_F(KafkaTransactionsTest, StateSurvivesABrokerKill9) {
+  ProducePlain(broker_->bootstrap(), "txn-input", 10);
+  PartitionData committed;
+  {
+    TxnProducer p(broker_->bootstrap(), "txn-restart");
+    ASSERT_EQ(Consume(rd_kafka_init_transactions(p.rk, 30000)), "");
+    ASSERT_EQ(Consume(rd_kafka_begin_transaction(p.rk)), "");
+    committed = p.ProduceAll("c", 3);
+    ASSERT_EQ(p.SendOffsets("txn-group", "txn-input", 0, 7), "");
+    ASSERT_EQ(Consume(rd_kafka_commit_transaction(p.rk, 30000)), "");
+    ASSERT_EQ(Consume(rd_kafka_begin_transaction(p.rk)), "");
+    p.ProduceAll("open", 2);
+    ASSERT_EQ(rd_kafka_flush(p.rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    broker_->Kill();
+  }
+  broker_ = std::make_unique<Broker>(dir_ / "data", std::vector<std::string>{}, kPartitions);
+  ASSERT_TRUE(broker_->ok()) << "eddy-logd did not restart: " << broker_->Stderr();
+  EXPECT_EQ(Committed(broker_->bootstrap(), "txn-group", "txn-input", 0), 7);
+
+  TxnProducer next(broker_->bootstrap(), "txn-restart");
+  ASSERT_EQ(Consume(rd_kafka_init_transactions(next.rk, 30000)), "");
+  ASSERT_EQ(Consume(rd_kafka_begin_transaction(next.rk)), "");
+  Append(committed, next.ProduceAll("after", 1));
+  ASSERT_EQ(Consume(rd_kafka_commit_transaction(next.rk, 30000)), "");
+  EXPECT_EQ(ReadAll(broker_->bootstrap(), "read_committed", kTopics), committed);
+}
+
 }  // namespace
 }  // namespace eddy::kafka::testing
 
