@@ -362,6 +362,59 @@ TEST_F(KafkaTransactionsTest, KilledProducerIsAbortedAfterItsTransactionTimeout)
   EXPECT_EQ(rc, expected) << "the dead producer's transaction was not aborted (LSO held)";
 }
 
+// Consume-transform-produce, the way Kafka Streams-style applications use transactions: a
+// group member's position and group metadata (generation, member id: TxnOffsetCommit v3) go
+// into the producer's transaction; the group's committed offset moves only with the commit.
+TEST_F(KafkaTransactionsTest, ConsumeTransformProduceCommitsTheMembersOffsets) {
+  ProducePlain(broker_->bootstrap(), "ctp-input", 20);
+  rd_kafka_conf_t* conf = MakeConf({{"bootstrap.servers", broker_->bootstrap()},
+                                    {"group.id", "ctp-group"},
+                                    {"auto.offset.reset", "earliest"},
+                                    {"enable.auto.commit", "false"},
+                                    {"session.timeout.ms", "10000"},
+                                    {"heartbeat.interval.ms", "200"}});
+  char err[512];
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  ASSERT_NE(consumer, nullptr) << err;
+  rd_kafka_poll_set_consumer(consumer);
+  rd_kafka_topic_partition_list_t* sub = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(sub, "ctp-input", RD_KAFKA_PARTITION_UA);
+  ASSERT_EQ(rd_kafka_subscribe(consumer, sub), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_partition_list_destroy(sub);
+
+  TxnProducer p(broker_->bootstrap(), "txn-ctp");
+  ASSERT_EQ(Consume(rd_kafka_init_transactions(p.rk, 30000)), "");
+  ASSERT_EQ(Consume(rd_kafka_begin_transaction(p.rk)), "");
+  std::vector<std::string> out;
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (out.size() < 20 && Clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 200);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::string v = "out-" + std::string(static_cast<const char*>(m->payload), m->len);
+      EXPECT_EQ(p.Produce("txn-a", 0, v), RD_KAFKA_RESP_ERR_NO_ERROR);
+      out.push_back(v);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  ASSERT_EQ(out.size(), 20u);
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  ASSERT_EQ(rd_kafka_assignment(consumer, &assigned), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(rd_kafka_position(consumer, assigned), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_consumer_group_metadata_t* md = rd_kafka_consumer_group_metadata(consumer);
+  ASSERT_EQ(Consume(rd_kafka_send_offsets_to_transaction(p.rk, assigned, md, 30000)), "");
+  rd_kafka_consumer_group_metadata_destroy(md);
+  rd_kafka_topic_partition_list_destroy(assigned);
+  EXPECT_EQ(Committed(broker_->bootstrap(), "ctp-group", "ctp-input", 0), RD_KAFKA_OFFSET_INVALID)
+      << "the offsets were visible before the commit";
+  ASSERT_EQ(Consume(rd_kafka_commit_transaction(p.rk, 30000)), "");
+  EXPECT_EQ(Committed(broker_->bootstrap(), "ctp-group", "ctp-input", 0), 20);
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  PartitionData rc = ReadAll(broker_->bootstrap(), "read_committed", {"txn-a"});
+  EXPECT_EQ(rc["txn-a/0"], out);
+}
+
 // The coordinator's state and the committed offsets survive a kill -9 of the broker: after a
 // restart, the next init with the id aborts the transaction that was open at the crash, and
 // read_committed still sees exactly the committed transaction.
