@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "log-store/storage/batch_reencoder.h"
+#include "log-store/storage/compression.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/file_io.h"
@@ -478,7 +479,20 @@ absl::StatusOr<AppendResult> PartitionLogImpl::AppendLocked(std::string_view bat
     if (h->producer_id >= 0) producer_batches_.emplace_back(infos_.size(), *h);
     const char* stored = batch.data();
     size_t stored_size = total;
-    if (codec && *codec != h->compression() && !h->is_control()) {
+    const bool reencode = codec && *codec != h->compression() && !h->is_control();
+    if (h->compression() != Compression::kNone && !reencode) {
+      // The CRC only says the bytes arrived as sent: a compressed batch's records are checked
+      // too, so a batch whose records do not decode is never stored (it would fail every
+      // reader and the compactor at that offset). ReencodeBatch checks them on its own.
+      auto plain = Decompress(h->compression(), batch.substr(kBatchHeaderSize));
+      absl::Status rs = plain.ok() ? ValidateRecords(*h, *plain) : plain.status();
+      if (!rs.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Label(), ": CORRUPT_MESSAGE: compressed batch at byte ", pos, " (codec ",
+            static_cast<int>(h->compression()), "): its records do not decode: ", rs.message()));
+      }
+    }
+    if (reencode) {
       auto re = ReencodeBatch(batch, *codec);
       if (!re.ok()) {
         const bool corrupt = re.status().code() == absl::StatusCode::kInvalidArgument;
