@@ -106,10 +106,11 @@ int64_t ReadAll(BrokerContext& b, const RequestContext& ctx, const FetchRequest&
           if (req.isolation_level == 1) {
             // Nothing at or past the LSO the read started with (a later LSO only moves up).
             int64_t last = -1;
-            d.records_len = BatchesBelow(std::string_view(scratch).substr(at),
-                                         read->last_stable_offset, &last);
+            d.records_len =
+                BatchesBelow(std::string_view(scratch).substr(at), read->last_stable_offset, &last);
             scratch.resize(at + d.records_len);
-            if (d.records_len > 0) d.aborted = (*log)->AbortedTransactions(p.fetch_offset, last + 1);
+            if (d.records_len > 0)
+              d.aborted = (*log)->AbortedTransactions(p.fetch_offset, last + 1);
           }
           total += static_cast<int64_t>(d.records_len);
           budget -= static_cast<int64_t>(d.records_len);

@@ -70,8 +70,7 @@ int16_t TxnErrorCode(const absl::Status& s) {
   }
 }
 
-absl::Status HandleAddPartitionsToTxn(BrokerContext& b, RequestContext& ctx, Reader& r,
-                                      Writer& w) {
+absl::Status HandleAddPartitionsToTxn(BrokerContext& b, RequestContext& ctx, Reader& r, Writer& w) {
   const int16_t v = ctx.header.api_version;
   auto req = ParseAddPartitionsToTxn(r, v);
   if (!req.ok()) return req.status();
@@ -81,8 +80,8 @@ absl::Status HandleAddPartitionsToTxn(BrokerContext& b, RequestContext& ctx, Rea
   }
   std::vector<absl::Status> results;
   if (b.txn != nullptr) {
-    results = b.txn->AddPartitions(req->transactional_id, req->producer_id, req->producer_epoch,
-                                   parts);
+    results =
+        b.txn->AddPartitions(req->transactional_id, req->producer_id, req->producer_epoch, parts);
   }
   TxnPartitionResults res;
   size_t i = 0;
@@ -116,8 +115,8 @@ absl::Status HandleAddOffsetsToTxn(BrokerContext& b, RequestContext& ctx, Reader
   if (!req.ok()) return req.status();
   int16_t err = kRefused;
   if (b.txn != nullptr) {
-    absl::Status s = b.txn->AddOffsets(req->transactional_id, req->producer_id,
-                                       req->producer_epoch, req->group_id);
+    absl::Status s = b.txn->AddOffsets(req->transactional_id, req->producer_id, req->producer_epoch,
+                                       req->group_id);
     if (!s.ok()) LogRefusal(ctx, "AddOffsetsToTxn", s);
     err = TxnErrorCode(s);
   }
@@ -131,8 +130,8 @@ absl::Status HandleEndTxn(BrokerContext& b, RequestContext& ctx, Reader& r, Writ
   if (!req.ok()) return req.status();
   int16_t err = kRefused;
   if (b.txn != nullptr) {
-    absl::Status s = b.txn->EndTxn(req->transactional_id, req->producer_id, req->producer_epoch,
-                                   req->committed);
+    absl::Status s =
+        b.txn->EndTxn(req->transactional_id, req->producer_id, req->producer_epoch, req->committed);
     if (!s.ok()) LogRefusal(ctx, req->committed ? "EndTxn(commit)" : "EndTxn(abort)", s);
     err = TxnErrorCode(s);
   }

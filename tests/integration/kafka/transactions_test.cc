@@ -149,8 +149,8 @@ PartitionData ReadAll(const std::string& bootstrap, const std::string& isolation
   while (Clock::now() < deadline) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
     if (m != nullptr) {
-      const std::string key = std::string(rd_kafka_topic_name(m->rkt)) + "/" +
-                              std::to_string(m->partition);
+      const std::string key =
+          std::string(rd_kafka_topic_name(m->rkt)) + "/" + std::to_string(m->partition);
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         data[key].emplace_back(static_cast<const char*>(m->payload), m->len);
         at_end[key] = false;

@@ -17,6 +17,8 @@ std::string Hex(std::string_view hex) {
   return absl::HexStringToBytes(absl::string_view(hex.data(), hex.size()));
 }
 
+// The hex literals are split by wire field; keep clang-format from joining or splitting them.
+// clang-format off
 TEST(KafkaTxnCodec, InitProducerIdV1AndV4) {
   // v1: STRING "tx" (int16 length), timeout 60000.
   std::string v1 = Hex("00027478" "0000ea60");
@@ -212,6 +214,8 @@ TEST(KafkaTxnCodec, FlexibleVersionsAndAdvertisedRanges) {
             error::kInvalidProducerEpoch);
   EXPECT_EQ(VersionedTxnError(kEndTxn, 0, error::kInvalidTxnState), error::kInvalidTxnState);
 }
+
+// clang-format on
 
 }  // namespace
 }  // namespace eddy::kafka
