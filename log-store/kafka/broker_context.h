@@ -1,5 +1,6 @@
 // BrokerContext and RequestContext: what every Kafka API handler sees. BrokerContext is the
-// broker-wide state (log manager, options, group coordinator, producer-id state) shared by all
+// broker-wide state (log manager, options, group and transaction coordinators, producer-id
+// state) shared by all
 // connections; RequestContext is one request's header and client. Private to log-store/kafka.
 #pragma once
 
@@ -15,6 +16,11 @@ namespace eddy::kafka {
 
 class GroupCoordinator;
 class ProducerStateManager;
+}  // namespace eddy::kafka
+namespace eddy::logstore {
+class TransactionCoordinator;
+}  // namespace eddy::logstore
+namespace eddy::kafka {
 
 struct BrokerContext {
   logstore::LogManager* logs = nullptr;
@@ -23,6 +29,9 @@ struct BrokerContext {
   int32_t advertised_port = 0;
   GroupCoordinator* groups = nullptr;
   ProducerStateManager* producers = nullptr;
+  // The broker's transaction coordinator (shared with the native API). Null: transactions are
+  // refused (TRANSACTIONAL_ID_AUTHORIZATION_FAILED, fatal in every client).
+  logstore::TransactionCoordinator* txn = nullptr;
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> produce_requests{0};  // counts Produce requests with acks != 0 (fault hook)
 };

@@ -1,6 +1,11 @@
 // Fetch (key 1) v4..11: whole stored batches byte-for-byte, at least one batch for the first
 // partition with data, long-poll up to MaxWaitMs via LogManager::WaitForAppend. No incremental
-// fetch sessions (session id 0 = full fetch every time); LSO = HW (no transactions).
+// fetch sessions (session id 0 = full fetch every time). Every answer carries the partition's
+// last stable offset (LSO: the first offset of its oldest open transaction, else the HW). With
+// isolation_level 1 (read_committed) no batch at or past the LSO is returned, and
+// AbortedTransactions lists the aborted transactions (producer id, first offset) overlapping
+// the returned range, from the storage layer's aborted-transaction index; the client drops
+// their records and the control batches.
 // The batches are read into the connection's scratch buffer and the response only references
 // them (Writer::BytesRef), so the server writes them with writev straight from where pread put
 // them: one copy from the page cache, none in user space.
@@ -17,7 +22,9 @@ namespace {
 struct PartitionData {
   int16_t error = error::kNone;
   int64_t high_watermark = -1;
+  int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;
+  std::vector<logstore::AbortedTxn> aborted;  // read_committed only
   size_t records_at = 0;  // the batches are scratch[records_at, records_at + records_len)
   size_t records_len = 0;
 };
@@ -33,6 +40,32 @@ int16_t ReadErrorCode(const absl::Status& s) {
     default:
       return error::kUnknownServerError;
   }
+}
+
+// The length of the leading whole batches of `batches` whose base offset is below `limit`
+// (batches are stored whole: base offset int64, then batch length int32 of what follows it).
+size_t BatchesBelow(std::string_view batches, int64_t limit, int64_t* last_offset) {
+  size_t pos = 0;
+  while (pos + 12 <= batches.size()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(batches.data() + pos);
+    int64_t base = 0;
+    for (int i = 0; i < 8; ++i) base = (base << 8) | p[i];
+    uint32_t len = 0;
+    for (int i = 8; i < 12; ++i) len = (len << 8) | p[i];
+    const size_t size = 12 + static_cast<size_t>(len);
+    if (base >= limit || pos + size > batches.size()) break;
+    // last_offset_delta is at byte 23 of the batch (after partition leader epoch, magic, crc,
+    // attributes).
+    if (size >= 27) {
+      uint32_t delta = 0;
+      for (int i = 23; i < 27; ++i) delta = (delta << 8) | p[i];
+      *last_offset = base + static_cast<int32_t>(delta);
+    } else {
+      *last_offset = base;
+    }
+    pos += size;
+  }
+  return pos;
 }
 
 // One pass over every requested partition. Returns the total record bytes.
@@ -57,6 +90,7 @@ int64_t ReadAll(BrokerContext& b, const RequestContext& ctx, const FetchRequest&
         d.error = error::kUnknownTopicOrPartition;
       } else if (total > 0 && budget <= 0) {
         d.high_watermark = (*log)->LogEndOffset();
+        d.last_stable_offset = (*log)->LastStableOffset();
         d.log_start_offset = (*log)->LogStartOffset();
       } else {
         int32_t limit = static_cast<int32_t>(
@@ -65,14 +99,25 @@ int64_t ReadAll(BrokerContext& b, const RequestContext& ctx, const FetchRequest&
         auto read = (*log)->ReadAppend(p.fetch_offset, limit, &scratch);
         if (read.ok()) {
           d.high_watermark = read->high_watermark;
+          d.last_stable_offset = read->last_stable_offset;
           d.log_start_offset = read->log_start_offset;
           d.records_at = at;
           d.records_len = scratch.size() - at;
+          if (req.isolation_level == 1) {
+            // Nothing at or past the LSO the read started with (a later LSO only moves up).
+            int64_t last = -1;
+            d.records_len =
+                BatchesBelow(std::string_view(scratch).substr(at), read->last_stable_offset, &last);
+            scratch.resize(at + d.records_len);
+            if (d.records_len > 0)
+              d.aborted = (*log)->AbortedTransactions(p.fetch_offset, last + 1);
+          }
           total += static_cast<int64_t>(d.records_len);
           budget -= static_cast<int64_t>(d.records_len);
         } else {
           d.error = ReadErrorCode(read.status());
           d.high_watermark = (*log)->LogEndOffset();
+          d.last_stable_offset = (*log)->LastStableOffset();
           d.log_start_offset = (*log)->LogStartOffset();
           if (d.error != error::kOffsetOutOfRange) {
             std::fprintf(stderr, "kafka: client %s: Fetch %s/%d at %lld failed: %s\n",
@@ -130,9 +175,13 @@ absl::Status HandleFetch(BrokerContext& b, RequestContext& ctx, Reader& r, Write
       w.Int32(req->topics[i].partitions[j].index);
       w.Int16(d.error);
       w.Int64(d.high_watermark);
-      w.Int64(d.high_watermark);  // last_stable_offset = HW (no transactions)
+      w.Int64(d.last_stable_offset);
       if (v >= 5) w.Int64(d.log_start_offset);
-      w.ArrayCount(0);           // aborted_transactions: empty, never null
+      w.ArrayCount(static_cast<int32_t>(d.aborted.size()));  // never null
+      for (const logstore::AbortedTxn& a : d.aborted) {
+        w.Int64(a.producer_id);
+        w.Int64(a.first_offset);
+      }
       if (v >= 11) w.Int32(-1);  // preferred_read_replica
       // Never null; referenced, not copied (the scratch buffer is complete by now).
       w.BytesRef(std::string_view(ctx.scratch->data() + d.records_at, d.records_len));

@@ -21,8 +21,8 @@ absl::Status HandleFindCoordinator(BrokerContext& b, RequestContext& ctx, Reader
   auto req = ParseFindCoordinator(r, v);
   if (!req.ok()) return req.status();
   if (v >= 1) w.Int32(0);  // throttle_time_ms
-  if (req->key_type == 1) {
-    // A transaction coordinator: Eddy has none. TRANSACTIONAL_ID_AUTHORIZATION_FAILED is what
+  if (req->key_type == 1 && b.txn == nullptr) {
+    // No transaction coordinator on this broker. TRANSACTIONAL_ID_AUTHORIZATION_FAILED is what
     // Kafka answers when the transactional id may not be used, and clients treat it as fatal
     // (librdkafka's rd_kafka_txn_handle_FindCoordinator, the Java client, KafkaJS), so
     // init_transactions fails at once instead of retrying COORDINATOR_NOT_AVAILABLE until its
@@ -30,13 +30,15 @@ absl::Status HandleFindCoordinator(BrokerContext& b, RequestContext& ctx, Reader
     w.Int16(error::kTransactionalIdAuthorizationFailed);
     if (v >= 1) {  // error_message exists from v1
       w.NullableString(absl::StrCat("transactional id '", req->key,
-                                    "': eddy-logd does not support transactions"));
+                                    "': transactions are not enabled on this broker"));
     }
     w.Int32(-1);
     w.String("");
     w.Int32(-1);
     return absl::OkStatus();
   }
+  // key_type 0 (group) and 1 (transaction): this broker coordinates every group and every
+  // transactional id.
   w.Int16(error::kNone);
   if (v >= 1) w.NullableString(std::nullopt);  // error_message
   w.Int32(b.options.node_id);

@@ -28,6 +28,10 @@ absl::Status HandleOffsetCommit(BrokerContext&, RequestContext&, Reader&, Writer
 absl::Status HandleOffsetFetch(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleCreateTopics(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleInitProducerId(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleAddPartitionsToTxn(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleAddOffsetsToTxn(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleEndTxn(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleTxnOffsetCommit(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleDeleteGroups(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleOffsetDelete(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleDeleteTopics(BrokerContext&, RequestContext&, Reader&, Writer&);
@@ -42,6 +46,10 @@ absl::Status HandleDescribeCluster(BrokerContext&, RequestContext&, Reader&, Wri
 // INVALID_TOPIC_EXCEPTION (bad name), INVALID_PARTITIONS (a partition limit), else
 // UNKNOWN_SERVER_ERROR.
 int16_t CreateTopicErrorCode(const absl::Status& s);
+
+// The Kafka error code for a TransactionCoordinator status: the Kafka error name it carries
+// (logstore::TxnReason), else one from the status code. OK = NONE.
+int16_t TxnErrorCode(const absl::Status& s);
 
 // Parses the body of a request of (key, version) without acting on it.
 absl::Status DecodeRequestBody(int16_t key, int16_t version, Reader& r);

@@ -47,6 +47,14 @@ const char* ApiName(int16_t key) {
       return "DeleteRecords";
     case kInitProducerId:
       return "InitProducerId";
+    case kAddPartitionsToTxn:
+      return "AddPartitionsToTxn";
+    case kAddOffsetsToTxn:
+      return "AddOffsetsToTxn";
+    case kEndTxn:
+      return "EndTxn";
+    case kTxnOffsetCommit:
+      return "TxnOffsetCommit";
     case kDescribeConfigs:
       return "DescribeConfigs";
     case kAlterConfigs:
@@ -74,7 +82,12 @@ bool IsFlexible(int16_t api_key, int16_t api_version) {
          (api_key == kDescribeConfigs && api_version >= 4) ||
          (api_key == kAlterConfigs && api_version >= 2) ||
          (api_key == kCreatePartitions && api_version >= 2) ||
-         (api_key == kIncrementalAlterConfigs && api_version >= 1);
+         (api_key == kIncrementalAlterConfigs && api_version >= 1) ||
+         (api_key == kInitProducerId && api_version >= 2) ||
+         (api_key == kAddPartitionsToTxn && api_version >= 3) ||
+         (api_key == kAddOffsetsToTxn && api_version >= 3) ||
+         (api_key == kEndTxn && api_version >= 3) ||
+         (api_key == kTxnOffsetCommit && api_version >= 3);
 }
 
 bool HasFlexibleResponseHeader(int16_t api_key, int16_t api_version) {

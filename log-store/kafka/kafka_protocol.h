@@ -31,6 +31,10 @@ enum ApiKey : int16_t {
   kDeleteTopics = 20,
   kDeleteRecords = 21,
   kInitProducerId = 22,
+  kAddPartitionsToTxn = 24,
+  kAddOffsetsToTxn = 25,
+  kEndTxn = 26,
+  kTxnOffsetCommit = 28,
   kDescribeConfigs = 32,
   kAlterConfigs = 33,
   kCreatePartitions = 37,
@@ -66,7 +70,11 @@ inline constexpr ApiRange kSupportedApis[] = {
     {kCreateTopics, 0, 4},
     {kDeleteTopics, 0, 3},
     {kDeleteRecords, 0, 1},
-    {kInitProducerId, 0, 1},
+    {kInitProducerId, 0, 4},      // flexible from v2; v3+ carries the current id/epoch
+    {kAddPartitionsToTxn, 0, 3},  // flexible from v3 (v4 batched: broker to broker)
+    {kAddOffsetsToTxn, 0, 3},     // flexible from v3
+    {kEndTxn, 0, 3},              // flexible from v3
+    {kTxnOffsetCommit, 0, 3},     // flexible from v3
     {kDescribeConfigs, 0, 2},
     {kAlterConfigs, 0, 1},
     {kCreatePartitions, 0, 1},
@@ -89,7 +97,9 @@ inline constexpr int16_t kUnknownTopicOrPartition = 3;
 inline constexpr int16_t kLeaderNotAvailable = 5;
 inline constexpr int16_t kRequestTimedOut = 7;
 inline constexpr int16_t kMessageTooLarge = 10;
+inline constexpr int16_t kCoordinatorLoadInProgress = 14;
 inline constexpr int16_t kCoordinatorNotAvailable = 15;
+inline constexpr int16_t kNotCoordinator = 16;
 inline constexpr int16_t kInvalidTopic = 17;
 inline constexpr int16_t kInvalidRequiredAcks = 21;
 inline constexpr int16_t kIllegalGeneration = 22;
@@ -109,7 +119,13 @@ inline constexpr int16_t kUnsupportedForMessageFormat = 43;
 inline constexpr int16_t kOutOfOrderSequence = 45;
 inline constexpr int16_t kDuplicateSequence = 46;
 inline constexpr int16_t kInvalidProducerEpoch = 47;
+inline constexpr int16_t kInvalidTxnState = 48;
+inline constexpr int16_t kInvalidProducerIdMapping = 49;
+inline constexpr int16_t kInvalidTransactionTimeout = 50;
+inline constexpr int16_t kConcurrentTransactions = 51;
+inline constexpr int16_t kTransactionCoordinatorFenced = 52;
 inline constexpr int16_t kTransactionalIdAuthorizationFailed = 53;
+inline constexpr int16_t kOperationNotAttempted = 55;
 inline constexpr int16_t kKafkaStorageError = 56;
 inline constexpr int16_t kUnknownProducerId = 59;
 inline constexpr int16_t kNonEmptyGroup = 68;
@@ -119,6 +135,8 @@ inline constexpr int16_t kGroupMaxSizeReached = 81;
 inline constexpr int16_t kFencedInstanceId = 82;
 inline constexpr int16_t kGroupSubscribedToTopic = 86;
 inline constexpr int16_t kInvalidRecord = 87;
+inline constexpr int16_t kProducerFenced = 90;
+inline constexpr int16_t kTransactionalIdNotFound = 105;
 }  // namespace error
 
 struct RequestHeader {
@@ -128,8 +146,9 @@ struct RequestHeader {
   std::string client_id;
 };
 
-// True when (key, version) uses the flexible encoding (request header v2). Within the advertised
-// ranges only ApiVersions v3, ListGroups v3..4 and DescribeCluster (every version) are flexible.
+// True when (key, version) uses the flexible encoding (request header v2): within the advertised
+// ranges ApiVersions v3, ListGroups v3..4, DescribeCluster (every version), the admin APIs'
+// newer versions, InitProducerId v2+ and the other transaction APIs v3+.
 bool IsFlexible(int16_t api_key, int16_t api_version);
 // True when the response to (key, version) starts with response header v1 (a tagged-field block
 // after the correlation id): every flexible version except ApiVersions, whose header stays v0.

@@ -318,10 +318,107 @@ absl::StatusOr<CreateTopicsRequest> ParseCreateTopics(Reader& r, int16_t v) {
 
 absl::StatusOr<InitProducerIdRequest> ParseInitProducerId(Reader& r, int16_t v) {
   InitProducerIdRequest q;
-  auto t = r.NullableString();
+  const bool flex = v >= 2;
+  auto t = flex ? r.CompactNullableString() : r.NullableString();
   if (t) q.transactional_id = Str(*t);
   q.transaction_timeout_ms = r.Int32();
+  if (v >= 3) {
+    q.producer_id = r.Int64();
+    q.producer_epoch = r.Int16();
+  }
+  if (flex) r.SkipTaggedFields();
   if (auto s = Done(r, "InitProducerId", v); !s.ok()) return s;
+  return q;
+}
+
+namespace {
+
+// The STRING / COMPACT_STRING pair of the transaction APIs (flexible from `flex`).
+std::string TxnStr(Reader& r, bool flex) { return Str(flex ? r.CompactString() : r.String()); }
+std::optional<std::string> TxnNullableStr(Reader& r, bool flex) {
+  return OptStr(flex ? r.CompactNullableString() : r.NullableString());
+}
+int32_t TxnArray(Reader& r, bool flex, size_t min_elem) {
+  return flex ? r.CompactArrayCount(min_elem) : r.ArrayCount(min_elem);
+}
+
+}  // namespace
+
+absl::StatusOr<AddPartitionsToTxnRequest> ParseAddPartitionsToTxn(Reader& r, int16_t v) {
+  AddPartitionsToTxnRequest q;
+  const bool flex = v >= 3;
+  q.transactional_id = TxnStr(r, flex);
+  q.producer_id = r.Int64();
+  q.producer_epoch = r.Int16();
+  int32_t nt = TxnArray(r, flex, flex ? 3 : 6);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    AddPartitionsToTxnRequest::Topic t;
+    t.name = TxnStr(r, flex);
+    int32_t np = TxnArray(r, flex, 4);
+    for (int32_t j = 0; j < np && r.ok(); ++j) t.partitions.push_back(r.Int32());
+    if (flex) r.SkipTaggedFields();
+    q.topics.push_back(std::move(t));
+  }
+  if (flex) r.SkipTaggedFields();
+  if (auto s = Done(r, "AddPartitionsToTxn", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<AddOffsetsToTxnRequest> ParseAddOffsetsToTxn(Reader& r, int16_t v) {
+  AddOffsetsToTxnRequest q;
+  const bool flex = v >= 3;
+  q.transactional_id = TxnStr(r, flex);
+  q.producer_id = r.Int64();
+  q.producer_epoch = r.Int16();
+  q.group_id = TxnStr(r, flex);
+  if (flex) r.SkipTaggedFields();
+  if (auto s = Done(r, "AddOffsetsToTxn", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<EndTxnRequest> ParseEndTxn(Reader& r, int16_t v) {
+  EndTxnRequest q;
+  const bool flex = v >= 3;
+  q.transactional_id = TxnStr(r, flex);
+  q.producer_id = r.Int64();
+  q.producer_epoch = r.Int16();
+  q.committed = r.Bool();
+  if (flex) r.SkipTaggedFields();
+  if (auto s = Done(r, "EndTxn", v); !s.ok()) return s;
+  return q;
+}
+
+absl::StatusOr<TxnOffsetCommitRequest> ParseTxnOffsetCommit(Reader& r, int16_t v) {
+  TxnOffsetCommitRequest q;
+  const bool flex = v >= 3;
+  q.transactional_id = TxnStr(r, flex);
+  q.group_id = TxnStr(r, flex);
+  q.producer_id = r.Int64();
+  q.producer_epoch = r.Int16();
+  if (v >= 3) {
+    q.generation_id = r.Int32();
+    q.member_id = TxnStr(r, flex);
+    q.group_instance_id = TxnNullableStr(r, flex);
+  }
+  int32_t nt = TxnArray(r, flex, flex ? 3 : 6);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    TxnOffsetCommitRequest::Topic t;
+    t.name = TxnStr(r, flex);
+    int32_t np = TxnArray(r, flex, 13);
+    for (int32_t j = 0; j < np && r.ok(); ++j) {
+      TxnOffsetCommitRequest::Partition p;
+      p.index = r.Int32();
+      p.offset = r.Int64();
+      if (v >= 2) p.leader_epoch = r.Int32();
+      p.metadata = TxnNullableStr(r, flex);
+      if (flex) r.SkipTaggedFields();
+      t.partitions.push_back(std::move(p));
+    }
+    if (flex) r.SkipTaggedFields();
+    q.topics.push_back(std::move(t));
+  }
+  if (flex) r.SkipTaggedFields();
+  if (auto s = Done(r, "TxnOffsetCommit", v); !s.ok()) return s;
   return q;
 }
 

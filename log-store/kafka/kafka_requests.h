@@ -177,9 +177,66 @@ struct CreateTopicsRequest {
   bool validate_only = false;
 };
 
+// InitProducerId v0..4 (flexible from v2). v3+ carries the producer id and epoch the client
+// holds (KIP-360: -1/-1 on a first init, the current pair when it re-initialises after an
+// abortable error so the coordinator can bump the epoch instead of fencing it).
 struct InitProducerIdRequest {
   std::optional<std::string> transactional_id;
   int32_t transaction_timeout_ms = 0;
+  int64_t producer_id = -1;     // v3+
+  int16_t producer_epoch = -1;  // v3+
+};
+
+// AddPartitionsToTxn (key 24) v0..3 (flexible from v3; v4's batched form is broker to broker).
+struct AddPartitionsToTxnRequest {
+  struct Topic {
+    std::string name;
+    std::vector<int32_t> partitions;
+  };
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  std::vector<Topic> topics;
+};
+
+// AddOffsetsToTxn (key 25) v0..3 (flexible from v3): the group whose offsets the transaction
+// will commit through TxnOffsetCommit.
+struct AddOffsetsToTxnRequest {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  std::string group_id;
+};
+
+// EndTxn (key 26) v0..3 (flexible from v3).
+struct EndTxnRequest {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  bool committed = false;  // true = commit, false = abort
+};
+
+// TxnOffsetCommit (key 28) v0..3 (flexible from v3; v3 adds the group generation, member id and
+// group instance id of KIP-447, which the coordinator may check like OffsetCommit does).
+struct TxnOffsetCommitRequest {
+  struct Partition {
+    int32_t index = 0;
+    int64_t offset = 0;
+    int32_t leader_epoch = -1;  // v2+
+    std::optional<std::string> metadata;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  std::string transactional_id;
+  std::string group_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t generation_id = -1;                    // v3+
+  std::string member_id;                         // v3+
+  std::optional<std::string> group_instance_id;  // v3+
+  std::vector<Topic> topics;
 };
 
 struct DeleteTopicsRequest {
@@ -265,6 +322,10 @@ absl::StatusOr<OffsetCommitRequest> ParseOffsetCommit(Reader& r, int16_t v);
 absl::StatusOr<OffsetFetchRequest> ParseOffsetFetch(Reader& r, int16_t v);
 absl::StatusOr<CreateTopicsRequest> ParseCreateTopics(Reader& r, int16_t v);
 absl::StatusOr<InitProducerIdRequest> ParseInitProducerId(Reader& r, int16_t v);
+absl::StatusOr<AddPartitionsToTxnRequest> ParseAddPartitionsToTxn(Reader& r, int16_t v);
+absl::StatusOr<AddOffsetsToTxnRequest> ParseAddOffsetsToTxn(Reader& r, int16_t v);
+absl::StatusOr<EndTxnRequest> ParseEndTxn(Reader& r, int16_t v);
+absl::StatusOr<TxnOffsetCommitRequest> ParseTxnOffsetCommit(Reader& r, int16_t v);
 absl::StatusOr<DeleteTopicsRequest> ParseDeleteTopics(Reader& r, int16_t v);
 absl::StatusOr<CreatePartitionsRequest> ParseCreatePartitions(Reader& r, int16_t v);
 absl::StatusOr<DeleteRecordsRequest> ParseDeleteRecords(Reader& r, int16_t v);

@@ -216,6 +216,7 @@ class KafkaServerImpl final : public KafkaServer {
     if (!producers.ok()) return producers.status();
     producers_ = std::move(*producers);
     broker_.producers = producers_.get();
+    broker_.txn = options.txn;
     GroupCoordinator::Options gopts;
     gopts.initial_rebalance_delay_ms = broker_.options.group_initial_rebalance_delay_ms;
     gopts.min_session_timeout_ms = options.group_min_session_timeout_ms;

@@ -1,6 +1,7 @@
-// ListOffsets (key 2) v0..3: -1 = high watermark (latest), -2 = log start (earliest), otherwise
-// the earliest offset whose record timestamp is >= the given time, answered with that record's
-// timestamp (offset and timestamp -1 when there is none), as Kafka does.
+// ListOffsets (key 2) v0..3: -1 = latest (the high watermark; under isolation_level 1,
+// read_committed, v2+, the last stable offset), -2 = log start (earliest), otherwise the earliest
+// offset whose record timestamp is >= the given time, answered with that record's timestamp
+// (offset and timestamp -1 when there is none), as Kafka does.
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
 
@@ -23,7 +24,7 @@ absl::Status HandleListOffsets(BrokerContext& b, RequestContext& ctx, Reader& r,
       if (!log.ok()) {
         err = error::kUnknownTopicOrPartition;
       } else if (p.timestamp == -1) {
-        offset = (*log)->LogEndOffset();
+        offset = req->isolation_level == 1 ? (*log)->LastStableOffset() : (*log)->LogEndOffset();
       } else if (p.timestamp == -2) {
         offset = (*log)->LogStartOffset();
       } else {

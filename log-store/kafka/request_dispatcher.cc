@@ -43,6 +43,14 @@ Handler FindHandler(int16_t key) {
       return HandleCreateTopics;
     case kInitProducerId:
       return HandleInitProducerId;
+    case kAddPartitionsToTxn:
+      return HandleAddPartitionsToTxn;
+    case kAddOffsetsToTxn:
+      return HandleAddOffsetsToTxn;
+    case kEndTxn:
+      return HandleEndTxn;
+    case kTxnOffsetCommit:
+      return HandleTxnOffsetCommit;
     case kDeleteGroups:
       return HandleDeleteGroups;
     case kOffsetDelete:
@@ -179,6 +187,14 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
       return ParseCreateTopics(r, v).status();
     case kInitProducerId:
       return ParseInitProducerId(r, v).status();
+    case kAddPartitionsToTxn:
+      return ParseAddPartitionsToTxn(r, v).status();
+    case kAddOffsetsToTxn:
+      return ParseAddOffsetsToTxn(r, v).status();
+    case kEndTxn:
+      return ParseEndTxn(r, v).status();
+    case kTxnOffsetCommit:
+      return ParseTxnOffsetCommit(r, v).status();
     case kDeleteGroups:
       return ParseDeleteGroups(r, v).status();
     case kOffsetDelete:

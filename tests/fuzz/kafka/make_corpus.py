@@ -19,6 +19,9 @@ def uv(v):
         out += bytes([(v & 0x7F) | 0x80]); v >>= 7
     return out + bytes([v])
 def cs(v): return uv(len(v) + 1) + v.encode()
+def cns(v): return uv(0) if v is None else cs(v)
+def carr(items): return uv(len(items) + 1) + b"".join(items)
+TAG = b"\x00"  # an empty tagged-field block
 
 
 def hdr(key, ver, corr=1, flexible=False):
@@ -87,6 +90,31 @@ frames = {
     "describe_cluster_v0": hdr(60, 0, flexible=True) + i8(0) + b"\x00",
     "find_coordinator_v2_txn": hdr(10, 2) + s("txn-1") + i8(1),
     "init_producer_id_v1_txn": hdr(22, 1) + s("txn-1") + i32(60000),
+    # The transaction APIs at the versions librdkafka 2.0.2 and KafkaJS 2.2.4 send, and the
+    # flexible v3 forms.
+    "init_producer_id_v4_txn": hdr(22, 4, flexible=True) + cns("txn-1") + i32(60000) + i64(-1) +
+                               i16(-1) + TAG,
+    "init_producer_id_v3_bump": hdr(22, 3, flexible=True) + cns("txn-1") + i32(60000) + i64(7) +
+                                i16(2) + TAG,
+    "init_producer_id_v2_idempotent": hdr(22, 2, flexible=True) + cns(None) + i32(-1) + TAG,
+    "add_partitions_to_txn_v0": hdr(24, 0) + s("txn-1") + i64(7) + i16(2) +
+                                arr([s("t") + arr([i32(0), i32(1)]), s("u") + arr([i32(2)])]),
+    "add_partitions_to_txn_v3": hdr(24, 3, flexible=True) + cs("txn-1") + i64(7) + i16(2) +
+                                carr([cs("t") + carr([i32(0), i32(1)]) + TAG]) + TAG,
+    "add_offsets_to_txn_v0": hdr(25, 0) + s("txn-1") + i64(7) + i16(2) + s("grp"),
+    "add_offsets_to_txn_v3": hdr(25, 3, flexible=True) + cs("txn-1") + i64(7) + i16(2) +
+                             cs("grp") + TAG,
+    "end_txn_v1_commit": hdr(26, 1) + s("txn-1") + i64(7) + i16(2) + i8(1),
+    "end_txn_v3_abort": hdr(26, 3, flexible=True) + cs("txn-1") + i64(7) + i16(2) + i8(0) + TAG,
+    "txn_offset_commit_v0": hdr(28, 0) + s("txn-1") + s("grp") + i64(7) + i16(2) +
+                            arr([s("t") + arr([i32(0) + i64(42) + s(None)])]),
+    "txn_offset_commit_v2": hdr(28, 2) + s("txn-1") + s("grp") + i64(7) + i16(2) +
+                            arr([s("t") + arr([i32(0) + i64(42) + i32(-1) + s("meta")])]),
+    "txn_offset_commit_v3": hdr(28, 3, flexible=True) + cs("txn-1") + cs("grp") + i64(7) +
+                            i16(2) + i32(3) + cs("m-1") + cns(None) +
+                            carr([cs("t") + carr([i32(0) + i64(42) + i32(-1) + cns("") + TAG,
+                                                  i32(1) + i64(9) + i32(4) + cns(None) + TAG]) +
+                                  TAG]) + TAG,
     # Produce v2 carries a message set v1 (magic 1), which is refused.
     "produce_v2_magic1": hdr(0, 2) + i16(1) + i32(30000) + arr([s("t") + arr([i32(0) + b(
         i64(0) + i32(24) + i32(0) + i8(1) + i8(0) + i64(1700000000000) + i32(-1) + i32(2) + b"hi")])]),

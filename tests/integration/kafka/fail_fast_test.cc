@@ -1,8 +1,8 @@
 // What eddy-logd does not support must fail at once with a clear, non-retriable error, seen
-// through real librdkafka 2.0.2 in-process: rd_kafka_init_transactions (no transactions), and a
-// producer that speaks the old message format (api.version.request=false with a 0.8/0.9
-// broker.version.fallback makes librdkafka send Produce v0/v1 with message format v0). The
-// current format keeps working on the same broker.
+// through real librdkafka 2.0.2 in-process: a producer that speaks the old message format
+// (api.version.request=false with a 0.8/0.9 broker.version.fallback makes librdkafka send
+// Produce v0/v1 with message format v0). The current format keeps working on the same broker.
+// (Transactions are served now: tests/integration/kafka/transactions_test.cc.)
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
@@ -69,22 +69,6 @@ class KafkaFailFastTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<Broker> broker_;
 };
-
-// Before, FindCoordinator pretended to coordinate and InitProducerId answered INVALID_REQUEST,
-// which librdkafka retries until init_transactions' timeout (a retriable __TIMED_OUT).
-TEST_F(KafkaFailFastTest, InitTransactionsFailsWithAFatalNonRetriableError) {
-  Producer p(broker_->bootstrap(), {{"transactional.id", "eddy-txn-1"}});
-  ASSERT_NE(p.rk, nullptr);
-  rd_kafka_error_t* err = rd_kafka_init_transactions(p.rk, 120000);
-  ASSERT_NE(err, nullptr) << "init_transactions succeeded on a broker without transactions";
-  EXPECT_EQ(rd_kafka_error_code(err), RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
-      << rd_kafka_error_name(err) << ": " << rd_kafka_error_string(err);
-  EXPECT_TRUE(rd_kafka_error_is_fatal(err)) << rd_kafka_error_string(err);
-  EXPECT_FALSE(rd_kafka_error_is_retriable(err)) << rd_kafka_error_string(err);
-  EXPECT_NE(std::string(rd_kafka_error_string(err)).find("transactions"), std::string::npos)
-      << rd_kafka_error_string(err);
-  rd_kafka_error_destroy(err);
-}
 
 TEST_F(KafkaFailFastTest, OldMessageFormatsAreRefusedPermanentlyAndV2StillWorks) {
   // librdkafka sends ApiVersions anyway for a fallback >= 0.10, so 0.8/0.9 are the old clients

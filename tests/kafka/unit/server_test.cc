@@ -293,8 +293,10 @@ TEST_F(KafkaServerTest, LegacyMessageFormatsAreUnsupportedForMessageFormat) {
   EXPECT_EQ((*logs_->GetPartition("t", 0))->LogEndOffset(), 0);
 }
 
-// Transactions do not exist: a transaction coordinator lookup and a transactional
-// InitProducerId get TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients treat as fatal.
+// A server without a transaction coordinator (KafkaServerOptions::txn null, as here): a
+// transaction coordinator lookup and a transactional InitProducerId get
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients treat as fatal. (eddy-logd always has
+// one: tests/integration/kafka/transactions_test.cc.)
 TEST_F(KafkaServerTest, TransactionalRequestsFailWithAFatalError) {
   for (int16_t v = 1; v <= 2; ++v) {
     Client c(server_->port());
