@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "runtime/container/commit_protocol.h"
 #include "runtime/container/container.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/inspect/state_server.h"
@@ -206,6 +207,11 @@ int main(int argc, char** argv) {
   o.until_caught_up = until;
   Container c(std::move(o));
   auto s = c.Run();
+  if (IsTaskFenced(s)) {
+    std::fprintf(stderr, "eddy-container %s: FENCED: %s\n", container_id.c_str(),
+                 std::string(s.message()).c_str());
+    return kExitFenced;
+  }
   if (!s.ok()) {
     std::fprintf(stderr, "eddy-container %s: FAILED: %s\n", container_id.c_str(),
                  std::string(s.message()).c_str());
