@@ -628,6 +628,7 @@ absl::Status Container::Impl::Run() {
 absl::Status Container::Impl::RunLoop() {
   auto started = Clock::now();
   if (auto s = Setup(); !s.ok()) return s;
+  WriteMetrics();  // the restore (and trim) metrics, before the first commit
   const JobConfig& job = opt_.job;
   if (opt_.hook) {
     std::vector<InspectTask> views;

@@ -149,6 +149,10 @@ class TaskStoresImpl : public TaskStores {
     while (next < target) {
       auto polled = (*consumer)->Poll(std::chrono::milliseconds(200));
       if (!polled.ok()) return polled.status();
+      if (auto pos = (*consumer)->Position(*idx); pos && *pos > next && polled->empty()) {
+        next = std::min(*pos, target);  // skipped control batches / aborted records only
+        continue;
+      }
       if (polled->empty()) {
         if (++idle > 150) {
           return absl::DeadlineExceededError(
@@ -203,6 +207,10 @@ class TaskStoresImpl : public TaskStores {
         while (next < end) {
           auto polled = (*consumer)->Poll(std::chrono::milliseconds(200));
           if (!polled.ok()) return polled.status();
+          if (auto pos = (*consumer)->Position(*idx); pos && *pos > next && polled->empty()) {
+            next = std::min(*pos, end);  // skipped control batches / aborted records only
+            continue;
+          }
           if (polled->empty()) {
             if (++idle > 150) {
               return absl::DeadlineExceededError(

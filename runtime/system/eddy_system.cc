@@ -137,6 +137,12 @@ class EddyConsumer : public SystemConsumer {
     return absl::OkStatus();
   }
 
+  std::optional<int64_t> Position(int32_t ssp_index) const override {
+    if (ssp_index < 0 || static_cast<size_t>(ssp_index) >= tps_.size()) return std::nullopt;
+    auto p = consumer_->Position(tps_[static_cast<size_t>(ssp_index)]);
+    if (!p.ok()) return std::nullopt;
+    return *p;
+  }
   void Stop() override {}
 
  private:
