@@ -1,5 +1,6 @@
 #include "runtime/container/commit_protocol.h"
 
+#include <chrono>
 #include <cstdio>
 
 #include "absl/strings/cord.h"
@@ -153,6 +154,7 @@ absl::Status CommitProtocol::CommitOne(CommitUnit& u) {
 
 absl::Status CommitProtocol::Commit(std::span<CommitUnit* const> units) {
   ScopedTimer timer(*commit_timer_);
+  auto t0 = std::chrono::steady_clock::now();
   for (CommitUnit* u : units) {
     if (auto s = CommitOne(*u); !s.ok()) {
       return Fenced(*u, absl::Status(s.code(), absl::StrCat("committing task '", u->task,
@@ -160,6 +162,11 @@ absl::Status CommitProtocol::Commit(std::span<CommitUnit* const> units) {
     }
   }
   commits_->Inc();
+  if (latencies_us_.size() < 100000) {
+    latencies_us_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - t0)
+                                .count());
+  }
   return absl::OkStatus();
 }
 

@@ -59,6 +59,9 @@ class Container::Impl {
   absl::Status Run();
   absl::Status Send(TaskInstance* task, OutgoingMessageEnvelope& env);
   const ContainerOptions& options() const { return opt_; }
+  std::vector<int64_t> commit_latencies_micros() const {
+    return commit_ ? commit_->latencies_micros() : std::vector<int64_t>{};
+  }
   MetricsRegistry& metrics() { return metrics_; }
   std::atomic<int64_t> processed{0};
   bool stop_all_ = false;
@@ -737,5 +740,8 @@ Container::~Container() = default;
 absl::Status Container::Run() { return impl_->Run(); }
 void Container::RequestShutdownAll() { g_shutdown.store(true); }
 int64_t Container::messages_processed() const { return impl_->processed.load(); }
+std::vector<int64_t> Container::commit_latencies_micros() const {
+  return impl_->commit_latencies_micros();
+}
 
 }  // namespace eddy::runtime

@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -142,6 +143,28 @@ inline absl::StatusOr<std::vector<std::map<std::string, std::string>>> ReadLastV
     }
   }
   return all;
+}
+
+// Waits up to `timeout` for `child` to exit; its wait status, or nullopt while it still runs.
+inline std::optional<int> WaitExit(ChildProcess& child, std::chrono::milliseconds timeout) {
+  int st = 0;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (child.Poll(&st)) return st;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
+}
+
+// Waits up to `timeout` for `pred()` to hold (polling every 10 ms); its last answer.
+template <class Pred>
+bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
 }
 
 inline int64_t DecodeInt64BE(const std::string& b) {
