@@ -55,7 +55,9 @@ void PrintUsage(FILE* out, const std::string& mode) {
                "       eddy-container run --config F [--log-dir D] [--work-dir D] [--set k=v]... "
                "[--until-caught-up] [--input stream=file]... [--input-partitions N] "
                "[--print-top stream[:N]]\n"
-               "       eddy-container plan --config F [--set k=v]...\n");
+               "       eddy-container plan --config F [--set k=v]...\n"
+               "exit codes: 0 stopped after its final commit, 1 failed, 2 bad usage or config, "
+               "3 fenced: a newer attempt of one of its tasks took over (do not restart it)\n");
 }
 
 // A usage error: names what was wrong, prints the usage on stderr, exit code 2.

@@ -33,9 +33,9 @@ absl::StatusOr<std::map<std::string, Checkpoint>> CheckpointStore::ReadAll(
       continue;
     }
     if (batches->empty() && std::chrono::steady_clock::now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "reading checkpoints from ", system_, ".", topic_, ": stuck at offset ", next,
-          " (end ", offs->upcoming, "); a transaction open on it did not end"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("reading checkpoints from ", system_, ".", topic_, ": stuck at offset ",
+                       next, " (end ", offs->upcoming, "); a transaction open on it did not end"));
     }
     for (const auto& b : *batches) {
       for (const auto& r : b.records) {

@@ -58,8 +58,8 @@ absl::Status CommitProtocol::CheckConfig() const {
     auto a = job_.systems.find(st.changelog->system);
     auto b = job_.systems.find(job_.checkpoint_system);
     std::string fa = a == job_.systems.end() ? "" : a->second.Get("factory");
-    bool same = fa == "eddy" && a->second.Get("bootstrap.servers") ==
-                                    b->second.Get("bootstrap.servers");
+    bool same =
+        fa == "eddy" && a->second.Get("bootstrap.servers") == b->second.Get("bootstrap.servers");
     if (!same) {
       return absl::InvalidArgumentError(absl::StrCat(
           "config key stores.", st.name, ".changelog: system '", st.changelog->system,
@@ -72,8 +72,7 @@ absl::Status CommitProtocol::CheckConfig() const {
   return absl::OkStatus();
 }
 
-absl::Status CommitProtocol::CheckOutput(const std::string& system,
-                                         const std::string& task) const {
+absl::Status CommitProtocol::CheckOutput(const std::string& system, const std::string& task) const {
   if (!exactly_once_ || hub_->SharesWriter(system, task)) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "task '", task, "' sends to system '", system,
@@ -98,9 +97,9 @@ absl::Status CommitProtocol::StartWriter(CommitUnit& u) {
   u.writer = *w;
   auto s = u.writer->InitTransactions();
   if (!s.ok()) {
-    return Fenced(u, absl::Status(s.code(), absl::StrCat("task '", u.task,
-                                                         "': taking over its writer: ",
-                                                         s.message())));
+    return Fenced(u,
+                  absl::Status(s.code(), absl::StrCat("task '", u.task,
+                                                      "': taking over its writer: ", s.message())));
   }
   return absl::OkStatus();
 }
@@ -112,9 +111,9 @@ absl::Status CommitProtocol::AfterRestore(CommitUnit& u) {
   }
   auto trimmed = u.stores->Trim(/*read_committed=*/exactly_once_);
   if (!trimmed.ok()) {
-    return Fenced(u, absl::Status(trimmed.status().code(),
-                                  absl::StrCat("task '", u.task, "': ",
-                                               trimmed.status().message())));
+    return Fenced(u,
+                  absl::Status(trimmed.status().code(),
+                               absl::StrCat("task '", u.task, "': ", trimmed.status().message())));
   }
   trimmed_keys_->Inc(*trimmed);
   if (*trimmed > 0) {
@@ -163,9 +162,9 @@ absl::Status CommitProtocol::Commit(std::span<CommitUnit* const> units) {
   }
   commits_->Inc();
   if (latencies_us_.size() < 100000) {
-    latencies_us_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::steady_clock::now() - t0)
-                                .count());
+    latencies_us_.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count());
   }
   return absl::OkStatus();
 }

@@ -353,8 +353,8 @@ absl::Status Container::Impl::Setup() {
       TaskInstance* ti = t.get();
       auto s = Guard([&] { return ti->initable_->Init(*ti); });
       if (!s.ok()) {
-        return absl::Status(s.code(), absl::StrCat("task '", t->model_.name,
-                                                   "' Init failed: ", s.message()));
+        return absl::Status(s.code(),
+                            absl::StrCat("task '", t->model_.name, "' Init failed: ", s.message()));
       }
     }
   }

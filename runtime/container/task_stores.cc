@@ -115,9 +115,8 @@ class TaskStoresImpl : public TaskStores {
       if (auto s = Replay(e, start, target); !s.ok()) return s;
       e.restored_to = target;
       const int64_t replayed = e.stack.metrics.restore_records->Get() - before;
-      const double ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       e.stack.metrics.restore_from_local_checkpoint->Set(from_checkpoint ? 1 : 0);
       e.stack.metrics.restore_start_offset->Set(static_cast<double>(start));
       e.stack.metrics.restore_end_offset->Set(static_cast<double>(target));
@@ -213,10 +212,9 @@ class TaskStoresImpl : public TaskStores {
           }
           if (polled->empty()) {
             if (++idle > 150) {
-              return absl::DeadlineExceededError(
-                  absl::StrCat("trimming store ", e.spec.name, ": reading ",
-                               e.changelog->ToString(), " stuck at offset ", next, " (end ",
-                               end, ")"));
+              return absl::DeadlineExceededError(absl::StrCat(
+                  "trimming store ", e.spec.name, ": reading ", e.changelog->ToString(),
+                  " stuck at offset ", next, " (end ", end, ")"));
             }
             continue;
           }

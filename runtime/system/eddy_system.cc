@@ -279,9 +279,9 @@ class EddyFactory : public SystemFactory {
     // committed records (never a dead or fenced attempt's aborted writes).
     std::string iso = c.Get("consumer.isolation.level", "read_committed");
     if (iso != "read_committed" && iso != "read_uncommitted") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "config key systems.", c.name, ".consumer.isolation.level: '", iso,
-          "' is not read_committed or read_uncommitted"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key systems.", c.name, ".consumer.isolation.level: '", iso,
+                       "' is not read_committed or read_uncommitted"));
     }
     o.read_committed = iso == "read_committed";
     auto cons = logstore::Consumer::Create(o);

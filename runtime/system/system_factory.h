@@ -46,8 +46,8 @@ class SystemFactory {
   virtual absl::StatusOr<std::unique_ptr<SystemProducer>> MakeTransactionalProducer(
       const SystemConfig& config, const std::string& transactional_id) {
     (void)transactional_id;
-    return absl::UnimplementedError(
-        "system '" + config.name + "' has no transactional producer (only factory=eddy has)");
+    return absl::UnimplementedError("system '" + config.name +
+                                    "' has no transactional producer (only factory=eddy has)");
   }
 };
 

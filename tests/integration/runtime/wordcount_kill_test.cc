@@ -9,14 +9,13 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
-#include <fstream>
-
 #include "nlohmann/json.hpp"
-#include "runtime/container/commit_protocol.h"
 #include "rocksdb/db.h"
+#include "runtime/container/commit_protocol.h"
 #include "tests/integration/runtime/runtime_test_util.h"
 
 namespace eddy::runtime::testing {
@@ -260,7 +259,9 @@ TEST(WordcountKill, RestartAfterKillReplaysOnlyTheChangelogTail) {
   std::vector<std::string> sets = {
       "systems.eddy.bootstrap.servers=" + run.logd.native,
       "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so",
-      "task.commit.ms=300", "task.window.ms=300", "streams.wordcount-counts.partitions=4",
+      "task.commit.ms=300",
+      "task.window.ms=300",
+      "streams.wordcount-counts.partitions=4",
       "cluster-manager.container.retry.count=5"};
   std::vector<std::string> argv = RunnerArgv(work, sets);
   argv.erase(std::find(argv.begin(), argv.end(), "--until-caught-up"));  // runs until SIGTERM
