@@ -13,6 +13,9 @@
 #include <random>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+
+#include "log-store/proto/log_store.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
 #include "runtime/container/commit_protocol.h"
@@ -424,6 +427,20 @@ class WordcountFaults : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(line.ok()) << line.status();
     return line.ok() ? std::stoi(line->substr(line->rfind(' ') + 1)) : -1;
   }
+  // Requests the log store refused because a newer epoch of their transactional id existed
+  // (produce, AddPartitionsToTxn, EndTxn), from DescribeTransactions.
+  int64_t FencedRequestsRefused() const {
+    auto stub = logstore::v1::LogStore::NewStub(
+        grpc::CreateChannel(run_.logd.native, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    logstore::v1::DescribeTransactionsRequest req;
+    logstore::v1::DescribeTransactionsResponse resp;
+    auto st = stub->DescribeTransactions(&ctx, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    int64_t n = resp.fenced_produce_refused() + resp.fenced_end_txn_refused();
+    for (const auto& t : resp.transactions()) n += t.fenced_requests();
+    return n;
+  }
   static double Commits(const std::string& work) {
     return Metric(ReadMetrics(work + "/container-0/metrics.json"), "container", "commits");
   }
@@ -508,6 +525,7 @@ TEST_P(WordcountFaults, ZombieIsFencedAndStopsItself) {
   ASSERT_TRUE(st1.has_value()) << "the resumed zombie did not stop itself";
   EXPECT_TRUE(WIFEXITED(*st1) && WEXITSTATUS(*st1) == kExitFenced)
       << "runner 1 status " << *st1 << " (expected exit code " << kExitFenced << ")";
+  EXPECT_GT(FencedRequestsRefused(), 0) << "the log store refused no write of the zombie";
   FinishInput();
   r2.Signal(SIGTERM);
   auto st2 = WaitExit(r2, std::chrono::seconds(60));
