@@ -1,12 +1,13 @@
 // eddy-job-bench: whole-system job benchmarks on one machine (Samza's published scenarios).
 //   eddy-job-bench [--messages N] [--partitions P] [--keys K] [--restore-records R]
 //                  [--scenario all|passthrough|rocksdb|changelog|guarantees|restore]
+//                  [--commit-ms MS]
 // Starts eddy-logd on a temp dir, produces N 100-byte messages into `bench-in` (P partitions),
 // then runs one eddy container (in this process, all P tasks) per scenario until it has consumed
 // the input (--until-caught-up semantics), and prints msgs/s, CPU (user+sys of this process and
 // of eddy-logd) and peak RSS. Restore: R changelog records of 100 bytes restored into RocksDB.
 // passthrough/rocksdb/changelog run with processing.guarantee=at_least_once (comparable with
-// earlier figures); `guarantees` runs the RocksDB + changelog job with task.commit.ms=1000 in
+// earlier figures); `guarantees` runs the RocksDB + changelog job with task.commit.ms=MS (1000) in
 // at_least_once and then exactly_once on the same input, and prints the throughput ratio and
 // the commit latency p50/p99 of each.
 #include <malloc.h>
@@ -122,6 +123,7 @@ struct Env {
   int32_t partitions = 4;
   int64_t keys = 100000;
   int64_t restore_records = 2000000;
+  std::string commit_ms = "1000";  // --commit-ms: task.commit.ms of the guarantees scenario
 };
 
 Config MakeConfig(const Env& env, const std::string& job, const std::string& cls, bool store,
@@ -296,6 +298,7 @@ int main(int argc, char** argv) {
   const char* kUsage =
       "usage: eddy-job-bench [--messages N] [--partitions P] [--keys K] [--restore-records R]\n"
       "                      [--scenario all|passthrough|rocksdb|changelog|guarantees|restore]\n"
+      "                      [--commit-ms MS]  (task.commit.ms of the guarantees scenario)\n"
       "Runs eddy-container jobs against a real eddy-logd and prints msgs/s per scenario.\n";
   for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
@@ -317,6 +320,8 @@ int main(int argc, char** argv) {
       env.restore_records = std::atoll(argv[i + 1]);
     else if (a == "--scenario")
       scenario = argv[i + 1];
+    else if (a == "--commit-ms")
+      env.commit_ms = argv[i + 1];
     else {
       std::fprintf(stderr, "eddy-job-bench: unknown option %s\n%s", a.c_str(), kUsage);
       return 2;
@@ -373,9 +378,9 @@ int main(int argc, char** argv) {
     rc |= RunScenario(env, "changelog", "CountTask", true, true);
   }
   if (scenario == "all" || scenario == "guarantees") {
-    int r = RunScenario(env, "alo", "CountTask", true, true, "at_least_once", "1000");
+    int r = RunScenario(env, "alo", "CountTask", true, true, "at_least_once", env.commit_ms);
     double alo = last_rate_;
-    r |= RunScenario(env, "eos", "CountTask", true, true, "exactly_once", "1000");
+    r |= RunScenario(env, "eos", "CountTask", true, true, "exactly_once", env.commit_ms);
     double eos = last_rate_;
     if (r == 0) {
       std::printf("guarantees   exactly_once / at_least_once throughput = %.2fx (goal >= 0.8x)\n",
