@@ -1,11 +1,15 @@
 #include "log-store/broker/log_store_service.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "log-store/storage/encoding.h"
+#include "log-store/storage/producer_state.h"
+#include "log-store/storage/record_batch.h"
 
 namespace eddy::logstore {
 namespace {
@@ -15,6 +19,20 @@ constexpr int kMaxPartitionsPerRequest = 100000;
 void SetError(v1::PartitionError* e, const absl::Status& s) {
   e->set_code(static_cast<int32_t>(s.code()));
   e->set_message(std::string(s.message()));
+  std::string reason = TxnReason(s);
+  if (reason.empty()) reason = ReasonOf(s);
+  if (reason.empty()) {
+    // Storage errors name their Kafka error first ("...: INVALID_PRODUCER_EPOCH: ...").
+    for (const char* r : {"OUT_OF_ORDER_SEQUENCE_NUMBER", "INVALID_PRODUCER_EPOCH"}) {
+      if (s.message().find(r) != std::string::npos) reason = r;
+    }
+  }
+  e->set_reason(reason);
+}
+
+absl::Status NoCoordinator(std::string_view what) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(std::string(what), ": this broker runs without a transaction coordinator"));
 }
 
 absl::Status ValidName(const std::string& topic) {
@@ -73,6 +91,7 @@ grpc::Status LogStoreService::HandleDescribeTopic(const v1::DescribeTopicRequest
     pi->set_log_end_offset(p.log_end_offset);
     pi->set_size_bytes(p.size_bytes);
     pi->set_segment_count(p.segment_count);
+    pi->set_last_stable_offset(p.last_stable_offset);
   }
   return grpc::Status::OK;
 }
@@ -110,22 +129,90 @@ grpc::Status LogStoreService::HandleProduce(const v1::ProduceRequest& req,
       else
         st = got.status();
     }
+    std::vector<TransactionCoordinator::ProduceHold> holds;
+    if (st.ok()) st = CheckProducers(p.topic(), p.partition(), p.records(), &holds);
     if (st.ok()) {
       auto appended = log->Append(p.records(), sync);
+      holds.clear();
       if (appended.ok()) {
         r->set_base_offset(appended->base_offset);
         r->set_last_offset(appended->last_offset);
         r->set_log_append_time_ms(appended->append_time_ms);
         r->set_log_start_offset(appended->log_start_offset);
       } else {
-        st = absl::Status(appended.status().code(),
-                          absl::StrCat("produce to topic '", p.topic(), "' partition ",
-                                       p.partition(), ": ", appended.status().message()));
+        st = WithReasonStatus(
+            absl::Status(appended.status().code(),
+                         absl::StrCat("produce to topic '", p.topic(), "' partition ",
+                                      p.partition(), ": ", appended.status().message())),
+            ReasonOf(appended.status()));
       }
     }
     if (!st.ok()) SetError(r->mutable_error(), st);
   }
   return grpc::Status::OK;
+}
+
+absl::Status LogStoreService::CheckProducers(
+    const std::string& topic, int32_t partition, std::string_view records,
+    std::vector<TransactionCoordinator::ProduceHold>* holds) {
+  if (txn_ == nullptr) return absl::OkStatus();
+  std::vector<int64_t> held;
+  size_t pos = 0;
+  while (pos + kBatchHeaderSize <= records.size()) {
+    auto h = ParseBatchHeader(records.substr(pos));
+    if (!h.ok()) return absl::OkStatus();  // the storage layer names what is wrong
+    if (h->producer_id >= 0) {
+      const bool first = std::find(held.begin(), held.end(), h->producer_id) == held.end();
+      TransactionCoordinator::ProduceHold hold;
+      absl::Status st = txn_->CheckProduce(topic, partition, h->producer_id, h->producer_epoch,
+                                           h->is_transactional() && !h->is_control(),
+                                           first ? &hold : nullptr);
+      if (!st.ok()) {
+        return WithTxnReason(absl::Status(st.code(), absl::StrCat("produce to topic '", topic,
+                                                                  "' partition ", partition,
+                                                                  ": ", st.message())),
+                             TxnReason(st));
+      }
+      if (first) {
+        held.push_back(h->producer_id);
+        if (hold.owns_lock()) holds->push_back(std::move(hold));
+      }
+    }
+    if (h->size_bytes() == 0) break;
+    pos += h->size_bytes();
+  }
+  return absl::OkStatus();
+}
+
+int64_t LogStoreService::FilterFetched(std::string* records, int64_t fetch_offset, int64_t limit,
+                                       const std::vector<AbortedTxn>* aborted) {
+  int64_t next = fetch_offset;
+  size_t read = 0, write = 0;
+  char* data = records->data();
+  while (read + kBatchHeaderSize <= records->size()) {
+    const auto base = static_cast<int64_t>(enc::LoadBe64(data + read));
+    const size_t size = static_cast<size_t>(enc::LoadBe32(data + read + 8)) + kBatchLogOverhead;
+    if (base >= limit || read + size > records->size()) break;
+    auto h = ParseBatchHeader(std::string_view(data + read, size));
+    if (!h.ok()) break;
+    next = std::max(next, h->last_offset() + 1);
+    bool drop = h->is_control();
+    if (!drop && aborted != nullptr && h->is_transactional()) {
+      for (const AbortedTxn& a : *aborted) {
+        if (a.producer_id == h->producer_id && a.first_offset <= base && base <= a.last_offset) {
+          drop = true;
+          break;
+        }
+      }
+    }
+    if (!drop) {
+      if (write != read) std::memmove(data + write, data + read, size);
+      write += size;
+    }
+    read += size;
+  }
+  records->resize(write);
+  return next;
 }
 
 grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::FetchResponse* resp,
@@ -141,6 +228,12 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
                                 ? std::min(req.max_bytes(), options_.max_fetch_bytes)
                                 : options_.max_fetch_bytes;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait);
+  if (req.isolation_level() != 0 && req.isolation_level() != 1) {
+    return ToGrpc(absl::InvalidArgumentError(absl::StrCat(
+        "fetch: isolation_level must be 0 (read_uncommitted) or 1 (read_committed), got ",
+        req.isolation_level())));
+  }
+  const bool committed = req.isolation_level() == 1;
 
   // Resolve partitions once; unknown ones are answered with an error right away.
   std::vector<std::shared_ptr<PartitionLog>> logs(req.partitions_size());
@@ -155,6 +248,7 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
     resp->Clear();
     int64_t total = 0;
     bool any_error = false;
+    bool moved = false;  // a partition's next_offset passed its fetch offset
     for (int i = 0; i < req.partitions_size(); ++i) {
       const auto& p = req.partitions(i);
       auto* r = resp->add_results();
@@ -174,6 +268,8 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
       if (room <= 0) {
         r->set_high_watermark(logs[i]->LogEndOffset());
         r->set_log_start_offset(logs[i]->LogStartOffset());
+        r->set_last_stable_offset(logs[i]->LastStableOffset());
+        r->set_next_offset(p.offset());
         continue;
       }
       auto read = logs[i]->Read(p.offset(), max_bytes);
@@ -185,15 +281,27 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
                                       " offset ", p.offset(), ": ", read.status().message())));
         r->set_high_watermark(logs[i]->LogEndOffset());
         r->set_log_start_offset(logs[i]->LogStartOffset());
+        r->set_last_stable_offset(logs[i]->LastStableOffset());
+        r->set_next_offset(p.offset());
         any_error = true;
         continue;
       }
       r->set_high_watermark(read->high_watermark);
       r->set_log_start_offset(read->log_start_offset);
+      r->set_last_stable_offset(read->last_stable_offset);
+      {
+        const int64_t limit = committed ? read->last_stable_offset : read->high_watermark;
+        std::vector<AbortedTxn> aborted;
+        if (committed) aborted = logs[i]->AbortedTransactions(p.offset(), limit);
+        const int64_t next =
+            FilterFetched(&read->batches, p.offset(), limit, committed ? &aborted : nullptr);
+        r->set_next_offset(next);
+        if (read->batches.empty() && next > p.offset()) moved = true;
+      }
       total += static_cast<int64_t>(read->batches.size());
       r->set_records(std::move(read->batches));
     }
-    if (any_error || total >= std::max(req.min_bytes(), 1) ||
+    if (any_error || moved || total >= std::max(req.min_bytes(), 1) ||
         std::chrono::steady_clock::now() >= deadline || (ctx && ctx->IsCancelled())) {
       return grpc::Status::OK;
     }
@@ -222,7 +330,8 @@ grpc::Status LogStoreService::HandleListOffsets(const v1::ListOffsetsRequest& re
     if (p.timestamp() == -2) {
       r->set_offset((*got)->LogStartOffset());
     } else if (p.timestamp() == -1) {
-      r->set_offset((*got)->LogEndOffset());
+      r->set_offset(req.isolation_level() == 1 ? (*got)->LastStableOffset()
+                                               : (*got)->LogEndOffset());
     } else if (p.timestamp() < 0) {
       SetError(r->mutable_error(),
                absl::InvalidArgumentError(absl::StrCat(
@@ -279,6 +388,97 @@ grpc::Status LogStoreService::HandleFetchOffsets(const v1::FetchOffsetsRequest& 
       r->set_offset(-1);
     }
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status LogStoreService::HandleInitProducer(const v1::InitProducerRequest& req,
+                                                 v1::InitProducerResponse* resp) {
+  resp->set_producer_id(-1);
+  resp->set_producer_epoch(-1);
+  if (txn_ == nullptr) {
+    SetError(resp->mutable_error(), NoCoordinator("init producer"));
+    return grpc::Status::OK;
+  }
+  std::optional<std::string> id;
+  if (!req.transactional_id().empty()) id = req.transactional_id();
+  auto got = txn_->InitProducerId(id, req.transaction_timeout_ms());
+  if (!got.ok()) {
+    SetError(resp->mutable_error(), got.status());
+    return grpc::Status::OK;
+  }
+  resp->set_producer_id(got->producer_id);
+  resp->set_producer_epoch(got->producer_epoch);
+  return grpc::Status::OK;
+}
+
+grpc::Status LogStoreService::HandleAddPartitionsToTxn(const v1::AddPartitionsToTxnRequest& req,
+                                                       v1::AddPartitionsToTxnResponse* resp) {
+  if (req.partitions_size() > kMaxPartitionsPerRequest) {
+    return ToGrpc(absl::InvalidArgumentError("add partitions to txn: too many partitions"));
+  }
+  std::vector<TxnTopicPartition> tps;
+  for (const auto& p : req.partitions()) tps.push_back(TxnTopicPartition{p.topic(), p.partition()});
+  std::vector<absl::Status> results;
+  if (txn_ == nullptr) {
+    results.assign(tps.size(), NoCoordinator("add partitions to txn"));
+  } else if (req.producer_epoch() < 0 || req.producer_epoch() > 32767) {
+    results.assign(tps.size(), absl::InvalidArgumentError(absl::StrCat(
+                                   "add partitions to txn: producer epoch ",
+                                   req.producer_epoch(), " is out of range")));
+  } else {
+    results = txn_->AddPartitions(req.transactional_id(), req.producer_id(),
+                                  static_cast<int16_t>(req.producer_epoch()), tps);
+  }
+  for (size_t i = 0; i < tps.size(); ++i) {
+    auto* r = resp->add_results();
+    r->set_topic(tps[i].topic);
+    r->set_partition(tps[i].partition);
+    if (!results[i].ok()) SetError(r->mutable_error(), results[i]);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status LogStoreService::HandleEndTxn(const v1::EndTxnRequest& req,
+                                           v1::EndTxnResponse* resp) {
+  absl::Status st;
+  if (txn_ == nullptr) {
+    st = NoCoordinator("end txn");
+  } else if (req.producer_epoch() < 0 || req.producer_epoch() > 32767) {
+    st = absl::InvalidArgumentError(
+        absl::StrCat("end txn: producer epoch ", req.producer_epoch(), " is out of range"));
+  } else {
+    st = txn_->EndTxn(req.transactional_id(), req.producer_id(),
+                      static_cast<int16_t>(req.producer_epoch()), req.commit());
+  }
+  if (!st.ok()) SetError(resp->mutable_error(), st);
+  return grpc::Status::OK;
+}
+
+grpc::Status LogStoreService::HandleDescribeTransactions(
+    const v1::DescribeTransactionsRequest& req, v1::DescribeTransactionsResponse* resp) {
+  if (txn_ == nullptr) return ToGrpc(NoCoordinator("describe transactions"));
+  std::vector<std::string> ids(req.transactional_ids().begin(), req.transactional_ids().end());
+  for (const TxnDescription& d : txn_->Describe(ids)) {
+    auto* t = resp->add_transactions();
+    t->set_transactional_id(d.transactional_id);
+    t->set_producer_id(d.producer_id);
+    t->set_producer_epoch(d.producer_epoch);
+    t->set_state(std::string(TxnStateName(d.state)));
+    for (const auto& tp : d.partitions) {
+      auto* p = t->add_partitions();
+      p->set_topic(tp.topic);
+      p->set_partition(tp.partition);
+    }
+    t->set_timeout_ms(d.timeout_ms);
+    t->set_start_time_ms(d.start_time_ms);
+    t->set_commits(d.commits);
+    t->set_aborts(d.aborts);
+    t->set_fenced_requests(d.fenced_requests);
+  }
+  const TxnCounters c = txn_->Counters();
+  resp->set_fenced_produce_refused(c.fenced_produce_refused);
+  resp->set_fenced_end_txn_refused(c.fenced_end_txn_refused);
+  resp->set_timed_out_aborts(c.timed_out_aborts);
   return grpc::Status::OK;
 }
 

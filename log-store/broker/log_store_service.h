@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "log-store/proto/log_store.grpc.pb.h"
 #include "log-store/storage/log_manager.h"
+#include "log-store/txn/transaction_coordinator.h"
 
 namespace eddy::logstore {
 
@@ -23,8 +24,11 @@ struct LogStoreServiceOptions {
 
 class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
  public:
-  LogStoreService(LogManager* logs, const LogStoreServiceOptions& options)
-      : logs_(logs), options_(options) {}
+  // `txn` (may be null: then the transaction RPCs answer FAILED_PRECONDITION) is the broker's
+  // transaction coordinator; every produce carrying a producer id is checked against it.
+  LogStoreService(LogManager* logs, const LogStoreServiceOptions& options,
+                  TransactionCoordinator* txn = nullptr)
+      : logs_(logs), options_(options), txn_(txn) {}
 
   // `cancelled` (may be null) is polled during a long-poll fetch.
   grpc::Status HandleProduce(const v1::ProduceRequest& req, v1::ProduceResponse* resp);
@@ -38,6 +42,21 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
                                    v1::CommitOffsetsResponse* resp);
   grpc::Status HandleFetchOffsets(const v1::FetchOffsetsRequest& req,
                                   v1::FetchOffsetsResponse* resp);
+  grpc::Status HandleInitProducer(const v1::InitProducerRequest& req,
+                                  v1::InitProducerResponse* resp);
+  grpc::Status HandleAddPartitionsToTxn(const v1::AddPartitionsToTxnRequest& req,
+                                        v1::AddPartitionsToTxnResponse* resp);
+  grpc::Status HandleEndTxn(const v1::EndTxnRequest& req, v1::EndTxnResponse* resp);
+  grpc::Status HandleDescribeTransactions(const v1::DescribeTransactionsRequest& req,
+                                          v1::DescribeTransactionsResponse* resp);
+
+  // The batches of `*records` a fetch may return, filtered in place: batches at or past
+  // `limit` (the HW, or the LSO for read_committed) and a trailing partial batch are cut,
+  // control batches are removed, and so are the transactional batches of `aborted`
+  // transactions (when not null). Returns the offset after the last batch looked at
+  // (`fetch_offset` when none), where the next fetch starts.
+  static int64_t FilterFetched(std::string* records, int64_t fetch_offset, int64_t limit,
+                               const std::vector<AbortedTxn>* aborted);
 
   grpc::Status CreateTopic(grpc::ServerContext*, const v1::CreateTopicRequest* req,
                            v1::CreateTopicResponse*) override {
@@ -71,10 +90,34 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
                             v1::FetchOffsetsResponse* resp) override {
     return HandleFetchOffsets(*req, resp);
   }
+  grpc::Status InitProducer(grpc::ServerContext*, const v1::InitProducerRequest* req,
+                            v1::InitProducerResponse* resp) override {
+    return HandleInitProducer(*req, resp);
+  }
+  grpc::Status AddPartitionsToTxn(grpc::ServerContext*, const v1::AddPartitionsToTxnRequest* req,
+                                  v1::AddPartitionsToTxnResponse* resp) override {
+    return HandleAddPartitionsToTxn(*req, resp);
+  }
+  grpc::Status EndTxn(grpc::ServerContext*, const v1::EndTxnRequest* req,
+                      v1::EndTxnResponse* resp) override {
+    return HandleEndTxn(*req, resp);
+  }
+  grpc::Status DescribeTransactions(grpc::ServerContext*,
+                                    const v1::DescribeTransactionsRequest* req,
+                                    v1::DescribeTransactionsResponse* resp) override {
+    return HandleDescribeTransactions(*req, resp);
+  }
 
  private:
+  // Producer-id checks of one partition's batches (coordinator fencing); on OK, *holds keep
+  // the checked transactional producers' state until the append is done.
+  absl::Status CheckProducers(const std::string& topic, int32_t partition,
+                              std::string_view records,
+                              std::vector<TransactionCoordinator::ProduceHold>* holds);
+
   LogManager* logs_;
   LogStoreServiceOptions options_;
+  TransactionCoordinator* txn_ = nullptr;
 };
 
 // absl::Status -> grpc::Status (same code numbers).

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -18,7 +19,9 @@
 #include "grpcpp/resource_quota.h"
 #include "log-store/broker/log_store_service.h"
 #include "log-store/kafka/kafka_server.h"
+#include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/log_manager.h"
+#include "log-store/txn/transaction_coordinator.h"
 
 int main(int argc, char** argv) {
   std::string data_dir;
@@ -64,6 +67,22 @@ int main(int argc, char** argv) {
   app.add_option("--max-partitions", lm_options.max_partitions,
                  "most partitions the broker holds over all topics (default 100000)")
       ->check(CLI::PositiveNumber);
+  eddy::logstore::TransactionCoordinatorOptions txn_options;
+  app.add_option("--max-transaction-timeout-ms", txn_options.max_transaction_timeout_ms,
+                 "longest transaction timeout a producer may ask for "
+                 "(transaction.max.timeout.ms; default 900000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-transactional-ids", txn_options.max_transactional_ids,
+                 "most transactional ids the coordinator holds (default 100000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-partitions-per-transaction", txn_options.max_partitions_per_txn,
+                 "most partitions one transaction may add (default 10000)")
+      ->check(CLI::PositiveNumber);
+  int64_t txn_check_ms = 100;
+  app.add_option("--transaction-timeout-check-ms", txn_check_ms,
+                 "how often transactions past their timeout are looked for and aborted "
+                 "(default 100)")
+      ->check(CLI::PositiveNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -92,6 +111,23 @@ int main(int argc, char** argv) {
     (void)setrlimit(RLIMIT_NOFILE, &nofile);
   }
 
+  // Tests arm fault hooks of a real broker (log-store/storage/fault_hooks.h) with
+  // EDDY_LOGD_FAULT_HOOKS=name[,name...]; nothing is armed otherwise.
+  if (const char* hooks = std::getenv("EDDY_LOGD_FAULT_HOOKS"); hooks != nullptr && *hooks) {
+    std::string all(hooks);
+    size_t start = 0;
+    while (start <= all.size()) {
+      size_t end = all.find(',', start);
+      if (end == std::string::npos) end = all.size();
+      if (end > start) {
+        const std::string name = all.substr(start, end - start);
+        eddy::logstore::FaultHooks::Arm(name);
+        std::fprintf(stderr, "eddy-logd: fault hook %s armed\n", name.c_str());
+      }
+      start = end + 1;
+    }
+  }
+
   lm_options.data_dir = data_dir;
   lm_options.fsync_every_append = fsync;
   auto logs = eddy::logstore::LogManager::Open(lm_options);
@@ -101,9 +137,19 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The coordinator completes transactions a crash left decided (their markers) before serving.
+  txn_options.data_dir = data_dir;
+  txn_options.timeout_check_interval = std::chrono::milliseconds(txn_check_ms);
+  auto txn = eddy::logstore::TransactionCoordinator::Open(logs->get(), txn_options);
+  if (!txn.ok()) {
+    std::fprintf(stderr, "eddy-logd: cannot open the transaction coordinator in %s: %s\n",
+                 data_dir.c_str(), txn.status().ToString().c_str());
+    return 1;
+  }
+
   eddy::logstore::LogStoreServiceOptions svc_options;
   svc_options.fsync = fsync;
-  eddy::logstore::LogStoreService service(logs->get(), svc_options);
+  eddy::logstore::LogStoreService service(logs->get(), svc_options, txn->get());
 
   grpc::ServerBuilder builder;
   int port = 0;
@@ -126,6 +172,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<eddy::kafka::KafkaServer> kafka;
   if (!kafka_listen.empty()) {
     kafka_options.listen = kafka_listen;
+    kafka_options.txn = txn->get();
     auto started = eddy::kafka::KafkaServer::Start(logs->get(), kafka_options);
     if (!started.ok()) {
       std::fprintf(stderr, "eddy-logd: %s\n", started.status().ToString().c_str());
@@ -147,6 +194,7 @@ int main(int argc, char** argv) {
   server->Wait();
   server.reset();
   const auto t2 = std::chrono::steady_clock::now();
+  txn->reset();   // joins the timeout timer
   logs->reset();  // flushes and joins the cleaner
   const auto t3 = std::chrono::steady_clock::now();
   auto ms = [](auto d) {

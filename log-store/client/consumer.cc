@@ -138,7 +138,11 @@ class ConsumerImpl final : public Consumer {
       auto pos = positions_.find(tp);
       if (pos == positions_.end()) continue;
       absl::Status err = FromPartitionError(r->error());
-      if (err.ok() && r->records().empty()) continue;
+      if (err.ok() && r->records().empty()) {
+        // Everything there was filtered out (markers, aborted transactions): move past it.
+        if (r->next_offset() > pos->second) pos->second = r->next_offset();
+        continue;
+      }
       FetchedPartition fp;
       fp.tp = std::move(tp);
       fp.high_watermark = r->high_watermark();
@@ -152,6 +156,7 @@ class ConsumerImpl final : public Consumer {
         std::string_view b;
         BatchHeader h;
         while (it.Next(&b, &h)) fp.next_offset = std::max(fp.next_offset, h.last_offset() + 1);
+        fp.next_offset = std::max(fp.next_offset, r->next_offset());
         if (!it.status().ok()) {
           fp.error = absl::DataLossError(absl::StrCat(
               "fetch topic '", fp.tp.topic, "' partition ", fp.tp.partition, " offset ",
@@ -202,6 +207,7 @@ class ConsumerImpl final : public Consumer {
         std::min<int64_t>(std::max<int64_t>(wait.count(), 0), options_.fetch_max_wait.count())));
     f->req.set_min_bytes(options_.fetch_min_bytes);
     f->req.set_max_bytes(options_.fetch_max_bytes);
+    f->req.set_isolation_level(options_.read_committed ? 1 : 0);
     for (const auto& [tp, off] : positions_) {
       auto* p = f->req.add_partitions();
       p->set_topic(tp.topic);

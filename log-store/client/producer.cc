@@ -66,6 +66,8 @@ struct PartitionState {
   size_t in_flight_batches = 0;  // front batches of `ready` that are in flight
   int attempts = 0;
   Clock::time_point retry_after;
+  int32_t next_sequence = 0;  // of the producer id and epoch in use (transactional producers)
+  uint64_t added_in_txn = 0;  // the transaction number this partition was added to
 };
 
 struct TopicState {
@@ -156,6 +158,12 @@ class ProducerImpl final : public Producer {
                                                      partition, " does not exist"));
     }
     if (closed_) return absl::FailedPreconditionError("producer: Send() after Close()");
+    if (!fatal_.ok()) return fatal_;
+    if (transactional() && producer_id_ < 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "producer: transactional id '", options_.transactional_id,
+          "': call InitTransactions() before the first Send()"));
+    }
     if (buffered_ >= options_.buffer_memory) {
       space_cv_.wait(l, [&] { return buffered_ < options_.buffer_memory || closed_; });
     }
@@ -173,6 +181,19 @@ class ProducerImpl final : public Producer {
         ps = State(t, topic, partition);
       }
       work_cv_.notify_one();
+    }
+    if (in_txn_ && ps->added_in_txn != txn_number_) {
+      // First record of this partition in the transaction: the coordinator must know the
+      // partition before its first transactional batch reaches it.
+      const uint64_t txn = txn_number_;
+      l.unlock();
+      absl::Status added = AddPartitionToTxn(ps->topic, ps->partition);
+      l.lock();
+      if (!added.ok()) {
+        if (IsProducerFenced(added) && fatal_.ok()) fatal_ = added;
+        return added;
+      }
+      if (txn == txn_number_) ps->added_in_txn = txn;
     }
     if (ps->builder->empty()) ps->open_since = Clock::now();
     const size_t before = ps->builder->size_bytes();
@@ -216,12 +237,164 @@ class ProducerImpl final : public Producer {
     return st;
   }
 
+  absl::Status InitTransactions() override {
+    if (!transactional()) {
+      return absl::FailedPreconditionError(
+          "producer: InitTransactions() needs ProducerOptions::transactional_id");
+    }
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (!fatal_.ok()) return fatal_;
+      if (in_txn_) {
+        return absl::FailedPreconditionError(
+            "producer: InitTransactions() inside an open transaction");
+      }
+    }
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + options_.client.request_timeout);
+    v1::InitProducerRequest req;
+    req.set_transactional_id(options_.transactional_id);
+    req.set_transaction_timeout_ms(static_cast<int32_t>(options_.transaction_timeout.count()));
+    v1::InitProducerResponse resp;
+    auto st = ch_->stub->InitProducer(&ctx, req, &resp);
+    if (!st.ok()) {
+      return FromGrpc(st, absl::StrCat("producer: init transactions for '",
+                                       options_.transactional_id, "'"),
+                      options_.client);
+    }
+    if (absl::Status e = FromPartitionError(resp.error()); !e.ok()) return e;
+    std::lock_guard<std::mutex> l(mu_);
+    producer_id_ = resp.producer_id();
+    producer_epoch_ = static_cast<int16_t>(resp.producer_epoch());
+    for (auto* ps : all_) ps->next_sequence = 0;  // a new epoch starts its sequences at 0
+    return absl::OkStatus();
+  }
+
+  absl::Status BeginTransaction() override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (absl::Status st = TxnReady("BeginTransaction"); !st.ok()) return st;
+    if (in_txn_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "producer: transactional id '", options_.transactional_id,
+          "': BeginTransaction() while a transaction is open"));
+    }
+    // Records sent before the transaction go out as they are, not inside it.
+    for (auto* ps : all_) Seal(ps);
+    work_cv_.notify_one();
+    in_txn_ = true;
+    ++txn_number_;
+    return absl::OkStatus();
+  }
+
+  absl::Status CommitTransaction() override { return EndTransaction(true); }
+  absl::Status AbortTransaction() override { return EndTransaction(false); }
+  int64_t producer_id() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    return producer_id_;
+  }
+  int16_t producer_epoch() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    return producer_epoch_;
+  }
+
   std::vector<int64_t> RequestLatenciesMicros() const override {
     std::lock_guard<std::mutex> l(mu_);
     return latencies_;
   }
 
  private:
+  bool transactional() const { return !options_.transactional_id.empty(); }
+
+  // Called under mu_.
+  absl::Status TxnReady(std::string_view call) const {
+    if (!transactional()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "producer: ", std::string(call), "() needs ProducerOptions::transactional_id"));
+    }
+    if (!fatal_.ok()) return fatal_;
+    if (producer_id_ < 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "producer: transactional id '", options_.transactional_id, "': call InitTransactions() before ",
+          std::string(call), "()"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status AddPartitionToTxn(const std::string& topic, int32_t partition) {
+    int64_t pid;
+    int16_t epoch;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      pid = producer_id_;
+      epoch = producer_epoch_;
+    }
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + options_.client.request_timeout);
+    v1::AddPartitionsToTxnRequest req;
+    req.set_transactional_id(options_.transactional_id);
+    req.set_producer_id(pid);
+    req.set_producer_epoch(epoch);
+    auto* tp = req.add_partitions();
+    tp->set_topic(topic);
+    tp->set_partition(partition);
+    v1::AddPartitionsToTxnResponse resp;
+    auto st = ch_->stub->AddPartitionsToTxn(&ctx, req, &resp);
+    const std::string what = absl::StrCat("producer: transactional id '", options_.transactional_id,
+                                          "': add topic '", topic, "' partition ", partition,
+                                          " to the transaction");
+    if (!st.ok()) return FromGrpc(st, what, options_.client);
+    if (resp.results_size() != 1) return absl::InternalError(absl::StrCat(what, ": bad answer"));
+    return FromPartitionError(resp.results(0).error());
+  }
+
+  absl::Status EndTransaction(bool commit) {
+    const std::string_view call = commit ? "CommitTransaction" : "AbortTransaction";
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (absl::Status st = TxnReady(call); !st.ok()) return st;
+      if (!in_txn_) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "producer: transactional id '", options_.transactional_id, "': ", std::string(call),
+            "() with no open transaction"));
+      }
+    }
+    // Everything sent in the transaction is acknowledged (or failed) before it ends.
+    absl::Status flushed = Flush();
+    int64_t pid;
+    int16_t epoch;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (!fatal_.ok()) return fatal_;
+      pid = producer_id_;
+      epoch = producer_epoch_;
+    }
+    if (commit && !flushed.ok()) {
+      return absl::Status(flushed.code(),
+                          absl::StrCat("producer: transactional id '", options_.transactional_id,
+                                       "': not committed, a send failed (abort the transaction): ",
+                                       flushed.message()));
+    }
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + options_.client.request_timeout);
+    v1::EndTxnRequest req;
+    req.set_transactional_id(options_.transactional_id);
+    req.set_producer_id(pid);
+    req.set_producer_epoch(epoch);
+    req.set_commit(commit);
+    v1::EndTxnResponse resp;
+    auto st = ch_->stub->EndTxn(&ctx, req, &resp);
+    absl::Status out =
+        st.ok() ? FromPartitionError(resp.error())
+                : FromGrpc(st,
+                           absl::StrCat("producer: transactional id '", options_.transactional_id,
+                                        "': ", commit ? "commit" : "abort"),
+                           options_.client);
+    std::lock_guard<std::mutex> l(mu_);
+    if (IsProducerFenced(out) && fatal_.ok()) fatal_ = out;
+    if (out.ok() || !Retriable(out.code())) in_txn_ = false;
+    return out;
+  }
+
   PartitionState* State(TopicState& t, std::string_view topic, int32_t partition) {
     auto& v = t.parts;
     if (static_cast<size_t>(partition) >= v.size()) v.resize(partition + 1);
@@ -239,6 +412,13 @@ class ProducerImpl final : public Producer {
     if (ps->builder->empty()) return;
     ReadyBatch b;
     b.records = ps->builder->record_count();
+    if (producer_id_ >= 0) {
+      // Stamped once, at seal: a retry resends the same bytes, which the broker recognises.
+      ps->builder->SetProducer(producer_id_, producer_epoch_, ps->next_sequence);
+      ps->builder->SetTransactional(in_txn_);
+      ps->next_sequence = static_cast<int32_t>(
+          (static_cast<int64_t>(ps->next_sequence) + b.records) & 0x7fffffff);
+    }
     b.bytes = ps->builder->Finish();
     b.size = b.bytes.size();
     b.callbacks = std::move(ps->open_callbacks);
@@ -394,6 +574,7 @@ class ProducerImpl final : public Producer {
           ps->ready.pop_front();
         }
         if (!st.ok() && first_error_.ok()) first_error_ = st;
+        if (!st.ok() && IsProducerFenced(st) && fatal_.ok()) fatal_ = st;
       }
       space_cv_.notify_all();
     }
@@ -428,6 +609,13 @@ class ProducerImpl final : public Producer {
   bool closed_ = false;
   bool stopped_ = false;
   absl::Status first_error_;
+  // Transactions (guarded by mu_): the producer id and epoch from InitTransactions, whether a
+  // transaction is open and its number, and the error that ends this producer (fenced).
+  int64_t producer_id_ = -1;
+  int16_t producer_epoch_ = -1;
+  bool in_txn_ = false;
+  uint64_t txn_number_ = 0;
+  absl::Status fatal_;
   std::vector<int64_t> latencies_;  // a reservoir of at most options_.latency_samples
   uint64_t latency_count_ = 0;      // requests seen
   std::mt19937_64 latency_rng_{0x5eed};

@@ -1,4 +1,5 @@
 #include "log-store/client/rpc_channel.h"
+#include "log-store/client/producer.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -78,7 +79,7 @@ absl::Status FromGrpc(const grpc::Status& s, const std::string& what,
 
 absl::Status FromPartitionError(const v1::PartitionError& e) {
   if (e.code() == 0) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(e.code()), e.message());
+  return WithReason(absl::Status(static_cast<absl::StatusCode>(e.code()), e.message()), e.reason());
 }
 
 }  // namespace eddy::logstore

@@ -22,7 +22,7 @@ absl::Status HandleInitProducerId(BrokerContext& b, RequestContext& ctx, Reader&
                  ctx.client_address.c_str(), req->transactional_id->c_str());
     err = error::kTransactionalIdAuthorizationFailed;
   } else {
-    auto id = b.producers->NextProducerId();
+    auto id = b.options.txn ? b.options.txn->NextProducerId() : b.producers->NextProducerId();
     if (id.ok()) {
       pid = *id;
     } else {

@@ -109,6 +109,7 @@ inline constexpr int16_t kUnsupportedForMessageFormat = 43;
 inline constexpr int16_t kOutOfOrderSequence = 45;
 inline constexpr int16_t kDuplicateSequence = 46;
 inline constexpr int16_t kInvalidProducerEpoch = 47;
+inline constexpr int16_t kInvalidTxnState = 48;
 inline constexpr int16_t kTransactionalIdAuthorizationFailed = 53;
 inline constexpr int16_t kKafkaStorageError = 56;
 inline constexpr int16_t kUnknownProducerId = 59;
@@ -119,6 +120,7 @@ inline constexpr int16_t kGroupMaxSizeReached = 81;
 inline constexpr int16_t kFencedInstanceId = 82;
 inline constexpr int16_t kGroupSubscribedToTopic = 86;
 inline constexpr int16_t kInvalidRecord = 87;
+inline constexpr int16_t kProducerFenced = 90;
 }  // namespace error
 
 struct RequestHeader {

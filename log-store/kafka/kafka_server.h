@@ -10,10 +10,14 @@
 
 #include "absl/status/statusor.h"
 #include "log-store/storage/log_manager.h"
+#include "log-store/txn/transaction_coordinator.h"
 
 namespace eddy::kafka {
 
 struct KafkaServerOptions {
+  // The broker's transaction coordinator (eddy-logd passes it; may be null in tests): producer
+  // ids come from it, and every produce carrying a producer id is checked against it (fencing).
+  logstore::TransactionCoordinator* txn = nullptr;
   std::string listen = "127.0.0.1:9092";  // HOST:PORT; port 0 = let the OS pick
   std::string advertised_host;  // host given to clients in Metadata; default = listen host
   int32_t node_id = 0;

@@ -8,6 +8,7 @@
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
 #include "log-store/kafka/producer_state.h"
+#include "log-store/storage/producer_state.h"
 #include "log-store/storage/record_batch.h"
 
 namespace eddy::kafka {
@@ -63,6 +64,21 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
     res.error = error::kCorruptMessage;
     return res;
   }
+  // Fencing: a producer id of a transactional id must carry the id's current epoch, on every
+  // partition, in a transaction or not (the coordinator counts what it refuses).
+  logstore::TransactionCoordinator::ProduceHold txn_hold;
+  if (b.options.txn != nullptr && header->producer_id >= 0) {
+    absl::Status st = b.options.txn->CheckProduce(
+        topic, partition, header->producer_id, header->producer_epoch,
+        header->is_transactional() && !header->is_control(), &txn_hold);
+    if (!st.ok()) {
+      const std::string reason = logstore::TxnReason(st);
+      res.error = reason == "PRODUCER_FENCED"          ? error::kProducerFenced
+                  : reason == "INVALID_PRODUCER_EPOCH" ? error::kInvalidProducerEpoch
+                                                       : error::kInvalidTxnState;
+      return res;
+    }
+  }
   const bool idempotent = header->producer_id >= 0 && header->base_sequence >= 0;
   std::unique_lock<std::mutex> seq_lock;
   if (idempotent) {
@@ -100,7 +116,16 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
     std::fprintf(stderr, "kafka: client %s: Produce to %s/%d failed: %s\n",
                  ctx.client_address.c_str(), topic.c_str(), partition,
                  std::string(appended.status().message()).c_str());
-    res.error = AppendErrorCode(appended.status());
+    const std::string reason = logstore::ReasonOf(appended.status());
+    res.error = reason == "INVALID_PRODUCER_EPOCH"         ? error::kInvalidProducerEpoch
+                : reason == "OUT_OF_ORDER_SEQUENCE_NUMBER" ? error::kOutOfOrderSequence
+                                                           : AppendErrorCode(appended.status());
+    return res;
+  }
+  if (appended->duplicate) {  // a retry the partition's own producer state recognised
+    res.base_offset = appended->base_offset;
+    if (res.base_offset < 0) res.error = error::kDuplicateSequence;
+    res.log_start_offset = appended->log_start_offset;
     return res;
   }
   if (idempotent) {

@@ -12,6 +12,13 @@
 //   "partition.append.before_publish"  the next append waits 300 ms after writing its batches
 //                           and before publishing the new end offset (a slow append that reads
 //                           race with).
+//   "partition.txn_marker.before_append"  the next WriteTxnMarker fails (Unavailable) before
+//                           writing, so the coordinator's retry of a decided transaction runs.
+//   "txn.end.after_prepare" the transaction coordinator exits the process (code 9, as if killed)
+//                           right after PrepareCommit/PrepareAbort is durable, before any marker.
+//   "txn.markers.between"   the coordinator exits the process after the first marker of a
+//                           transaction with several partitions, before the next one.
+//   eddy-logd arms hooks named in EDDY_LOGD_FAULT_HOOKS (comma-separated) at start.
 //   "log_manager.create.last_partition"  CreateTopic fails to open the topic's last partition
 //                           (after the others were made), so the rollback can be checked.
 #pragma once

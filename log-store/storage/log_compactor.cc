@@ -1,7 +1,13 @@
 // Log compaction of one partition (cleanup.policy=compact): keep the latest record per key in
-// the closed segments older than min.compaction.lag.ms; drop tombstones older than
-// delete.retention.ms. Each changed segment is rewritten into `<base>.*.cleaned` files and
+// the closed segments older than min.compaction.lag.ms and wholly below the last stable offset
+// (an open transaction's records are never compacted); drop tombstones older than
+// delete.retention.ms and the batches of aborted transactions (they never count as a key's
+// latest value). Transaction markers are kept. A batch on disk whose records do not decode is
+// logged and kept as it is; a segment with a corrupt batch is logged and left alone; neither
+// stops the compaction of the rest. Each changed segment is rewritten into `<base>.*.cleaned` files and
 // swapped in under a short lock; appends never wait for it. Layout rules: FORMAT.md.
+#include <cstdio>
+#include <set>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -43,26 +49,57 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
   // Cleanable: the closed segments, from the oldest, while all of their records are older
   // than min.compaction.lag.ms.
   std::vector<std::shared_ptr<Segment>> all = SegmentsSnapshot();
-  std::vector<std::shared_ptr<Segment>> cleanable;
+  std::vector<std::shared_ptr<Segment>> candidates;
+  const int64_t lso = LastStableOffset();
   for (size_t i = 0; i + 1 < all.size(); ++i) {
     if (all[i]->max_timestamp() > now_ms - cfg.min_compaction_lag_ms) break;
-    cleanable.push_back(all[i]);
+    if (all[i]->next_offset() > lso) break;  // holds records of an open transaction
+    candidates.push_back(all[i]);
   }
-  if (cleanable.empty()) return absl::OkStatus();
+  if (candidates.empty()) return absl::OkStatus();
 
-  // Pass 1: latest offset of every key.
+  // The aborted transactions over the cleanable range: their batches go.
+  const std::vector<AbortedTxn> aborted_txns = AbortedTransactions(
+      candidates.front()->base_offset(), candidates.back()->next_offset());
+  auto aborted = [&](const BatchHeader& h) {
+    if (!h.is_transactional() || h.is_control()) return false;
+    for (const AbortedTxn& a : aborted_txns) {
+      if (a.producer_id == h.producer_id && a.first_offset <= h.base_offset &&
+          h.base_offset <= a.last_offset)
+        return true;
+    }
+    return false;
+  };
+
+  // Pass 1: latest offset of every key (committed and non-transactional data only).
   absl::flat_hash_map<std::string, int64_t> latest;
-  for (const auto& seg : cleanable) {
+  std::set<int64_t> undecodable;  // base offsets of batches kept as they are
+  std::vector<std::shared_ptr<Segment>> cleanable;
+  for (const auto& seg : candidates) {
     absl::Status st = seg->ForEachBatch([&](std::string_view batch, const BatchHeader& h) {
-      if (h.is_control()) return absl::OkStatus();
+      if (h.is_control() || aborted(h)) return absl::OkStatus();
       RecordIterator it(batch);
       Record r;
       while (it.Next(&r)) {
         if (r.key) latest[absl::string_view(r.key->data(), r.key->size())] = r.offset;
       }
-      return it.status();
+      if (!it.status().ok()) {
+        std::fprintf(stderr,
+                     "eddy-logd: compaction of %s: batch at offset %lld in %s has records that "
+                     "do not decode (%s); it is kept as it is\n",
+                     Label().c_str(), static_cast<long long>(h.base_offset),
+                     seg->log_path().c_str(), std::string(it.status().message()).c_str());
+        undecodable.insert(h.base_offset);
+      }
+      return absl::OkStatus();
     });
-    if (!st.ok()) return st;
+    if (!st.ok()) {
+      std::fprintf(stderr,
+                   "eddy-logd: compaction of %s: skipping segment %s: %s\n", Label().c_str(),
+                   seg->log_path().c_str(), std::string(st.message()).c_str());
+      continue;
+    }
+    cleanable.push_back(seg);
   }
 
   // Pass 2: rewrite every segment that loses records.
@@ -81,16 +118,19 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
       return true;
     };
     absl::Status st = seg->ForEachBatch([&](std::string_view batch, const BatchHeader& h) {
-      if (h.is_control()) return absl::OkStatus();
+      if (h.is_control() || undecodable.count(h.base_offset)) return absl::OkStatus();
+      if (aborted(h)) {
+        changed = true;
+        return absl::OkStatus();
+      }
       RecordIterator it(batch);
       Record r;
       while (it.Next(&r)) {
         if (!keep(r)) changed = true;
       }
-      return it.status();
+      return absl::OkStatus();
     });
-    if (!st.ok()) return st;
-    if (!changed) continue;
+    if (!st.ok() || !changed) continue;
 
     auto out =
         Segment::Create(dir_, seg->base_offset(), Label(), cfg.index_interval_bytes, ".cleaned");
@@ -98,7 +138,11 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
     std::shared_ptr<Segment> cleaned = *out;
     st = seg->ForEachBatch([&](std::string_view batch, const BatchHeader& h) -> absl::Status {
       std::string_view to_write = batch;
-      if (!h.is_control()) {
+      if (aborted(h)) {
+        removed += h.records_count;
+        return absl::OkStatus();
+      }
+      if (!h.is_control() && !undecodable.count(h.base_offset)) {
         RecordIterator it(batch);
         Record r;
         records.clear();

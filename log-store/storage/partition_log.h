@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -20,12 +21,36 @@ struct AppendResult {
   int64_t last_offset = 0;  // offset of the last record
   int64_t append_time_ms = 0;
   int64_t log_start_offset = 0;
+  // The batches were a retry of batches already appended (same producer id, epoch and
+  // sequence range): nothing was written and base/last_offset are the original's (-1 when the
+  // original is older than the last five batches the partition remembers for that producer).
+  bool duplicate = false;
+};
+
+// One aborted transaction of a partition (the aborted-transaction index, FORMAT.md
+// "Transactions"): the producer's data batches in [first_offset, last_offset] are aborted;
+// last_offset is the offset of the abort marker.
+struct AbortedTxn {
+  int64_t producer_id = -1;
+  int64_t first_offset = -1;
+  int64_t last_offset = -1;
+  int64_t last_stable_offset = -1;  // the partition's LSO right after the marker
+  friend bool operator==(const AbortedTxn&, const AbortedTxn&) = default;
+};
+
+// A producer's state in one partition (tests and DescribeProducers-style tools).
+struct PartitionProducerState {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t last_sequence = -1;
+  int64_t open_txn_first_offset = -1;  // -1 when no transaction of it is open here
 };
 
 struct ReadResult {
   std::string batches;         // whole stored batches, byte-for-byte; may be empty
   int64_t high_watermark = 0;  // next offset to be written (= log end offset)
   int64_t log_start_offset = 0;
+  int64_t last_stable_offset = 0;  // first offset of the oldest open transaction, else the HW
 };
 
 // The result of a time lookup: the first record at or after the log start offset whose timestamp
@@ -38,6 +63,7 @@ struct TimestampOffset {
 struct PartitionStats {
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
+  int64_t last_stable_offset = 0;
   int64_t size_bytes = 0;
   int32_t segment_count = 0;
 };
@@ -50,7 +76,13 @@ class PartitionLog {
   virtual int32_t partition() const = 0;
 
   // Appends one or more whole v2 batches (as produced by a client; base offsets ignored and
-  // rewritten). Each batch is validated (ValidateBatch) and checked against max.message.bytes;
+  // rewritten). Batches carrying a producer id go through the partition's producer state
+  // (producer_state.h): an epoch older than the one the partition knows for the pid is refused
+  // (FailedPrecondition, reason INVALID_PRODUCER_EPOCH), a retried sequence range is answered as
+  // a duplicate (AppendResult::duplicate, nothing written), a gap is refused (OutOfRange, reason
+  // OUT_OF_ORDER_SEQUENCE_NUMBER); a transactional batch opens the pid's transaction in this
+  // partition (holding the last stable offset at its first offset). Control batches from a
+  // client are refused (InvalidArgument): markers are written by WriteTxnMarker only. Each batch is validated (ValidateBatch) and checked against max.message.bytes;
   // when the topic's compression.type names a codec other than the batch's, the batch is
   // re-encoded to it (ReencodeBatch) and the stored batch is checked against max.message.bytes
   // too. On any error nothing is appended. With flush.messages reached (or `force_sync`), the data
@@ -98,6 +130,31 @@ class PartitionLog {
   // start offset after the call (Kafka's low watermark). OutOfRange when `offset` is beyond the
   // high watermark or below -1; NotFound when the topic was deleted.
   virtual absl::StatusOr<int64_t> DeleteRecordsBefore(int64_t offset) = 0;
+
+  // Writes the control batch (marker) ending `producer_id`'s open transaction in this partition:
+  // attributes transactional|control, key int16 version 0 + int16 type (0 abort, 1 commit),
+  // value int16 version 0 + int32 coordinator epoch, stamped with `producer_epoch` (which
+  // becomes the pid's epoch here, fencing older writers). An abort adds an entry to the
+  // aborted-transaction index of the active segment. Fsynced before returning (the coordinator
+  // counts the marker written). With no open transaction of the pid here, nothing is written
+  // and the result's base/last_offset are -1 (a marker retried after a crash is not doubled).
+  virtual absl::StatusOr<AppendResult> WriteTxnMarker(int64_t producer_id, int16_t producer_epoch,
+                                                      bool commit, int32_t coordinator_epoch) {
+    (void)producer_id, (void)producer_epoch, (void)commit, (void)coordinator_epoch;
+    return absl::UnimplementedError("WriteTxnMarker");
+  }
+
+  // First offset of the oldest open transaction, else the high watermark. read_committed
+  // readers never get at or past it.
+  virtual int64_t LastStableOffset() const { return LogEndOffset(); }
+  // The aborted transactions whose range overlaps [from, to) (Kafka Fetch's
+  // AbortedTransactions, the native read_committed filter), ordered by first_offset.
+  virtual std::vector<AbortedTxn> AbortedTransactions(int64_t from, int64_t to) const {
+    (void)from, (void)to;
+    return {};
+  }
+  // The producers this partition tracks (epoch, last sequence, open transaction).
+  virtual std::vector<PartitionProducerState> ProducerStates() const { return {}; }
 
   virtual int64_t LogStartOffset() const = 0;
   virtual int64_t LogEndOffset() const = 0;

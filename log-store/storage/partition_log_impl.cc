@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "log-store/storage/batch_reencoder.h"
+#include "log-store/storage/compression.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/file_io.h"
@@ -48,7 +49,8 @@ PartitionLogImpl::PartitionLogImpl(std::string dir, std::string topic, int32_t p
       topic_(std::move(topic)),
       partition_(partition),
       options_(std::move(options)),
-      config_(config) {}
+      config_(config),
+      txn_index_(dir_) {}
 
 PartitionLogImpl::~PartitionLogImpl() = default;
 
@@ -131,7 +133,114 @@ absl::StatusOr<std::shared_ptr<PartitionLogImpl>> PartitionLogImpl::Open(
       p->DropSegmentsBelowStart();
     }
   }
+  if (absl::Status st = p->RecoverProducerState(report); !st.ok()) return st;
   return p;
+}
+
+absl::Status PartitionLogImpl::RecoverProducerState(std::string* report) {
+  std::lock_guard<std::mutex> l(append_mu_);
+  const int64_t end = next_offset_.load();
+  const int64_t start = log_start_.load();
+  for (const auto& seg : SegmentsSnapshot()) {
+    if (absl::Status st = txn_index_.LoadSegment(seg->base_offset(), end, report); !st.ok())
+      return st;
+  }
+  int64_t scan_from = SegmentsSnapshot().front()->base_offset();
+  std::error_code ec;
+  if (fs::exists(SnapshotPath(), ec)) {
+    auto data = fileio::ReadWholeFile(SnapshotPath());
+    int64_t at = -1;
+    absl::StatusOr<ProducerStateTable> t =
+        data.ok() ? ProducerStateTable::Parse(*data, SnapshotPath(), &at) : data.status();
+    if (t.ok() && at <= end) {
+      producers_ = std::move(*t);
+      scan_from = std::max(at, scan_from);
+    } else {
+      absl::StrAppend(report, Label(), ": ignoring producer state snapshot (",
+                      t.ok() ? absl::StrCat("offset ", at, " is past the log end ", end)
+                             : std::string(t.status().message()),
+                      "); rebuilding it from the whole log\n");
+    }
+  }
+  (void)start;
+  // Replay the batches after the snapshot: sequences, epochs, open transactions, and the
+  // aborted-transaction entries whose index write a crash may have lost.
+  for (const auto& seg : SegmentsSnapshot()) {
+    if (seg->next_offset() <= scan_from) continue;
+    const int64_t seg_base = seg->base_offset();
+    absl::Status st = seg->ForEachBatch([&](std::string_view batch, const BatchHeader& h) {
+      if (h.last_offset() < scan_from || h.producer_id < 0) return absl::OkStatus();
+      const int64_t closed = producers_.Apply(h);
+      if (h.is_control() && closed >= 0) {
+        auto type = ControlBatchType(batch);
+        if (type.ok() && *type == kControlAbort) {
+          const int64_t fo = producers_.FirstOpenOffset();
+          AbortedTxn e{h.producer_id, closed, h.last_offset(), fo >= 0 ? fo : h.last_offset() + 1};
+          return txn_index_.Append(seg_base, e);
+        }
+      }
+      return absl::OkStatus();
+    });
+    if (!st.ok()) {
+      // Corrupt data is never served; the state stops where the readable log stops.
+      absl::StrAppend(report, Label(), ": producer state rebuilt only up to a bad batch in ",
+                      seg->log_path(), ": ", st.message(), "\n");
+      break;
+    }
+  }
+  first_open_.store(producers_.FirstOpenOffset(), std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::Status PartitionLogImpl::WriteSnapshot(int64_t offset) {
+  std::error_code ec;
+  if (producers_.States().empty() && !fs::exists(SnapshotPath(), ec)) return absl::OkStatus();
+  return fileio::WriteFileAtomic(SnapshotPath(), producers_.Serialize(offset));
+}
+
+int64_t PartitionLogImpl::LastStableOffset() const {
+  const int64_t hw = next_offset_.load(std::memory_order_acquire);
+  const int64_t fo = first_open_.load(std::memory_order_acquire);
+  return fo >= 0 ? std::min(fo, hw) : hw;
+}
+
+std::vector<AbortedTxn> PartitionLogImpl::AbortedTransactions(int64_t from, int64_t to) const {
+  return txn_index_.Overlapping(from, to);
+}
+
+std::vector<PartitionProducerState> PartitionLogImpl::ProducerStates() const {
+  std::lock_guard<std::mutex> l(const_cast<std::mutex&>(append_mu_));
+  return producers_.States();
+}
+
+absl::StatusOr<AppendResult> PartitionLogImpl::WriteTxnMarker(int64_t producer_id,
+                                                              int16_t producer_epoch, bool commit,
+                                                              int32_t coordinator_epoch) {
+  std::lock_guard<std::mutex> l(append_mu_);
+  if (deleted_.load()) return absl::NotFoundError(absl::StrCat(Label(), ": topic was deleted"));
+  AppendResult none;
+  none.base_offset = none.last_offset = -1;
+  none.log_start_offset = log_start_.load();
+  if (!producers_.HasOpenTxn(producer_id)) return none;
+  const std::string marker = BuildControlBatch(
+      producer_id, producer_epoch, commit ? kControlCommit : kControlAbort, coordinator_epoch,
+      NowMs());
+  if (FaultHooks::Fire("partition.txn_marker.before_append")) {
+    return absl::UnavailableError(
+        absl::StrCat(Label(), ": fault hook partition.txn_marker.before_append"));
+  }
+  const int64_t first = producers_.OpenTxnFirstOffset(producer_id);
+  auto appended = AppendLocked(marker, /*force_sync=*/true, /*internal=*/true);
+  if (!appended.ok() || commit) return appended;
+  std::shared_ptr<Segment> seg = Floor(appended->last_offset);
+  AbortedTxn e{producer_id, first, appended->last_offset, LastStableOffset()};
+  if (absl::Status st = txn_index_.Append(seg ? seg->base_offset() : 0, e); !st.ok()) {
+    // The marker is durable; recovery re-adds the entry from it (RecoverProducerState).
+    return absl::Status(st.code(), absl::StrCat(Label(), ": abort marker at offset ",
+                                                appended->last_offset, " written but ",
+                                                st.message()));
+  }
+  return appended;
 }
 
 int PartitionLogImpl::DropSegmentsBelowStart() {
@@ -145,6 +254,8 @@ int PartitionLogImpl::DropSegmentsBelowStart() {
     }
   }
   for (const auto& s : doomed) s->RemoveFiles();
+  txn_index_.DropBelow(Floor(log_start_.load()) ? Floor(log_start_.load())->base_offset()
+                                                : log_start_.load());
   return static_cast<int>(doomed.size());
 }
 
@@ -226,9 +337,12 @@ absl::Status PartitionLogImpl::RollLocked(int64_t new_base) {
     if (absl::Status st = active->SyncAll(); !st.ok()) return st;
     if (absl::Status st = fileio::SyncDir(dir_); !st.ok()) return st;
   }
-  std::lock_guard<std::mutex> l(segments_mu_);
-  segments_[new_base] = *s;
-  return absl::OkStatus();
+  {
+    std::lock_guard<std::mutex> l(segments_mu_);
+    segments_[new_base] = *s;
+  }
+  // The producer state as of the new segment: recovery scans only from here.
+  return WriteSnapshot(new_base);
 }
 
 absl::Status PartitionLogImpl::Roll() {
@@ -238,6 +352,11 @@ absl::Status PartitionLogImpl::Roll() {
 
 absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, bool force_sync) {
   std::lock_guard<std::mutex> l(append_mu_);
+  return AppendLocked(batches, force_sync, /*internal=*/false);
+}
+
+absl::StatusOr<AppendResult> PartitionLogImpl::AppendLocked(std::string_view batches,
+                                                            bool force_sync, bool internal) {
   if (deleted_.load()) return absl::NotFoundError(absl::StrCat(Label(), ": topic was deleted"));
   const TopicConfig cfg = config();
   // compression.type=producer (nullopt) never touches the bytes: no decompression, no copy.
@@ -245,7 +364,11 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
   std::vector<std::string> reencoded;  // batches rewritten to `codec`; allocates only when used
   infos_.clear();
   sources_.clear();
+  producer_batches_.clear();
   size_t pos = 0;
+  int duplicates = 0;
+  AppendResult dup;
+  dup.duplicate = true;
   size_t stored_bytes = 0;
   int64_t records = 0;
   while (pos < batches.size()) {
@@ -283,9 +406,80 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
           absl::StrCat(Label(), ": CORRUPT_MESSAGE: batch at byte ", pos, " has lastOffsetDelta ",
                        h->last_offset_delta, " for ", h->records_count, " records"));
     }
+    if (h->is_control() && !internal) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Label(), ": INVALID_RECORD: control batch at byte ", pos,
+          ": transaction markers are written by the broker's transaction coordinator only"));
+    }
+    if (h->producer_id >= 0 && !internal) {
+      // Producer checks: against the partition's state for the pid's first batch in this
+      // append, against the previous batch of the pid for the next ones.
+      const std::pair<size_t, BatchHeader>* prev = nullptr;
+      for (const auto& pb : producer_batches_)
+        if (pb.second.producer_id == h->producer_id) prev = &pb;
+      ProducerStateTable::Check c;
+      if (prev == nullptr || duplicates > 0) {
+        c = producers_.CheckBatch(*h);
+      } else if (h->producer_epoch != prev->second.producer_epoch ||
+                 (h->base_sequence >= 0 &&
+                  h->base_sequence != prev->second.base_sequence + prev->second.last_offset_delta + 1)) {
+        c.verdict = ProducerStateTable::Verdict::kOutOfOrder;
+      }
+      switch (c.verdict) {
+        case ProducerStateTable::Verdict::kAppend:
+          if (duplicates > 0) {
+            return WithReasonStatus(
+                absl::OutOfRangeError(absl::StrCat(
+                    Label(), ": OUT_OF_ORDER_SEQUENCE_NUMBER: producer ", h->producer_id,
+                    " sent a retried batch followed by a new one in one request")),
+                "OUT_OF_ORDER_SEQUENCE_NUMBER");
+          }
+          break;
+        case ProducerStateTable::Verdict::kDuplicate:
+          if (!infos_.empty()) {
+            return WithReasonStatus(
+                absl::OutOfRangeError(absl::StrCat(
+                    Label(), ": OUT_OF_ORDER_SEQUENCE_NUMBER: producer ", h->producer_id,
+                    " sent a retried batch after a new one in one request")),
+                "OUT_OF_ORDER_SEQUENCE_NUMBER");
+          }
+          if (duplicates++ == 0) dup.base_offset = c.duplicate_base_offset;
+          dup.last_offset = c.duplicate_last_offset;
+          pos += total;
+          continue;
+        case ProducerStateTable::Verdict::kOutOfOrder:
+          return WithReasonStatus(
+              absl::OutOfRangeError(absl::StrCat(
+                  Label(), ": OUT_OF_ORDER_SEQUENCE_NUMBER: producer ", h->producer_id, " epoch ",
+                  h->producer_epoch, " sent sequence ", h->base_sequence,
+                  ", which does not follow its last batch here")),
+              "OUT_OF_ORDER_SEQUENCE_NUMBER");
+        case ProducerStateTable::Verdict::kInvalidEpoch:
+          return WithReasonStatus(
+              absl::FailedPreconditionError(absl::StrCat(
+                  Label(), ": INVALID_PRODUCER_EPOCH: producer ", h->producer_id, " epoch ",
+                  h->producer_epoch, " is older than epoch ", c.known_epoch,
+                  " known here (a newer producer holds the id)")),
+              "INVALID_PRODUCER_EPOCH");
+      }
+    }
+    if (h->producer_id >= 0) producer_batches_.emplace_back(infos_.size(), *h);
     const char* stored = batch.data();
     size_t stored_size = total;
-    if (codec && *codec != h->compression() && !h->is_control()) {
+    const bool reencode = codec && *codec != h->compression() && !h->is_control();
+    if (h->compression() != Compression::kNone && !reencode) {
+      // The CRC only says the bytes arrived as sent: a compressed batch's records are checked
+      // too, so a batch whose records do not decode is never stored (it would fail every
+      // reader and the compactor at that offset). ReencodeBatch checks them on its own.
+      auto plain = Decompress(h->compression(), batch.substr(kBatchHeaderSize));
+      absl::Status rs = plain.ok() ? ValidateRecords(*h, *plain) : plain.status();
+      if (!rs.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Label(), ": CORRUPT_MESSAGE: compressed batch at byte ", pos, " (codec ",
+            static_cast<int>(h->compression()), "): its records do not decode: ", rs.message()));
+      }
+    }
+    if (reencode) {
       auto re = ReencodeBatch(batch, *codec);
       if (!re.ok()) {
         const bool corrupt = re.status().code() == absl::StatusCode::kInvalidArgument;
@@ -309,6 +503,11 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
     records += h->records_count;
     stored_bytes += stored_size;
     pos += total;
+  }
+  if (duplicates > 0 && infos_.empty()) {
+    dup.log_start_offset = log_start_.load();
+    dup.append_time_ms = -1;
+    return dup;
   }
   if (infos_.empty())
     return absl::InvalidArgumentError(absl::StrCat(Label(), ": append of no batches"));
@@ -353,7 +552,19 @@ absl::StatusOr<AppendResult> PartitionLogImpl::Append(std::string_view batches, 
   if (FaultHooks::Fire("partition.append.before_publish")) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
+  for (auto& [index, ph] : producer_batches_) {
+    ph.base_offset = infos_[index].base_offset;
+    producers_.Apply(ph);
+  }
+  // A transaction opened: the LSO holds before the new end offset is visible.
+  const int64_t open_before = first_open_.load(std::memory_order_relaxed);
+  const int64_t open_after = producers_.FirstOpenOffset();
+  if (open_after >= 0 && (open_before < 0 || open_after < open_before))
+    first_open_.store(open_after, std::memory_order_release);
   next_offset_.store(next, std::memory_order_release);
+  // A transaction closed: the LSO moves only after the marker is visible.
+  if (open_after != first_open_.load(std::memory_order_relaxed))
+    first_open_.store(open_after, std::memory_order_release);
   unflushed_messages_ += records;
   if (force_sync || options_.fsync_every_append || unflushed_messages_ >= cfg.flush_messages) {
     if (absl::Status st = active->Sync(); !st.ok()) return st;
@@ -374,6 +585,7 @@ absl::StatusOr<ReadResult> PartitionLogImpl::Read(int64_t offset, int32_t max_by
   if (!meta.ok()) return meta.status();
   r.high_watermark = meta->high_watermark;
   r.log_start_offset = meta->log_start_offset;
+  r.last_stable_offset = meta->last_stable_offset;
   return r;
 }
 
@@ -382,6 +594,10 @@ absl::StatusOr<ReadResult> PartitionLogImpl::ReadAppend(int64_t offset, int32_t 
   ReadResult r;
   r.high_watermark = next_offset_.load(std::memory_order_acquire);
   r.log_start_offset = log_start_.load(std::memory_order_acquire);
+  {
+    const int64_t fo = first_open_.load(std::memory_order_acquire);
+    r.last_stable_offset = fo >= 0 ? std::min(fo, r.high_watermark) : r.high_watermark;
+  }
   if (offset < r.log_start_offset || offset > r.high_watermark) {
     return absl::OutOfRangeError(absl::StrCat("OFFSET_OUT_OF_RANGE: ", Label(), ": offset ", offset,
                                               " is outside [", r.log_start_offset, ", ",
@@ -440,6 +656,7 @@ PartitionStats PartitionLogImpl::Stats() const {
   std::lock_guard<std::mutex> l(segments_mu_);
   s.log_start_offset = log_start_.load();
   s.log_end_offset = next_offset_.load();
+  s.last_stable_offset = LastStableOffset();
   for (const auto& [b, seg] : segments_) s.size_bytes += static_cast<int64_t>(seg->size());
   s.segment_count = static_cast<int32_t>(segments_.size());
   return s;
@@ -478,6 +695,7 @@ absl::Status PartitionLogImpl::ApplyRetention(int64_t now_ms, CleanerStats* stat
     }
   }
   for (const auto& s : doomed) s->RemoveFiles();
+  if (!doomed.empty()) txn_index_.DropBelow(SegmentsSnapshot().front()->base_offset());
   if (stats != nullptr) stats->segments_deleted += static_cast<int>(doomed.size());
   return absl::OkStatus();
 }

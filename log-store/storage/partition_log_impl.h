@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "log-store/storage/partition_log.h"
+#include "log-store/storage/producer_state.h"
 #include "log-store/storage/segment.h"
+#include "log-store/storage/txn_index.h"
 
 namespace eddy::logstore {
 
@@ -49,6 +51,11 @@ class PartitionLogImpl final : public PartitionLog {
   static void TrimPastHighWatermark(size_t start, int64_t high_watermark, std::string* out);
   absl::StatusOr<TimestampOffset> FindTimestamp(int64_t timestamp_ms) const override;
   absl::StatusOr<int64_t> DeleteRecordsBefore(int64_t offset) override;
+  absl::StatusOr<AppendResult> WriteTxnMarker(int64_t producer_id, int16_t producer_epoch,
+                                              bool commit, int32_t coordinator_epoch) override;
+  int64_t LastStableOffset() const override;
+  std::vector<AbortedTxn> AbortedTransactions(int64_t from, int64_t to) const override;
+  std::vector<PartitionProducerState> ProducerStates() const override;
   int64_t LogStartOffset() const override { return log_start_.load(std::memory_order_acquire); }
   int64_t LogEndOffset() const override { return next_offset_.load(std::memory_order_acquire); }
   PartitionStats Stats() const override;
@@ -75,6 +82,15 @@ class PartitionLogImpl final : public PartitionLog {
                    PartitionOptions options);
   std::string Label() const;
   std::string LogStartPath() const { return dir_ + "/log-start-offset"; }
+  std::string SnapshotPath() const { return dir_ + "/producer-state.snapshot"; }
+  // Rebuilds the producer state and the aborted-transaction index at open: the snapshot (when
+  // valid) plus a scan of the batches after it. Notes go to *report.
+  absl::Status RecoverProducerState(std::string* report);
+  // Append's body; `internal` lets control batches through (markers). Holds append_mu_.
+  absl::StatusOr<AppendResult> AppendLocked(std::string_view batches, bool force_sync,
+                                            bool internal);
+  // Writes the producer-state snapshot at `offset` (a roll).
+  absl::Status WriteSnapshot(int64_t offset);
   // Unlinks the closed segments that end at or before the log start offset (never the active
   // one). Caller holds cleaner_mu_.
   int DropSegmentsBelowStart();
@@ -99,6 +115,15 @@ class PartitionLogImpl final : public PartitionLog {
   std::atomic<int64_t> log_start_{0};
   std::atomic<bool> deleted_{false};
   int64_t unflushed_messages_ = 0;
+
+  ProducerStateTable producers_;  // guarded by append_mu_
+  TxnIndex txn_index_;
+  // First offset of the oldest open transaction, -1 when none. Set before the end offset is
+  // published when a transaction opens, cleared after it when one closes, so LastStableOffset
+  // (which loads the end offset first) never runs ahead.
+  std::atomic<int64_t> first_open_{-1};
+  // Headers of the producer batches of the append in progress (guarded by append_mu_).
+  std::vector<std::pair<size_t, BatchHeader>> producer_batches_;
 
   // Reused across appends (guarded by append_mu_): no per-batch heap churn.
   std::vector<BatchInfo> infos_;

@@ -29,6 +29,11 @@ class RecordBatchBuilder {
 
   // Idempotent producer fields (defaults: -1 = not idempotent).
   void SetProducer(int64_t producer_id, int16_t epoch, int32_t base_sequence);
+  // Attribute bit 4 (transactional) for the batches finished from now on; bit 5 (control) too
+  // with `control` (markers; the storage layer builds those).
+  void SetTransactional(bool transactional, bool control = false) {
+    extra_attrs_ = static_cast<int16_t>((transactional ? 0x10 : 0) | (control ? 0x20 : 0));
+  }
 
   // Writes header fields and CRC-32C and returns the batch; the builder is reset for reuse.
   std::string Finish();
@@ -42,6 +47,7 @@ class RecordBatchBuilder {
   int64_t producer_id_ = -1;
   int16_t producer_epoch_ = -1;
   int32_t base_sequence_ = -1;
+  int16_t extra_attrs_ = 0;
 };
 
 }  // namespace eddy::logstore

@@ -467,7 +467,7 @@ absl::Status Segment::CommitCleaned() {
 }
 
 void Segment::RemoveFiles() {
-  for (const char* ext : {".log", ".index", ".timeindex"}) {
+  for (const char* ext : {".log", ".index", ".timeindex", ".txnindex"}) {
     const std::string path = dir_ + "/" + FileName(base_, ext) + suffix_;
     ::unlink(path.c_str());
   }
