@@ -68,10 +68,42 @@ TEST(CommitProtocol, ExactlyOnceNeedsChangelogsOnTheWritersLogStore) {
   EXPECT_TRUE(Check(m).ok()) << Check(m);
 }
 
+// exactly_once: a send to a system outside the task writer's log store is refused (naming
+// processing.guarantee and the system); at_least_once lets it through the shared producer.
+TEST(CommitProtocol, ExactlyOnceRefusesOutputsOutsideTheWritersLogStore) {
+  for (const char* g : {"exactly_once", "at_least_once"}) {
+    auto m = Base();
+    m["processing.guarantee"] = g;
+    m["systems.same.factory"] = "eddy";
+    m["systems.same.bootstrap.servers"] = "127.0.0.1:1";  // the writer's log store
+    auto job = ParseJobConfig(Config(m), "/tmp", "/tmp");
+    ASSERT_TRUE(job.ok()) << job.status();
+    SystemsHub hub(job->systems);
+    MetricsRegistry metrics;
+    CheckpointStore cps(&hub, job->checkpoint_system, "__eddy_checkpoint_wc-7");
+    CommitProtocol p(*job, &hub, &cps, &metrics);
+    ASSERT_TRUE(hub.AddTaskWriter("Partition 0", "eddy", "eddy-wc-7-Partition 0").ok());
+    EXPECT_TRUE(p.CheckOutput("eddy", "Partition 0").ok());
+    EXPECT_TRUE(p.CheckOutput("same", "Partition 0").ok());
+    EXPECT_TRUE(hub.SharesWriter("same", "Partition 0"));
+    for (const char* sys : {"kafka", "other"}) {
+      absl::Status s = p.CheckOutput(sys, "Partition 0");
+      if (std::string(g) == "exactly_once") {
+        EXPECT_THAT(std::string(s.message()),
+                    AllOf(HasSubstr("processing.guarantee"), HasSubstr(sys)));
+      } else {
+        EXPECT_TRUE(s.ok()) << s;
+      }
+      EXPECT_FALSE(hub.SharesWriter(sys, "Partition 0"));
+    }
+  }
+}
+
 TEST(CommitProtocol, FencedErrorIsRecognized) {
   absl::Status s = TaskFencedError("Partition 0", absl::FailedPreconditionError("epoch 3 < 4"));
   EXPECT_TRUE(IsTaskFenced(s));
-  EXPECT_THAT(std::string(s.message()), HasSubstr("task Partition 0 was fenced by a newer attempt"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("task Partition 0 was fenced by a newer attempt"));
   EXPECT_FALSE(IsTaskFenced(absl::InternalError("task Partition 0 was fenced")));
   EXPECT_NE(kExitFenced, 0);
   EXPECT_NE(kExitFenced, 1);
