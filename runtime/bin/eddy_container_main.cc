@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "runtime/container/commit_protocol.h"
 #include "runtime/container/container.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/inspect/state_server.h"
@@ -54,7 +55,9 @@ void PrintUsage(FILE* out, const std::string& mode) {
                "       eddy-container run --config F [--log-dir D] [--work-dir D] [--set k=v]... "
                "[--until-caught-up] [--input stream=file]... [--input-partitions N] "
                "[--print-top stream[:N]]\n"
-               "       eddy-container plan --config F [--set k=v]...\n");
+               "       eddy-container plan --config F [--set k=v]...\n"
+               "exit codes: 0 stopped after its final commit, 1 failed, 2 bad usage or config, "
+               "3 fenced: a newer attempt of one of its tasks took over (do not restart it)\n");
 }
 
 // A usage error: names what was wrong, prints the usage on stderr, exit code 2.
@@ -206,6 +209,11 @@ int main(int argc, char** argv) {
   o.until_caught_up = until;
   Container c(std::move(o));
   auto s = c.Run();
+  if (IsTaskFenced(s)) {
+    std::fprintf(stderr, "eddy-container %s: FENCED: %s\n", container_id.c_str(),
+                 std::string(s.message()).c_str());
+    return kExitFenced;
+  }
   if (!s.ok()) {
     std::fprintf(stderr, "eddy-container %s: FAILED: %s\n", container_id.c_str(),
                  std::string(s.message()).c_str());

@@ -10,26 +10,32 @@ absl::Status CheckpointStore::Init() {
   return (*admin)->CreateStream({topic_, 1, /*compacted=*/true});
 }
 
-absl::StatusOr<std::map<std::string, Checkpoint>> CheckpointStore::ReadAll() {
+absl::StatusOr<std::map<std::string, Checkpoint>> CheckpointStore::ReadAll(
+    std::chrono::milliseconds wait) {
   std::map<std::string, Checkpoint> out;
   auto admin = hub_->Admin(system_);
   if (!admin.ok()) return admin.status();
   auto offs = (*admin)->Offsets(topic_, 0);
   if (!offs.ok()) return offs.status();
   if (offs->upcoming <= offs->oldest) return out;
-  auto consumer = hub_->NewConsumer(system_);
+  auto consumer = hub_->NewConsumer(system_);  // read_committed (the eddy system's default)
   if (!consumer.ok()) return consumer.status();
   auto idx = (*consumer)->Register({system_, topic_, 0}, offs->oldest);
   if (!idx.ok()) return idx.status();
   if (auto s = (*consumer)->Start(); !s.ok()) return s;
   int64_t next = offs->oldest;
-  int idle = 0;
+  auto deadline = std::chrono::steady_clock::now() + wait;
   while (next < offs->upcoming) {
     auto batches = (*consumer)->Poll(std::chrono::milliseconds(200));
     if (!batches.ok()) return batches.status();
-    if (batches->empty() && ++idle > 150) {
-      return absl::DeadlineExceededError(absl::StrCat("reading checkpoints from ", system_, ".",
-                                                      topic_, ": stuck at offset ", next));
+    if (auto pos = (*consumer)->Position(*idx); pos && *pos > next && batches->empty()) {
+      next = std::min(*pos, offs->upcoming);  // skipped control batches / aborted records only
+      continue;
+    }
+    if (batches->empty() && std::chrono::steady_clock::now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("reading checkpoints from ", system_, ".", topic_, ": stuck at offset ",
+                       next, " (end ", offs->upcoming, "); a transaction open on it did not end"));
     }
     for (const auto& b : *batches) {
       for (const auto& r : b.records) {
@@ -48,17 +54,18 @@ absl::StatusOr<std::map<std::string, Checkpoint>> CheckpointStore::ReadAll() {
         }
         out[task] = std::move(*cp);
       }
+      // Control batches and aborted transactions are skipped by the broker: move past them.
+      if (b.next_offset > next) next = b.next_offset;
     }
   }
   (*consumer)->Stop();
   return out;
 }
 
-absl::Status CheckpointStore::Write(const std::string& task, const Checkpoint& cp) {
-  auto p = hub_->Producer(system_);
-  if (!p.ok()) return p.status();
+absl::Status CheckpointStore::Write(SystemProducer* producer, const std::string& task,
+                                    const Checkpoint& cp) {
   std::string v = CheckpointToJson(cp);
-  return (*p)->Send(topic_, 0, task, v, -1, {});
+  return producer->Send(topic_, 0, task, v, -1, {});
 }
 
 }  // namespace eddy::runtime

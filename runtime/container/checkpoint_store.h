@@ -1,8 +1,10 @@
 // CheckpointStore: reads and writes task checkpoints in `__eddy_checkpoint_<job>` (compacted,
 // one partition, key = task name, value = Checkpoint JSON; see runtime/checkpoint/checkpoint.h).
-// Used by the container at start (ReadAll) and on every commit (Write).
+// Used by the container at start (ReadAll) and by its commit protocol (Write, through the task's
+// own writer so the record is part of the task's transaction).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -19,10 +21,14 @@ class CheckpointStore {
 
   // Creates the topic when missing.
   absl::Status Init();
-  // The latest checkpoint of every task (reads the topic from its start to its end).
-  absl::StatusOr<std::map<std::string, Checkpoint>> ReadAll();
-  // Queues a checkpoint on the system's producer; durable after the producer's Flush().
-  absl::Status Write(const std::string& task, const Checkpoint& cp);
+  // The latest committed checkpoint of every task: reads the topic read_committed from its start
+  // to the end offset it has when called (waiting, at most `wait`, for transactions open on it
+  // to end; a dead producer's is aborted by the log store after its transaction timeout).
+  absl::StatusOr<std::map<std::string, Checkpoint>> ReadAll(
+      std::chrono::milliseconds wait = std::chrono::seconds(90));
+  // Queues a checkpoint on `producer` (the task's writer); durable after its Flush(), visible
+  // to ReadAll after its CommitTransaction() when it is in a transaction.
+  absl::Status Write(SystemProducer* producer, const std::string& task, const Checkpoint& cp);
   const std::string& topic() const { return topic_; }
 
  private:

@@ -19,6 +19,7 @@
 #include "runtime/checkpoint/checkpoint.h"
 #include "runtime/container/changelog_topics.h"
 #include "runtime/container/checkpoint_store.h"
+#include "runtime/container/commit_protocol.h"
 #include "runtime/container/round_robin_chooser.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/container/task_stores.h"
@@ -59,6 +60,9 @@ class Container::Impl {
   absl::Status Run();
   absl::Status Send(TaskInstance* task, OutgoingMessageEnvelope& env);
   const ContainerOptions& options() const { return opt_; }
+  std::vector<int64_t> commit_latencies_micros() const {
+    return commit_ ? commit_->latencies_micros() : std::vector<int64_t>{};
+  }
   MetricsRegistry& metrics() { return metrics_; }
   std::atomic<int64_t> processed{0};
   bool stop_all_ = false;
@@ -108,9 +112,7 @@ class Container::Impl {
   RoundRobinChooser chooser_;
   int32_t not_caught_up_ = 0;
   std::map<std::string, StreamSerdes> output_serdes_;
-  std::string last_system_;
-  SystemProducer* last_producer_ = nullptr;
-  Timer* commit_timer_ = nullptr;
+  std::unique_ptr<CommitProtocol> commit_;  // runtime/container/commit_protocol.h
   Counter* commits_ = nullptr;
   void* library_ = nullptr;
 };
@@ -178,6 +180,10 @@ class TaskInstance : public Context, public MessageCollector, public TaskCoordin
   bool shutdown_requested_ = false;
   bool eos_done_ = false;
   std::string current_what_;
+  CommitUnit unit_;  // what the commit protocol needs of this task
+  // Send's producer cache: the last system sent to and its producer for this task.
+  std::string last_system_;
+  SystemProducer* last_producer_ = nullptr;
 };
 
 absl::StatusOr<StreamSerdes> Container::Impl::SerdesFor(const std::string& system,
@@ -213,13 +219,23 @@ absl::Status Container::Impl::Setup() {
           absl::StrCat("config key task.library: cannot load ", job.task_library, ": ", dlerror()));
     }
   }
-  commit_timer_ = &metrics_.NewTimer("container", "commit-ns");
-  commits_ = &metrics_.NewCounter("container", "commits");
-
-  // Checkpoints.
+  // Checkpoints and the commit protocol.
   checkpoints_ = std::make_unique<CheckpointStore>(&hub_, job.checkpoint_system,
                                                    CheckpointTopic(job.job_name, job.job_id));
   if (auto s = checkpoints_->Init(); !s.ok()) return s;
+  commit_ = std::make_unique<CommitProtocol>(job, &hub_, checkpoints_.get(), &metrics_);
+  commits_ = &metrics_.NewCounter("container", "commits");
+  if (auto s = commit_->CheckConfig(); !s.ok()) return s;
+
+  // One fenced writer per task, taken over BEFORE its checkpoint is read and its stores are
+  // restored: every earlier attempt of the task is fenced and its open transaction aborted.
+  for (const auto& tm : cm->tasks) {
+    auto t = std::make_unique<TaskInstance>(this, tm);
+    t->unit_.task = tm.name;
+    t->unit_.next_offsets = &t->next_offsets_;
+    if (auto s = commit_->StartWriter(t->unit_); !s.ok()) return s;
+    tasks_.push_back(std::move(t));
+  }
   auto cps = checkpoints_->ReadAll();
   if (!cps.ok()) return cps.status();
 
@@ -246,9 +262,9 @@ absl::Status Container::Impl::Setup() {
     if (auto s = (*admin)->CreateStream({stream, *n, false}); !s.ok()) return s;
   }
 
-  // Tasks: create, restore, init.
-  for (const auto& tm : cm->tasks) {
-    auto t = std::make_unique<TaskInstance>(this, tm);
+  // Tasks: create, restore (Init comes after the trim, below).
+  for (auto& t : tasks_) {
+    const TaskModel& tm = t->model_;
     auto created = TaskRegistry::Global().Create(job.task_class);
     if (!created.ok()) {
       return absl::InvalidArgumentError(
@@ -262,6 +278,7 @@ absl::Status Container::Impl::Setup() {
     auto stores = TaskStores::Open(job, opt_.config, tm, &hub_, &metrics_);
     if (!stores.ok()) return stores.status();
     t->stores_ = std::move(*stores);
+    t->unit_.stores = t->stores_.get();
     auto cp = cps->find(tm.name);
     const Checkpoint* checkpoint = cp == cps->end() ? nullptr : &cp->second;
     if (auto s = t->stores_->Restore(checkpoint); !s.ok()) {
@@ -274,15 +291,6 @@ absl::Status Container::Impl::Setup() {
         if (it != checkpoint->inputs.end()) t->next_offsets_[ssp] = it->second;
       }
     }
-    if (t->initable_) {
-      TaskInstance* ti = t.get();
-      auto s = Guard([&] { return ti->initable_->Init(*ti); });
-      if (!s.ok()) {
-        return absl::Status(s.code(),
-                            absl::StrCat("task '", tm.name, "' Init failed: ", s.message()));
-      }
-    }
-    tasks_.push_back(std::move(t));
   }
 
   // Inputs: one consumer per system; register every partition at its checkpointed offset.
@@ -332,6 +340,19 @@ absl::Status Container::Impl::Setup() {
     if (!in.caught_up) ++not_caught_up_;
   }
   chooser_.Resize(static_cast<int32_t>(inputs_.size()));
+  // Every input offset is known now: trim the dead attempt's changelog tail (and commit), then
+  // Init the task.
+  for (auto& t : tasks_) {
+    if (auto s = commit_->AfterRestore(t->unit_); !s.ok()) return s;
+    if (t->initable_) {
+      TaskInstance* ti = t.get();
+      auto s = Guard([&] { return ti->initable_->Init(*ti); });
+      if (!s.ok()) {
+        return absl::Status(s.code(),
+                            absl::StrCat("task '", t->model_.name, "' Init failed: ", s.message()));
+      }
+    }
+  }
   for (auto& slot : consumers_) {
     if (auto s = slot.consumer->Start(); !s.ok()) return s;
   }
@@ -458,18 +479,19 @@ void Container::Impl::PublishProcessed() {
 absl::Status Container::Impl::Send(TaskInstance* task, OutgoingMessageEnvelope& e) {
   const auto& ss = e.system_stream();
   SystemProducer* p;
-  if (last_producer_ && ss.system == last_system_) {
-    p = last_producer_;
+  if (task->last_producer_ && ss.system == task->last_system_) {
+    p = task->last_producer_;
   } else {
-    auto pr = hub_.Producer(ss.system);
+    if (auto s = commit_->CheckOutput(ss.system, task->model_.name); !s.ok()) return s;
+    auto pr = hub_.ProducerFor(ss.system, task->model_.name);
     if (!pr.ok()) {
       return absl::Status(pr.status().code(),
                           absl::StrCat("task '", task->model_.name, "' sending to ", ss.ToString(),
                                        ": ", pr.status().message()));
     }
     p = *pr;
-    last_system_ = ss.system;
-    last_producer_ = p;
+    task->last_system_ = ss.system;
+    task->last_producer_ = p;
   }
   if (e.key_object().has_value() || e.message_object().has_value()) {
     std::string k = ss.ToString();
@@ -518,23 +540,11 @@ absl::Status Container::Impl::Send(TaskInstance* task, OutgoingMessageEnvelope& 
 }
 
 absl::Status Container::Impl::Commit(const std::vector<TaskInstance*>& tasks) {
-  ScopedTimer timer(*commit_timer_);
-  for (auto* t : tasks) {
-    if (auto s = t->stores_->FlushCaches(); !s.ok()) return s;
-  }
-  if (auto s = hub_.FlushAll(); !s.ok()) return s;
-  for (auto* t : tasks) {
-    auto offs = t->stores_->ChangelogOffsets();
-    if (!offs.ok()) return offs.status();
-    if (auto s = t->stores_->Persist(*offs); !s.ok()) return s;
-    Checkpoint cp;
-    cp.inputs = t->next_offsets_;
-    cp.changelogs = *offs;
-    if (auto s = checkpoints_->Write(t->model_.name, cp); !s.ok()) return s;
-    t->commit_requested_ = false;
-  }
-  if (auto s = hub_.FlushAll(); !s.ok()) return s;
-  commits_->Inc();
+  std::vector<CommitUnit*> units;
+  units.reserve(tasks.size());
+  for (auto* t : tasks) units.push_back(&t->unit_);
+  if (auto s = commit_->Commit(units); !s.ok()) return s;
+  for (auto* t : tasks) t->commit_requested_ = false;
   WriteMetrics();
   return absl::OkStatus();
 }
@@ -596,6 +606,19 @@ absl::Status Container::Impl::Shutdown() {
 
 absl::Status Container::Impl::Run() {
   absl::Status s = RunLoop();
+  if (!s.ok() && !IsTaskFenced(s)) {
+    // A task's error may hide that its writer was fenced (a send inside Process, say).
+    for (auto& t : tasks_) {
+      if (t->unit_.writer && t->unit_.writer->fenced()) {
+        s = TaskFencedError(t->model_.name, s);
+        break;
+      }
+    }
+  }
+  if (IsTaskFenced(s)) {
+    std::fprintf(stderr, "eddy-container %s: %s; stopping without another commit\n",
+                 opt_.container_id.c_str(), std::string(s.message()).c_str());
+  }
   if (!s.ok()) WriteMetrics();  // a failed container still leaves its metrics behind
   return s;
 }
@@ -603,6 +626,7 @@ absl::Status Container::Impl::Run() {
 absl::Status Container::Impl::RunLoop() {
   auto started = Clock::now();
   if (auto s = Setup(); !s.ok()) return s;
+  WriteMetrics();  // the restore (and trim) metrics, before the first commit
   const JobConfig& job = opt_.job;
   if (opt_.hook) {
     std::vector<InspectTask> views;
@@ -711,5 +735,8 @@ Container::~Container() = default;
 absl::Status Container::Run() { return impl_->Run(); }
 void Container::RequestShutdownAll() { g_shutdown.store(true); }
 int64_t Container::messages_processed() const { return impl_->processed.load(); }
+std::vector<int64_t> Container::commit_latencies_micros() const {
+  return impl_->commit_latencies_micros();
+}
 
 }  // namespace eddy::runtime

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "eddy/config.h"
@@ -44,6 +45,8 @@ class Container {
 
   // Messages processed by all tasks (for eddy-job-bench).
   int64_t messages_processed() const;
+  // Wall time of each commit so far, microseconds (for eddy-job-bench; see CommitProtocol).
+  std::vector<int64_t> commit_latencies_micros() const;
 
   class Impl;  // public so the task instances in container.cc can name it
 

@@ -126,6 +126,16 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
     return absl::InvalidArgumentError(absl::StrCat("config key task.checkpoint.system: system '",
                                                    j.checkpoint_system, "' is not defined"));
   }
+  std::string guarantee = c.GetOr("processing.guarantee", "exactly_once");
+  if (guarantee == "exactly_once" || guarantee == "exactly_once_v2") {
+    j.exactly_once = true;
+  } else if (guarantee == "at_least_once") {
+    j.exactly_once = false;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key processing.guarantee: '", guarantee,
+                     "' is not one of exactly_once, exactly_once_v2, at_least_once"));
+  }
   std::string base = c.GetOr("job.logged.store.base.dir", "");
   if (base.empty()) base = (fs::path(work_dir) / "state").string();
   j.store_base_dir = fs::absolute(base).lexically_normal().string();

@@ -45,6 +45,10 @@ struct JobConfig {
   bool drop_deserialization_errors = false;  // task.drop.deserialization.errors
   int32_t container_count = 1;               // job.container.count
   SspGrouper grouper = SspGrouper::kGroupByPartition;
+  // processing.guarantee: exactly_once (default; exactly_once_v2 accepted) or at_least_once.
+  // Both fence earlier attempts of a task (one transactional producer per task); see
+  // runtime/container/commit_protocol.h.
+  bool exactly_once = true;
   std::string checkpoint_system;     // task.checkpoint.system (default: the first input's system)
   std::string store_base_dir;        // job.logged.store.base.dir, resolved
   int32_t retry_count = 8;           // cluster-manager.container.retry.count

@@ -45,6 +45,15 @@ absl::StatusOr<std::unique_ptr<SystemConsumer>> SystemsHub::NewConsumer(const st
   return (*f)->MakeConsumer(configs_[system]);
 }
 
+absl::StatusOr<std::unique_ptr<SystemConsumer>> SystemsHub::NewConsumer(const std::string& system,
+                                                                        bool read_committed) {
+  auto f = Factory(system);
+  if (!f.ok()) return f.status();
+  SystemConfig c = configs_[system];
+  c.props["consumer.isolation.level"] = read_committed ? "read_committed" : "read_uncommitted";
+  return (*f)->MakeConsumer(c);
+}
+
 absl::Status SystemsHub::FlushAll() {
   for (auto& [name, p] : producers_) {
     if (auto s = p->Flush(); !s.ok()) return s;
@@ -54,6 +63,49 @@ absl::Status SystemsHub::FlushAll() {
 
 void SystemsHub::StopAll() {
   for (auto& [name, p] : producers_) p->Stop();
+  for (auto& [task, w] : writers_) w.producer->Stop();
+}
+
+absl::StatusOr<SystemProducer*> SystemsHub::AddTaskWriter(const std::string& task,
+                                                          const std::string& system,
+                                                          const std::string& transactional_id) {
+  if (writers_.count(task)) {
+    return absl::AlreadyExistsError(absl::StrCat("task '", task, "' has a writer already"));
+  }
+  auto f = Factory(system);
+  if (!f.ok()) return f.status();
+  auto p = (*f)->MakeTransactionalProducer(configs_[system], transactional_id);
+  if (!p.ok()) return p.status();
+  Writer& w = writers_[task];
+  w.system = system;
+  w.producer = std::move(*p);
+  return w.producer.get();
+}
+
+SystemProducer* SystemsHub::TaskWriter(const std::string& task) const {
+  auto it = writers_.find(task);
+  return it == writers_.end() ? nullptr : it->second.producer.get();
+}
+
+bool SystemsHub::SharesWriter(const std::string& system, const std::string& task) const {
+  auto it = writers_.find(task);
+  if (it == writers_.end()) return false;
+  if (system == it->second.system) return true;
+  auto a = configs_.find(system);
+  auto b = configs_.find(it->second.system);
+  if (a == configs_.end() || b == configs_.end()) return false;
+  auto kind = [](const SystemConfig& c) {
+    std::string f = c.Get("factory");
+    return f.empty() ? c.Get("samza.factory") : f;
+  };
+  return kind(a->second) == "eddy" && kind(a->second) == kind(b->second) &&
+         a->second.Get("bootstrap.servers") == b->second.Get("bootstrap.servers");
+}
+
+absl::StatusOr<SystemProducer*> SystemsHub::ProducerFor(const std::string& system,
+                                                        const std::string& task) {
+  if (SharesWriter(system, task)) return writers_.find(task)->second.producer.get();
+  return Producer(system);
 }
 
 }  // namespace eddy::runtime

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/container/producer_changelog_writer.h"
@@ -28,6 +29,7 @@ struct StoreEntry {
   std::unique_ptr<ProducerChangelogWriter> writer;
   std::string dir;
   std::optional<Ssp> changelog;
+  int64_t restored_to = -1;  // the changelog offset Restore brought the store to
   bool built = false;
 };
 
@@ -43,7 +45,8 @@ class TaskStoresImpl : public TaskStores {
     e.spec = std::move(*spec);
     e.dir = (fs::path(base) / name / DirName(task_.name)).string();
     if (e.spec.changelog) {
-      auto p = hub_->Producer(e.spec.changelog->system);
+      // The task's writer when the changelog is on its log store (fenced, transactional).
+      auto p = hub_->ProducerFor(e.spec.changelog->system, task_.name);
       if (!p.ok()) return p.status();
       e.changelog =
           Ssp{e.spec.changelog->system, e.spec.changelog->stream, task_.changelog_partition};
@@ -110,10 +113,10 @@ class TaskStoresImpl : public TaskStores {
       if (auto s = Build(e); !s.ok()) return s;
       const int64_t before = e.stack.metrics.restore_records->Get();
       if (auto s = Replay(e, start, target); !s.ok()) return s;
+      e.restored_to = target;
       const int64_t replayed = e.stack.metrics.restore_records->Get() - before;
-      const double ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       e.stack.metrics.restore_from_local_checkpoint->Set(from_checkpoint ? 1 : 0);
       e.stack.metrics.restore_start_offset->Set(static_cast<double>(start));
       e.stack.metrics.restore_end_offset->Set(static_cast<double>(target));
@@ -145,6 +148,10 @@ class TaskStoresImpl : public TaskStores {
     while (next < target) {
       auto polled = (*consumer)->Poll(std::chrono::milliseconds(200));
       if (!polled.ok()) return polled.status();
+      if (auto pos = (*consumer)->Position(*idx); pos && *pos > next && polled->empty()) {
+        next = std::min(*pos, target);  // skipped control batches / aborted records only
+        continue;
+      }
       if (polled->empty()) {
         if (++idle > 150) {
           return absl::DeadlineExceededError(
@@ -175,6 +182,73 @@ class TaskStoresImpl : public TaskStores {
     if (auto s = batch.Finish(); !s.ok()) return s;
     (*consumer)->Stop();
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<int64_t> Trim(bool read_committed) override {
+    int64_t total = 0;
+    for (auto& e : entries_) {
+      if (!e.changelog || e.restored_to < 0) continue;
+      auto admin = hub_->Admin(e.changelog->system);
+      if (!admin.ok()) return admin.status();
+      auto offs = (*admin)->Offsets(e.changelog->stream, e.changelog->partition);
+      if (!offs.ok()) return offs.status();
+      const int64_t from = std::max(e.restored_to, offs->oldest);
+      const int64_t end = offs->upcoming;
+      std::set<std::string> keys;
+      if (from < end) {
+        auto consumer = hub_->NewConsumer(e.changelog->system, read_committed);
+        if (!consumer.ok()) return consumer.status();
+        auto idx = (*consumer)->Register(*e.changelog, from);
+        if (!idx.ok()) return idx.status();
+        if (auto s = (*consumer)->Start(); !s.ok()) return s;
+        int64_t next = from;
+        int idle = 0;
+        while (next < end) {
+          auto polled = (*consumer)->Poll(std::chrono::milliseconds(200));
+          if (!polled.ok()) return polled.status();
+          if (auto pos = (*consumer)->Position(*idx); pos && *pos > next && polled->empty()) {
+            next = std::min(*pos, end);  // skipped control batches / aborted records only
+            continue;
+          }
+          if (polled->empty()) {
+            if (++idle > 150) {
+              return absl::DeadlineExceededError(absl::StrCat(
+                  "trimming store ", e.spec.name, ": reading ", e.changelog->ToString(),
+                  " stuck at offset ", next, " (end ", end, ")"));
+            }
+            continue;
+          }
+          idle = 0;
+          for (const auto& b : *polled) {
+            for (const auto& r : b.records) {
+              if (r.offset >= end) break;
+              next = r.offset + 1;
+              if (r.key) keys.emplace(*r.key);
+            }
+            if (b.next_offset > next) next = std::min(b.next_offset, end);
+          }
+        }
+        (*consumer)->Stop();
+      }
+      for (const auto& k : keys) {
+        auto v = e.stack.engine->Get(k);
+        if (!v.ok()) return v.status();
+        std::optional<std::string_view> value;
+        if (v->has_value()) value = **v;
+        if (auto s = e.writer->Append(k, value); !s.ok()) return s;
+      }
+      metrics_->NewGauge(absl::StrCat("store.", task_.name, ".", e.spec.name), "trimmed-keys")
+          .Set(static_cast<double>(keys.size()));
+      if (!keys.empty()) {
+        std::fprintf(stderr,
+                     "eddy-container: task '%s' store %s: trimmed %s [%lld, %lld): wrote %zu "
+                     "keys again with their restored values\n",
+                     task_.name.c_str(), e.spec.name.c_str(), e.changelog->ToString().c_str(),
+                     static_cast<long long>(from), static_cast<long long>(end), keys.size());
+      }
+      total += static_cast<int64_t>(keys.size());
+    }
+    return total;
   }
 
   absl::StatusOr<StoreHandle> Handle(std::string_view name) override {

@@ -33,6 +33,16 @@ class TaskStores {
 
   // Brings every logged store to the checkpoint (nullptr = no checkpoint: empty store).
   virtual absl::Status Restore(const Checkpoint* checkpoint) = 0;
+  // After Restore, before the task processes anything: Samza's trim. Reads each logged store's
+  // changelog partition from the offset it was restored to up to its end now (the writes of an
+  // attempt that died after its last commit; the previous attempt is fenced by then) and, for
+  // every key found, writes the restored value (or a tombstone when the key is absent) to the
+  // changelog again. So a later restore of a changelog offset past these writes rebuilds the
+  // restored state, never the dead attempt's. `read_committed` = false reads every record
+  // (at_least_once); true reads only committed ones (exactly_once: the dead attempt's
+  // transaction is aborted; what is left is a tail written without transactions). Returns the
+  // number of keys written again; the caller commits before processing.
+  virtual absl::StatusOr<int64_t> Trim(bool read_committed) = 0;
   virtual absl::StatusOr<StoreHandle> Handle(std::string_view name) = 0;
   // Commit step 1: write cached dirty entries into the engines and changelog producers.
   virtual absl::Status FlushCaches() = 0;

@@ -38,6 +38,11 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "drop a message that does not deserialize instead of failing"},
       {"task.checkpoint.system", K::kString, "<first input's system>",
        "the system holding the checkpoint topic"},
+      {"processing.guarantee", K::kEnum, "exactly_once",
+       "exactly_once (= exactly_once_v2): a task's outputs, changelog writes and checkpoint "
+       "commit in one log-store transaction; at_least_once: no transactions, state still exact "
+       "(restore trims the dead attempt's changelog tail)",
+       kNoMin, "exactly_once,exactly_once_v2,at_least_once"},
       // Cluster manager.
       {"cluster-manager.container.retry.count", K::kInt, "8",
        "container failures tolerated within the retry window; -1 = unlimited", -1},
@@ -71,6 +76,11 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        S::kEddy},
       {"systems.*.producer.acks", K::kEnum, "-1", "-1 (all in-sync replicas) | 0 | 1", kNoMin,
        "-1,0,1,all", S::kEddy},
+      {"systems.*.producer.transaction.timeout.ms", K::kLong, "60000",
+       "a task's open transaction is aborted by the log store after this long", 1, "", S::kEddy},
+      {"systems.*.consumer.isolation.level", K::kEnum, "read_committed",
+       "read_committed: only committed records (never an aborted attempt's writes)", kNoMin,
+       "read_committed,read_uncommitted", S::kEddy},
       {"systems.*.replication.factor", K::kInt, "1", "replication of topics Eddy creates", 1, "",
        S::kKafka},
       {"systems.*.consumer.**", K::kPassThrough, "", "librdkafka consumer properties", kNoMin, "",

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/container/commit_protocol.h"
 #include "runtime/job/grouper.h"
 #include "runtime/job/task_partitions.h"
 #include "runtime/standalone/child_process.h"
@@ -362,6 +363,16 @@ int RunStandalone(const RunnerOptions& o) {
       }
       std::string how = WIFSIGNALED(st) ? absl::StrCat("killed by signal ", WTERMSIG(st))
                                         : absl::StrCat("exited with code ", WEXITSTATUS(st));
+      if (WIFEXITED(st) && WEXITSTATUS(st) == kExitFenced) {
+        // A newer attempt of its tasks runs elsewhere: restarting would fence that one.
+        std::fprintf(stderr,
+                     "eddy-container run: container %s was fenced by a newer attempt of its "
+                     "tasks (exit code %d); not restarted, the job stops here\n",
+                     model.containers[i].id.c_str(), kExitFenced);
+        stop_all();
+        exit_code = kExitFenced;
+        break;
+      }
       if (static_cast<int32_t>(failures.size()) > job->retry_count) {
         std::fprintf(stderr,
                      "eddy-container run: container %s %s; %zu failures within "

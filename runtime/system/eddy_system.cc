@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "log-store/client/admin_client.h"
@@ -136,6 +137,12 @@ class EddyConsumer : public SystemConsumer {
     return absl::OkStatus();
   }
 
+  std::optional<int64_t> Position(int32_t ssp_index) const override {
+    if (ssp_index < 0 || static_cast<size_t>(ssp_index) >= tps_.size()) return std::nullopt;
+    auto p = consumer_->Position(tps_[static_cast<size_t>(ssp_index)]);
+    if (!p.ok()) return std::nullopt;
+    return *p;
+  }
   void Stop() override {}
 
  private:
@@ -149,10 +156,19 @@ class EddyConsumer : public SystemConsumer {
   std::set<int32_t> paused_;
 };
 
+// `s` with `prefix` before its message, keeping its payloads (the broker's reason, which
+// logstore::IsProducerFenced reads).
+absl::Status Prefixed(const absl::Status& s, std::string_view prefix) {
+  absl::Status out(s.code(), std::string(prefix) + std::string(s.message()));
+  s.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
+}
+
 class EddyProducer : public SystemProducer {
  public:
-  EddyProducer(std::unique_ptr<logstore::Producer> p, std::string system)
-      : producer_(std::move(p)), system_(std::move(system)) {}
+  EddyProducer(std::unique_ptr<logstore::Producer> p, std::string system, std::string txn_id = "")
+      : producer_(std::move(p)), system_(std::move(system)), txn_id_(std::move(txn_id)) {}
   ~EddyProducer() override { Stop(); }
 
   absl::Status Send(std::string_view stream, int32_t partition, std::optional<std::string_view> key,
@@ -160,18 +176,23 @@ class EddyProducer : public SystemProducer {
                     std::span<const logstore::RecordHeader> headers) override {
     auto s = producer_->Send(stream, partition, key, value, timestamp_ms, headers);
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("sending to ", system_, ".", std::string(stream),
-                                                 "[", partition, "]: ", s.message()));
+      return Note(Prefixed(s, absl::StrCat("sending to ", system_, ".", std::string(stream), "[",
+                                           partition, "]: ")));
     }
     return s;
   }
   absl::Status Flush() override {
     auto s = producer_->Flush();
-    if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("flushing system ", system_, ": ", s.message()));
-    }
+    if (!s.ok()) return Note(Prefixed(s, absl::StrCat("flushing system ", system_, ": ")));
     return s;
   }
+  absl::Status InitTransactions() override { return Txn("init", producer_->InitTransactions()); }
+  absl::Status BeginTransaction() override { return Txn("begin", producer_->BeginTransaction()); }
+  absl::Status CommitTransaction() override {
+    return Txn("commit", producer_->CommitTransaction());
+  }
+  absl::Status AbortTransaction() override { return Txn("abort", producer_->AbortTransaction()); }
+  bool fenced() const override { return fenced_; }
   absl::StatusOr<int32_t> PartitionCount(std::string_view stream) override {
     return producer_->PartitionCount(stream);
   }
@@ -183,9 +204,20 @@ class EddyProducer : public SystemProducer {
   }
 
  private:
+  absl::Status Note(absl::Status s) {
+    if (logstore::IsProducerFenced(s)) fenced_ = true;
+    return s;
+  }
+  absl::Status Txn(const char* what, const absl::Status& s) {
+    if (s.ok()) return s;
+    return Note(Prefixed(s, absl::StrCat(what, " transaction of transactional id '", txn_id_,
+                                         "' on system ", system_, ": ")));
+  }
   std::unique_ptr<logstore::Producer> producer_;
   std::string system_;
+  std::string txn_id_;
   bool stopped_ = false;
+  bool fenced_ = false;
 };
 
 class EddyAdmin : public SystemAdmin {
@@ -260,12 +292,33 @@ class EddyFactory : public SystemFactory {
     o.fetch_max_bytes = static_cast<int32_t>(num("consumer.fetch.max.bytes", 32 << 20, 1));
     o.fetch_min_bytes = static_cast<int32_t>(num("consumer.fetch.min.bytes", 1, 0));
     if (!num.status.ok()) return num.status;
+    // consumer.isolation.level (librdkafka's name and default): read_committed returns only
+    // committed records (never a dead or fenced attempt's aborted writes).
+    std::string iso = c.Get("consumer.isolation.level", "read_committed");
+    if (iso != "read_committed" && iso != "read_uncommitted") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key systems.", c.name, ".consumer.isolation.level: '", iso,
+                       "' is not read_committed or read_uncommitted"));
+    }
+    o.read_committed = iso == "read_committed";
     auto cons = logstore::Consumer::Create(o);
     if (!cons.ok()) return cons.status();
     return std::unique_ptr<SystemConsumer>(
         std::make_unique<EddyConsumer>(std::move(*cons), *def, c.name));
   }
   absl::StatusOr<std::unique_ptr<SystemProducer>> MakeProducer(const SystemConfig& c) override {
+    return Make(c, "");
+  }
+  absl::StatusOr<std::unique_ptr<SystemProducer>> MakeTransactionalProducer(
+      const SystemConfig& c, const std::string& transactional_id) override {
+    if (transactional_id.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("system ", c.name, ": a transactional producer needs an id"));
+    }
+    return Make(c, transactional_id);
+  }
+  absl::StatusOr<std::unique_ptr<SystemProducer>> Make(const SystemConfig& c,
+                                                       const std::string& transactional_id) {
     auto co = ClientOpts(c);
     if (!co.ok()) return co.status();
     logstore::ProducerOptions o;
@@ -276,10 +329,14 @@ class EddyFactory : public SystemFactory {
     o.acks = c.Get("producer.acks") == "all"
                  ? -1
                  : static_cast<int32_t>(num("producer.acks", -1, -1, 1));
+    o.transactional_id = transactional_id;
+    o.transaction_timeout =
+        std::chrono::milliseconds(num("producer.transaction.timeout.ms", 60000, 1));
     if (!num.status.ok()) return num.status;
     auto p = logstore::Producer::Create(o);
     if (!p.ok()) return p.status();
-    return std::unique_ptr<SystemProducer>(std::make_unique<EddyProducer>(std::move(*p), c.name));
+    return std::unique_ptr<SystemProducer>(
+        std::make_unique<EddyProducer>(std::move(*p), c.name, transactional_id));
   }
   absl::StatusOr<std::unique_ptr<SystemAdmin>> MakeAdmin(const SystemConfig& c) override {
     auto co = ClientOpts(c);

@@ -41,6 +41,13 @@ class SystemConsumer {
   // Waits up to `timeout` for data; returns batches for any number of partitions (maybe none).
   // A partition-level error (corrupt data) is returned as the status, naming the partition.
   virtual absl::StatusOr<std::vector<PartitionBatch>> Poll(std::chrono::milliseconds timeout) = 0;
+  // The next offset the consumer will fetch for a registered partition (nullopt when the
+  // system does not say). A read_committed fetch may skip a range holding only control batches
+  // and aborted records without returning a batch: readers that wait for an end offset use this.
+  virtual std::optional<int64_t> Position(int32_t ssp_index) const {
+    (void)ssp_index;
+    return std::nullopt;
+  }
   // Stops fetching for a partition (e.g. a restore that reached its target).
   virtual absl::Status Pause(int32_t ssp_index) = 0;
   virtual void Stop() = 0;

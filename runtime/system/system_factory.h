@@ -40,6 +40,15 @@ class SystemFactory {
   virtual absl::StatusOr<std::unique_ptr<SystemProducer>> MakeProducer(
       const SystemConfig& config) = 0;
   virtual absl::StatusOr<std::unique_ptr<SystemAdmin>> MakeAdmin(const SystemConfig& config) = 0;
+  // A producer holding `transactional_id` (InitTransactions not yet called): the writer of one
+  // task (runtime/container/commit_protocol.h). Unimplemented naming the system where the
+  // system has no transactions (kafka).
+  virtual absl::StatusOr<std::unique_ptr<SystemProducer>> MakeTransactionalProducer(
+      const SystemConfig& config, const std::string& transactional_id) {
+    (void)transactional_id;
+    return absl::UnimplementedError("system '" + config.name +
+                                    "' has no transactional producer (only factory=eddy has)");
+  }
 };
 
 // The factory for `systems.<sys>.factory`; InvalidArgument naming the key when unknown.

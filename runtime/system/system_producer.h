@@ -30,6 +30,26 @@ class SystemProducer {
   virtual absl::Status Flush() = 0;
   virtual absl::StatusOr<int32_t> PartitionCount(std::string_view stream) = 0;
   virtual void Stop() = 0;
+
+  // Transactions, for a producer made by SystemFactory::MakeTransactionalProducer (the eddy
+  // system only; others answer Unimplemented naming the system). The log store's producer API
+  // (log-store/client/producer.h): InitTransactions once (takes a new epoch for the
+  // transactional id, which fences every earlier holder and aborts its open transaction), then
+  // Begin, Send..., Commit or Abort. Records sent outside a transaction are still stamped with
+  // the epoch, so an older holder's writes are refused either way.
+  virtual absl::Status InitTransactions() { return NoTransactions(); }
+  virtual absl::Status BeginTransaction() { return NoTransactions(); }
+  virtual absl::Status CommitTransaction() { return NoTransactions(); }
+  virtual absl::Status AbortTransaction() { return NoTransactions(); }
+  // True once any call (or an asynchronous delivery) failed because a newer holder of the
+  // transactional id fenced this producer (logstore::IsProducerFenced). Only Stop() is allowed
+  // then.
+  virtual bool fenced() const { return false; }
+
+ private:
+  static absl::Status NoTransactions() {
+    return absl::UnimplementedError("this system's producer has no transactions");
+  }
 };
 
 }  // namespace eddy::runtime

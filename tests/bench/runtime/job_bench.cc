@@ -1,14 +1,20 @@
 // eddy-job-bench: whole-system job benchmarks on one machine (Samza's published scenarios).
 //   eddy-job-bench [--messages N] [--partitions P] [--keys K] [--restore-records R]
-//                  [--scenario all|passthrough|rocksdb|changelog|restore]
+//                  [--scenario all|passthrough|rocksdb|changelog|guarantees|restore]
+//                  [--commit-ms MS]
 // Starts eddy-logd on a temp dir, produces N 100-byte messages into `bench-in` (P partitions),
 // then runs one eddy container (in this process, all P tasks) per scenario until it has consumed
 // the input (--until-caught-up semantics), and prints msgs/s, CPU (user+sys of this process and
 // of eddy-logd) and peak RSS. Restore: R changelog records of 100 bytes restored into RocksDB.
+// passthrough/rocksdb/changelog run with processing.guarantee=at_least_once (comparable with
+// earlier figures); `guarantees` runs the RocksDB + changelog job with task.commit.ms=MS (1000) in
+// at_least_once and then exactly_once on the same input, and prints the throughput ratio and
+// the commit latency p50/p99 of each.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -117,14 +123,16 @@ struct Env {
   int32_t partitions = 4;
   int64_t keys = 100000;
   int64_t restore_records = 2000000;
+  std::string commit_ms = "1000";  // --commit-ms: task.commit.ms of the guarantees scenario
 };
 
 Config MakeConfig(const Env& env, const std::string& job, const std::string& cls, bool store,
-                  bool changelog) {
+                  bool changelog, const std::string& guarantee, const std::string& commit_ms) {
   Config::Map m = {{"job.name", job},
                    {"task.class", cls},
                    {"task.inputs", "eddy.bench-in"},
-                   {"task.commit.ms", "10000"},
+                   {"task.commit.ms", commit_ms},
+                   {"processing.guarantee", guarantee},
                    {"systems.eddy.factory", "eddy"},
                    {"systems.eddy.bootstrap.servers", env.bootstrap},
                    {"systems.eddy.samza.offset.default", "oldest"},
@@ -145,9 +153,20 @@ Config MakeConfig(const Env& env, const std::string& job, const std::string& cls
 
 int64_t runs_before_ = 0;  // records earlier pass-through runs of this process left in bench-out
 
+int64_t Percentile(std::vector<int64_t> v, double q) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+// msgs/s of the last RunScenario (for the guarantees ratio).
+double last_rate_ = 0;
+
 int RunScenario(Env& env, const std::string& name, const std::string& cls, bool store,
-                bool changelog) {
-  Config cfg = MakeConfig(env, "bench-" + name, cls, store, changelog);
+                bool changelog, const std::string& guarantee = "at_least_once",
+                const std::string& commit_ms = "10000") {
+  Config cfg = MakeConfig(env, "bench-" + name, cls, store, changelog, guarantee, commit_ms);
   auto job = ParseJobConfig(cfg, env.dir, env.dir);
   if (!job.ok()) {
     std::fprintf(stderr, "%s\n", std::string(job.status().message()).c_str());
@@ -180,6 +199,8 @@ int RunScenario(Env& env, const std::string& name, const std::string& cls, bool 
     return 1;
   }
   int64_t n = c.messages_processed();
+  last_rate_ = n / secs;
+  auto lat = c.commit_latencies_micros();
   if (cls == "PassThrough") {
     // Every input message must have reached bench-out (the view envelopes are copied in time).
     logstore::ClientOptions co;
@@ -204,6 +225,9 @@ int RunScenario(Env& env, const std::string& name, const std::string& cls, bool 
       s1.cpu_s - s0.cpu_s, l1.cpu_s - l0.cpu_s,
       100.0 * ((s1.cpu_s - s0.cpu_s) + (l1.cpu_s - l0.cpu_s)) / secs, s1.rss_kb / 1024,
       l1.rss_kb / 1024);
+  std::printf("%-12s %s: %zu commits, commit latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              name.c_str(), guarantee.c_str(), lat.size(), Percentile(lat, 0.5) / 1000.0,
+              Percentile(lat, 0.99) / 1000.0, Percentile(lat, 1.0) / 1000.0);
   std::fflush(stdout);
   return 0;
 }
@@ -273,7 +297,8 @@ int main(int argc, char** argv) {
   std::string scenario = "all";
   const char* kUsage =
       "usage: eddy-job-bench [--messages N] [--partitions P] [--keys K] [--restore-records R]\n"
-      "                      [--scenario all|passthrough|rocksdb|changelog|restore]\n"
+      "                      [--scenario all|passthrough|rocksdb|changelog|guarantees|restore]\n"
+      "                      [--commit-ms MS]  (task.commit.ms of the guarantees scenario)\n"
       "Runs eddy-container jobs against a real eddy-logd and prints msgs/s per scenario.\n";
   for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
@@ -295,6 +320,8 @@ int main(int argc, char** argv) {
       env.restore_records = std::atoll(argv[i + 1]);
     else if (a == "--scenario")
       scenario = argv[i + 1];
+    else if (a == "--commit-ms")
+      env.commit_ms = argv[i + 1];
     else {
       std::fprintf(stderr, "eddy-job-bench: unknown option %s\n%s", a.c_str(), kUsage);
       return 2;
@@ -349,6 +376,17 @@ int main(int argc, char** argv) {
   }
   if (scenario == "all" || scenario == "changelog") {
     rc |= RunScenario(env, "changelog", "CountTask", true, true);
+  }
+  if (scenario == "all" || scenario == "guarantees") {
+    int r = RunScenario(env, "alo", "CountTask", true, true, "at_least_once", env.commit_ms);
+    double alo = last_rate_;
+    r |= RunScenario(env, "eos", "CountTask", true, true, "exactly_once", env.commit_ms);
+    double eos = last_rate_;
+    if (r == 0) {
+      std::printf("guarantees   exactly_once / at_least_once throughput = %.2fx (goal >= 0.8x)\n",
+                  eos / alo);
+    }
+    rc |= r;
   }
   if (scenario == "all" || scenario == "restore") rc |= RunRestore(env);
   env.logd.Stop(std::chrono::seconds(10));

@@ -274,7 +274,9 @@ TEST(Cluster, NodeLossAndCoordinatorRestart) {
     EXPECT_EQ(f.from, "changelog") << t;  // the other node has no local checkpoint
     EXPECT_EQ(f.from_offset, 0) << t;
     EXPECT_GT(f.restored, 0) << t;
-    EXPECT_EQ(f.restored, f.to_offset) << t;
+    // The committed records below the checkpointed offset: transaction markers and an aborted
+    // transaction of the killed attempt take offsets too (processing.guarantee=exactly_once).
+    EXPECT_LE(f.restored, f.to_offset) << t;
   }
   ASSERT_TRUE(g.WaitCounts(kJob, expected, 90, &why)) << why;
   auto nodes = g.Eddy("node list");

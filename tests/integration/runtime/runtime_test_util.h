@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -94,7 +95,8 @@ inline absl::Status ProduceLines(const std::string& bootstrap, const std::string
   return (*p)->Close();
 }
 
-// Last value per key of each partition of `topic` (a null value removes the key).
+// Last value per key of each partition of `topic` (a null value removes the key), read
+// read_committed (the consumer's default): what a downstream reader of the job sees.
 inline absl::StatusOr<std::vector<std::map<std::string, std::string>>> ReadLastValuesPerPartition(
     const std::string& bootstrap, const std::string& topic) {
   logstore::ClientOptions co;
@@ -139,12 +141,37 @@ inline absl::StatusOr<std::vector<std::map<std::string, std::string>>> ReadLastV
         }
         if (fp.next_offset > next) next = fp.next_offset;
       }
+      // read_committed: a range of only transaction markers or aborted records may be skipped
+      // without an answer for it.
+      if (auto pos = (*c)->Position(tp); pos.ok() && *pos > next) next = *pos;
     }
     if (next < *end) {
       return absl::DeadlineExceededError(topic + ": could not read to the end offset");
     }
   }
   return all;
+}
+
+// Waits up to `timeout` for `child` to exit; its wait status, or nullopt while it still runs.
+inline std::optional<int> WaitExit(ChildProcess& child, std::chrono::milliseconds timeout) {
+  int st = 0;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (child.Poll(&st)) return st;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
+}
+
+// Waits up to `timeout` for `pred()` to hold (polling every 10 ms); its last answer.
+template <class Pred>
+bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
 }
 
 inline int64_t DecodeInt64BE(const std::string& b) {

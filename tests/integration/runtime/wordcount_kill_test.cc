@@ -2,18 +2,23 @@
 // container killed (SIGKILL) at five random moments and restarted each time by the runner. At
 // the end the RocksDB stores and their changelogs hold exactly the expected count of every word,
 // and the last value per word in the output topic is exact.
+// Then issue 8's sequences, in both processing.guarantee modes (WordcountFaults): crash → early
+// commit → move to a fresh host, and a zombie container fenced by a newer attempt.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
-#include <fstream>
+#include <grpcpp/grpcpp.h>
 
+#include "log-store/proto/log_store.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
+#include "runtime/container/commit_protocol.h"
 #include "tests/integration/runtime/runtime_test_util.h"
 
 namespace eddy::runtime::testing {
@@ -74,6 +79,58 @@ struct WordcountRun {
       }
     }
     ASSERT_TRUE((*p)->Close().ok());
+  }
+
+  // The lines of MakeInput without producing them (the topic is created); ProduceSlowly sends
+  // them while the job runs.
+  std::vector<std::pair<int, std::string>> MakeLines(int64_t n_lines, int vocabulary,
+                                                     uint64_t seed) {
+    logstore::ClientOptions co;
+    co.bootstrap = logd.native;
+    auto admin = logstore::AdminClient::Connect(co);
+    EXPECT_TRUE(admin.ok());
+    if (admin.ok()) {
+      EXPECT_TRUE((*admin)->CreateTopic("wordcount-lines", partitions).ok());
+    }
+    std::map<std::string, int64_t> total;
+    auto lines = MakeCorpus(n_lines, vocabulary, seed, &total);
+    expected.assign(partitions, {});
+    std::vector<std::pair<int, std::string>> out;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      int part = static_cast<int>(i % partitions);
+      const std::string& l = lines[i];
+      size_t a = 0;
+      while (a < l.size()) {
+        size_t b = l.find(' ', a);
+        if (b == std::string::npos) b = l.size();
+        expected[part][l.substr(a, b - a)]++;
+        a = b + 1;
+      }
+      out.emplace_back(part, std::move(lines[i]));
+    }
+    return out;
+  }
+
+  // Sends `lines` in `chunks` equal parts, one every `every` (input that flows while the job
+  // runs and faults happen). Returns the first error.
+  absl::Status ProduceSlowly(const std::vector<std::pair<int, std::string>>& lines, int chunks,
+                             std::chrono::milliseconds every) {
+    logstore::ProducerOptions o;
+    o.client.bootstrap = logd.native;
+    auto p = logstore::Producer::Create(o);
+    if (!p.ok()) return p.status();
+    size_t per = (lines.size() + chunks - 1) / chunks;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (auto s = (*p)->Send("wordcount-lines", lines[i].first, std::nullopt, lines[i].second);
+          !s.ok()) {
+        return s;
+      }
+      if ((i + 1) % per == 0) {
+        if (auto s = (*p)->Flush(); !s.ok()) return s;
+        std::this_thread::sleep_for(every);
+      }
+    }
+    return (*p)->Close();
   }
 
   void Check(const std::string& work) {
@@ -205,7 +262,9 @@ TEST(WordcountKill, RestartAfterKillReplaysOnlyTheChangelogTail) {
   std::vector<std::string> sets = {
       "systems.eddy.bootstrap.servers=" + run.logd.native,
       "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so",
-      "task.commit.ms=300", "task.window.ms=300", "streams.wordcount-counts.partitions=4",
+      "task.commit.ms=300",
+      "task.window.ms=300",
+      "streams.wordcount-counts.partitions=4",
       "cluster-manager.container.retry.count=5"};
   std::vector<std::string> argv = RunnerArgv(work, sets);
   argv.erase(std::find(argv.begin(), argv.end(), "--until-caught-up"));  // runs until SIGTERM
@@ -315,6 +374,174 @@ TEST(WordcountKafka, ExactCountsThroughTheKafkaListener) {
   std::error_code ec;
   fs::remove_all(run.dir, ec);
 }
+
+// Issue 8's fault sequences, run once per processing.guarantee. The input (200 k lines, 20 k
+// distinct words) flows while the faults happen; the store caches are small so the changelog is
+// written between commits too (a dead attempt leaves a real tail behind).
+class WordcountFaults : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    run_.dir = MakeTempDir("eddy-wc-fault-");
+    ASSERT_FALSE(run_.dir.empty());
+    ASSERT_TRUE(run_.logd.Start(run_.dir + "/log", false).ok());
+    lines_ = run_.MakeLines(200000, 20000, 8080808);
+    size_t words = 0;
+    for (const auto& e : run_.expected) words += e.size();
+    EXPECT_GT(words, 15000u);
+  }
+  void TearDown() override {
+    if (producer_.joinable()) producer_.join();
+    std::error_code ec;
+    if (!HasFailure()) fs::remove_all(run_.dir, ec);
+  }
+
+  // The input flows for about 8 s from a thread of the test.
+  void StartInput() {
+    producer_ = std::thread([this] { input_status_ = run_.ProduceSlowly(lines_, 80, ms(100)); });
+  }
+  void FinishInput() {
+    if (producer_.joinable()) producer_.join();
+    ASSERT_TRUE(input_status_.ok()) << input_status_;
+  }
+  static std::chrono::milliseconds ms(int64_t n) { return std::chrono::milliseconds(n); }
+
+  std::vector<std::string> Sets() const {
+    return {"systems.eddy.bootstrap.servers=" + run_.logd.native,
+            "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so",
+            "processing.guarantee=" + GetParam(),
+            "task.commit.ms=1000",
+            "task.window.ms=300",
+            "streams.wordcount-counts.partitions=4",
+            "stores.wordcount-counts.object.cache.size=200",
+            "stores.wordcount-pending.object.cache.size=200",
+            "cluster-manager.container.retry.count=0"};
+  }
+  // `eddy-container run` in `work` (runs until SIGTERM unless `until_caught_up`).
+  void StartRunner(ChildProcess& r, const std::string& work, bool until_caught_up) {
+    auto argv = RunnerArgv(work, Sets());
+    if (!until_caught_up) argv.erase(std::find(argv.begin(), argv.end(), "--until-caught-up"));
+    ASSERT_TRUE(r.Start(argv, true).ok());
+  }
+  static pid_t ContainerPid(ChildProcess& r) {
+    auto line = r.ReadLineContaining("container 0 pid", std::chrono::seconds(60));
+    EXPECT_TRUE(line.ok()) << line.status();
+    return line.ok() ? std::stoi(line->substr(line->rfind(' ') + 1)) : -1;
+  }
+  // Requests the log store refused because a newer epoch of their transactional id existed
+  // (produce, AddPartitionsToTxn, EndTxn), from DescribeTransactions.
+  int64_t FencedRequestsRefused() const {
+    auto stub = logstore::v1::LogStore::NewStub(
+        grpc::CreateChannel(run_.logd.native, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    logstore::v1::DescribeTransactionsRequest req;
+    logstore::v1::DescribeTransactionsResponse resp;
+    auto st = stub->DescribeTransactions(&ctx, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    int64_t n = resp.fenced_produce_refused() + resp.fenced_end_txn_refused();
+    for (const auto& t : resp.transactions()) n += t.fenced_requests();
+    return n;
+  }
+  static double Commits(const std::string& work) {
+    return Metric(ReadMetrics(work + "/container-0/metrics.json"), "container", "commits");
+  }
+
+  WordcountRun run_;
+  std::vector<std::pair<int, std::string>> lines_;
+  std::thread producer_;
+  absl::Status input_status_;
+};
+
+// kill -9 mid-way between commits; the restarted attempt (same work dir: local checkpoints)
+// commits early, before it processes anything (a graceful stop that arrives during its restore);
+// then the tasks move to a fresh work dir (full changelog restore) and finish the input. Without
+// read_committed restore (exactly_once) or the trim (at_least_once), the full restore replays
+// the dead attempt's changelog tail and over-counts its words.
+TEST_P(WordcountFaults, CrashThenEarlyCommitThenMoveKeepsCountsExact) {
+  StartInput();
+  const std::string w1 = run_.dir + "/host1", w2 = run_.dir + "/host2";
+  {
+    ChildProcess r1;
+    StartRunner(r1, w1, false);
+    pid_t pid = ContainerPid(r1);
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(WaitFor([&] { return Commits(w1) >= 2; }, std::chrono::seconds(60)))
+        << "no commits";
+    // Mid-way between two commits (task.commit.ms=1000).
+    double c = Commits(w1);
+    ASSERT_TRUE(WaitFor([&] { return Commits(w1) > c; }, std::chrono::seconds(30)));
+    std::this_thread::sleep_for(ms(500));
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    auto st = WaitExit(r1, std::chrono::seconds(30));
+    ASSERT_TRUE(st.has_value()) << "runner 1 did not stop after its container died";
+  }
+  {
+    // The restarted attempt: SIGTERM as soon as its signal handler is in place (the state
+    // service's address file is written after it), so its final commit comes before it re-wrote
+    // the dead attempt's keys.
+    const std::string addr_file = run_.dir + "/inspect-addr";
+    ::setenv("EDDY_INSPECT_ADDR_FILE", addr_file.c_str(), 1);
+    ChildProcess r2;
+    StartRunner(r2, w1, false);
+    pid_t pid = ContainerPid(r2);
+    ::unsetenv("EDDY_INSPECT_ADDR_FILE");
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(WaitFor([&] { return fs::exists(addr_file); }, std::chrono::seconds(60)));
+    ASSERT_EQ(::kill(pid, SIGTERM), 0);
+    auto st = WaitExit(r2, std::chrono::seconds(60));
+    ASSERT_TRUE(st.has_value()) << "the restarted container did not stop on SIGTERM";
+    ASSERT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0) << "runner 2 status " << *st;
+  }
+  FinishInput();
+  ChildProcess r3;  // a fresh host: no local state, full restore from the changelogs
+  StartRunner(r3, w2, true);
+  auto st = WaitExit(r3, std::chrono::seconds(100));
+  ASSERT_TRUE(st.has_value()) << "the job did not finish";
+  ASSERT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0) << "runner 3 status " << *st;
+  nlohmann::json m = ReadMetrics(w2 + "/container-0/metrics.json");
+  EXPECT_EQ(Metric(m, "store.Partition 0.wordcount-counts", "restore-from-local-checkpoint"), 0)
+      << "the move did not restore from the changelog";
+  run_.Check(w2);
+}
+
+// A zombie: the first container is SIGSTOPped (a paused node) and a second attempt of the same
+// tasks starts elsewhere, which fences it; resumed, the first stops itself with the fenced exit
+// code and nothing it wrote after the second attempt's start is visible: counts stay exact.
+TEST_P(WordcountFaults, ZombieIsFencedAndStopsItself) {
+  StartInput();
+  const std::string w1 = run_.dir + "/host1", w2 = run_.dir + "/host2";
+  ChildProcess r1, r2;
+  StartRunner(r1, w1, false);
+  pid_t zombie = ContainerPid(r1);
+  ASSERT_GT(zombie, 0);
+  ASSERT_TRUE(WaitFor([&] { return Commits(w1) >= 2; }, std::chrono::seconds(60)));
+  std::this_thread::sleep_for(ms(400));  // mid-way between commits: a tail and an open txn
+  ASSERT_EQ(::kill(zombie, SIGSTOP), 0);
+  StartRunner(r2, w2, false);
+  ASSERT_GT(ContainerPid(r2), 0);
+  ASSERT_TRUE(WaitFor([&] { return Commits(w2) >= 2; }, std::chrono::seconds(60)))
+      << "the second attempt does not commit";
+  ASSERT_EQ(::kill(zombie, SIGCONT), 0);
+  auto st1 = WaitExit(r1, std::chrono::seconds(60));
+  ASSERT_TRUE(st1.has_value()) << "the resumed zombie did not stop itself";
+  EXPECT_TRUE(WIFEXITED(*st1) && WEXITSTATUS(*st1) == kExitFenced)
+      << "runner 1 status " << *st1 << " (expected exit code " << kExitFenced << ")";
+  EXPECT_GT(FencedRequestsRefused(), 0) << "the log store refused no write of the zombie";
+  FinishInput();
+  r2.Signal(SIGTERM);
+  auto st2 = WaitExit(r2, std::chrono::seconds(60));
+  ASSERT_TRUE(st2.has_value());
+  ASSERT_TRUE(WIFEXITED(*st2) && WEXITSTATUS(*st2) == 0) << "runner 2 status " << *st2;
+  ChildProcess r3;  // the second attempt's host finishes the input
+  StartRunner(r3, w2, true);
+  auto st3 = WaitExit(r3, std::chrono::seconds(100));
+  ASSERT_TRUE(st3.has_value()) << "the job did not finish";
+  ASSERT_TRUE(WIFEXITED(*st3) && WEXITSTATUS(*st3) == 0) << "runner 3 status " << *st3;
+  run_.Check(w2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Guarantees, WordcountFaults,
+                         ::testing::Values("exactly_once", "at_least_once"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace
 }  // namespace eddy::runtime::testing

@@ -41,6 +41,26 @@ TEST(JobConfig, ValidConfigAndDefaults) {
   EXPECT_EQ(j->inputs[0].stream, "lines");
 }
 
+TEST(JobConfig, ProcessingGuaranteeDefaultsToExactlyOnce) {
+  auto j = ParseJobConfig(Config(Base()), "/cfg", "/work");
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_TRUE(j->exactly_once);
+  for (const char* v : {"exactly_once", "exactly_once_v2"}) {
+    auto m = Base();
+    m["processing.guarantee"] = v;
+    auto e = ParseJobConfig(Config(m), "/cfg", "/work");
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_TRUE(e->exactly_once) << v;
+  }
+  auto m = Base();
+  m["processing.guarantee"] = "at_least_once";
+  auto a = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_FALSE(a->exactly_once);
+  m["processing.guarantee"] = "exactly-once";
+  ExpectErrorNaming(m, "processing.guarantee");
+}
+
 TEST(JobConfig, MissingRequiredKeysAreNamed) {
   auto m = Base();
   m.erase("task.class");
