@@ -168,6 +168,38 @@ TEST_F(TxnStorageTest, OlderEpochIsRefusedAndRetriesAreDuplicates) {
   EXPECT_EQ(fake.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(TxnStorageTest, ProducerStateRemembersTheLastFiveBatchesAcrossReopen) {
+  auto log = Create("t");
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(log->Append(TxnBatch(1, 0, i, i, 1, "x", false)).ok());
+    if (i == 3) {
+      ASSERT_TRUE(log->Append(testing::MakeBatch(0, 1, NowMs())).ok());  // plain, offset 4
+    }
+  }
+  for (bool reopened : {false, true}) {
+    if (reopened) {
+      log.reset();
+      Reopen();
+      log = Get("t");
+    }
+    auto last = log->Append(TxnBatch(1, 0, 6, 6, 1, "x", false));
+    ASSERT_TRUE(last.ok());
+    EXPECT_TRUE(last->duplicate);
+    EXPECT_EQ(last->base_offset, 7) << reopened;
+    auto third = log->Append(TxnBatch(1, 0, 2, 2, 1, "x", false));
+    ASSERT_TRUE(third.ok());
+    EXPECT_TRUE(third->duplicate);
+    EXPECT_EQ(third->base_offset, 2);
+    auto old = log->Append(TxnBatch(1, 0, 0, 0, 1, "x", false));  // outside the window
+    ASSERT_TRUE(old.ok());
+    EXPECT_TRUE(old->duplicate);
+    EXPECT_EQ(old->base_offset, -1);
+    EXPECT_EQ(log->LogEndOffset(), 8);
+  }
+  EXPECT_TRUE(log->Append(TxnBatch(1, 0, 7, 7, 1, "x", false)).ok());
+  EXPECT_EQ(log->LogEndOffset(), 9);
+}
+
 TEST_F(TxnStorageTest, AbortedIndexIsWrittenAndReadBackAfterReopen) {
   auto log = Create("t");
   ASSERT_TRUE(log->Append(TxnBatch(3, 0, 0, 0, 4, "aborted")).ok());
