@@ -1,8 +1,8 @@
 // Produce (key 0) v0..7: appends each partition's batches as they came (the storage validates
 // CRC-32C and magic, and re-encodes only for a topic whose compression.type names a codec), with
-// idempotent-producer sequence checks (in the storage layer), and no response at all for acks=0. v0..2 stay advertised
-// for librdkafka 2.0.2's feature gating, but their message formats v0/v1 are refused with
-// UNSUPPORTED_FOR_MESSAGE_FORMAT (log-store/broker/README.md).
+// idempotent-producer sequence checks (in the storage layer), and no response at all for acks=0.
+// v0..2 stay advertised for librdkafka 2.0.2's feature gating, but their message formats v0/v1 are
+// refused with UNSUPPORTED_FOR_MESSAGE_FORMAT (log-store/broker/README.md).
 #include <cstdio>
 
 #include "log-store/kafka/kafka_apis.h"
@@ -67,9 +67,9 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
   // partition, in a transaction or not (the coordinator counts what it refuses).
   logstore::TransactionCoordinator::ProduceHold txn_hold;
   if (b.options.txn != nullptr && header->producer_id >= 0) {
-    absl::Status st = b.options.txn->CheckProduce(
-        topic, partition, header->producer_id, header->producer_epoch,
-        header->is_transactional() && !header->is_control(), &txn_hold);
+    absl::Status st =
+        b.options.txn->CheckProduce(topic, partition, header->producer_id, header->producer_epoch,
+                                    header->is_transactional() && !header->is_control(), &txn_hold);
     if (!st.ok()) {
       const std::string reason = logstore::TxnReason(st);
       res.error = reason == "PRODUCER_FENCED"          ? error::kProducerFenced

@@ -82,12 +82,12 @@ class PartitionLog {
   // a duplicate (AppendResult::duplicate, nothing written), a gap is refused (OutOfRange, reason
   // OUT_OF_ORDER_SEQUENCE_NUMBER); a transactional batch opens the pid's transaction in this
   // partition (holding the last stable offset at its first offset). Control batches from a
-  // client are refused (InvalidArgument): markers are written by WriteTxnMarker only. Each batch is validated (ValidateBatch) and checked against max.message.bytes;
-  // when the topic's compression.type names a codec other than the batch's, the batch is
-  // re-encoded to it (ReencodeBatch) and the stored batch is checked against max.message.bytes
-  // too. On any error nothing is appended. With flush.messages reached (or `force_sync`), the data
-  // is fsynced before returning.
-  // Errors: InvalidArgument (corrupt batch, CRC, compressed records that do not decode),
+  // client are refused (InvalidArgument): markers are written by WriteTxnMarker only. Each batch is
+  // validated (ValidateBatch) and checked against max.message.bytes; when the topic's
+  // compression.type names a codec other than the batch's, the batch is re-encoded to it
+  // (ReencodeBatch) and the stored batch is checked against max.message.bytes too. On any error
+  // nothing is appended. With flush.messages reached (or `force_sync`), the data is fsynced before
+  // returning. Errors: InvalidArgument (corrupt batch, CRC, compressed records that do not decode),
   // OutOfRange (batch too large, as sent or as stored: "MESSAGE_TOO_LARGE"), ResourceExhausted
   // (disk full; nothing partial is left on disk and a later append may succeed).
   virtual absl::StatusOr<AppendResult> Append(std::string_view batches,

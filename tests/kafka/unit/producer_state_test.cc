@@ -12,7 +12,6 @@
 namespace eddy::kafka {
 namespace {
 
-
 std::string TempFile(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() /
              ("eddy-kafka-ps-" + std::to_string(::getpid()) + "-" + name);

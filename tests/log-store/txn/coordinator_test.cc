@@ -1,8 +1,6 @@
 // TransactionCoordinator in process over a real LogManager: pending offsets applied on commit
 // and dropped on abort, state recovered after a reopen, timeout aborts, limits, KIP-360 checks,
 // a torn state file tail.
-#include "log-store/txn/transaction_coordinator.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +9,7 @@
 
 #include "log-store/storage/log_manager.h"
 #include "log-store/storage/record_batch_builder.h"
+#include "log-store/txn/transaction_coordinator.h"
 #include "test_util.h"
 
 namespace eddy::logstore {
