@@ -164,14 +164,14 @@ absl::Status LogStoreService::CheckProducers(
     if (h->producer_id >= 0) {
       const bool first = std::find(held.begin(), held.end(), h->producer_id) == held.end();
       TransactionCoordinator::ProduceHold hold;
-      absl::Status st = txn_->CheckProduce(topic, partition, h->producer_id, h->producer_epoch,
-                                           h->is_transactional() && !h->is_control(),
-                                           first ? &hold : nullptr);
+      absl::Status st =
+          txn_->CheckProduce(topic, partition, h->producer_id, h->producer_epoch,
+                             h->is_transactional() && !h->is_control(), first ? &hold : nullptr);
       if (!st.ok()) {
-        return WithTxnReason(absl::Status(st.code(), absl::StrCat("produce to topic '", topic,
-                                                                  "' partition ", partition,
-                                                                  ": ", st.message())),
-                             TxnReason(st));
+        return WithTxnReason(
+            absl::Status(st.code(), absl::StrCat("produce to topic '", topic, "' partition ",
+                                                 partition, ": ", st.message())),
+            TxnReason(st));
       }
       if (first) {
         held.push_back(h->producer_id);
@@ -422,9 +422,9 @@ grpc::Status LogStoreService::HandleAddPartitionsToTxn(const v1::AddPartitionsTo
   if (txn_ == nullptr) {
     results.assign(tps.size(), NoCoordinator("add partitions to txn"));
   } else if (req.producer_epoch() < 0 || req.producer_epoch() > 32767) {
-    results.assign(tps.size(), absl::InvalidArgumentError(absl::StrCat(
-                                   "add partitions to txn: producer epoch ",
-                                   req.producer_epoch(), " is out of range")));
+    results.assign(tps.size(), absl::InvalidArgumentError(
+                                   absl::StrCat("add partitions to txn: producer epoch ",
+                                                req.producer_epoch(), " is out of range")));
   } else {
     results = txn_->AddPartitions(req.transactional_id(), req.producer_id(),
                                   static_cast<int16_t>(req.producer_epoch()), tps);
@@ -438,8 +438,7 @@ grpc::Status LogStoreService::HandleAddPartitionsToTxn(const v1::AddPartitionsTo
   return grpc::Status::OK;
 }
 
-grpc::Status LogStoreService::HandleEndTxn(const v1::EndTxnRequest& req,
-                                           v1::EndTxnResponse* resp) {
+grpc::Status LogStoreService::HandleEndTxn(const v1::EndTxnRequest& req, v1::EndTxnResponse* resp) {
   absl::Status st;
   if (txn_ == nullptr) {
     st = NoCoordinator("end txn");
@@ -454,8 +453,8 @@ grpc::Status LogStoreService::HandleEndTxn(const v1::EndTxnRequest& req,
   return grpc::Status::OK;
 }
 
-grpc::Status LogStoreService::HandleDescribeTransactions(
-    const v1::DescribeTransactionsRequest& req, v1::DescribeTransactionsResponse* resp) {
+grpc::Status LogStoreService::HandleDescribeTransactions(const v1::DescribeTransactionsRequest& req,
+                                                         v1::DescribeTransactionsResponse* resp) {
   if (txn_ == nullptr) return ToGrpc(NoCoordinator("describe transactions"));
   std::vector<std::string> ids(req.transactional_ids().begin(), req.transactional_ids().end());
   for (const TxnDescription& d : txn_->Describe(ids)) {

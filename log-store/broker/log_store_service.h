@@ -111,8 +111,7 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
  private:
   // Producer-id checks of one partition's batches (coordinator fencing); on OK, *holds keep
   // the checked transactional producers' state until the append is done.
-  absl::Status CheckProducers(const std::string& topic, int32_t partition,
-                              std::string_view records,
+  absl::Status CheckProducers(const std::string& topic, int32_t partition, std::string_view records,
                               std::vector<TransactionCoordinator::ProduceHold>* holds);
 
   LogManager* logs_;

@@ -160,9 +160,9 @@ class ProducerImpl final : public Producer {
     if (closed_) return absl::FailedPreconditionError("producer: Send() after Close()");
     if (!fatal_.ok()) return fatal_;
     if (transactional() && producer_id_ < 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "producer: transactional id '", options_.transactional_id,
-          "': call InitTransactions() before the first Send()"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("producer: transactional id '", options_.transactional_id,
+                       "': call InitTransactions() before the first Send()"));
     }
     if (buffered_ >= options_.buffer_memory) {
       space_cv_.wait(l, [&] { return buffered_ < options_.buffer_memory || closed_; });
@@ -258,9 +258,9 @@ class ProducerImpl final : public Producer {
     v1::InitProducerResponse resp;
     auto st = ch_->stub->InitProducer(&ctx, req, &resp);
     if (!st.ok()) {
-      return FromGrpc(st, absl::StrCat("producer: init transactions for '",
-                                       options_.transactional_id, "'"),
-                      options_.client);
+      return FromGrpc(
+          st, absl::StrCat("producer: init transactions for '", options_.transactional_id, "'"),
+          options_.client);
     }
     if (absl::Status e = FromPartitionError(resp.error()); !e.ok()) return e;
     std::lock_guard<std::mutex> l(mu_);
@@ -274,9 +274,9 @@ class ProducerImpl final : public Producer {
     std::lock_guard<std::mutex> l(mu_);
     if (absl::Status st = TxnReady("BeginTransaction"); !st.ok()) return st;
     if (in_txn_) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "producer: transactional id '", options_.transactional_id,
-          "': BeginTransaction() while a transaction is open"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("producer: transactional id '", options_.transactional_id,
+                       "': BeginTransaction() while a transaction is open"));
     }
     // Records sent before the transaction go out as they are, not inside it.
     for (auto* ps : all_) Seal(ps);
@@ -313,9 +313,9 @@ class ProducerImpl final : public Producer {
     }
     if (!fatal_.ok()) return fatal_;
     if (producer_id_ < 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "producer: transactional id '", options_.transactional_id, "': call InitTransactions() before ",
-          std::string(call), "()"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("producer: transactional id '", options_.transactional_id,
+                       "': call InitTransactions() before ", std::string(call), "()"));
     }
     return absl::OkStatus();
   }
@@ -339,9 +339,9 @@ class ProducerImpl final : public Producer {
     tp->set_partition(partition);
     v1::AddPartitionsToTxnResponse resp;
     auto st = ch_->stub->AddPartitionsToTxn(&ctx, req, &resp);
-    const std::string what = absl::StrCat("producer: transactional id '", options_.transactional_id,
-                                          "': add topic '", topic, "' partition ", partition,
-                                          " to the transaction");
+    const std::string what =
+        absl::StrCat("producer: transactional id '", options_.transactional_id, "': add topic '",
+                     topic, "' partition ", partition, " to the transaction");
     if (!st.ok()) return FromGrpc(st, what, options_.client);
     if (resp.results_size() != 1) return absl::InternalError(absl::StrCat(what, ": bad answer"));
     return FromPartitionError(resp.results(0).error());
@@ -353,9 +353,9 @@ class ProducerImpl final : public Producer {
       std::lock_guard<std::mutex> l(mu_);
       if (absl::Status st = TxnReady(call); !st.ok()) return st;
       if (!in_txn_) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "producer: transactional id '", options_.transactional_id, "': ", std::string(call),
-            "() with no open transaction"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("producer: transactional id '", options_.transactional_id,
+                         "': ", std::string(call), "() with no open transaction"));
       }
     }
     // Everything sent in the transaction is acknowledged (or failed) before it ends.
@@ -416,8 +416,8 @@ class ProducerImpl final : public Producer {
       // Stamped once, at seal: a retry resends the same bytes, which the broker recognises.
       ps->builder->SetProducer(producer_id_, producer_epoch_, ps->next_sequence);
       ps->builder->SetTransactional(in_txn_);
-      ps->next_sequence = static_cast<int32_t>(
-          (static_cast<int64_t>(ps->next_sequence) + b.records) & 0x7fffffff);
+      ps->next_sequence =
+          static_cast<int32_t>((static_cast<int64_t>(ps->next_sequence) + b.records) & 0x7fffffff);
     }
     b.bytes = ps->builder->Finish();
     b.size = b.bytes.size();

@@ -1,5 +1,4 @@
 #include "log-store/client/rpc_channel.h"
-#include "log-store/client/producer.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -8,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/grpc.h"
+#include "log-store/client/producer.h"
 
 namespace eddy::logstore {
 

@@ -1,13 +1,12 @@
 // Produce (key 0) v0..7: appends each partition's batches as they came (the storage validates
 // CRC-32C and magic, and re-encodes only for a topic whose compression.type names a codec), with
-// idempotent-producer sequence checks, and no response at all for acks=0. v0..2 stay advertised
-// for librdkafka 2.0.2's feature gating, but their message formats v0/v1 are refused with
-// UNSUPPORTED_FOR_MESSAGE_FORMAT (log-store/broker/README.md).
+// idempotent-producer sequence checks (in the storage layer), and no response at all for acks=0.
+// v0..2 stay advertised for librdkafka 2.0.2's feature gating, but their message formats v0/v1 are
+// refused with UNSUPPORTED_FOR_MESSAGE_FORMAT (log-store/broker/README.md).
 #include <cstdio>
 
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
-#include "log-store/kafka/producer_state.h"
 #include "log-store/storage/producer_state.h"
 #include "log-store/storage/record_batch.h"
 
@@ -68,9 +67,9 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
   // partition, in a transaction or not (the coordinator counts what it refuses).
   logstore::TransactionCoordinator::ProduceHold txn_hold;
   if (b.options.txn != nullptr && header->producer_id >= 0) {
-    absl::Status st = b.options.txn->CheckProduce(
-        topic, partition, header->producer_id, header->producer_epoch,
-        header->is_transactional() && !header->is_control(), &txn_hold);
+    absl::Status st =
+        b.options.txn->CheckProduce(topic, partition, header->producer_id, header->producer_epoch,
+                                    header->is_transactional() && !header->is_control(), &txn_hold);
     if (!st.ok()) {
       // A fenced epoch is INVALID_PRODUCER_EPOCH on Produce, as Kafka's broker answers it:
       // librdkafka 2.0.2 raises its fatal _FENCED only for that code on a Produce (PRODUCER_FENCED
@@ -84,38 +83,9 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
       return res;
     }
   }
-  const bool idempotent = header->producer_id >= 0 && header->base_sequence >= 0;
-  std::unique_lock<std::mutex> seq_lock;
-  if (idempotent) {
-    seq_lock = std::unique_lock<std::mutex>(b.producers->PartitionLock(topic, partition));
-    if (absl::Status st = b.producers->RecoverPartition(**log); !st.ok()) {
-      std::fprintf(stderr, "kafka: client %s: Produce to %s/%d: %s\n", ctx.client_address.c_str(),
-                   topic.c_str(), partition, std::string(st.message()).c_str());
-      res.error = error::kKafkaStorageError;
-      return res;
-    }
-    auto check =
-        b.producers->CheckBatch(topic, partition, header->producer_id, header->producer_epoch,
-                                header->base_sequence, header->last_offset_delta + 1);
-    switch (check.verdict) {
-      case ProducerStateManager::Verdict::kAppend:
-        break;
-      case ProducerStateManager::Verdict::kDuplicate:
-        if (check.duplicate_base_offset >= 0) {
-          res.base_offset = check.duplicate_base_offset;
-        } else {
-          res.error = error::kDuplicateSequence;
-        }
-        res.log_start_offset = (*log)->LogStartOffset();
-        return res;
-      case ProducerStateManager::Verdict::kOutOfOrder:
-        res.error = error::kOutOfOrderSequence;
-        return res;
-      case ProducerStateManager::Verdict::kInvalidEpoch:
-        res.error = error::kInvalidProducerEpoch;
-        return res;
-    }
-  }
+  // Idempotence (sequence windows, duplicates, epochs) is the partition's own producer state
+  // (log-store/storage/producer_state.h), the same for the native API: Append answers a retry as
+  // a duplicate with the original offsets, a gap or an old epoch as an error with its reason.
   auto appended = (*log)->Append(records);
   if (!appended.ok()) {
     std::fprintf(stderr, "kafka: client %s: Produce to %s/%d failed: %s\n",
@@ -132,11 +102,6 @@ PartitionResult ProducePartition(BrokerContext& b, const RequestContext& ctx,
     if (res.base_offset < 0) res.error = error::kDuplicateSequence;
     res.log_start_offset = appended->log_start_offset;
     return res;
-  }
-  if (idempotent) {
-    b.producers->Record(topic, partition, header->producer_id, header->producer_epoch,
-                        header->base_sequence, header->last_offset_delta + 1,
-                        appended->base_offset);
   }
   res.base_offset = appended->base_offset;
   res.log_start_offset = appended->log_start_offset;

@@ -4,8 +4,8 @@
 // delete.retention.ms and the batches of aborted transactions (they never count as a key's
 // latest value). Transaction markers are kept. A batch on disk whose records do not decode is
 // logged and kept as it is; a segment with a corrupt batch is logged and left alone; neither
-// stops the compaction of the rest. Each changed segment is rewritten into `<base>.*.cleaned` files and
-// swapped in under a short lock; appends never wait for it. Layout rules: FORMAT.md.
+// stops the compaction of the rest. Each changed segment is rewritten into `<base>.*.cleaned` files
+// and swapped in under a short lock; appends never wait for it. Layout rules: FORMAT.md.
 #include <cstdio>
 #include <set>
 #include <string>
@@ -59,8 +59,8 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
   if (candidates.empty()) return absl::OkStatus();
 
   // The aborted transactions over the cleanable range: their batches go.
-  const std::vector<AbortedTxn> aborted_txns = AbortedTransactions(
-      candidates.front()->base_offset(), candidates.back()->next_offset());
+  const std::vector<AbortedTxn> aborted_txns =
+      AbortedTransactions(candidates.front()->base_offset(), candidates.back()->next_offset());
   auto aborted = [&](const BatchHeader& h) {
     if (!h.is_transactional() || h.is_control()) return false;
     for (const AbortedTxn& a : aborted_txns) {
@@ -94,9 +94,8 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
       return absl::OkStatus();
     });
     if (!st.ok()) {
-      std::fprintf(stderr,
-                   "eddy-logd: compaction of %s: skipping segment %s: %s\n", Label().c_str(),
-                   seg->log_path().c_str(), std::string(st.message()).c_str());
+      std::fprintf(stderr, "eddy-logd: compaction of %s: skipping segment %s: %s\n",
+                   Label().c_str(), seg->log_path().c_str(), std::string(st.message()).c_str());
       continue;
     }
     cleanable.push_back(seg);

@@ -82,12 +82,12 @@ class PartitionLog {
   // a duplicate (AppendResult::duplicate, nothing written), a gap is refused (OutOfRange, reason
   // OUT_OF_ORDER_SEQUENCE_NUMBER); a transactional batch opens the pid's transaction in this
   // partition (holding the last stable offset at its first offset). Control batches from a
-  // client are refused (InvalidArgument): markers are written by WriteTxnMarker only. Each batch is validated (ValidateBatch) and checked against max.message.bytes;
-  // when the topic's compression.type names a codec other than the batch's, the batch is
-  // re-encoded to it (ReencodeBatch) and the stored batch is checked against max.message.bytes
-  // too. On any error nothing is appended. With flush.messages reached (or `force_sync`), the data
-  // is fsynced before returning.
-  // Errors: InvalidArgument (corrupt batch, CRC, compressed records that do not decode),
+  // client are refused (InvalidArgument): markers are written by WriteTxnMarker only. Each batch is
+  // validated (ValidateBatch) and checked against max.message.bytes; when the topic's
+  // compression.type names a codec other than the batch's, the batch is re-encoded to it
+  // (ReencodeBatch) and the stored batch is checked against max.message.bytes too. On any error
+  // nothing is appended. With flush.messages reached (or `force_sync`), the data is fsynced before
+  // returning. Errors: InvalidArgument (corrupt batch, CRC, compressed records that do not decode),
   // OutOfRange (batch too large, as sent or as stored: "MESSAGE_TOO_LARGE"), ResourceExhausted
   // (disk full; nothing partial is left on disk and a later append may succeed).
   virtual absl::StatusOr<AppendResult> Append(std::string_view batches,
@@ -139,22 +139,16 @@ class PartitionLog {
   // counts the marker written). With no open transaction of the pid here, nothing is written
   // and the result's base/last_offset are -1 (a marker retried after a crash is not doubled).
   virtual absl::StatusOr<AppendResult> WriteTxnMarker(int64_t producer_id, int16_t producer_epoch,
-                                                      bool commit, int32_t coordinator_epoch) {
-    (void)producer_id, (void)producer_epoch, (void)commit, (void)coordinator_epoch;
-    return absl::UnimplementedError("WriteTxnMarker");
-  }
+                                                      bool commit, int32_t coordinator_epoch) = 0;
 
   // First offset of the oldest open transaction, else the high watermark. read_committed
   // readers never get at or past it.
-  virtual int64_t LastStableOffset() const { return LogEndOffset(); }
+  virtual int64_t LastStableOffset() const = 0;
   // The aborted transactions whose range overlaps [from, to) (Kafka Fetch's
   // AbortedTransactions, the native read_committed filter), ordered by first_offset.
-  virtual std::vector<AbortedTxn> AbortedTransactions(int64_t from, int64_t to) const {
-    (void)from, (void)to;
-    return {};
-  }
+  virtual std::vector<AbortedTxn> AbortedTransactions(int64_t from, int64_t to) const = 0;
   // The producers this partition tracks (epoch, last sequence, open transaction).
-  virtual std::vector<PartitionProducerState> ProducerStates() const { return {}; }
+  virtual std::vector<PartitionProducerState> ProducerStates() const = 0;
 
   virtual int64_t LogStartOffset() const = 0;
   virtual int64_t LogEndOffset() const = 0;

@@ -222,9 +222,9 @@ absl::StatusOr<AppendResult> PartitionLogImpl::WriteTxnMarker(int64_t producer_i
   none.base_offset = none.last_offset = -1;
   none.log_start_offset = log_start_.load();
   if (!producers_.HasOpenTxn(producer_id)) return none;
-  const std::string marker = BuildControlBatch(
-      producer_id, producer_epoch, commit ? kControlCommit : kControlAbort, coordinator_epoch,
-      NowMs());
+  const std::string marker =
+      BuildControlBatch(producer_id, producer_epoch, commit ? kControlCommit : kControlAbort,
+                        coordinator_epoch, NowMs());
   if (FaultHooks::Fire("partition.txn_marker.before_append")) {
     return absl::UnavailableError(
         absl::StrCat(Label(), ": fault hook partition.txn_marker.before_append"));
@@ -249,9 +249,9 @@ absl::StatusOr<AppendResult> PartitionLogImpl::WriteTxnMarker(int64_t producer_i
   release_lso();
   if (absl::Status st = indexed; !st.ok()) {
     // The marker is durable; recovery re-adds the entry from it (RecoverProducerState).
-    return absl::Status(st.code(), absl::StrCat(Label(), ": abort marker at offset ",
-                                                appended->last_offset, " written but ",
-                                                st.message()));
+    return absl::Status(st.code(),
+                        absl::StrCat(Label(), ": abort marker at offset ", appended->last_offset,
+                                     " written but ", st.message()));
   }
   return appended;
 }
@@ -434,8 +434,9 @@ absl::StatusOr<AppendResult> PartitionLogImpl::AppendLocked(std::string_view bat
       if (prev == nullptr || duplicates > 0) {
         c = producers_.CheckBatch(*h);
       } else if (h->producer_epoch != prev->second.producer_epoch ||
-                 (h->base_sequence >= 0 &&
-                  h->base_sequence != prev->second.base_sequence + prev->second.last_offset_delta + 1)) {
+                 (h->base_sequence >= 0 && h->base_sequence != prev->second.base_sequence +
+                                                                   prev->second.last_offset_delta +
+                                                                   1)) {
         c.verdict = ProducerStateTable::Verdict::kOutOfOrder;
       }
       switch (c.verdict) {
@@ -462,17 +463,17 @@ absl::StatusOr<AppendResult> PartitionLogImpl::AppendLocked(std::string_view bat
           continue;
         case ProducerStateTable::Verdict::kOutOfOrder:
           return WithReasonStatus(
-              absl::OutOfRangeError(absl::StrCat(
-                  Label(), ": OUT_OF_ORDER_SEQUENCE_NUMBER: producer ", h->producer_id, " epoch ",
-                  h->producer_epoch, " sent sequence ", h->base_sequence,
-                  ", which does not follow its last batch here")),
+              absl::OutOfRangeError(
+                  absl::StrCat(Label(), ": OUT_OF_ORDER_SEQUENCE_NUMBER: producer ", h->producer_id,
+                               " epoch ", h->producer_epoch, " sent sequence ", h->base_sequence,
+                               ", which does not follow its last batch here")),
               "OUT_OF_ORDER_SEQUENCE_NUMBER");
         case ProducerStateTable::Verdict::kInvalidEpoch:
           return WithReasonStatus(
-              absl::FailedPreconditionError(absl::StrCat(
-                  Label(), ": INVALID_PRODUCER_EPOCH: producer ", h->producer_id, " epoch ",
-                  h->producer_epoch, " is older than epoch ", c.known_epoch,
-                  " known here (a newer producer holds the id)")),
+              absl::FailedPreconditionError(
+                  absl::StrCat(Label(), ": INVALID_PRODUCER_EPOCH: producer ", h->producer_id,
+                               " epoch ", h->producer_epoch, " is older than epoch ", c.known_epoch,
+                               " known here (a newer producer holds the id)")),
               "INVALID_PRODUCER_EPOCH");
       }
     }

@@ -95,7 +95,8 @@ std::string RecordBatchBuilder::Finish() {
   enc::StoreBe32(p + 8, static_cast<uint32_t>(out.size() - kBatchLogOverhead));
   enc::StoreBe32(p + 12, 0);
   p[16] = kMagicV2;
-  const int16_t attrs = static_cast<int16_t>((compressed ? static_cast<int16_t>(compression_) : 0) | extra_attrs_);
+  const int16_t attrs =
+      static_cast<int16_t>((compressed ? static_cast<int16_t>(compression_) : 0) | extra_attrs_);
   enc::StoreBe16(p + 21, static_cast<uint16_t>(attrs));
   enc::StoreBe32(p + 23, static_cast<uint32_t>(count_ > 0 ? count_ - 1 : 0));
   enc::StoreBe64(p + 27, static_cast<uint64_t>(base_timestamp_));

@@ -33,7 +33,8 @@ std::string TxnReason(const absl::Status& s) {
 }
 
 absl::Status WithTxnReason(absl::Status s, std::string_view reason) {
-  if (!s.ok() && !reason.empty()) s.SetPayload(kTxnReasonPayloadUrl, absl::Cord(std::string(reason)));
+  if (!s.ok() && !reason.empty())
+    s.SetPayload(kTxnReasonPayloadUrl, absl::Cord(std::string(reason)));
   return s;
 }
 
@@ -367,9 +368,9 @@ struct TransactionCoordinator::Impl {
   // Checks the caller is the id's current producer. Caller holds e.op_mu.
   absl::Status CheckIdentity(Entry& e, int64_t pid, int16_t epoch, bool count_end_txn) {
     if (pid != e.pid) {
-      return Err(absl::StatusCode::kFailedPrecondition, "INVALID_PRODUCER_ID_MAPPING",
-                 absl::StrCat("transactional id '", e.id, "' has producer id ", e.pid, ", not ",
-                              pid));
+      return Err(
+          absl::StatusCode::kFailedPrecondition, "INVALID_PRODUCER_ID_MAPPING",
+          absl::StrCat("transactional id '", e.id, "' has producer id ", e.pid, ", not ", pid));
     }
     if (epoch < e.epoch) {
       e.fenced.fetch_add(1);
@@ -408,10 +409,10 @@ struct TransactionCoordinator::Impl {
       }
       auto w = (*log)->WriteTxnMarker(e.pid, e.epoch, commit, 0);
       if (!w.ok()) {
-        return absl::Status(w.status().code(),
-                            absl::StrCat("transactional id '", e.id, "': writing the ",
-                                         commit ? "commit" : "abort", " marker to ", tp.topic,
-                                         "/", tp.partition, ": ", w.status().message()));
+        return absl::Status(
+            w.status().code(),
+            absl::StrCat("transactional id '", e.id, "': writing the ", commit ? "commit" : "abort",
+                         " marker to ", tp.topic, "/", tp.partition, ": ", w.status().message()));
       }
     }
     if (commit) {
@@ -422,8 +423,8 @@ struct TransactionCoordinator::Impl {
                                                    po.o.offset, po.o.metadata);
         if (!st.ok()) {
           return absl::Status(st.code(), absl::StrCat("transactional id '", e.id,
-                                                      "': committing offsets of group '",
-                                                      po.group, "': ", st.message()));
+                                                      "': committing offsets of group '", po.group,
+                                                      "': ", st.message()));
         }
       }
     }
@@ -486,8 +487,7 @@ struct TransactionCoordinator::Impl {
         if (absl::Status st = Complete(*e); !st.ok() && first.ok()) first = st;
         continue;
       }
-      if (e->state != TxnState::kOngoing || e->start_ms < 0 ||
-          now - e->start_ms < e->timeout_ms) {
+      if (e->state != TxnState::kOngoing || e->start_ms < 0 || now - e->start_ms < e->timeout_ms) {
         continue;
       }
       std::fprintf(stderr,
@@ -576,8 +576,8 @@ absl::StatusOr<ProducerIdAndEpoch> TransactionCoordinator::InitProducerId(
     if (it == m.entries.end()) {
       if (static_cast<int64_t>(m.entries.size()) >= m.options.max_transactional_ids) {
         return Err(absl::StatusCode::kResourceExhausted, "RESOURCE_EXHAUSTED",
-                   absl::StrCat("transactional id '", id, "': the broker holds ",
-                                m.entries.size(), " transactional ids, its limit "
+                   absl::StrCat("transactional id '", id, "': the broker holds ", m.entries.size(),
+                                " transactional ids, its limit "
                                 "(--max-transactional-ids)"));
       }
       auto fresh = std::make_unique<Impl::Entry>();
@@ -590,9 +590,8 @@ absl::StatusOr<ProducerIdAndEpoch> TransactionCoordinator::InitProducerId(
   }
   std::lock_guard<std::mutex> op(e->op_mu);
   if (e->pid >= 0 && current && current->producer_id >= 0) {
-    const bool same = current->producer_id == e->pid &&
-                      (current->producer_epoch == e->epoch ||
-                       current->producer_epoch == e->epoch - 1);
+    const bool same = current->producer_id == e->pid && (current->producer_epoch == e->epoch ||
+                                                         current->producer_epoch == e->epoch - 1);
     if (!same) {
       e->fenced.fetch_add(1);
       return Err(absl::StatusCode::kFailedPrecondition, "PRODUCER_FENCED",
@@ -657,10 +656,10 @@ std::vector<absl::Status> TransactionCoordinator::AddPartitions(
   for (size_t i = 0; i < partitions.size(); ++i) {
     auto log = m.logs->GetPartition(partitions[i].topic, partitions[i].partition);
     if (!log.ok()) {
-      out[i] = WithTxnReason(
-          absl::NotFoundError(absl::StrCat("transactional id '", transactional_id, "': ",
-                                           log.status().message())),
-          "UNKNOWN_TOPIC_OR_PARTITION");
+      out[i] =
+          WithTxnReason(absl::NotFoundError(absl::StrCat("transactional id '", transactional_id,
+                                                         "': ", log.status().message())),
+                        "UNKNOWN_TOPIC_OR_PARTITION");
       continue;
     }
     add.push_back(partitions[i]);
@@ -672,11 +671,11 @@ std::vector<absl::Status> TransactionCoordinator::AddPartitions(
     std::set<TxnTopicPartition> next = begin ? std::set<TxnTopicPartition>{} : e->partitions;
     for (const auto& tp : add) next.insert(tp);
     if (static_cast<int64_t>(next.size()) > m.options.max_partitions_per_txn) {
-      return all(Err(absl::StatusCode::kOutOfRange, "INVALID_REQUEST",
-                     absl::StrCat("transactional id '", transactional_id, "': ", next.size(),
-                                  " partitions in one transaction is above the limit of ",
-                                  m.options.max_partitions_per_txn,
-                                  " (--max-partitions-per-transaction)")));
+      return all(Err(
+          absl::StatusCode::kOutOfRange, "INVALID_REQUEST",
+          absl::StrCat("transactional id '", transactional_id, "': ", next.size(),
+                       " partitions in one transaction is above the limit of ",
+                       m.options.max_partitions_per_txn, " (--max-partitions-per-transaction)")));
     }
     if (begin && add.empty()) return out;
     if (begin) {
@@ -775,12 +774,13 @@ absl::Status TransactionCoordinator::EndTxn(const std::string& transactional_id,
     e->fenced.fetch_add(1);
     m.fenced_end.fetch_add(1);
     return Err(absl::StatusCode::kFailedPrecondition, "TRANSACTION_TIMED_OUT",
-               absl::StrCat("transactional id '", transactional_id, "': the transaction of "
-                            "epoch ", producer_epoch, " ran past its timeout of ",
-                            e->timeout_ms, " ms and the broker aborted it"));
+               absl::StrCat("transactional id '", transactional_id,
+                            "': the transaction of "
+                            "epoch ",
+                            producer_epoch, " ran past its timeout of ", e->timeout_ms,
+                            " ms and the broker aborted it"));
   }
-  if (absl::Status st = m.CheckIdentity(*e, producer_id, producer_epoch, true); !st.ok())
-    return st;
+  if (absl::Status st = m.CheckIdentity(*e, producer_id, producer_epoch, true); !st.ok()) return st;
   switch (e->state) {
     case TxnState::kOngoing:
       return m.End(*e, commit, /*bump=*/false, false);
@@ -795,10 +795,10 @@ absl::Status TransactionCoordinator::EndTxn(const std::string& transactional_id,
       if ((e->state == TxnState::kCompleteCommit) == commit) return absl::OkStatus();  // retry
       break;
   }
-  return Err(absl::StatusCode::kFailedPrecondition, "INVALID_TXN_STATE",
-             absl::StrCat("transactional id '", transactional_id, "': cannot ",
-                          commit ? "commit" : "abort", " in state ",
-                          std::string(TxnStateName(e->state))));
+  return Err(
+      absl::StatusCode::kFailedPrecondition, "INVALID_TXN_STATE",
+      absl::StrCat("transactional id '", transactional_id, "': cannot ",
+                   commit ? "commit" : "abort", " in state ", std::string(TxnStateName(e->state))));
 }
 
 absl::Status TransactionCoordinator::CheckProduce(const std::string& topic, int32_t partition,
@@ -813,10 +813,10 @@ absl::Status TransactionCoordinator::CheckProduce(const std::string& topic, int3
   }
   if (e == nullptr) {
     if (transactional) {
-      return Err(absl::StatusCode::kFailedPrecondition, "INVALID_TXN_STATE",
-                 absl::StrCat("produce to ", topic, "/", partition,
-                              ": transactional batch from producer ", producer_id,
-                              ", which holds no transactional id"));
+      return Err(
+          absl::StatusCode::kFailedPrecondition, "INVALID_TXN_STATE",
+          absl::StrCat("produce to ", topic, "/", partition, ": transactional batch from producer ",
+                       producer_id, ", which holds no transactional id"));
     }
     return absl::OkStatus();  // an idempotent producer
   }
@@ -830,13 +830,13 @@ absl::Status TransactionCoordinator::CheckProduce(const std::string& topic, int3
                             "' is fenced: epoch ", e->epoch, " holds the id now"));
   }
   if (producer_epoch > e->epoch) {
-    return Err(absl::StatusCode::kFailedPrecondition, "INVALID_PRODUCER_EPOCH",
-               absl::StrCat("produce to ", topic, "/", partition, ": producer ", producer_id,
-                            " epoch ", producer_epoch, " is newer than the coordinator's ",
-                            e->epoch));
+    return Err(
+        absl::StatusCode::kFailedPrecondition, "INVALID_PRODUCER_EPOCH",
+        absl::StrCat("produce to ", topic, "/", partition, ": producer ", producer_id, " epoch ",
+                     producer_epoch, " is newer than the coordinator's ", e->epoch));
   }
-  if (transactional &&
-      (e->state != TxnState::kOngoing || !e->partitions.count(TxnTopicPartition{topic, partition}))) {
+  if (transactional && (e->state != TxnState::kOngoing ||
+                        !e->partitions.count(TxnTopicPartition{topic, partition}))) {
     return Err(absl::StatusCode::kFailedPrecondition, "INVALID_TXN_STATE",
                absl::StrCat("produce to ", topic, "/", partition, ": transactional id '", e->id,
                             "' has not added this partition to an open transaction (state ",

@@ -78,10 +78,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     const char* v = argv[++i];
-    if (a == "--txns") txns = std::atoll(v);
-    else if (a == "--records") records = std::atoll(v);
-    else if (a == "--logd") logd = v;
-    else if (a == "--dir") dir = v;
+    if (a == "--txns")
+      txns = std::atoll(v);
+    else if (a == "--records")
+      records = std::atoll(v);
+    else if (a == "--logd")
+      logd = v;
+    else if (a == "--dir")
+      dir = v;
     else {
       std::fprintf(stderr, "eddy-txn-bench: unknown argument %s\n", a.c_str());
       return 2;
@@ -117,7 +121,8 @@ int main(int argc, char** argv) {
   for (int64_t t = 0; t < txns; ++t) {
     const auto t0 = Clock::now();
     absl::Status st = (*p)->BeginTransaction();
-    for (int i = 0; st.ok() && i < 100; ++i) st = (*p)->Send("lat", i % kPartitions, std::nullopt, value);
+    for (int i = 0; st.ok() && i < 100; ++i)
+      st = (*p)->Send("lat", i % kPartitions, std::nullopt, value);
     if (st.ok()) st = (*p)->CommitTransaction();
     if (!st.ok()) {
       std::fprintf(stderr, "eddy-txn-bench: transaction %lld: %s\n", static_cast<long long>(t),
@@ -126,10 +131,11 @@ int main(int argc, char** argv) {
     }
     lat.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
   }
-  std::printf("commit cycle (Begin, 100 x 100 B to 3 partitions, Commit), %lld txns: "
-              "p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-              static_cast<long long>(txns), Pct(lat, 0.5) / 1000.0, Pct(lat, 0.99) / 1000.0,
-              Pct(lat, 1.0) / 1000.0);
+  std::printf(
+      "commit cycle (Begin, 100 x 100 B to 3 partitions, Commit), %lld txns: "
+      "p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+      static_cast<long long>(txns), Pct(lat, 0.5) / 1000.0, Pct(lat, 0.99) / 1000.0,
+      Pct(lat, 1.0) / 1000.0);
 
   // Load: transactions of 10,000 records, every tenth aborted.
   po.transactional_id = "bench-load";

@@ -76,8 +76,7 @@ std::map<int32_t, std::vector<std::string>> ReadAll(const Broker& b, const std::
     v1::DescribeTopicResponse resp;
     EXPECT_TRUE(stub->DescribeTopic(&ctx, req, &resp).ok());
     for (const auto& pi : resp.partitions()) {
-      end[{topic, pi.partition()}] =
-          read_committed ? pi.last_stable_offset() : pi.log_end_offset();
+      end[{topic, pi.partition()}] = read_committed ? pi.last_stable_offset() : pi.log_end_offset();
     }
   }
   EXPECT_TRUE((*c)->Assign(tps).ok());
@@ -106,7 +105,8 @@ std::map<int32_t, std::vector<std::string>> ReadAll(const Broker& b, const std::
       }
     }
   }
-  for (const auto& tp : tps) EXPECT_GE(*(*c)->Position(tp), end[tp]) << "partition " << tp.partition;
+  for (const auto& tp : tps)
+    EXPECT_GE(*(*c)->Position(tp), end[tp]) << "partition " << tp.partition;
   return out;
 }
 
@@ -150,8 +150,8 @@ absl::Status TrySendAll(logstore::Producer& p, const std::string& topic, const s
                         int n) {
   for (int i = 0; i < n; ++i) {
     for (int32_t part = 0; part < kPartitions; ++part) {
-      absl::Status st =
-          p.Send(topic, part, std::nullopt, tag + "-p" + std::to_string(part) + "-" + std::to_string(i));
+      absl::Status st = p.Send(topic, part, std::nullopt,
+                               tag + "-p" + std::to_string(part) + "-" + std::to_string(i));
       if (!st.ok()) return st;
     }
   }
@@ -165,7 +165,8 @@ void SendAll(logstore::Producer& p, const std::string& topic, const std::string&
 std::vector<std::string> Expected(const std::vector<std::string>& tags, int32_t part, int n) {
   std::vector<std::string> v;
   for (const auto& tag : tags)
-    for (int i = 0; i < n; ++i) v.push_back(tag + "-p" + std::to_string(part) + "-" + std::to_string(i));
+    for (int i = 0; i < n; ++i)
+      v.push_back(tag + "-p" + std::to_string(part) + "-" + std::to_string(i));
   return v;
 }
 

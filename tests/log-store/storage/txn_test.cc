@@ -108,25 +108,24 @@ class TxnStorageTest : public ::testing::Test {
 
 TEST_F(TxnStorageTest, LastStableOffsetWithInterleavedOpenTransactions) {
   auto log = Create("t");
-  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 0, 0, 3, "a")).ok());         // 0..2, pid 1 opens at 0
-  ASSERT_TRUE(log->Append(TxnBatch(2, 0, 0, 0, 2, "b")).ok());         // 3..4, pid 2 opens at 3
-  ASSERT_TRUE(log->Append(testing::MakeBatch(0, 1, NowMs())).ok());    // 5, plain
-  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 3, 3, 1, "a")).ok());         // 6, pid 1 again
+  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 0, 0, 3, "a")).ok());       // 0..2, pid 1 opens at 0
+  ASSERT_TRUE(log->Append(TxnBatch(2, 0, 0, 0, 2, "b")).ok());       // 3..4, pid 2 opens at 3
+  ASSERT_TRUE(log->Append(testing::MakeBatch(0, 1, NowMs())).ok());  // 5, plain
+  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 3, 3, 1, "a")).ok());       // 6, pid 1 again
   EXPECT_EQ(log->LogEndOffset(), 7);
   EXPECT_EQ(log->LastStableOffset(), 0);
-  auto m1 = log->WriteTxnMarker(1, 0, /*commit=*/true, 0);               // 7
+  auto m1 = log->WriteTxnMarker(1, 0, /*commit=*/true, 0);  // 7
   ASSERT_TRUE(m1.ok()) << m1.status();
   EXPECT_EQ(m1->base_offset, 7);
-  EXPECT_EQ(log->LastStableOffset(), 3);  // pid 2's transaction is still open
-  auto m2 = log->WriteTxnMarker(2, 0, /*commit=*/false, 0);              // 8
+  EXPECT_EQ(log->LastStableOffset(), 3);                     // pid 2's transaction is still open
+  auto m2 = log->WriteTxnMarker(2, 0, /*commit=*/false, 0);  // 8
   ASSERT_TRUE(m2.ok());
   EXPECT_EQ(log->LastStableOffset(), 9);
   EXPECT_EQ(log->LastStableOffset(), log->LogEndOffset());
   std::vector<AbortedTxn> want{{2, 3, 8, 9}};
   EXPECT_EQ(log->AbortedTransactions(0, 9), want);
   EXPECT_TRUE(log->AbortedTransactions(0, 3).empty());  // the range ends before it begins
-  EXPECT_EQ(Committed(*log),
-            (std::vector<std::string>{"a", "a", "a", std::string(100, 'a'), "a"}));
+  EXPECT_EQ(Committed(*log), (std::vector<std::string>{"a", "a", "a", std::string(100, 'a'), "a"}));
   // A marker with nothing open writes nothing.
   auto again = log->WriteTxnMarker(2, 0, false, 0);
   ASSERT_TRUE(again.ok());
@@ -168,6 +167,38 @@ TEST_F(TxnStorageTest, OlderEpochIsRefusedAndRetriesAreDuplicates) {
   EXPECT_EQ(fake.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(TxnStorageTest, ProducerStateRemembersTheLastFiveBatchesAcrossReopen) {
+  auto log = Create("t");
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(log->Append(TxnBatch(1, 0, i, i, 1, "x", false)).ok());
+    if (i == 3) {
+      ASSERT_TRUE(log->Append(testing::MakeBatch(0, 1, NowMs())).ok());  // plain, offset 4
+    }
+  }
+  for (bool reopened : {false, true}) {
+    if (reopened) {
+      log.reset();
+      Reopen();
+      log = Get("t");
+    }
+    auto last = log->Append(TxnBatch(1, 0, 6, 6, 1, "x", false));
+    ASSERT_TRUE(last.ok());
+    EXPECT_TRUE(last->duplicate);
+    EXPECT_EQ(last->base_offset, 7) << reopened;
+    auto third = log->Append(TxnBatch(1, 0, 2, 2, 1, "x", false));
+    ASSERT_TRUE(third.ok());
+    EXPECT_TRUE(third->duplicate);
+    EXPECT_EQ(third->base_offset, 2);
+    auto old = log->Append(TxnBatch(1, 0, 0, 0, 1, "x", false));  // outside the window
+    ASSERT_TRUE(old.ok());
+    EXPECT_TRUE(old->duplicate);
+    EXPECT_EQ(old->base_offset, -1);
+    EXPECT_EQ(log->LogEndOffset(), 8);
+  }
+  EXPECT_TRUE(log->Append(TxnBatch(1, 0, 7, 7, 1, "x", false)).ok());
+  EXPECT_EQ(log->LogEndOffset(), 9);
+}
+
 TEST_F(TxnStorageTest, AbortedIndexIsWrittenAndReadBackAfterReopen) {
   auto log = Create("t");
   ASSERT_TRUE(log->Append(TxnBatch(3, 0, 0, 0, 4, "aborted")).ok());
@@ -194,14 +225,14 @@ TEST_F(TxnStorageTest, AbortedIndexIsWrittenAndReadBackAfterReopen) {
 TEST_F(TxnStorageTest, ReopenRecoversOpenCommittedAndAbortedTransactions) {
   auto log = Create("t");
   // Committed (pid 1), aborted (pid 2), then a roll (snapshot), then open ones (pid 1 and 3).
-  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 0, 0, 2, "c")).ok());  // 0..1
-  ASSERT_TRUE(log->Append(TxnBatch(2, 0, 0, 0, 2, "a")).ok());  // 2..3
-  ASSERT_TRUE(log->WriteTxnMarker(1, 0, true, 0).ok());         // 4
-  ASSERT_TRUE(log->Append(TxnBatch(3, 0, 0, 0, 1, "o3")).ok()); // 5: pid 3 opens before the roll
+  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 0, 0, 2, "c")).ok());   // 0..1
+  ASSERT_TRUE(log->Append(TxnBatch(2, 0, 0, 0, 2, "a")).ok());   // 2..3
+  ASSERT_TRUE(log->WriteTxnMarker(1, 0, true, 0).ok());          // 4
+  ASSERT_TRUE(log->Append(TxnBatch(3, 0, 0, 0, 1, "o3")).ok());  // 5: pid 3 opens before the roll
   ASSERT_TRUE(Impl(log)->Roll().ok());
   ASSERT_TRUE(fs::exists(dir_.path() + "/t-0/producer-state.snapshot"));
-  ASSERT_TRUE(log->WriteTxnMarker(2, 0, false, 0).ok());        // 6
-  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 2, 0, 1, "o1")).ok()); // 7: pid 1 opens again
+  ASSERT_TRUE(log->WriteTxnMarker(2, 0, false, 0).ok());         // 6
+  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 2, 0, 1, "o1")).ok());  // 7: pid 1 opens again
   EXPECT_EQ(log->LastStableOffset(), 5);
   const auto states = log->ProducerStates();
   const auto aborted = log->AbortedTransactions(0, 100);
@@ -266,11 +297,12 @@ TEST_F(TxnStorageTest, CompactionKeepsCommittedRemovesAbortedAndStopsAtTheLso) {
     }
     RecordIterator ri(batch);
     Record rec;
-    while (ri.Next(&rec)) values.emplace_back(rec.value ? std::string(rec.value->substr(0, 4)) : "");
+    while (ri.Next(&rec))
+      values.emplace_back(rec.value ? std::string(rec.value->substr(0, 4)) : "");
   }
   EXPECT_EQ(controls, 2);  // markers stay
-  EXPECT_EQ(values, (std::vector<std::string>{"v1", "v1", "v1", "v1", "v1", "open", "open",
-                                              "open", "open", "open", "wwww"}));
+  EXPECT_EQ(values, (std::vector<std::string>{"v1", "v1", "v1", "v1", "v1", "open", "open", "open",
+                                              "open", "open", "wwww"}));
   // Once the open transaction commits, a later pass may compact v1 away (open is the latest).
   ASSERT_TRUE(log->WriteTxnMarker(3, 0, true, 0).ok());
   ASSERT_TRUE(Impl(log)->Roll().ok());
