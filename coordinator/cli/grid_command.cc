@@ -109,6 +109,7 @@ void AddGridCommand(CLI::App& app, Action* action) {
     auto cores = std::make_shared<double>(2);
     auto max_package = std::make_shared<int64_t>(0);
     auto listen_host = std::make_shared<std::string>("127.0.0.1");
+    auto coordinator_host = std::make_shared<std::string>();
     c->add_option("--dir", *dir, "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
     c->add_option("--nodes", *nodes, "number of nodes (default 2)")->check(CLI::Range(1, 64));
     c->add_option("--heartbeat-ms", *hb, "node heartbeat interval (default 1000)");
@@ -121,6 +122,8 @@ void AddGridCommand(CLI::App& app, Action* action) {
     c->add_option("--listen-host", *listen_host,
                   "address the log store and the coordinator listen on, for nodes on other "
                   "hosts or network namespaces (default 127.0.0.1)");
+    c->add_option("--coordinator-listen-host", *coordinator_host,
+                  "address the coordinator listens on (default: --listen-host)");
     c->callback([=] {
       *action = [=]() -> int {
         std::string d = fs::absolute(ResolveGridDir(*dir)).string();
@@ -152,7 +155,9 @@ void AddGridCommand(CLI::App& app, Action* action) {
                                           "--data-dir",
                                           d + "/coordinator",
                                           "--listen",
-                                          *listen_host + ":0",
+                                          (coordinator_host->empty() ? *listen_host
+                                                                     : *coordinator_host) +
+                                              ":0",
                                           "--token-file",
                                           d + "/token",
                                           "--log-store",

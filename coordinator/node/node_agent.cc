@@ -160,10 +160,12 @@ void NodeAgent::NoteUnreachable(std::chrono::steady_clock::time_point sent) {
 
 void NodeAgent::KillUnassigned(const google::protobuf::RepeatedPtrField<v1::AttemptRef>& assigned,
                                const char* why) {
+  MarkSelfFenced();  // what the fence killed while a call was out is not killed twice
   std::set<std::string> keep;
   for (const auto& a : assigned) keep.insert(Key(a.job(), a.container_id(), a.attempt()));
   for (auto& [k, r] : containers_) {
     if (!r->started || r->proc.exited() || keep.count(k)) continue;
+    if (r->fenced != v1::ContainerReport::NOT_FENCED) continue;
     if (!r->proc.Kill()) continue;
     r->fenced = v1::ContainerReport::SUPERSEDED;
     std::fprintf(stderr, "eddy-node %s: SIGKILLed %s (pid %d): superseded: %s\n",
@@ -341,6 +343,8 @@ void NodeAgent::Stop(const v1::StopContainer& s) {
     if (s.attempt() != 0 && r->spec.attempt() != s.attempt()) continue;
     if (!r->started || r->proc.exited()) continue;
     if (s.kill()) {
+      MarkSelfFenced();
+      if (r->fenced != v1::ContainerReport::NOT_FENCED) continue;  // killed already
       // A superseded attempt: no final commit.
       if (r->proc.Kill()) {
         r->fenced = v1::ContainerReport::SUPERSEDED;
