@@ -418,5 +418,52 @@ TEST(NodeFence, StatusShowsAttemptsEndedByAKillAndByAScale) {
   EXPECT_NE(Num(prev, "ended_ms"), 0);
 }
 
+TEST(NodeFence, ACoordinatorThatIsDownFencesNobody) {
+  // Nothing listens at the coordinator's address (connection refused): no coordinator can
+  // place anything before it has waited a node-lost period for its nodes, so the nodes keep
+  // their containers however long it is down, and a new coordinator adopts them.
+  Grid g(2);
+  ASSERT_TRUE(g.ok());
+  Submit(g, 2);
+  auto grid = g.GridJson();
+  int cpid = grid["coordinator"]["pid"];
+  std::string caddr = grid["coordinator"]["address"];
+  std::map<std::string, int> pids;
+  for (const char* cid : {"0", "1"}) {
+    auto p = ContainerProcesses(g, kJob, cid);
+    ASSERT_EQ(p.size(), 1u);
+    pids[cid] = p.begin()->first;
+  }
+  ASSERT_EQ(::kill(cpid, SIGKILL), 0);
+  // Down for twice the node-lost timeout (1500 ms), far past the nodes' fence window.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  for (const auto& [cid, pid] : pids) {
+    EXPECT_TRUE(Alive(pid)) << "container " << cid << " was killed while the coordinator was down";
+  }
+  for (const auto& n : grid["nodes"]) {
+    std::string log = ReadAll(g.dir() + "/" + n["id"].get<std::string>() + ".log");
+    EXPECT_EQ(log.find("SELF-FENCED"), std::string::npos) << log;
+  }
+  auto r = Sh("cd " + g.dir() + " && (setsid " + BinDir() + "/eddy-coordinator --data-dir " +
+              g.dir() + "/coordinator --listen " + caddr + " --token-file " + g.dir() +
+              "/token --log-store " + g.bootstrap() +
+              " --heartbeat-ms 200 --node-lost-ms 1500 > coordinator2.log 2>&1 & echo $! >> "
+              "extra-pids)");
+  ASSERT_EQ(r.code, 0);
+  std::ifstream pf(g.dir() + "/extra-pids");
+  int new_pid = 0;
+  pf >> new_pid;
+  grid["coordinator"]["pid"] = new_pid;
+  std::ofstream(g.dir() + "/grid.json") << grid.dump(2);
+  ASSERT_TRUE(g.WaitRunning(kJob, 60)) << g.JobStatus(kJob).dump();
+  auto s = g.JobStatus(kJob);
+  for (const auto& [cid, pid] : pids) {
+    auto c = ContainerOf(s, cid);
+    EXPECT_EQ(Num(c, "restarts"), 0) << c.dump();
+    EXPECT_TRUE(Alive(pid)) << "container " << cid << " was restarted instead of adopted";
+    EXPECT_EQ(AttemptOf(c, Num(c, "attempt")).value("end", ""), "running") << c.dump();
+  }
+}
+
 }  // namespace
 }  // namespace eddy::test
