@@ -414,6 +414,18 @@ bool ClusterManager::AnyRunning(const Job& j) const {
 
 void ClusterManager::Place(Job& j, Clock::time_point now) {
   if (now < j.adopt_until) return;
+  // A job submitted again while a container of its previous generation still runs (being
+  // killed, or on a node cut off and not yet declared lost, which fences itself before that):
+  // nothing of the new generation starts until each one has exited or its node is lost.
+  for (const auto& [nid, n] : nodes_) {
+    if (!n->alive) continue;
+    for (const auto& [k, r] : n->reports) {
+      if (r.job() == j.name && r.generation() < j.generation &&
+          r.state() != v1::ContainerReport::EXITED) {
+        return;
+      }
+    }
+  }
   // Used resources per node.
   std::map<std::string, std::pair<int64_t, double>> used;
   std::map<std::string, int> of_job;
