@@ -151,21 +151,20 @@ void AddGridCommand(CLI::App& app, Action* action) {
         if (!logd.ok()) return Fail("grid up", logd.status());
         g["logd"] = {{"pid", logd->first}, {"address", logd->second}};
         std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
-        std::vector<std::string> cargv = {bin + "/eddy-coordinator",
-                                          "--data-dir",
-                                          d + "/coordinator",
-                                          "--listen",
-                                          (coordinator_host->empty() ? *listen_host
-                                                                     : *coordinator_host) +
-                                              ":0",
-                                          "--token-file",
-                                          d + "/token",
-                                          "--log-store",
-                                          logd->second,
-                                          "--heartbeat-ms",
-                                          std::to_string(*hb),
-                                          "--node-lost-ms",
-                                          std::to_string(*lost)};
+        std::vector<std::string> cargv = {
+            bin + "/eddy-coordinator",
+            "--data-dir",
+            d + "/coordinator",
+            "--listen",
+            (coordinator_host->empty() ? *listen_host : *coordinator_host) + ":0",
+            "--token-file",
+            d + "/token",
+            "--log-store",
+            logd->second,
+            "--heartbeat-ms",
+            std::to_string(*hb),
+            "--node-lost-ms",
+            std::to_string(*lost)};
         if (*max_package > 0) {
           cargv.push_back("--max-package-bytes");
           cargv.push_back(std::to_string(*max_package));

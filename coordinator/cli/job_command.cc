@@ -57,9 +57,9 @@ void PrintAttempts(const cv1::ContainerStatus& c) {
       absl::StrAppend(&how, " at ", Clock(a.ended_ms()));
       if (!a.detail().empty()) absl::StrAppend(&how, ": ", a.detail());
     }
-    std::printf("     attempt %-3lld on %-10s started %s  %s\n", static_cast<long long>(a.attempt()),
-                a.node().empty() ? "-" : a.node().c_str(), Clock(a.started_ms()).c_str(),
-                how.c_str());
+    std::printf("     attempt %-3lld on %-10s started %s  %s\n",
+                static_cast<long long>(a.attempt()), a.node().empty() ? "-" : a.node().c_str(),
+                Clock(a.started_ms()).c_str(), how.c_str());
   }
 }
 
@@ -69,9 +69,10 @@ void PrintStatus(const cv1::JobStatus& s) {
               s.package_digest().substr(0, 12).c_str());
   if (!s.reason().empty()) std::printf("reason: %s\n", s.reason().c_str());
   if (s.stale_reports() > 0) {
-    std::printf("refused %lld reports from superseded attempts (their nodes were told to kill "
-                "them)\n",
-                static_cast<long long>(s.stale_reports()));
+    std::printf(
+        "refused %lld reports from superseded attempts (their nodes were told to kill "
+        "them)\n",
+        static_cast<long long>(s.stale_reports()));
   }
   std::printf("%-4s %-9s %-10s %-8s %-8s %s\n", "ID", "STATE", "NODE", "RESTARTS", "ATTEMPT",
               "TASKS / LAST EXIT");

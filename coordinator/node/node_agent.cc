@@ -348,8 +348,10 @@ void NodeAgent::Stop(const v1::StopContainer& s) {
       // A superseded attempt: no final commit.
       if (r->proc.Kill()) {
         r->fenced = v1::ContainerReport::SUPERSEDED;
-        std::fprintf(stderr, "eddy-node %s: SIGKILLed %s (pid %d): superseded, on the "
-                     "coordinator's order\n", opt_.node_id.c_str(), k.c_str(), r->proc.pid());
+        std::fprintf(stderr,
+                     "eddy-node %s: SIGKILLed %s (pid %d): superseded, on the "
+                     "coordinator's order\n",
+                     opt_.node_id.c_str(), k.c_str(), r->proc.pid());
       }
       continue;
     }

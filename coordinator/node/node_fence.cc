@@ -103,8 +103,7 @@ void NodeFence::FenceLocked(Clock::time_point now) {
   }
   tracked_.clear();
   if (killed.empty()) return;
-  auto silent =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now - last_answered_).count();
+  auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_answered_).count();
   std::fprintf(stderr,
                "eddy-node %s: SELF-FENCED: no answer from the coordinator for %lld ms (it "
                "declares a node lost after %lld ms and restarts its containers elsewhere): "

@@ -27,9 +27,9 @@ const char* AttemptEndName(AttemptEnd e) {
 
 namespace {
 AttemptEnd EndFromName(const std::string& s) {
-  for (AttemptEnd e : {AttemptEnd::kRunning, AttemptEnd::kExited, AttemptEnd::kStopped,
-                       AttemptEnd::kNodeLost, AttemptEnd::kLogStoreFenced, AttemptEnd::kSelfFenced,
-                       AttemptEnd::kNeverStarted}) {
+  for (AttemptEnd e :
+       {AttemptEnd::kRunning, AttemptEnd::kExited, AttemptEnd::kStopped, AttemptEnd::kNodeLost,
+        AttemptEnd::kLogStoreFenced, AttemptEnd::kSelfFenced, AttemptEnd::kNeverStarted}) {
     if (s == AttemptEndName(e)) return e;
   }
   return AttemptEnd::kExited;
@@ -56,8 +56,8 @@ AttemptRecord* AttemptHistory::Find(int64_t attempt) {
   return nullptr;
 }
 
-bool AttemptHistory::End(int64_t attempt, AttemptEnd end, const std::string& detail,
-                         int64_t now_ms, int32_t exit_code, int32_t signal) {
+bool AttemptHistory::End(int64_t attempt, AttemptEnd end, const std::string& detail, int64_t now_ms,
+                         int32_t exit_code, int32_t signal) {
   AttemptRecord* r = Find(attempt);
   if (!r || r->end != AttemptEnd::kRunning) return false;
   r->end = end;

@@ -20,13 +20,13 @@ namespace eddy::cluster {
 inline constexpr int kExitFencedByLogStore = 3;
 
 enum class AttemptEnd {
-  kRunning,      // not ended
-  kExited,       // the process exited (code, signal or out of memory) on its own
-  kStopped,      // stopped on the coordinator's request (scale, kill, a failed job)
-  kNodeLost,     // its node stopped heartbeating; restarted elsewhere
+  kRunning,         // not ended
+  kExited,          // the process exited (code, signal or out of memory) on its own
+  kStopped,         // stopped on the coordinator's request (scale, kill, a failed job)
+  kNodeLost,        // its node stopped heartbeating; restarted elsewhere
   kLogStoreFenced,  // exited with kExitFencedByLogStore
-  kSelfFenced,   // its node lost the coordinator and SIGKILLed it before being declared lost
-  kNeverStarted, // the node never reported starting it
+  kSelfFenced,      // its node lost the coordinator and SIGKILLed it before being declared lost
+  kNeverStarted,    // the node never reported starting it
 };
 
 // "running", "exited", "stopped", "node lost", "fenced by the log store", "self-fenced",

@@ -26,7 +26,7 @@ struct ClusterManager::Node {
   double cores = 0;
   Clock::time_point last_seen;
   bool alive = true;
-  bool tell_lost = false;       // declared lost; said in the next heartbeat answer
+  bool tell_lost = false;  // declared lost; said in the next heartbeat answer
   int64_t stale_reports = 0, times_lost = 0;
   std::map<std::string, v1::ContainerReport> reports;  // job/cid/attempt → last report
   std::vector<v1::NodeCommand> outbox;
@@ -269,8 +269,8 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
       std::fprintf(stderr,
                    "eddy-coordinator: refused a report of job %s container %s attempt %lld "
                    "from node %s: superseded; the node is told to kill it\n",
-                   r.job().c_str(), r.container_id().c_str(),
-                   static_cast<long long>(r.attempt()), n.id.c_str());
+                   r.job().c_str(), r.container_id().c_str(), static_cast<long long>(r.attempt()),
+                   n.id.c_str());
       QueueStop(n.id, r.job(), r.container_id(), r.attempt(), /*kill=*/true);
     }
   };
@@ -334,11 +334,13 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
         AttemptEnd end = AttemptHistory::FromReport(r, asked);
         std::string detail = Describe(r);
         if (end == AttemptEnd::kLogStoreFenced) {
-          detail = absl::StrCat("exit code ", kExitFencedByLogStore,
-                                ": the log store fenced its writes (a newer epoch holds its tasks)");
+          detail =
+              absl::StrCat("exit code ", kExitFencedByLogStore,
+                           ": the log store fenced its writes (a newer epoch holds its tasks)");
         } else if (end == AttemptEnd::kSelfFenced) {
-          detail = absl::StrCat("its node ", n.id,
-                                " lost the coordinator and SIGKILLed it before being declared lost");
+          detail =
+              absl::StrCat("its node ", n.id,
+                           " lost the coordinator and SIGKILLed it before being declared lost");
         } else if (end == AttemptEnd::kStopped) {
           detail = absl::StrCat(j.state == "SCALING" ? "stopped for a rescale: " : "stopped: ",
                                 Describe(r));
@@ -517,10 +519,10 @@ void ClusterManager::Tick() {
     for (auto& [name, j] : jobs_) {
       for (auto& [id, c] : j->containers) {
         if (c.node != nid || !Active(c.state)) continue;
-        c.attempts.End(c.attempt, AttemptEnd::kNodeLost,
-                       absl::StrCat("node ", nid, " lost: no heartbeat for ",
-                                    opt_.node_lost.count(), " ms"),
-                       NowMs());
+        c.attempts.End(
+            c.attempt, AttemptEnd::kNodeLost,
+            absl::StrCat("node ", nid, " lost: no heartbeat for ", opt_.node_lost.count(), " ms"),
+            NowMs());
         if (j->state == "RUNNING") {
           Fail(*j, id, absl::StrCat("container ", id, ": node ", nid, " lost"));
         } else {

@@ -20,9 +20,12 @@ std::string EncodeJobRecord(const JobState& j) {
   if (j.has_pending) o["pending_model"] = runtime::JobModelToJson(j.pending);
   json cs = json::object();
   for (const auto& [id, c] : j.containers) {
-    cs[id] = {{"attempt", c.attempt},     {"restarts", c.restarts},
-              {"last_host", c.last_host}, {"last_exit", c.last_exit},
-              {"node", c.node},           {"stopped", c.state == "stopped"},
+    cs[id] = {{"attempt", c.attempt},
+              {"restarts", c.restarts},
+              {"last_host", c.last_host},
+              {"last_exit", c.last_exit},
+              {"node", c.node},
+              {"stopped", c.state == "stopped"},
               {"attempts", c.attempts.ToJson()}};
   }
   o["containers"] = cs;

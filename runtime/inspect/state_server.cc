@@ -7,8 +7,8 @@
 #include <fstream>
 #include <mutex>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "runtime/proto/container_state.grpc.pb.h"
 

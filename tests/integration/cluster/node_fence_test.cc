@@ -66,8 +66,7 @@ std::map<int, std::string> ContainerProcesses(const Grid& g, const std::string& 
     }
     for (size_t i = 0; i + 1 < args.size(); ++i) {
       if (args[i] == "--work-dir" && args[i + 1].rfind(g.dir() + "/", 0) == 0 &&
-          args[i + 1].find(needle) != std::string::npos &&
-          Alive(std::atoi(name.c_str()))) {
+          args[i + 1].find(needle) != std::string::npos && Alive(std::atoi(name.c_str()))) {
         out[std::atoi(name.c_str())] = args[i + 1];
       }
     }
@@ -192,8 +191,8 @@ void CutOffNode(bool whole_host) {
   auto r = Sh("cd " + g.dir() + " && (setsid ip netns exec " + ns.name() + " " + BinDir() +
               "/eddy-node --coordinator " + coord + " --data-dir " + g.dir() +
               "/node-ns --node-id node-ns --token-file " + g.dir() + "/token --host " +
-              ns.ns_ip(1) + " --listen " + ns.ns_ip(1) +
-              ":0 --memory-mb 4096 --cores 2 > " + node_log + " 2>&1 & echo $! >> extra-pids)");
+              ns.ns_ip(1) + " --listen " + ns.ns_ip(1) + ":0 --memory-mb 4096 --cores 2 > " +
+              node_log + " 2>&1 & echo $! >> extra-pids)");
   ASSERT_EQ(r.code, 0) << r.err;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!NodeAlive(g, "node-ns") && std::chrono::steady_clock::now() < deadline) {
@@ -221,7 +220,9 @@ void CutOffNode(bool whole_host) {
 
   // Cut the link for longer than the node-lost timeout (1500 ms in the harness's grid).
   ASSERT_TRUE(ns.SetLink(1, false));
-  if (whole_host) ASSERT_TRUE(ns.SetLink(0, false));
+  if (whole_host) {
+    ASSERT_TRUE(ns.SetLink(0, false));
+  }
   // Watch the processes until the new attempt runs: never both at once.
   bool both = false, new_seen = false;
   int new_pid = -1;
@@ -254,7 +255,9 @@ void CutOffNode(bool whole_host) {
 
   // Heal: the node reports what happened to the old attempt.
   ASSERT_TRUE(ns.SetLink(1, true));
-  if (whole_host) ASSERT_TRUE(ns.SetLink(0, true));
+  if (whole_host) {
+    ASSERT_TRUE(ns.SetLink(0, true));
+  }
   if (whole_host) {
     // Cut off the log store too, the container may have failed on its own before the fence
     // fired: either way it was dead before its successor started (checked above), and the
@@ -348,8 +351,7 @@ TEST(NodeFence, APausedNodeResumedAfterTakeoverKillsItsSupersededContainersAtOnc
   EXPECT_TRUE(node_log.find("SELF-FENCED") != std::string::npos ||
               node_log.find("superseded") != std::string::npos)
       << node_log;
-  EXPECT_EQ(node_log.find("stopping wordcount/0/" + std::to_string(old_attempt)),
-            std::string::npos)
+  EXPECT_EQ(node_log.find("stopping wordcount/0/" + std::to_string(old_attempt)), std::string::npos)
       << node_log;
   nlohmann::json s, old;
   deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -371,8 +373,7 @@ TEST(NodeFence, APausedNodeResumedAfterTakeoverKillsItsSupersededContainersAtOnc
 
   // The text status shows the history.
   auto text = g.Eddy("job status wordcount");
-  EXPECT_NE(text.out.find("attempt " + std::to_string(old_attempt)), std::string::npos)
-      << text.out;
+  EXPECT_NE(text.out.find("attempt " + std::to_string(old_attempt)), std::string::npos) << text.out;
   // Killed on its node's return: by the node's own fence (it resumed past its window) or on
   // the coordinator's word, whichever came first.
   EXPECT_TRUE(text.out.find("self-fenced at") != std::string::npos ||

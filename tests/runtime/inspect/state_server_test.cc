@@ -21,8 +21,8 @@ namespace pb = ::eddy::runtime::v1;
 
 struct Fixture {
   state::InMemoryStore store{"counts"};
-  std::atomic<int> reads{0};           // how often a read reached the task's store
-  std::atomic<int> block_ms{0};        // how long a read blocks the run loop once it runs
+  std::atomic<int> reads{0};     // how often a read reached the task's store
+  std::atomic<int> block_ms{0};  // how long a read blocks the run loop once it runs
   std::unique_ptr<StateServer> server;
   std::unique_ptr<pb::ContainerState::Stub> stub;
 
