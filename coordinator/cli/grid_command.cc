@@ -108,6 +108,8 @@ void AddGridCommand(CLI::App& app, Action* action) {
     auto mem = std::make_shared<int>(4096);
     auto cores = std::make_shared<double>(2);
     auto max_package = std::make_shared<int64_t>(0);
+    auto listen_host = std::make_shared<std::string>("127.0.0.1");
+    auto coordinator_host = std::make_shared<std::string>();
     c->add_option("--dir", *dir, "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
     c->add_option("--nodes", *nodes, "number of nodes (default 2)")->check(CLI::Range(1, 64));
     c->add_option("--heartbeat-ms", *hb, "node heartbeat interval (default 1000)");
@@ -117,6 +119,11 @@ void AddGridCommand(CLI::App& app, Action* action) {
     c->add_option("--max-package-bytes", *max_package,
                   "the coordinator's job package size limit (default: the coordinator's, 256 MiB)")
         ->check(CLI::PositiveNumber);
+    c->add_option("--listen-host", *listen_host,
+                  "address the log store and the coordinator listen on, for nodes on other "
+                  "hosts or network namespaces (default 127.0.0.1)");
+    c->add_option("--coordinator-listen-host", *coordinator_host,
+                  "address the coordinator listens on (default: --listen-host)");
     c->callback([=] {
       *action = [=]() -> int {
         std::string d = fs::absolute(ResolveGridDir(*dir)).string();
@@ -139,24 +146,25 @@ void AddGridCommand(CLI::App& app, Action* action) {
         json g;
         g["dir"] = d;
         auto logd =
-            Daemon({bin + "/eddy-logd", "--data-dir", d + "/logd", "--listen", "127.0.0.1:0"},
+            Daemon({bin + "/eddy-logd", "--data-dir", d + "/logd", "--listen", *listen_host + ":0"},
                    d + "/logd.log", "listening on ");
         if (!logd.ok()) return Fail("grid up", logd.status());
         g["logd"] = {{"pid", logd->first}, {"address", logd->second}};
         std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
-        std::vector<std::string> cargv = {bin + "/eddy-coordinator",
-                                          "--data-dir",
-                                          d + "/coordinator",
-                                          "--listen",
-                                          "127.0.0.1:0",
-                                          "--token-file",
-                                          d + "/token",
-                                          "--log-store",
-                                          logd->second,
-                                          "--heartbeat-ms",
-                                          std::to_string(*hb),
-                                          "--node-lost-ms",
-                                          std::to_string(*lost)};
+        std::vector<std::string> cargv = {
+            bin + "/eddy-coordinator",
+            "--data-dir",
+            d + "/coordinator",
+            "--listen",
+            (coordinator_host->empty() ? *listen_host : *coordinator_host) + ":0",
+            "--token-file",
+            d + "/token",
+            "--log-store",
+            logd->second,
+            "--heartbeat-ms",
+            std::to_string(*hb),
+            "--node-lost-ms",
+            std::to_string(*lost)};
         if (*max_package > 0) {
           cargv.push_back("--max-package-bytes");
           cargv.push_back(std::to_string(*max_package));

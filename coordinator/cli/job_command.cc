@@ -1,5 +1,7 @@
 // `eddy job submit|list|status|kill|logs|scale`: talks to eddy-coordinator (and to a node's log
 // service for logs).
+#include <time.h>
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -36,11 +38,42 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
+std::string Clock(int64_t ms) {
+  if (ms <= 0) return "-";
+  time_t t = static_cast<time_t>(ms / 1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+// One line per attempt, oldest first: number, node, start (UTC), how it ended and why.
+void PrintAttempts(const cv1::ContainerStatus& c) {
+  for (const auto& a : c.attempts()) {
+    std::string how = a.end();
+    if (a.end() != "running") {
+      absl::StrAppend(&how, " at ", Clock(a.ended_ms()));
+      if (!a.detail().empty()) absl::StrAppend(&how, ": ", a.detail());
+    }
+    std::printf("     attempt %-3lld on %-10s started %s  %s\n",
+                static_cast<long long>(a.attempt()), a.node().empty() ? "-" : a.node().c_str(),
+                Clock(a.started_ms()).c_str(), how.c_str());
+  }
+}
+
 void PrintStatus(const cv1::JobStatus& s) {
   std::printf("job %s: %s (generation %lld, %d containers, package %s)\n", s.job().c_str(),
               s.state().c_str(), static_cast<long long>(s.generation()), s.container_count(),
               s.package_digest().substr(0, 12).c_str());
   if (!s.reason().empty()) std::printf("reason: %s\n", s.reason().c_str());
+  if (s.stale_reports() > 0) {
+    std::printf(
+        "refused %lld reports from superseded attempts (their nodes were told to kill "
+        "them)\n",
+        static_cast<long long>(s.stale_reports()));
+  }
   std::printf("%-4s %-9s %-10s %-8s %-8s %s\n", "ID", "STATE", "NODE", "RESTARTS", "ATTEMPT",
               "TASKS / LAST EXIT");
   for (const auto& c : s.containers()) {
@@ -48,6 +81,7 @@ void PrintStatus(const cv1::JobStatus& s) {
                 c.node().empty() ? "-" : c.node().c_str(), static_cast<long long>(c.restarts()),
                 static_cast<long long>(c.attempt()), absl::StrJoin(c.tasks(), ", ").c_str());
     if (!c.last_exit().empty()) std::printf("     last exit: %s\n", c.last_exit().c_str());
+    PrintAttempts(c);
   }
 }
 

@@ -27,6 +27,12 @@ void AddNodeCommand(CLI::App& app, Action* action) {
                     static_cast<long long>(n.used().memory_mb()),
                     static_cast<long long>(n.resources().memory_mb()), n.used().cpu_cores(),
                     n.resources().cpu_cores(), absl::StrJoin(n.containers(), ", ").c_str());
+        if (n.times_lost() > 0 || n.stale_reports() > 0) {
+          std::printf(
+              "           declared lost %lld time(s); %lld reports of superseded "
+              "attempts refused\n",
+              static_cast<long long>(n.times_lost()), static_cast<long long>(n.stale_reports()));
+        }
       }
       return kExitOk;
     };

@@ -96,6 +96,7 @@ absl::Status ContainerProcess::Start(const ProcessSpec& spec) {
 }
 
 bool ContainerProcess::Poll() {
+  std::lock_guard<std::mutex> l(mu_);
   if (exited_) return true;
   if (pid_ < 0) return false;
   int status = 0;
@@ -132,11 +133,15 @@ bool ContainerProcess::Poll() {
 }
 
 void ContainerProcess::Terminate() {
+  std::lock_guard<std::mutex> l(mu_);
   if (pid_ > 0 && !exited_) ::kill(-pid_, SIGTERM);
 }
 
-void ContainerProcess::Kill() {
-  if (pid_ > 0 && !exited_) ::kill(-pid_, SIGKILL);
+bool ContainerProcess::Kill() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (pid_ <= 0 || exited_) return false;
+  ::kill(-pid_, SIGKILL);
+  return true;
 }
 
 std::string ContainerProcess::StderrTail() const {

@@ -2,12 +2,15 @@
 // process group with stdout/stderr files, under a memory limit (a cgroup v2 memory.max when
 // /sys/fs/cgroup is a writable cgroup2 tree, else RLIMIT_DATA), killed with its parent node
 // (PR_SET_PDEATHSIG), stopped with SIGTERM then SIGKILL, and reaped with its exit code, signal
-// and out-of-memory flag. Used by NodeAgent only.
+// and out-of-memory flag. Poll, Terminate and Kill may be called from two threads (NodeAgent's
+// loop and NodeFence's watchdog): a signal never reaches a pid that was already reaped. Used by
+// NodeAgent and NodeFence.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,10 +33,14 @@ class ContainerProcess {
   // Non-blocking; true once the process has exited (fields below are then set).
   bool Poll();
   void Terminate();  // SIGTERM to the process group
-  void Kill();       // SIGKILL to the process group
+  // SIGKILL to the process group; false when it has exited (or never started).
+  bool Kill();
 
   pid_t pid() const { return pid_; }
-  bool exited() const { return exited_; }
+  bool exited() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return exited_;
+  }
   int exit_code() const { return exit_code_; }
   int signal() const { return signal_; }
   bool oom() const { return oom_; }
@@ -41,6 +48,7 @@ class ContainerProcess {
   std::string StderrTail() const;
 
  private:
+  mutable std::mutex mu_;  // pid_ and exited_ between reaping and signalling
   pid_t pid_ = -1;
   bool exited_ = false;
   int exit_code_ = 0, signal_ = 0;

@@ -28,6 +28,7 @@ struct NodeAgent::Running {
   std::chrono::steady_clock::time_point kill_at = std::chrono::steady_clock::time_point::max();
   std::string error;  // could not start
   bool reported_exit = false;
+  v1::ContainerReport::Fence fenced = v1::ContainerReport::NOT_FENCED;
 };
 
 namespace {
@@ -45,8 +46,13 @@ std::string Key(const std::string& job, const std::string& cid, int64_t attempt)
 }
 }  // namespace
 
-NodeAgent::NodeAgent(NodeOptions o) : opt_(std::move(o)) {
+NodeAgent::NodeAgent(NodeOptions o) : opt_(std::move(o)), fence_(opt_.node_id) {
   grpc::ChannelArguments args;
+  // Back within a second of the coordinator coming back (a restart, a healed link), not after
+  // gRPC's default backoff of up to two minutes.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetMaxReceiveMessageSize(64 << 20);  // packages come in 1 MiB chunks
   // No BDP probing: a package download is read at the pace the node writes it to disk, not
   // buffered in a flow-control window grown to the package's size.
@@ -71,6 +77,7 @@ v1::ContainerReport NodeAgent::Report(Running& r) {
   c.set_stop_requested(r.stop_requested);
   c.set_memory_mb(r.spec.resources().memory_mb());
   c.set_cpu_cores(r.spec.resources().cpu_cores());
+  c.set_fenced(r.fenced);
   if (!r.started || r.proc.exited()) {
     c.set_state(v1::ContainerReport::EXITED);
     c.set_exit_code(r.started ? r.proc.exit_code() : -1);
@@ -86,6 +93,7 @@ v1::ContainerReport NodeAgent::Report(Running& r) {
 }
 
 absl::Status NodeAgent::RegisterNow() {
+  MarkSelfFenced();
   v1::RegisterRequest req;
   req.set_node_id(opt_.node_id);
   req.set_host(opt_.host);
@@ -97,10 +105,17 @@ absl::Status NodeAgent::RegisterNow() {
   grpc::ClientContext ctx;
   AddToken(&ctx, opt_.token);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto sent = std::chrono::steady_clock::now();
   auto s = stub_->Register(&ctx, req, &resp);
-  if (!s.ok()) return FromGrpc(s, "register with " + opt_.coordinator);
+  if (!s.ok()) {
+    NoteUnreachable(sent);
+    return FromGrpc(s, "register with " + opt_.coordinator);
+  }
   registered_ = true;
   if (resp.heartbeat_ms() > 0) heartbeat_ = std::chrono::milliseconds(resp.heartbeat_ms());
+  fence_.Configure(std::chrono::milliseconds(resp.node_lost_ms()), heartbeat_);
+  fence_.Answered(sent);
+  KillUnassigned(resp.assigned(), "the coordinator did not adopt it when this node registered");
   for (auto it = containers_.begin(); it != containers_.end();) {
     if (it->second->reported_exit || (it->second->started && it->second->proc.exited()) ||
         !it->second->started) {
@@ -115,16 +130,51 @@ absl::Status NodeAgent::RegisterNow() {
   return absl::OkStatus();
 }
 
+void NodeAgent::MarkSelfFenced() {
+  for (const auto& k : fence_.TakeFenced()) {
+    if (auto it = containers_.find(k); it != containers_.end()) {
+      it->second->fenced = v1::ContainerReport::SELF_FENCED;
+    }
+  }
+}
+
 void NodeAgent::Reap() {
+  MarkSelfFenced();
   auto now = std::chrono::steady_clock::now();
   for (auto& [k, r] : containers_) {
     if (!r->started) continue;
-    if (r->proc.Poll()) continue;
+    if (r->proc.Poll()) {
+      fence_.Untrack(k);
+      continue;
+    }
     if (now >= r->kill_at) r->proc.Kill();
   }
 }
 
+void NodeAgent::NoteUnreachable(std::chrono::steady_clock::time_point sent) {
+  // Only a refusal seen now says something about now: gRPC may report an older error.
+  auto at = std::chrono::steady_clock::now();
+  if (ConnectionRefused(opt_.coordinator, std::chrono::milliseconds(300))) fence_.Refused(at);
+  (void)sent;
+}
+
+void NodeAgent::KillUnassigned(const google::protobuf::RepeatedPtrField<v1::AttemptRef>& assigned,
+                               const char* why) {
+  MarkSelfFenced();  // what the fence killed while a call was out is not killed twice
+  std::set<std::string> keep;
+  for (const auto& a : assigned) keep.insert(Key(a.job(), a.container_id(), a.attempt()));
+  for (auto& [k, r] : containers_) {
+    if (!r->started || r->proc.exited() || keep.count(k)) continue;
+    if (r->fenced != v1::ContainerReport::NOT_FENCED) continue;
+    if (!r->proc.Kill()) continue;
+    r->fenced = v1::ContainerReport::SUPERSEDED;
+    std::fprintf(stderr, "eddy-node %s: SIGKILLed %s (pid %d): superseded: %s\n",
+                 opt_.node_id.c_str(), k.c_str(), r->proc.pid(), why);
+  }
+}
+
 void NodeAgent::Heartbeat() {
+  MarkSelfFenced();  // a container seen exited is reported with who killed it
   v1::HeartbeatRequest req;
   req.set_node_id(opt_.node_id);
   std::vector<std::string> exited;
@@ -136,10 +186,12 @@ void NodeAgent::Heartbeat() {
   grpc::ClientContext ctx;
   AddToken(&ctx, opt_.token);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto sent = std::chrono::steady_clock::now();
   auto s = stub_->Heartbeat(&ctx, req, &resp);
   if (!s.ok()) {
     std::fprintf(stderr, "eddy-node %s: heartbeat: %s\n", opt_.node_id.c_str(),
                  s.error_message().c_str());
+    NoteUnreachable(sent);
     return;
   }
   for (const auto& k : exited) containers_.erase(k);  // the coordinator has seen the exit
@@ -147,6 +199,18 @@ void NodeAgent::Heartbeat() {
     registered_ = false;
     return;
   }
+  fence_.Configure(std::chrono::milliseconds(resp.node_lost_ms()), heartbeat_);
+  fence_.Answered(sent);
+  // Before anything else: what the coordinator gave to someone else must not run on here.
+  if (resp.declared_lost()) {
+    std::fprintf(stderr,
+                 "eddy-node %s: the coordinator declared this node lost while it could not "
+                 "reach it; its containers were restarted elsewhere\n",
+                 opt_.node_id.c_str());
+  }
+  KillUnassigned(resp.assigned(), resp.declared_lost()
+                                      ? "this node was declared lost"
+                                      : "the coordinator no longer assigns it to this node");
   for (const auto& c : resp.commands()) {
     if (c.has_start()) Start(c.start());
     if (c.has_stop()) Stop(c.stop());
@@ -267,6 +331,7 @@ void NodeAgent::Start(const v1::StartContainer& s) {
   p.cgroup_name = absl::StrCat("eddy-", opt_.node_id, "-", s.job(), "-", s.container_id());
   if (auto st = r->proc.Start(p); !st.ok()) return fail(st);
   r->started = true;
+  fence_.Track(key, &r->proc);
   std::fprintf(stderr, "eddy-node %s: started %s pid %d in %s\n", opt_.node_id.c_str(), key.c_str(),
                r->proc.pid(), r->work_dir.c_str());
   containers_[key] = std::move(r);
@@ -276,7 +341,21 @@ void NodeAgent::Stop(const v1::StopContainer& s) {
   for (auto& [k, r] : containers_) {
     if (r->spec.job() != s.job() || r->spec.container_id() != s.container_id()) continue;
     if (s.attempt() != 0 && r->spec.attempt() != s.attempt()) continue;
-    if (!r->started || r->proc.exited() || r->stop_requested) continue;
+    if (!r->started || r->proc.exited()) continue;
+    if (s.kill()) {
+      MarkSelfFenced();
+      if (r->fenced != v1::ContainerReport::NOT_FENCED) continue;  // killed already
+      // A superseded attempt: no final commit.
+      if (r->proc.Kill()) {
+        r->fenced = v1::ContainerReport::SUPERSEDED;
+        std::fprintf(stderr,
+                     "eddy-node %s: SIGKILLed %s (pid %d): superseded, on the "
+                     "coordinator's order\n",
+                     opt_.node_id.c_str(), k.c_str(), r->proc.pid());
+      }
+      continue;
+    }
+    if (r->stop_requested) continue;
     r->stop_requested = true;
     r->proc.Terminate();
     r->kill_at = std::chrono::steady_clock::now() + opt_.stop_timeout;

@@ -1,7 +1,10 @@
 // NodeAgent: eddy-node's main loop — registers with the coordinator, heartbeats with container
 // reports, carries out start/stop commands, downloads packages by digest into a cache (sha256
 // checked, unpacked with the same checks as at submit), keeps per-job store dirs across
-// container restarts and removes those of jobs that no longer exist. Used by eddy-node's main.
+// container restarts and removes those of jobs that no longer exist. Fences itself: it SIGKILLs
+// its containers before the coordinator would declare it lost when it cannot reach it
+// (node_fence.h), and every container the coordinator's answer no longer assigns to it (an
+// attempt superseded while the node was paused or cut off). Used by eddy-node's main.
 #pragma once
 
 #include <atomic>
@@ -12,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "coordinator/node/container_process.h"
+#include "coordinator/node/node_fence.h"
 #include "coordinator/proto/coordinator.grpc.pb.h"
 
 namespace eddy::cluster {
@@ -42,11 +46,18 @@ class NodeAgent {
   struct Running;
   absl::Status RegisterNow();
   void Reap();
+  // Marks the containers NodeFence killed since the last call.
+  void MarkSelfFenced();
   void Heartbeat();
   void Start(const v1::StartContainer& s);
   void Stop(const v1::StopContainer& s);
   absl::StatusOr<std::string> EnsurePackage(const std::string& digest);
   void CleanStores(const google::protobuf::RepeatedPtrField<std::string>& live);
+  // SIGKILLs every running container not in `assigned`; `why` is logged.
+  void KillUnassigned(const google::protobuf::RepeatedPtrField<v1::AttemptRef>& assigned,
+                      const char* why);
+  // After a failed call begun at `sent`: tells the fence when nothing listens at the address.
+  void NoteUnreachable(std::chrono::steady_clock::time_point sent);
   v1::ContainerReport Report(Running& r);
 
   NodeOptions opt_;
@@ -54,6 +65,7 @@ class NodeAgent {
   bool registered_ = false;
   std::chrono::milliseconds heartbeat_{1000};
   std::map<std::string, std::unique_ptr<Running>> containers_;  // job/cid/attempt
+  NodeFence fence_;  // after containers_: stopped before they are destroyed
 };
 
 }  // namespace eddy::cluster

@@ -26,6 +26,8 @@ struct ClusterManager::Node {
   double cores = 0;
   Clock::time_point last_seen;
   bool alive = true;
+  bool tell_lost = false;  // declared lost; said in the next heartbeat answer
+  int64_t stale_reports = 0, times_lost = 0;
   std::map<std::string, v1::ContainerReport> reports;  // job/cid/attempt → last report
   std::vector<v1::NodeCommand> outbox;
 };
@@ -141,7 +143,7 @@ std::vector<std::string> ClusterManager::LiveJobs() const {
 }
 
 void ClusterManager::QueueStop(const std::string& node, const std::string& job,
-                               const std::string& cid, int64_t attempt) {
+                               const std::string& cid, int64_t attempt, bool kill) {
   auto it = nodes_.find(node);
   if (it == nodes_.end()) return;
   v1::NodeCommand cmd;
@@ -149,7 +151,21 @@ void ClusterManager::QueueStop(const std::string& node, const std::string& job,
   s->set_job(job);
   s->set_container_id(cid);
   s->set_attempt(attempt);
+  s->set_kill(kill);
   it->second->outbox.push_back(std::move(cmd));
+}
+
+void ClusterManager::FillAssigned(const Node& n,
+                                  google::protobuf::RepeatedPtrField<v1::AttemptRef>* out) const {
+  for (const auto& [name, j] : jobs_) {
+    for (const auto& [id, c] : j->containers) {
+      if (c.node != n.id || !Active(c.state)) continue;
+      auto* a = out->Add();
+      a->set_job(name);
+      a->set_container_id(id);
+      a->set_attempt(c.attempt);
+    }
+  }
 }
 
 v1::RegisterResponse ClusterManager::Register(const v1::RegisterRequest& r) {
@@ -168,6 +184,26 @@ v1::RegisterResponse ClusterManager::Register(const v1::RegisterRequest& r) {
     n->reports[absl::StrCat(c.job(), "/", c.container_id(), "/", c.attempt())] = c;
     ProcessReport(*n, c);
   }
+  // A node registers with every container it runs: what this coordinator placed on it and it
+  // does not report died with it (the node restarted).
+  for (auto& [name, j] : jobs_) {
+    for (auto& [id, c] : j->containers) {
+      if (c.node != n->id || !Active(c.state) ||
+          n->reports.count(absl::StrCat(name, "/", id, "/", c.attempt))) {
+        continue;
+      }
+      std::string why = absl::StrCat("container ", id, ": node ", n->id,
+                                     " registered again without it (the node restarted)");
+      c.attempts.End(c.attempt, AttemptEnd::kNodeLost, why, NowMs());
+      if (j->state == "RUNNING") {
+        Fail(*j, id, why);
+      } else {
+        c.state = "stopped";
+        c.node.clear();
+        PersistOrRetry(*j);
+      }
+    }
+  }
   std::fprintf(stderr,
                "eddy-coordinator: node %s registered (%s, %lld MB, %.1f cores, %d "
                "containers)\n",
@@ -175,7 +211,9 @@ v1::RegisterResponse ClusterManager::Register(const v1::RegisterRequest& r) {
                r.containers_size());
   v1::RegisterResponse out;
   out.set_heartbeat_ms(opt_.heartbeat.count());
+  out.set_node_lost_ms(opt_.node_lost.count());
   for (auto& j : LiveJobs()) out.add_live_jobs(j);
+  FillAssigned(*n, out.mutable_assigned());
   return out;
 }
 
@@ -190,8 +228,15 @@ v1::HeartbeatResponse ClusterManager::Heartbeat(const v1::HeartbeatRequest& r) {
   Node& n = *it->second;
   n.last_seen = Clock::now();
   if (!n.alive) {
-    std::fprintf(stderr, "eddy-coordinator: node %s is back\n", n.id.c_str());
+    std::fprintf(stderr,
+                 "eddy-coordinator: node %s is back after it was declared lost; it is told to "
+                 "kill its superseded containers\n",
+                 n.id.c_str());
     n.alive = true;
+  }
+  if (n.tell_lost) {
+    out.set_declared_lost(true);
+    n.tell_lost = false;
   }
   n.reports.clear();
   for (const auto& c : r.containers()) {
@@ -201,40 +246,70 @@ v1::HeartbeatResponse ClusterManager::Heartbeat(const v1::HeartbeatRequest& r) {
   for (auto& c : n.outbox) *out.add_commands() = std::move(c);
   n.outbox.clear();
   for (auto& j : LiveJobs()) out.add_live_jobs(j);
+  out.set_node_lost_ms(opt_.node_lost.count());
+  FillAssigned(n, out.mutable_assigned());
   return out;
 }
 
 void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
   bool exited = r.state() == v1::ContainerReport::EXITED;
-  auto stale = [&] {
-    if (!exited && !r.stop_requested()) QueueStop(n.id, r.job(), r.container_id(), r.attempt());
-  };
   auto jit = jobs_.find(r.job());
-  if (jit == jobs_.end()) return stale();
-  Job& j = *jit->second;
-  if (r.generation() != j.generation) return stale();
+  Job* job = jit == jobs_.end() ? nullptr : jit->second.get();
+  // A report about an attempt this coordinator has superseded (restarted elsewhere, of an
+  // older generation, of an unknown job): refused, counted, and the node told to SIGKILL it
+  // (a graceful stop would let it commit once more for tasks it no longer owns).
+  auto superseded = [&] {
+    ++n.stale_reports;
+    if (job) {
+      ++job->stale_reports;
+      auto cit = job->containers.find(r.container_id());
+      if (cit != job->containers.end()) cit->second.attempts.NoteLateReport(r, NowMs());
+    }
+    if (!exited) {
+      std::fprintf(stderr,
+                   "eddy-coordinator: refused a report of job %s container %s attempt %lld "
+                   "from node %s: superseded; the node is told to kill it\n",
+                   r.job().c_str(), r.container_id().c_str(), static_cast<long long>(r.attempt()),
+                   n.id.c_str());
+      QueueStop(n.id, r.job(), r.container_id(), r.attempt(), /*kill=*/true);
+    }
+  };
+  if (!job) return superseded();
+  Job& j = *job;
+  if (r.generation() != j.generation) return superseded();
   if (j.state == "KILLED" || j.state == "FAILED") {
     auto cit = j.containers.find(r.container_id());
-    if (exited && cit != j.containers.end() && cit->second.attempt == r.attempt() &&
-        cit->second.state != "stopped") {
+    if (cit == j.containers.end() || cit->second.attempt != r.attempt() ||
+        (!cit->second.node.empty() && cit->second.node != n.id)) {
+      return superseded();
+    }
+    if (exited && cit->second.state != "stopped") {
       cit->second.state = "stopped";
       cit->second.inspect.clear();
       cit->second.last_exit = Describe(r);
+      cit->second.attempts.End(r.attempt(), AttemptHistory::FromReport(r, true),
+                               absl::StrCat("job ", j.state, ": ", Describe(r)), NowMs(),
+                               r.exit_code(), r.signal());
       PersistOrRetry(j);
     }
-    return stale();
+    // Its own attempt of a stopped job: a graceful stop.
+    if (!exited && !r.stop_requested()) {
+      QueueStop(n.id, r.job(), r.container_id(), r.attempt());
+    }
+    return;
   }
   auto cit = j.containers.find(r.container_id());
-  if (cit == j.containers.end()) return stale();
+  if (cit == j.containers.end()) return superseded();
   Ctr& c = cit->second;
-  if (r.attempt() != c.attempt) return stale();
+  if (r.attempt() != c.attempt) return superseded();
   if (c.node.empty() && !exited && (c.state == "pending" || c.state == "failed")) {
     c.node = n.id;  // adopted after a coordinator restart
     c.state = "starting";
+    c.attempts.Start(c.attempt, n.id, NowMs());
     std::fprintf(stderr, "eddy-coordinator: job %s container %s adopted on node %s\n",
                  j.name.c_str(), c.id.c_str(), n.id.c_str());
   }
-  if (c.node != n.id) return stale();
+  if (c.node != n.id) return superseded();
   switch (r.state()) {
     case v1::ContainerReport::STARTING:
       if (c.state == "pending") c.state = "starting";
@@ -254,6 +329,24 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
       if (r.attempt() == c.exited_attempt) break;
       c.exited_attempt = r.attempt();
       c.inspect.clear();
+      {
+        bool asked = c.stop_sent || j.state == "SCALING";
+        AttemptEnd end = AttemptHistory::FromReport(r, asked);
+        std::string detail = Describe(r);
+        if (end == AttemptEnd::kLogStoreFenced) {
+          detail =
+              absl::StrCat("exit code ", kExitFencedByLogStore,
+                           ": the log store fenced its writes (a newer epoch holds its tasks)");
+        } else if (end == AttemptEnd::kSelfFenced) {
+          detail =
+              absl::StrCat("its node ", n.id,
+                           " lost the coordinator and SIGKILLed it before being declared lost");
+        } else if (end == AttemptEnd::kStopped) {
+          detail = absl::StrCat(j.state == "SCALING" ? "stopped for a rescale: " : "stopped: ",
+                                Describe(r));
+        }
+        c.attempts.End(r.attempt(), end, detail, NowMs(), r.exit_code(), r.signal());
+      }
       if (c.stop_sent || r.stop_requested() || j.state == "SCALING") {
         c.state = "stopped";
         c.last_exit = Describe(r);
@@ -323,6 +416,18 @@ bool ClusterManager::AnyRunning(const Job& j) const {
 
 void ClusterManager::Place(Job& j, Clock::time_point now) {
   if (now < j.adopt_until) return;
+  // A job submitted again while a container of its previous generation still runs (being
+  // killed, or on a node cut off and not yet declared lost, which fences itself before that):
+  // nothing of the new generation starts until each one has exited or its node is lost.
+  for (const auto& [nid, n] : nodes_) {
+    if (!n->alive) continue;
+    for (const auto& [k, r] : n->reports) {
+      if (r.job() == j.name && r.generation() < j.generation &&
+          r.state() != v1::ContainerReport::EXITED) {
+        return;
+      }
+    }
+  }
   // Used resources per node.
   std::map<std::string, std::pair<int64_t, double>> used;
   std::map<std::string, int> of_job;
@@ -365,7 +470,11 @@ void ClusterManager::Place(Job& j, Clock::time_point now) {
       }
     }
     if (!pick) continue;  // no node has room: stays pending
+    // An attempt no node ever reported after a coordinator restart ends here.
+    c.attempts.End(c.attempt, AttemptEnd::kNodeLost,
+                   "no node reported it after the coordinator restarted", NowMs());
     c.attempt++;
+    c.attempts.Start(c.attempt, pick->id, NowMs());
     if (c.exited_attempt >= 0 || c.state == "failed") c.restarts++;
     c.node = pick->id;
     c.placed_at = now;
@@ -401,6 +510,8 @@ void ClusterManager::Tick() {
   for (auto& [nid, n] : nodes_) {
     if (!n->alive || now - n->last_seen <= opt_.node_lost) continue;
     n->alive = false;
+    n->tell_lost = true;
+    ++n->times_lost;
     n->reports.clear();
     n->outbox.clear();
     std::fprintf(stderr, "eddy-coordinator: node %s lost (no heartbeat for %lld ms)\n", nid.c_str(),
@@ -408,6 +519,10 @@ void ClusterManager::Tick() {
     for (auto& [name, j] : jobs_) {
       for (auto& [id, c] : j->containers) {
         if (c.node != nid || !Active(c.state)) continue;
+        c.attempts.End(
+            c.attempt, AttemptEnd::kNodeLost,
+            absl::StrCat("node ", nid, " lost: no heartbeat for ", opt_.node_lost.count(), " ms"),
+            NowMs());
         if (j->state == "RUNNING") {
           Fail(*j, id, absl::StrCat("container ", id, ": node ", nid, " lost"));
         } else {
@@ -446,6 +561,8 @@ void ClusterManager::Tick() {
         auto n = nodes_.find(c.node);
         if (n == nodes_.end() || !n->second->alive) continue;
         if (!n->second->reports.count(absl::StrCat(j.name, "/", id, "/", c.attempt))) {
+          c.attempts.End(c.attempt, AttemptEnd::kNeverStarted,
+                         absl::StrCat("node ", c.node, " never reported starting it"), NowMs());
           Fail(j, id,
                absl::StrCat("container ", id, ": node ", c.node, " never reported starting it"));
         }
@@ -557,6 +674,7 @@ absl::StatusOr<std::string> ClusterManager::Submit(
       if (o != old->second->containers.end()) {
         c.last_host = o->second.last_host;
         c.attempt = o->second.attempt;
+        c.attempts = o->second.attempts;
       }
     }
     j->generation = old->second->generation + 1;
@@ -618,6 +736,7 @@ void FillStatus(const ClusterManager::Job& j,
   out->set_package_digest(j.digest);
   out->set_job_model_json(j.model_json);
   out->set_submitted_ms(j.submitted_ms);
+  out->set_stale_reports(j.stale_reports);
   for (const auto& [k, v] : j.config) (*out->mutable_config())[k] = v;
   std::vector<const Ctr*> cs;
   for (const auto& [id, c] : j.containers) cs.push_back(&c);
@@ -642,6 +761,7 @@ void FillStatus(const ClusterManager::Job& j,
     o->set_work_dir(c->work_dir);
     o->set_inspect_address(c->state == "running" ? c->inspect : "");
     o->set_generation(j.generation);
+    c->attempts.Fill(o);
   }
 }
 }  // namespace
@@ -717,6 +837,8 @@ std::vector<v1::NodeStatus> ClusterManager::ListNodes() {
     s.mutable_resources()->set_memory_mb(n->memory_mb);
     s.mutable_resources()->set_cpu_cores(n->cores);
     s.set_alive(n->alive);
+    s.set_stale_reports(n->stale_reports);
+    s.set_times_lost(n->times_lost);
     s.set_last_heartbeat_ms_ago(
         std::chrono::duration_cast<std::chrono::milliseconds>(now - n->last_seen).count());
     int64_t mem = 0;

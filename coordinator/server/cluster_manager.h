@@ -84,8 +84,11 @@ class ClusterManager {
   // writes it again).
   void PersistOrRetry(Job& j);
   bool PackageInUse(const std::string& digest) const;
+  // `kill`: SIGKILL at once (a superseded attempt), else a graceful stop.
   void QueueStop(const std::string& node, const std::string& job, const std::string& cid,
-                 int64_t attempt);
+                 int64_t attempt, bool kill = false);
+  // The attempts this coordinator has placed on (or adopted from) `n` and not seen end.
+  void FillAssigned(const Node& n, google::protobuf::RepeatedPtrField<v1::AttemptRef>* out) const;
   bool AnyRunning(const Job& j) const;
   std::vector<std::string> LiveJobs() const;
 

@@ -21,9 +21,13 @@ std::string EncodeJobRecord(const JobState& j) {
   if (j.has_pending) o["pending_model"] = runtime::JobModelToJson(j.pending);
   json cs = json::object();
   for (const auto& [id, c] : j.containers) {
-    cs[id] = {{"attempt", c.attempt},     {"restarts", c.restarts},
-              {"last_host", c.last_host}, {"last_exit", c.last_exit},
-              {"node", c.node},           {"stopped", c.state == "stopped"}};
+    cs[id] = {{"attempt", c.attempt},
+              {"restarts", c.restarts},
+              {"last_host", c.last_host},
+              {"last_exit", c.last_exit},
+              {"node", c.node},
+              {"stopped", c.state == "stopped"},
+              {"attempts", c.attempts.ToJson()}};
   }
   o["containers"] = cs;
   return o.dump();
@@ -65,6 +69,7 @@ absl::Status DecodeJobRecord(const std::string& name, const std::string& text, J
       c.restarts = cj.value("restarts", int64_t{0});
       c.last_host = cj.value("last_host", "");
       c.last_exit = cj.value("last_exit", "");
+      if (cj.contains("attempts")) c.attempts.FromJson(cj.at("attempts"));
       if (cj.value("stopped", false) || j->state == "KILLED" || j->state == "FAILED") {
         c.state = "stopped";
       }

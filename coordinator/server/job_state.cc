@@ -52,6 +52,7 @@ void ApplyModel(JobState& j, const runtime::JobModel& m) {
     if (auto it = old.find(cm.id); it != old.end()) {
       c.last_host = it->second.last_host;
       c.attempt = it->second.attempt;
+      c.attempts = it->second.attempts;
     }
     c.pending_since = std::chrono::steady_clock::now();
     j.containers[c.id] = std::move(c);

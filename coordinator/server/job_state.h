@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/server/attempt_history.h"
 #include "runtime/job/job_model.h"
 #include "runtime/job/task_partitions.h"
 
@@ -25,6 +26,7 @@ struct ContainerState {
   int64_t attempt = 0, restarts = 0, exited_attempt = -1;
   bool stop_sent = false;
   std::chrono::steady_clock::time_point pending_since, placed_at;
+  AttemptHistory attempts;  // the last attempts, how each ended
 };
 
 struct JobState {
@@ -44,6 +46,7 @@ struct JobState {
   // A change the metadata store refused (a Tick-driven one: there was no caller to tell);
   // written again on the next tick so disk catches up with memory.
   bool dirty = false;
+  int64_t stale_reports = 0;  // reports about superseded attempts, refused (not persisted)
 
   int64_t memory_mb() const;
   double cores() const;

@@ -5,11 +5,10 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <mutex>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "runtime/proto/container_state.grpc.pb.h"
 
@@ -77,10 +76,21 @@ class StateServer::Impl final : public v1::ContainerState::Service {
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 
+  std::chrono::milliseconds loop_timeout{30000};
+
   std::mutex mu;
+  std::condition_variable cv;  // a call's state changed
+  // One request handed to the run loop. `f` writes into the gRPC handler's request and
+  // response, which live only until the handler returns: the run loop runs `f` only while the
+  // handler still waits (kQueued → kRunning → kDone), and a handler that gives up takes its
+  // call back first (kQueued → kCancelled), or, if `f` is already running, waits for it.
+  struct Call {
+    enum State { kQueued, kRunning, kDone, kCancelled } state = kQueued;
+    grpc::Status result;
+  };
   struct Item {
     std::function<grpc::Status()> f;
-    std::shared_ptr<std::promise<grpc::Status>> p;
+    std::shared_ptr<Call> call;
   };
   std::deque<Item> queue;
   bool started = false, stopping = false;
@@ -98,24 +108,49 @@ class StateServer::Impl final : public v1::ContainerState::Service {
     return grpc::Status::OK;
   }
 
-  // Runs `f` on the run loop thread and waits for it.
+  // Runs `f` on the run loop thread and waits for it (at most loop_timeout while it is queued).
   grpc::Status OnLoop(std::function<grpc::Status()> f) {
-    auto p = std::make_shared<std::promise<grpc::Status>>();
-    auto fut = p->get_future();
+    auto call = std::make_shared<Call>();
+    std::unique_lock<std::mutex> l(mu);
+    if (stopping) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "container is stopping");
+    if (!started) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "container is still restoring its tasks");
+    }
+    queue.push_back({std::move(f), call});
+    auto done = [&] { return call->state == Call::kDone; };
+    if (!cv.wait_for(l, loop_timeout, done)) {
+      if (call->state == Call::kQueued) {
+        call->state = Call::kCancelled;  // the run loop skips it: it never touches *out
+        return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                            absl::StrCat("the container's run loop did not answer within ",
+                                         loop_timeout.count(), " ms"));
+      }
+      cv.wait(l, done);  // `f` is running on the run loop; it finishes before we return
+    }
+    return call->result;
+  }
+
+  // Runs what is queued and not cancelled; on the run loop thread.
+  void RunQueued() {
+    std::deque<Item> work;
     {
       std::lock_guard<std::mutex> l(mu);
-      if (stopping) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "container is stopping");
-      if (!started) {
-        return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                            "container is still restoring its tasks");
+      work.swap(queue);
+    }
+    for (auto& it : work) {
+      {
+        std::lock_guard<std::mutex> l(mu);
+        if (it.call->state != Call::kQueued) continue;
+        it.call->state = Call::kRunning;
       }
-      queue.push_back({std::move(f), p});
+      grpc::Status result = it.f();
+      {
+        std::lock_guard<std::mutex> l(mu);
+        it.call->result = std::move(result);
+        it.call->state = Call::kDone;
+      }
+      cv.notify_all();
     }
-    if (fut.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                          "the container's run loop did not answer within 30 s");
-    }
-    return fut.get();
   }
 
   grpc::Status Get(grpc::ServerContext* ctx, const v1::StateGetRequest* r,
@@ -242,14 +277,22 @@ StateServer::~StateServer() {
     std::lock_guard<std::mutex> l(impl_->mu);
     impl_->stopping = true;
     for (auto& it : impl_->queue) {
-      it.p->set_value(grpc::Status(grpc::StatusCode::UNAVAILABLE, "container stopped"));
+      if (it.call->state != Impl::Call::kQueued) continue;
+      it.call->result = grpc::Status(grpc::StatusCode::UNAVAILABLE, "container stopped");
+      it.call->state = Impl::Call::kDone;
     }
     impl_->queue.clear();
   }
+  impl_->cv.notify_all();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
 }
 
 int StateServer::port() const { return impl_->port; }
+
+void StateServer::set_loop_timeout(std::chrono::milliseconds timeout) {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  impl_->loop_timeout = timeout;
+}
 
 void StateServer::OnStarted(std::vector<InspectTask> tasks, std::vector<std::string> stores,
                             MetricsRegistry* metrics) {
@@ -269,24 +312,20 @@ void StateServer::OnStarted(std::vector<InspectTask> tasks, std::vector<std::str
 }
 
 void StateServer::OnLoop() {
-  std::deque<Impl::Item> work;
   {
     std::lock_guard<std::mutex> l(impl_->mu);
     if (impl_->queue.empty()) return;
-    work.swap(impl_->queue);
   }
-  for (auto& it : work) it.p->set_value(it.f());
+  impl_->RunQueued();
 }
 
 void StateServer::OnStopping() {
-  std::deque<Impl::Item> work;
   {
     std::lock_guard<std::mutex> l(impl_->mu);
     impl_->stopping = true;
-    work.swap(impl_->queue);
   }
   // Called by the run loop while the stores are still open: answer what is queued.
-  for (auto& it : work) it.p->set_value(it.f());
+  impl_->RunQueued();
   if (!impl_->addr_file.empty()) {
     std::error_code ec;
     std::filesystem::remove(impl_->addr_file, ec);

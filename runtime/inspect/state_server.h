@@ -6,6 +6,7 @@
 // the tasks are running (eddy-node reads it and reports it to the coordinator).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,11 @@ class StateServer : public RunLoopHook {
   static absl::StatusOr<std::unique_ptr<StateServer>> Start(std::string token,
                                                             std::string addr_file);
   ~StateServer() override;
+  // A call whose read the run loop has not begun within `timeout` (default 30 s: a run loop
+  // blocked in a long commit, a paused process) fails DEADLINE_EXCEEDED and is dropped: the run
+  // loop never runs it later. A read the run loop has begun is always waited for. Set before
+  // the first call.
+  void set_loop_timeout(std::chrono::milliseconds timeout);
   int port() const;
 
   void OnStarted(std::vector<InspectTask> tasks, std::vector<std::string> stores,
