@@ -132,16 +132,6 @@ class FaultSuite : public ::testing::Test {
     return ContainerStatus(cid).value("node", "");
   }
   int NodeIndexOf(const std::string& cid) const { return grid_->NodeIndex(NodeOf(cid)); }
-  // A node running no container of the job ("" if none).
-  std::string IdleNode() const {
-    std::set<std::string> used;
-    for (auto& c : Status()["containers"]) used.insert(c.value("node", ""));
-    for (int i = 0; i < grid_->nodes(); ++i) {
-      if (!used.count(grid_->node_id(i))) return grid_->node_id(i);
-    }
-    return "";
-  }
-
   // Waits until every container runs and none on `node` (the coordinator took its work over).
   bool WaitOff(const std::string& node, int seconds) const {
     auto deadline = Clock::now() + std::chrono::seconds(seconds);
@@ -187,7 +177,8 @@ class FaultSuite : public ::testing::Test {
     Step("scale to " + std::to_string(containers) + " containers (graceful stop: early commit)");
     ASSERT_TRUE(grid_->WaitRunning(kJob, 120, gen + 1)) << Status().dump();
     std::string where;
-    for (auto& c : Status()["containers"]) {
+    auto s = Status();
+    for (auto& c : s["containers"]) {
       where += " " + c.value("id", "") + "@" + c.value("node", "");
     }
     Step("running at generation " + std::to_string(gen + 1) + ":" + where);
@@ -238,6 +229,8 @@ class FaultSuite : public ::testing::Test {
     EXPECT_TRUE(stores.ok()) << "stores: " << stores.Summary() << " " << err;
     EXPECT_TRUE(output.ok()) << "output: " << output.Summary();
   }
+
+  void PauseTakeoverResume(bool agent_only);
 
   std::unique_ptr<NetnsGrid> grid_;
   std::unique_ptr<Corpus> corpus_;
@@ -291,30 +284,34 @@ TEST_F(FaultSuite, CrashEarlyCommitMove) {
   HealAndCheck();
 }
 
-// pause -> takeover -> resume -> second fault (issue 8, case 2): SIGSTOP of a node's eddy-node
-// past the loss timeout while its containers keep running (zombies), the coordinator restarts
-// them elsewhere, SIGCONT; then kill -9 of the node now running container 0, so its tasks are
-// rebuilt from changelogs the zombies also wrote to.
-TEST_F(FaultSuite, PauseTakeoverResumeSecondFault) {
+// pause -> takeover -> resume -> second fault (issue 8, case 2), on two hosts: SIGSTOP of host
+// A past the loss timeout (`agent_only`: of its eddy-node alone, its containers keep running as
+// zombies), the coordinator restarts its containers on B, SIGCONT (the old containers run again
+// and commit once more before they are stopped); then kill -9 of B, so every task goes back to
+// A, where the old attempts' local state and checkpoints are.
+void FaultSuite::PauseTakeoverResume(bool agent_only) {
   NetnsGridOptions o;
-  Begin(3, 2, o);
+  Begin(2, 2, o);
   feeder_->WaitFraction(0.2);
   int n = NodeIndexOf("0");
   ASSERT_GE(n, 0);
   std::string paused = grid_->node_id(n);
-  auto zombies = grid_->ContainerPidsOnNode(n);
-  ASSERT_TRUE(grid_->PauseNode(n).ok());
-  Step("SIGSTOP eddy-node of " + paused + " (" + std::to_string(zombies.size()) +
-       " containers keep running)");
+  auto old = grid_->ContainerPidsOnNode(n);
+  ASSERT_TRUE(grid_->PauseNode(n, agent_only).ok());
+  Step("SIGSTOP " + (agent_only ? "eddy-node of " + paused + " (its " +
+                                      std::to_string(old.size()) + " containers keep running)"
+                                : "host " + paused + " (eddy-node and " +
+                                      std::to_string(old.size()) + " containers)"));
   ASSERT_TRUE(WaitOff(paused, o.node_lost_ms / 1000 + 120)) << Status().dump();
   Step("takeover: the containers of " + paused + " run elsewhere");
-  // The zombies keep processing input for a while longer.
+  // The new attempts process input for a while; zombies, if any, too.
   std::this_thread::sleep_for(std::chrono::seconds(4));
-  int alive = 0;
-  for (pid_t p : zombies) alive += ::kill(p, 0) == 0;
   ASSERT_TRUE(grid_->ResumeNode(n).ok());
-  Step("SIGCONT " + paused + " (" + std::to_string(alive) + " old containers were still alive)");
+  Step("SIGCONT " + paused);
   feeder_->WaitFraction(0.6);
+  int alive = 0;
+  for (pid_t p : old) alive += ::kill(p, 0) == 0;
+  Step(std::to_string(alive) + " of the old containers of " + paused + " still alive");
   int m = NodeIndexOf("0");
   ASSERT_GE(m, 0);
   std::string second = grid_->node_id(m);
@@ -326,6 +323,9 @@ TEST_F(FaultSuite, PauseTakeoverResumeSecondFault) {
   Step("eddy-node restarted on " + second);
   HealAndCheck();
 }
+
+TEST_F(FaultSuite, PauseTakeoverResumeSecondFault) { PauseTakeoverResume(false); }
+TEST_F(FaultSuite, PauseAgentTakeoverResumeSecondFault) { PauseTakeoverResume(true); }
 
 // link cut -> takeover -> heal: node 0's interface down past the loss timeout (it and its
 // containers are cut off from the coordinator and the broker), its work restarted elsewhere,

@@ -111,15 +111,24 @@ NetnsGrid::NetnsGrid(NetnsGridOptions o) : Grid(NoStart{}), opt_(o) {
     ok_ = false;
   };
   RemoveStaleNamespaces();
-  if (auto s = SetUpNetwork(); !s.ok()) return fail(s);
+  if (auto s = SetUpNetwork(); !s.ok()) {
+    fail(s);
+    return;
+  }
   auto token = cluster::CreateTokenFile(dir_ + "/token");
-  if (!token.ok()) return fail(token.status());
+  if (!token.ok()) {
+    fail(token.status());
+    return;
+  }
   std::string bin = BinDir();
   logd_.name = "logd";
   logd_.argv = {bin + "/eddy-logd", "--data-dir", dir_ + "/logd", "--listen", host_ip_ + ":0"};
   if (opt_.fsync) logd_.argv.push_back("--fsync");
   logd_.log = dir_ + "/logd.log";
-  if (auto s = Start(&logd_, "eddy-logd listening on "); !s.ok()) return fail(s);
+  if (auto s = Start(&logd_, "eddy-logd listening on "); !s.ok()) {
+    fail(s);
+    return;
+  }
   WriteGridJson();
   coordinator_.name = "coordinator";
   coordinator_.argv = {bin + "/eddy-coordinator",
@@ -136,7 +145,10 @@ NetnsGrid::NetnsGrid(NetnsGridOptions o) : Grid(NoStart{}), opt_(o) {
                        "--node-lost-ms",
                        std::to_string(opt_.node_lost_ms)};
   coordinator_.log = dir_ + "/coordinator.log";
-  if (auto s = Start(&coordinator_, "listening on "); !s.ok()) return fail(s);
+  if (auto s = Start(&coordinator_, "listening on "); !s.ok()) {
+    fail(s);
+    return;
+  }
   WriteGridJson();
   for (auto& n : nodes_) {
     n.name = n.id;
@@ -158,7 +170,10 @@ NetnsGrid::NetnsGrid(NetnsGridOptions o) : Grid(NoStart{}), opt_(o) {
               "--host",
               n.ip};
     n.log = dir_ + "/" + n.id + ".log";
-    if (auto s = Start(&n, "listening on "); !s.ok()) return fail(s);
+    if (auto s = Start(&n, "listening on "); !s.ok()) {
+    fail(s);
+    return;
+  }
     WriteGridJson();
   }
   // Every node registered (it heartbeats the coordinator through its own link).
@@ -309,7 +324,8 @@ absl::Status NetnsGrid::KillNode(int i) {
   if (n.pid <= 0) return absl::FailedPreconditionError(n.id + " is not running");
   if (::kill(n.pid, SIGKILL) != 0) return absl::InternalError("kill -9 of " + n.id + " failed");
   Reap(&n);
-  n.paused = false;
+  for (pid_t p : n.paused) ::kill(p, SIGCONT);
+  n.paused.clear();
   // PR_SET_PDEATHSIG takes the containers down; wait until the namespace is empty of them.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!ContainerPidsOnNode(i).empty() && std::chrono::steady_clock::now() < deadline) {
@@ -327,21 +343,26 @@ absl::Status NetnsGrid::RestartNode(int i) {
   return s;
 }
 
-absl::Status NetnsGrid::PauseNode(int i) {
+absl::Status NetnsGrid::PauseNode(int i, bool agent_only) {
   Node& n = nodes_[i];
-  if (n.pid <= 0 || ::kill(n.pid, SIGSTOP) != 0) {
-    return absl::InternalError("SIGSTOP of " + n.id + " failed");
+  if (n.pid <= 0) return absl::FailedPreconditionError(n.id + " is not running");
+  // The agent first, so it cannot see its containers stop.
+  if (::kill(n.pid, SIGSTOP) != 0) return absl::InternalError("SIGSTOP of " + n.id + " failed");
+  n.paused.push_back(n.pid);
+  if (!agent_only) {
+    for (pid_t p : NetnsPids(n.netns)) {
+      if (p != n.pid && ::kill(p, SIGSTOP) == 0) n.paused.push_back(p);
+    }
   }
-  n.paused = true;
   return absl::OkStatus();
 }
 
 absl::Status NetnsGrid::ResumeNode(int i) {
   Node& n = nodes_[i];
-  if (n.pid <= 0 || ::kill(n.pid, SIGCONT) != 0) {
-    return absl::InternalError("SIGCONT of " + n.id + " failed");
-  }
-  n.paused = false;
+  if (n.paused.empty()) return absl::FailedPreconditionError(n.id + " is not paused");
+  // Containers first, then the agent (a host waking up: everything runs again at once).
+  for (auto it = n.paused.rbegin(); it != n.paused.rend(); ++it) ::kill(*it, SIGCONT);
+  n.paused.clear();
   return absl::OkStatus();
 }
 
@@ -401,7 +422,7 @@ std::vector<pid_t> NetnsGrid::ContainerPidsOnNode(int i) const {
 
 void NetnsGrid::TearDown() {
   for (auto& n : nodes_) {
-    if (n.paused && n.pid > 0) ::kill(n.pid, SIGCONT);
+    for (pid_t p : n.paused) ::kill(p, SIGCONT);
   }
   // Everything in the nodes' namespaces (eddy-node and its containers, zombies included).
   for (auto& n : nodes_) {

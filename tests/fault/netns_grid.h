@@ -56,8 +56,10 @@ class NetnsGrid : public Grid {
   // the same data dir, id and address.
   absl::Status KillNode(int i);
   absl::Status RestartNode(int i);
-  // SIGSTOP / SIGCONT of eddy-node alone: its containers keep running and writing.
-  absl::Status PauseNode(int i);
+  // SIGSTOP / SIGCONT of the whole host (eddy-node and every container in its namespace, as a
+  // paused VM), or with `agent_only` of eddy-node alone (its containers keep running, writing
+  // and committing: zombies).
+  absl::Status PauseNode(int i, bool agent_only = false);
   absl::Status ResumeNode(int i);
   // The node's interface down (nothing in or out of its namespace) / up again.
   absl::Status CutLink(int i);
@@ -82,7 +84,7 @@ class NetnsGrid : public Grid {
   };
   struct Node : Daemon {
     std::string id, ip, veth_host, veth_node;
-    bool paused = false;
+    std::vector<pid_t> paused;  // SIGSTOPped, to SIGCONT
   };
   absl::Status SetUpNetwork();
   absl::Status Start(Daemon* d, const std::string& marker);

@@ -292,15 +292,26 @@ absl::StatusOr<PartitionCounts> OutputCounts(const std::string& bootstrap,
 CountDiff WaitExact(const PartitionCounts& want, int seconds,
                     const std::function<absl::StatusOr<PartitionCounts>()>& read,
                     std::string* last_error) {
+  // A wrong view that has not changed for this long is final: the job is caught up (counts
+  // only move while input is processed), so waiting longer proves nothing.
+  constexpr auto kSettled = std::chrono::seconds(20);
   auto deadline = Clock::now() + std::chrono::seconds(seconds);
   CountDiff d;
   d.under = -1;  // nothing read yet
+  PartitionCounts previous;
+  auto same_since = Clock::now();
   for (;;) {
     auto got = read();
     if (got.ok()) {
       d = Compare(want, *got);
       last_error->clear();
       if (d.ok()) return d;
+      if (*got != previous) {
+        previous = std::move(*got);
+        same_since = Clock::now();
+      } else if (Clock::now() - same_since >= kSettled) {
+        return d;
+      }
     } else {
       *last_error = std::string(got.status().message());
     }

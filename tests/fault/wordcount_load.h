@@ -104,8 +104,9 @@ absl::StatusOr<PartitionCounts> StoreCounts(const Grid& g, const std::string& jo
 absl::StatusOr<PartitionCounts> OutputCounts(const std::string& bootstrap,
                                              const std::string& topic, int partitions);
 
-// Polls `read` until what it returns equals `want` or `seconds` pass (a wrong count may still be
-// a view that is catching up); the last comparison, and in *last_error the last read error.
+// Polls `read` until what it returns equals `want`, or has stayed the same (and wrong) for 20 s,
+// or `seconds` pass (a wrong count may still be a view that is catching up); the last
+// comparison, and in *last_error the last read error.
 CountDiff WaitExact(const PartitionCounts& want, int seconds,
                     const std::function<absl::StatusOr<PartitionCounts>()>& read,
                     std::string* last_error);
