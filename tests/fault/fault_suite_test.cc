@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -52,8 +53,9 @@ class FaultSuite : public ::testing::Test {
       std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
       std::string keep = "/tmp/eddy-fault-logs-" + name + "-" + std::to_string(getpid());
       Sh("mkdir -p " + keep + " && cd " + grid_->dir() +
-         " && find . \\( -name '*.log' -o -name 'stderr*' -o -name '*.json' -o -name "
-         "'*.properties' \\) -exec cp --parents {} " + keep + " \\;");
+         " && find . -path '*/stores' -prune -o -path '*/logd/*' -prune -o -path '*/meta' -prune"
+         " -o \\( -name '*.log' -o -name 'stderr' -o -name '*.json' -o -name '*.properties' \\)"
+         " -type f -exec cp --parents {} " + keep + " \\;");
       std::fprintf(stderr, "fault suite: logs of the failed run kept in %s\n", keep.c_str());
     }
     feeder_.reset();
@@ -62,7 +64,9 @@ class FaultSuite : public ::testing::Test {
 
   // A grid of `nodes` hosts, the topics, the corpus, the job with `containers` containers
   // running; then the input starts flowing.
-  void Begin(int nodes, int containers, NetnsGridOptions o = {}) {
+  // `job_set`: more `k=v` settings of the job, for this sequence.
+  void Begin(int nodes, int containers, NetnsGridOptions o = {},
+             const std::vector<std::string>& job_set = {}) {
     o.nodes = nodes;
     grid_ = std::make_unique<NetnsGrid>(o);
     ASSERT_TRUE(grid_->ok()) << grid_->error();
@@ -79,23 +83,31 @@ class FaultSuite : public ::testing::Test {
     }
     ASSERT_TRUE(grid_->CreateTopic(kInput, kPartitions));
     ASSERT_TRUE(grid_->CreateTopic(kOutput, kPartitions));
-    std::string extra;
+    std::map<std::string, std::string> set = {
+        {"job.container.count", std::to_string(containers)},
+        {"job.host-affinity.enabled", "true"},
+        {"cluster-manager.container.memory.mb", "768"},
+        {"cluster-manager.container.retry.count", "1000"},
+        {"task.commit.ms", "1000"},
+        {"task.window.ms", "1000"},
+        // A small cache: counts reach RocksDB and the changelog soon after they are made, so a
+        // killed attempt leaves changelog writes past its last commit.
+        {"stores.wordcount-counts.object.cache.size", "1000"},
+    };
+    std::vector<std::string> more = job_set;
     if (const char* e = std::getenv("EDDY_FAULT_JOB_SET")) {
       std::istringstream in(e);
       std::string kv;
-      while (in >> kv) extra += " --set " + kv;
+      while (in >> kv) more.push_back(kv);
     }
-    auto r = grid_->Eddy(
-        std::string("job submit ") + WordcountPackage() +
-        " --set job.container.count=" + std::to_string(containers) +
-        " --set job.host-affinity.enabled=true"
-        " --set cluster-manager.container.memory.mb=768"
-        " --set cluster-manager.container.retry.count=1000"
-        " --set task.commit.ms=1000 --set task.window.ms=1000"
-        // A small cache: counts reach RocksDB and the changelog soon after they are made, so a
-        // killed attempt leaves changelog writes past its last commit.
-        " --set stores.wordcount-counts.object.cache.size=1000" +
-        extra);
+    for (const auto& kv : more) {
+      auto eq = kv.find('=');
+      ASSERT_NE(eq, std::string::npos) << "not k=v: " << kv;
+      set[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    std::string args;
+    for (const auto& [k, v] : set) args += " --set " + k + "=" + v;
+    auto r = grid_->Eddy(std::string("job submit ") + WordcountPackage() + args);
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     ASSERT_TRUE(grid_->WaitRunning(kJob, 120)) << grid_->JobStatus(kJob).dump();
     int rate = static_cast<int>(EnvInt("EDDY_FAULT_RATE", Full() ? 8000 : 4000));
@@ -147,8 +159,9 @@ class FaultSuite : public ::testing::Test {
     return false;
   }
 
-  // kill -9 of container `cid`'s process; waits until a new attempt of it runs.
-  void KillContainer(const std::string& cid) {
+  // kill -9 of container `cid`'s process; waits until a new attempt of it runs (with
+  // `until_assigned`, only until the coordinator has placed the new attempt: it is starting).
+  void KillContainer(const std::string& cid, bool until_assigned = false) {
     auto c = ContainerStatus(cid);
     ASSERT_FALSE(c.empty()) << Status().dump();
     std::string attempt = c.value("attempt", "0");
@@ -160,8 +173,17 @@ class FaultSuite : public ::testing::Test {
     auto deadline = Clock::now() + std::chrono::seconds(90);
     while (Clock::now() < deadline) {
       c = ContainerStatus(cid);
-      if (c.value("state", "") == "running" && c.value("attempt", "0") != attempt) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (c.value("attempt", "0") != attempt &&
+          (until_assigned || c.value("state", "") == "running")) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(until_assigned ? 10 : 100));
+    }
+    if (until_assigned) {
+      ASSERT_NE(c.value("attempt", "0"), attempt) << Status().dump();
+      Step("container " + cid + " attempt " + c.value("attempt", "") + " " +
+           c.value("state", "") + " on " + c.value("node", ""));
+      return;
     }
     ASSERT_EQ(c.value("state", ""), "running") << Status().dump();
     ASSERT_NE(c.value("attempt", "0"), attempt) << Status().dump();
@@ -261,26 +283,32 @@ TEST_F(FaultSuite, CrashRestartScale) {
   HealAndCheck();
 }
 
-// crash -> early commit -> move (issue 8, case 1): kill -9 of a container between commits (its
-// changelog holds writes past the last checkpoint), restarted on its node from the local
-// checkpoint; at once a graceful scale (the restarted attempt's early final commit); then its
-// node dies, so its tasks are rebuilt from the changelog on hosts without local state.
+// crash -> early commit -> move (issue 8, case 1), twice: kill -9 of a container between
+// commits (its changelog holds writes past the last checkpoint); while its new attempt starts, a
+// graceful scale (the new attempt's final commit comes before it has processed the dead
+// attempt's input again); then the nodes of the tasks die one after the other, so every task is
+// rebuilt from its changelog on a host without its local state.
 TEST_F(FaultSuite, CrashEarlyCommitMove) {
-  Begin(3, 2);
-  feeder_->WaitFraction(0.2);
-  KillContainer("0");
+  // Commits 10 s apart: the killed attempt's changelog tail past its last checkpoint is long.
+  Begin(3, 2, {}, {"task.commit.ms=10000"});
+  feeder_->WaitFraction(0.15);
+  KillContainer("0", /*until_assigned=*/true);
   Scale(3);
-  feeder_->WaitFraction(0.5);
-  int n = NodeIndexOf("0");
-  ASSERT_GE(n, 0);
-  std::string lost = grid_->node_id(n);
-  ASSERT_TRUE(grid_->KillNode(n).ok());
-  Step("kill -9 " + lost + " (move: its tasks go to hosts without their local state)");
-  ASSERT_TRUE(WaitOff(lost, 120)) << Status().dump();
-  Step("tasks of " + lost + " running elsewhere");
-  feeder_->WaitFraction(0.8);
-  ASSERT_TRUE(grid_->RestartNode(n).ok());
-  Step("eddy-node restarted on " + lost);
+  feeder_->WaitFraction(0.35);
+  KillContainer("1", /*until_assigned=*/true);
+  Scale(2);
+  for (const char* cid : {"0", "1"}) {
+    feeder_->WaitFraction(std::string(cid) == "0" ? 0.55 : 0.75);
+    int n = NodeIndexOf(cid);
+    ASSERT_GE(n, 0);
+    std::string lost = grid_->node_id(n);
+    ASSERT_TRUE(grid_->KillNode(n).ok());
+    Step("kill -9 " + lost + " (move: its tasks go to hosts without their local state)");
+    ASSERT_TRUE(WaitOff(lost, 120)) << Status().dump();
+    Step("tasks of " + lost + " running elsewhere");
+    ASSERT_TRUE(grid_->RestartNode(n).ok());
+    Step("eddy-node restarted on " + lost);
+  }
   HealAndCheck();
 }
 
