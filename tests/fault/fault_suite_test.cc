@@ -262,24 +262,46 @@ class FaultSuite : public ::testing::Test {
 };
 
 // crash -> restart -> scale: kill -9 of a container (restarted on its node from its local
-// checkpoint), kill -9 of a node and a new eddy-node on it, then scale up and down.
+// checkpoint), then of the other, then scale up and down while input flows.
 TEST_F(FaultSuite, CrashRestartScale) {
   Begin(3, 2);
   feeder_->WaitFraction(0.15);
   KillContainer("0");
-  feeder_->WaitFraction(0.35);
+  feeder_->WaitFraction(0.3);
+  KillContainer("1");
+  feeder_->WaitFraction(0.5);
+  Scale(3);
+  feeder_->WaitFraction(0.7);
+  Scale(2);
+  HealAndCheck();
+}
+
+// kill -9 of a node and a new eddy-node on it at once (a quick reboot, inside the loss
+// timeout): the containers it ran are gone and must be started again; then a scale.
+TEST_F(FaultSuite, NodeRestartInsideLossTimeout) {
+  Begin(3, 2);
+  feeder_->WaitFraction(0.25);
   int n = NodeIndexOf("1");
   ASSERT_GE(n, 0);
+  std::string attempt = ContainerStatus("1").value("attempt", "0");
   ASSERT_TRUE(grid_->KillNode(n).ok());
   Step("kill -9 " + grid_->node_id(n) + " (eddy-node and its containers)");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ASSERT_TRUE(grid_->RestartNode(n).ok());
   Step("eddy-node restarted on " + grid_->node_id(n));
-  ASSERT_TRUE(grid_->WaitRunning(kJob, 120)) << Status().dump();
-  feeder_->WaitFraction(0.55);
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  nlohmann::json c;
+  while (Clock::now() < deadline) {
+    c = ContainerStatus("1");
+    if (c.value("state", "") == "running" && c.value("attempt", "0") != attempt) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(c.value("attempt", "0"), attempt)
+      << "container 1 died with its node and was never started again: " << Status().dump();
+  Step("container 1 restarted on " + c.value("node", "") + " (attempt " +
+       c.value("attempt", "") + ")");
+  feeder_->WaitFraction(0.6);
   Scale(3);
-  feeder_->WaitFraction(0.75);
-  Scale(2);
   HealAndCheck();
 }
 
