@@ -1,9 +1,10 @@
 // StateServer: the container's read-only state and metrics service
-// (runtime/proto/container_state.proto) on HOST:0 (127.0.0.1 unless EDDY_INSPECT_HOST says). gRPC threads queue each request; the
-// container's run loop executes it through RunLoopHook::OnLoop, so reads see the tasks' stores
-// exactly as the tasks do (cache included) and never race with Process/Commit. Started by
-// eddy-container when EDDY_INSPECT_ADDR_FILE is set; the address is written to that file once
-// the tasks are running (eddy-node reads it and reports it to the coordinator).
+// (runtime/proto/container_state.proto) on HOST:0 (127.0.0.1 unless EDDY_INSPECT_HOST says). gRPC
+// threads queue each request; the container's run loop executes it through RunLoopHook::OnLoop, so
+// reads see the tasks' stores exactly as the tasks do (cache included) and never race with
+// Process/Commit. Started by eddy-container when EDDY_INSPECT_ADDR_FILE is set; the address is
+// written to that file once the tasks are running (eddy-node reads it and reports it to the
+// coordinator).
 #pragma once
 
 #include <memory>

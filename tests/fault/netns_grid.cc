@@ -171,9 +171,9 @@ NetnsGrid::NetnsGrid(NetnsGridOptions o) : Grid(NoStart{}), opt_(o) {
               n.ip};
     n.log = dir_ + "/" + n.id + ".log";
     if (auto s = Start(&n, "listening on "); !s.ok()) {
-    fail(s);
-    return;
-  }
+      fail(s);
+      return;
+    }
     WriteGridJson();
   }
   // Every node registered (it heartbeats the coordinator through its own link).
@@ -209,8 +209,8 @@ absl::Status NetnsGrid::SetUpNetwork() {
   std::string sn = std::to_string(subnet_);
   bridge_ = "efbr" + sn;
   host_ip_ = "10.77." + sn + ".1";
-  auto r = Sh("ip addr add " + host_ip_ + "/24 dev " + bridge_ + " && ip link set " + bridge_ +
-              " up");
+  auto r =
+      Sh("ip addr add " + host_ip_ + "/24 dev " + bridge_ + " && ip link set " + bridge_ + " up");
   if (r.code != 0) return absl::InternalError("bridge " + bridge_ + ": " + r.err);
   for (int i = 0; i < opt_.nodes; ++i) {
     Node n;
@@ -220,13 +220,12 @@ absl::Status NetnsGrid::SetUpNetwork() {
     n.veth_host = absl::StrCat("efv", subnet_, "h", i);
     n.veth_node = absl::StrCat("efv", subnet_, "n", i);
     nodes_.push_back(n);
-    std::string script =
-        "set -e; ip netns add " + n.netns + "; ip link add " + n.veth_host +
-        " type veth peer name " + n.veth_node + "; ip link set " + n.veth_node + " netns " +
-        n.netns + "; ip link set " + n.veth_host + " master " + bridge_ + "; ip link set " +
-        n.veth_host + " up; ip -n " + n.netns + " addr add " + n.ip + "/24 dev " + n.veth_node +
-        "; ip -n " + n.netns + " link set " + n.veth_node + " up; ip -n " + n.netns +
-        " link set lo up";
+    std::string script = "set -e; ip netns add " + n.netns + "; ip link add " + n.veth_host +
+                         " type veth peer name " + n.veth_node + "; ip link set " + n.veth_node +
+                         " netns " + n.netns + "; ip link set " + n.veth_host + " master " +
+                         bridge_ + "; ip link set " + n.veth_host + " up; ip -n " + n.netns +
+                         " addr add " + n.ip + "/24 dev " + n.veth_node + "; ip -n " + n.netns +
+                         " link set " + n.veth_node + " up; ip -n " + n.netns + " link set lo up";
     r = Sh(script);
     if (r.code != 0) return absl::InternalError("namespace " + n.netns + ": " + r.err);
   }
@@ -279,8 +278,8 @@ absl::Status NetnsGrid::Start(Daemon* d, const std::string& marker) {
     }
     if (waitpid(pid, nullptr, WNOHANG) == pid) {
       d->pid = -1;
-      return absl::InternalError(absl::StrCat(d->name, " exited at start; see ", d->log, ":\n",
-                                              text));
+      return absl::InternalError(
+          absl::StrCat(d->name, " exited at start; see ", d->log, ":\n", text));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -75,8 +75,8 @@ class NetnsGrid : public Grid {
 
  private:
   struct Daemon {
-    std::string name;                // for messages and the log file name
-    std::string netns;               // "" = root namespace
+    std::string name;   // for messages and the log file name
+    std::string netns;  // "" = root namespace
     std::vector<std::string> argv;
     std::string log;
     pid_t pid = -1;

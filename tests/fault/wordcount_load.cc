@@ -52,14 +52,14 @@ Corpus::Corpus(const CorpusOptions& o) : options(o) {
   }
 }
 
-Feeder::Feeder(const Corpus& corpus, std::string bootstrap, std::string topic,
-               int lines_per_second)
+Feeder::Feeder(const Corpus& corpus, std::string bootstrap, std::string topic, int lines_per_second)
     : corpus_(corpus),
       bootstrap_(std::move(bootstrap)),
       topic_(std::move(topic)),
       rate_(lines_per_second) {}
 
 Feeder::~Feeder() {
+  stop_ = true;  // a test that failed early does not wait for the rest of the input
   if (thread_.joinable()) thread_.join();
 }
 
@@ -73,12 +73,12 @@ void Feeder::Run() {
   const int partitions = corpus_.options.partitions;
   std::unique_ptr<logstore::Producer> producer;
   auto start = Clock::now();
-  for (int64_t i = 0; i < n; i += kBatch) {
+  for (int64_t i = 0; i < n && !stop_.load(); i += kBatch) {
     int64_t end = std::min(n, i + kBatch);
     auto give_up = Clock::now() + std::chrono::seconds(120);
     absl::Status last;
     bool sent = false;
-    for (int attempt = 0; !sent && Clock::now() < give_up; ++attempt) {
+    for (int attempt = 0; !sent && !stop_.load() && Clock::now() < give_up; ++attempt) {
       if (attempt > 0) {
         resent_++;
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -108,15 +108,19 @@ void Feeder::Run() {
         producer.reset();  // a new one after the broker is back: nothing half-sent is kept
       }
     }
+    if (!sent && stop_.load()) break;
     if (!sent) {
-      error_ = absl::UnavailableError(absl::StrCat("feeder: lines ", i, "..", end - 1, " of ",
-                                                   topic_, " not sent for 120 s: ",
-                                                   last.message()));
+      error_ =
+          absl::UnavailableError(absl::StrCat("feeder: lines ", i, "..", end - 1, " of ", topic_,
+                                              " not sent for 120 s: ", last.message()));
       break;
     }
     sent_ = end;
     auto due = start + std::chrono::microseconds(end * 1000000 / std::max(1, rate_));
-    std::this_thread::sleep_until(due);
+    while (Clock::now() < due && !stop_.load()) {
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(100)));
+    }
   }
   if (producer) (void)producer->Close();
   done_ = true;
@@ -178,9 +182,9 @@ absl::Status ReadTopic(const std::string& bootstrap, const std::string& topic, i
       }
     }
     if (next < *end) {
-      return absl::DeadlineExceededError(absl::StrCat(topic, "/", p, ": read_committed read stopped at ", next,
-                                                      ", the end offset is ", *end,
-                                                      " (a transaction left open?)"));
+      return absl::DeadlineExceededError(
+          absl::StrCat(topic, "/", p, ": read_committed read stopped at ", next,
+                       ", the end offset is ", *end, " (a transaction left open?)"));
     }
   }
   return absl::OkStatus();
@@ -192,16 +196,16 @@ absl::StatusOr<InputContents> ReadInput(const std::string& bootstrap, const std:
   in.counts.assign(corpus.options.partitions, {});
   std::vector<uint8_t> seen(corpus.lines.size(), 0);
   absl::Status bad;
-  auto s = ReadTopic(bootstrap, topic, corpus.options.partitions,
-                     [&](int p, const logstore::Record& r) {
-                       ++in.lines;
-                       if (!r.key || !r.value || r.key->size() < 2) return;
-                       int64_t id = std::atoll(std::string(r.key->substr(1)).c_str());
-                       if (id >= 0 && id < static_cast<int64_t>(seen.size())) {
-                         if (seen[id] < 255) seen[id]++;
-                       }
-                       CountLine(*r.value, &in.counts[p]);
-                     });
+  auto s =
+      ReadTopic(bootstrap, topic, corpus.options.partitions, [&](int p, const logstore::Record& r) {
+        ++in.lines;
+        if (!r.key || !r.value || r.key->size() < 2) return;
+        int64_t id = std::atoll(std::string(r.key->substr(1)).c_str());
+        if (id >= 0 && id < static_cast<int64_t>(seen.size())) {
+          if (seen[id] < 255) seen[id]++;
+        }
+        CountLine(*r.value, &in.counts[p]);
+      });
   if (!s.ok()) return s;
   for (uint8_t n : seen) {
     in.missing_lines += n == 0;
@@ -253,8 +257,7 @@ CountDiff Compare(const PartitionCounts& want, const PartitionCounts& got) {
   return d;
 }
 
-absl::StatusOr<PartitionCounts> StoreCounts(const Grid& g, const std::string& job,
-                                            int partitions) {
+absl::StatusOr<PartitionCounts> StoreCounts(const Grid& g, const std::string& job, int partitions) {
   auto r = g.Eddy("state scan " + job + " wordcount-counts --limit 100000000");
   if (r.code != 0) return absl::UnavailableError("eddy state scan: " + r.err);
   if (r.err.find("not running") != std::string::npos) {
@@ -274,8 +277,8 @@ absl::StatusOr<PartitionCounts> StoreCounts(const Grid& g, const std::string& jo
   return out;
 }
 
-absl::StatusOr<PartitionCounts> OutputCounts(const std::string& bootstrap,
-                                             const std::string& topic, int partitions) {
+absl::StatusOr<PartitionCounts> OutputCounts(const std::string& bootstrap, const std::string& topic,
+                                             int partitions) {
   PartitionCounts out(partitions);
   auto s = ReadTopic(bootstrap, topic, partitions, [&](int p, const logstore::Record& r) {
     if (!r.key) return;
@@ -323,9 +326,10 @@ CountDiff WaitExact(const PartitionCounts& want, int seconds,
 std::string FencingFigures::Summary() const {
   if (!available) return "fencing figures pending: " + note;
   return absl::StrCat(transactional_ids, " transactional ids, ", commits, " commits, ", aborts,
-                      " aborts (", timed_out_aborts, " timed out); refused from fenced attempts: ",
-                      fenced_produce_refused, " produce batches, ", fenced_end_txn_refused,
-                      " EndTxn, ", fenced_requests, " requests in all");
+                      " aborts (", timed_out_aborts,
+                      " timed out); refused from fenced attempts: ", fenced_produce_refused,
+                      " produce batches, ", fenced_end_txn_refused, " EndTxn, ", fenced_requests,
+                      " requests in all");
 }
 
 FencingFigures DescribeFencing(const std::string& bootstrap) {

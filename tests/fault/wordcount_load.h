@@ -49,7 +49,7 @@ struct Corpus {
 class Feeder {
  public:
   Feeder(const Corpus& corpus, std::string bootstrap, std::string topic, int lines_per_second);
-  ~Feeder();  // joins
+  ~Feeder();  // stops sending and joins
   void Start();
   // Lines acknowledged so far.
   int64_t sent() const { return sent_.load(); }
@@ -66,7 +66,7 @@ class Feeder {
   int rate_;
   std::thread thread_;
   std::atomic<int64_t> sent_{0}, resent_{0};
-  std::atomic<bool> done_{false};
+  std::atomic<bool> done_{false}, stop_{false};
   absl::Status error_;
 };
 
@@ -74,8 +74,8 @@ class Feeder {
 struct InputContents {
   PartitionCounts counts;
   int64_t lines = 0;
-  int64_t missing_lines = 0;     // generated ids not in the topic
-  int64_t duplicate_lines = 0;   // ids stored more than once
+  int64_t missing_lines = 0;    // generated ids not in the topic
+  int64_t duplicate_lines = 0;  // ids stored more than once
 };
 absl::StatusOr<InputContents> ReadInput(const std::string& bootstrap, const std::string& topic,
                                         const Corpus& corpus);
@@ -84,10 +84,10 @@ absl::StatusOr<InputContents> ReadInput(const std::string& bootstrap, const std:
 struct CountDiff {
   int64_t words_checked = 0;  // distinct (partition, word) pairs expected
   int64_t exact = 0;
-  int64_t over = 0;     // counted more often than the input implies
-  int64_t under = 0;    // less often (missing words included)
-  int64_t missing = 0;  // expected but absent
-  int64_t extra = 0;    // present but not in the input at all
+  int64_t over = 0;                   // counted more often than the input implies
+  int64_t under = 0;                  // less often (missing words included)
+  int64_t missing = 0;                // expected but absent
+  int64_t extra = 0;                  // present but not in the input at all
   int64_t over_by = 0, under_by = 0;  // sum of the differences
   std::string example;                // the first few wrong words
   bool ok() const { return over == 0 && under == 0 && extra == 0; }
@@ -97,12 +97,11 @@ CountDiff Compare(const PartitionCounts& want, const PartitionCounts& got);
 
 // The stores of job `job`, per task, read live (`eddy state scan JOB wordcount-counts`); an
 // error unless every container answered.
-absl::StatusOr<PartitionCounts> StoreCounts(const Grid& g, const std::string& job,
-                                            int partitions);
+absl::StatusOr<PartitionCounts> StoreCounts(const Grid& g, const std::string& job, int partitions);
 // The last count per word of each partition of the output topic, read read_committed with the
 // native consumer up to its end.
-absl::StatusOr<PartitionCounts> OutputCounts(const std::string& bootstrap,
-                                             const std::string& topic, int partitions);
+absl::StatusOr<PartitionCounts> OutputCounts(const std::string& bootstrap, const std::string& topic,
+                                             int partitions);
 
 // Polls `read` until what it returns equals `want`, or has stayed the same (and wrong) for 20 s,
 // or `seconds` pass (a wrong count may still be a view that is catching up); the last
