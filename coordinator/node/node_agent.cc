@@ -326,7 +326,10 @@ void NodeAgent::Start(const v1::StartContainer& s) {
             "--container-id", s.container_id(),
             "--work-dir",     r->work_dir};
   p.work_dir = r->work_dir;
-  p.env = {{"EDDY_INSPECT_ADDR_FILE", r->work_dir + "/inspect.addr"}, {"EDDY_TOKEN", opt_.token}};
+  // The state service listens on this node's host (--host), where `eddy state` reaches it.
+  p.env = {{"EDDY_INSPECT_ADDR_FILE", r->work_dir + "/inspect.addr"},
+           {"EDDY_INSPECT_HOST", opt_.host},
+           {"EDDY_TOKEN", opt_.token}};
   p.memory_mb = s.resources().memory_mb();
   p.cgroup_name = absl::StrCat("eddy-", opt_.node_id, "-", s.job(), "-", s.container_id());
   if (auto st = r->proc.Start(p); !st.ok()) return fail(st);

@@ -192,7 +192,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<StateServer> state_server;
   if (const char* addr_file = std::getenv("EDDY_INSPECT_ADDR_FILE")) {
     const char* token = std::getenv("EDDY_TOKEN");
-    auto srv = StateServer::Start(token ? token : "", addr_file);
+    const char* host = std::getenv("EDDY_INSPECT_HOST");
+    auto srv = StateServer::Start(token ? token : "", addr_file, host ? host : "");
     if (!srv.ok()) {
       std::fprintf(stderr, "eddy-container: %s\n", std::string(srv.status().message()).c_str());
       return 1;

@@ -73,6 +73,7 @@ grpc::Status ToGrpc(const absl::Status& s) {
 class StateServer::Impl final : public v1::ContainerState::Service {
  public:
   std::string token, addr_file;
+  std::string host;  // listened on and written to addr_file
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 
@@ -256,17 +257,20 @@ class StateServer::Impl final : public v1::ContainerState::Service {
 StateServer::StateServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 absl::StatusOr<std::unique_ptr<StateServer>> StateServer::Start(std::string token,
-                                                                std::string addr_file) {
+                                                                std::string addr_file,
+                                                                std::string host) {
   auto impl = std::make_unique<Impl>();
   impl->token = std::move(token);
   impl->addr_file = std::move(addr_file);
+  impl->host = host.empty() ? "127.0.0.1" : std::move(host);
   grpc::ServerBuilder b;
-  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &impl->port);
+  b.AddListeningPort(impl->host + ":0", grpc::InsecureServerCredentials(), &impl->port);
   b.RegisterService(impl.get());
   b.SetMaxSendMessageSize(256 << 20);
   impl->server = b.BuildAndStart();
   if (!impl->server || impl->port == 0) {
-    return absl::UnavailableError("state service: cannot listen on 127.0.0.1");
+    return absl::UnavailableError("state service: cannot listen on " + impl->host +
+                                  " (the node's --host)");
   }
   return std::unique_ptr<StateServer>(new StateServer(std::move(impl)));
 }
@@ -305,7 +309,7 @@ void StateServer::OnStarted(std::vector<InspectTask> tasks, std::vector<std::str
   }
   if (!impl_->addr_file.empty()) {
     std::string tmp = impl_->addr_file + ".tmp";
-    std::ofstream(tmp) << "127.0.0.1:" << impl_->port << "\n";
+    std::ofstream(tmp) << impl_->host << ":" << impl_->port << "\n";
     std::error_code ec;
     std::filesystem::rename(tmp, impl_->addr_file, ec);
   }

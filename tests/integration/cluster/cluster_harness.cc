@@ -63,6 +63,11 @@ Grid::Grid(int nodes, const std::string& extra) {
   if (!ok_) std::fprintf(stderr, "grid up failed: %s%s\n", r.out.c_str(), r.err.c_str());
 }
 
+Grid::Grid(NoStart) {
+  char tmpl[] = "/tmp/eddy-cluster-test-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+}
+
 Grid::~Grid() {
   Sh(BinDir() + "/eddy grid down --dir " + dir_);
   // Whatever a test left behind (a killed coordinator's replacement, ...).

@@ -49,7 +49,13 @@ class Grid {
   // Waits until every container of `job` is running (and the job's generation >= min_gen).
   bool WaitRunning(const std::string& job, int seconds, int64_t min_gen = 0) const;
 
- private:
+ protected:
+  // For a grid started by other means (tests/fault's NetnsGrid: daemons in network namespaces):
+  // makes the temp dir only; the subclass starts the daemons and writes grid.json and token in
+  // the layout `eddy grid up` uses, so every call above works unchanged.
+  struct NoStart {};
+  explicit Grid(NoStart);
+
   std::string dir_;
   bool ok_ = false;
 };
