@@ -146,9 +146,15 @@ absl::Status CommitProtocol::CommitOne(CommitUnit& u) {
     u.in_transaction = true;
     return absl::OkStatus();
   }
-  if (auto s = u.stores->Persist(*offs); !s.ok()) return s;
+  // The local store checkpoint only after the task checkpoint is acknowledged: a zombie whose
+  // epoch was fenced between reading the changelog ends (which may then include the new
+  // attempt's writes) and writing the checkpoint gets its write refused here and never leaves a
+  // local checkpoint claiming offsets its state does not hold (a later attempt on this host would
+  // otherwise reuse it and replay too little). A crash between the two leaves the previous local
+  // checkpoint, which is behind the task checkpoint: the tail is replayed from it.
   if (auto s = checkpoints_->Write(u.writer, u.task, cp); !s.ok()) return s;
-  return u.writer->Flush();
+  if (auto s = u.writer->Flush(); !s.ok()) return s;
+  return u.stores->Persist(*offs);
 }
 
 absl::Status CommitProtocol::Commit(std::span<CommitUnit* const> units) {

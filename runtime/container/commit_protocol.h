@@ -34,8 +34,9 @@
 //
 // processing.guarantee=at_least_once: no transactions, but the same fenced writer (records sent
 // outside a transaction still carry the epoch, so a zombie's writes are refused). A commit is:
-// flush caches, flush the writer and the shared producers, read changelog end offsets, local
-// store checkpoint, send the checkpoint record, flush the writer. State stays exact because of
+// flush caches, flush the writer and the shared producers, read changelog end offsets, send the
+// checkpoint record, flush the writer, local store checkpoint (only after the checkpoint is
+// acknowledged, so a fenced zombie never leaves a local checkpoint behind). State stays exact because of
 // the trim (Samza's): after restoring a store to its checkpointed changelog offset, AfterRestore
 // reads that changelog partition from the offset to its end (the dead attempt's tail) and writes
 // the restored value (or a tombstone) of every key found there again, then commits before the

@@ -55,9 +55,11 @@ std::vector<Decoded> DecodeBatch(std::string_view batch) {
 }
 
 // An idempotent batch with keys (one null), values (one null), headers and distinct timestamps.
-std::string RichBatch(Compression c) {
+// 50 records from sequence `seq`: a log appending several must get consecutive sequences
+// (100, 150, ...), or it answers the later ones as duplicates of the first.
+std::string RichBatch(Compression c, int32_t seq = 100) {
   RecordBatchBuilder b(c);
-  b.SetProducer(4711, 3, 100);
+  b.SetProducer(4711, 3, seq);
   for (int i = 0; i < 50; ++i) {
     const std::string trace = "id-" + std::to_string(i);
     const std::vector<RecordHeader> headers = {{"trace", trace}, {"empty", std::nullopt}};
@@ -239,7 +241,7 @@ TEST_F(CompressionTypeLogTest, UncompressedBatchToZstdTopicIsStoredAsZstd) {
   const std::string in = RichBatch(Compression::kNone);
   auto a1 = log->Append(in);
   ASSERT_TRUE(a1.ok()) << a1.status();
-  auto a2 = log->Append(in);  // a second one, at offset 50
+  auto a2 = log->Append(RichBatch(Compression::kNone, 150));  // a second one, at offset 50
   ASSERT_TRUE(a2.ok()) << a2.status();
   EXPECT_EQ(a2->base_offset, 50);
   EXPECT_EQ(log->LogEndOffset(), 100);
@@ -252,7 +254,7 @@ TEST_F(CompressionTypeLogTest, UncompressedBatchToZstdTopicIsStoredAsZstd) {
     EXPECT_EQ(h->compression(), Compression::kZstd);
     EXPECT_EQ(h->base_offset, static_cast<int64_t>(i) * 50);
     EXPECT_EQ(h->producer_id, 4711);
-    EXPECT_EQ(h->base_sequence, 100);
+    EXPECT_EQ(h->base_sequence, 100 + static_cast<int32_t>(i) * 50);
     EXPECT_EQ(DecodeBatch(stored[i]), Shifted(want, h->base_offset));
   }
   // The segment holds the stored size: log size = sum of the zstd batches, less than sent.
@@ -281,8 +283,8 @@ TEST_F(CompressionTypeLogTest, GzipBatchToUncompressedTopicIsStoredUncompressed)
 TEST_F(CompressionTypeLogTest, MixedRequestOnlyReencodesBatchesInAnotherCodec) {
   auto log = Create("l", {{"compression.type", "lz4"}});
   const std::string lz4 = RichBatch(Compression::kLz4);
-  const std::string none = RichBatch(Compression::kNone);
-  const std::string snappy = RichBatch(Compression::kSnappy);
+  const std::string none = RichBatch(Compression::kNone, 150);
+  const std::string snappy = RichBatch(Compression::kSnappy, 200);
   auto a = log->Append(lz4 + none + snappy);
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->last_offset, 149);
@@ -300,9 +302,11 @@ TEST_F(CompressionTypeLogTest, MixedRequestOnlyReencodesBatchesInAnotherCodec) {
 TEST_F(CompressionTypeLogTest, ProducerKeepsEveryBatchByteForByte) {
   auto log = Create("p", {});  // default compression.type=producer
   std::string sent;
+  int32_t seq = 100;
   for (Compression c : {Compression::kNone, Compression::kGzip, Compression::kSnappy,
                         Compression::kLz4, Compression::kZstd}) {
-    sent += RichBatch(c);
+    sent += RichBatch(c, seq);
+    seq += 50;
   }
   ASSERT_TRUE(log->Append(sent).ok());
   auto r = log->Read(0, 64 << 20);
@@ -356,7 +360,7 @@ TEST_F(CompressionTypeLogTest, AlteringCompressionTypeAppliesToLaterAppends) {
   auto log = Create("t", {});
   ASSERT_TRUE(log->Append(RichBatch(Compression::kNone)).ok());
   ASSERT_TRUE(mgr_->AlterTopic("t", {{"compression.type", "gzip"}}).ok());
-  ASSERT_TRUE(log->Append(RichBatch(Compression::kNone)).ok());
+  ASSERT_TRUE(log->Append(RichBatch(Compression::kNone, 150)).ok());
   EXPECT_EQ(mgr_->AlterTopic("t", {{"compression.type", "brotli"}}).code(),
             absl::StatusCode::kInvalidArgument);
   auto stored = StoredBatches(*log);
