@@ -410,7 +410,9 @@ TEST(LogStoreTxn, SilentProducerIsAbortedAfterItsTimeoutAndFenced) {
   Broker broker(EDDY_LOGD, dir.path() + "/data", {"--transaction-timeout-check-ms", "20"});
   ASSERT_TRUE(broker.Start()) << broker.log();
   CreateTopic(broker, "t");
-  auto p = TxnProducer(broker, "tx-timeout", /*timeout_ms=*/500);
+  // Long enough that a loaded machine still sends and flushes inside it (the abort is waited
+  // for below, never timed).
+  auto p = TxnProducer(broker, "tx-timeout", /*timeout_ms=*/3000);
   ASSERT_TRUE(p->InitTransactions().ok());
   const int16_t epoch = p->producer_epoch();
   ASSERT_TRUE(p->BeginTransaction().ok());
@@ -419,7 +421,7 @@ TEST(LogStoreTxn, SilentProducerIsAbortedAfterItsTimeoutAndFenced) {
   // Wait (bounded) for the broker to abort it: a state, not a duration, is asserted.
   const v1::TransactionInfo* t = nullptr;
   v1::DescribeTransactionsResponse d;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < give_up) {
     d = Describe(broker);
     t = Find(d, "tx-timeout");
