@@ -343,7 +343,7 @@ TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
   // A job that crashes on start fails after the retry limit, with the reason.
   r = submit(entries,
              "--set app.wordcount.output=no-dot-here --set cluster-manager.container.retry.count=2 "
-             "--set cluster-manager.container.memory.mb=256");
+             "--set cluster-manager.container.memory.mb=512");
   ASSERT_EQ(r.code, 0) << r.err;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   nlohmann::json s;
