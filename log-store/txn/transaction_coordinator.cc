@@ -365,6 +365,26 @@ struct TransactionCoordinator::Impl {
     return it == entries.end() ? nullptr : it->second.get();
   }
 
+  // The entry of an id a producer must have initialised, else TRANSACTIONAL_ID_NOT_FOUND.
+  absl::StatusOr<Entry*> FindKnown(const std::string& id) const {
+    Entry* e = Find(id);
+    if (e == nullptr) {
+      return Err(absl::StatusCode::kNotFound, "TRANSACTIONAL_ID_NOT_FOUND",
+                 absl::StrCat("transactional id '", id, "' is unknown: call InitProducer first"));
+    }
+    return e;
+  }
+
+  // Starts a new transaction on `e` (no partitions, groups or pending offsets yet). Caller
+  // holds e.state_mu exclusively.
+  static void BeginTransaction(Entry& e) {
+    e.state = TxnState::kOngoing;
+    e.start_ms = WallMs();
+    e.partitions.clear();
+    e.offsets.clear();
+    e.groups.clear();
+  }
+
   // Checks the caller is the id's current producer. Caller holds e.op_mu.
   absl::Status CheckIdentity(Entry& e, int64_t pid, int16_t epoch, bool count_end_txn) {
     if (pid != e.pid) {
@@ -637,12 +657,9 @@ std::vector<absl::Status> TransactionCoordinator::AddPartitions(
     const std::vector<TxnTopicPartition>& partitions) {
   Impl& m = *impl_;
   auto all = [&](const absl::Status& s) { return std::vector<absl::Status>(partitions.size(), s); };
-  Impl::Entry* e = m.Find(transactional_id);
-  if (e == nullptr) {
-    return all(Err(absl::StatusCode::kNotFound, "TRANSACTIONAL_ID_NOT_FOUND",
-                   absl::StrCat("transactional id '", transactional_id,
-                                "' is unknown: call InitProducer first")));
-  }
+  auto found = m.FindKnown(transactional_id);
+  if (!found.ok()) return all(found.status());
+  Impl::Entry* e = *found;
   std::lock_guard<std::mutex> op(e->op_mu);
   if (absl::Status st = m.CheckIdentity(*e, producer_id, producer_epoch, false); !st.ok())
     return all(st);
@@ -679,10 +696,7 @@ std::vector<absl::Status> TransactionCoordinator::AddPartitions(
     }
     if (begin && add.empty()) return out;
     if (begin) {
-      e->state = TxnState::kOngoing;
-      e->start_ms = WallMs();
-      e->groups.clear();
-      e->offsets.clear();
+      Impl::BeginTransaction(*e);
       changed = true;
     }
     if (next.size() != e->partitions.size()) changed = true;
@@ -698,11 +712,9 @@ absl::Status TransactionCoordinator::AddOffsets(const std::string& transactional
                                                 int64_t producer_id, int16_t producer_epoch,
                                                 const std::string& group) {
   Impl& m = *impl_;
-  Impl::Entry* e = m.Find(transactional_id);
-  if (e == nullptr) {
-    return Err(absl::StatusCode::kNotFound, "TRANSACTIONAL_ID_NOT_FOUND",
-               absl::StrCat("transactional id '", transactional_id, "' is unknown"));
-  }
+  auto found = m.FindKnown(transactional_id);
+  if (!found.ok()) return found.status();
+  Impl::Entry* e = *found;
   std::lock_guard<std::mutex> op(e->op_mu);
   if (absl::Status st = m.CheckIdentity(*e, producer_id, producer_epoch, false); !st.ok())
     return st;
@@ -713,13 +725,7 @@ absl::Status TransactionCoordinator::AddOffsets(const std::string& transactional
   }
   {
     std::unique_lock<std::shared_mutex> sl(e->state_mu);
-    if (e->state != TxnState::kOngoing) {
-      e->state = TxnState::kOngoing;
-      e->start_ms = WallMs();
-      e->partitions.clear();
-      e->offsets.clear();
-      e->groups.clear();
-    }
+    if (e->state != TxnState::kOngoing) Impl::BeginTransaction(*e);
     e->groups.insert(group);
   }
   return m.Persist(*e);
@@ -730,11 +736,9 @@ absl::Status TransactionCoordinator::TxnOffsetCommit(const std::string& transact
                                                      const std::string& group,
                                                      const std::vector<TxnPendingOffset>& offsets) {
   Impl& m = *impl_;
-  Impl::Entry* e = m.Find(transactional_id);
-  if (e == nullptr) {
-    return Err(absl::StatusCode::kNotFound, "TRANSACTIONAL_ID_NOT_FOUND",
-               absl::StrCat("transactional id '", transactional_id, "' is unknown"));
-  }
+  auto found = m.FindKnown(transactional_id);
+  if (!found.ok()) return found.status();
+  Impl::Entry* e = *found;
   std::lock_guard<std::mutex> op(e->op_mu);
   if (absl::Status st = m.CheckIdentity(*e, producer_id, producer_epoch, false); !st.ok())
     return st;
@@ -762,11 +766,9 @@ absl::Status TransactionCoordinator::EndTxn(const std::string& transactional_id,
                                             int64_t producer_id, int16_t producer_epoch,
                                             bool commit) {
   Impl& m = *impl_;
-  Impl::Entry* e = m.Find(transactional_id);
-  if (e == nullptr) {
-    return Err(absl::StatusCode::kNotFound, "TRANSACTIONAL_ID_NOT_FOUND",
-               absl::StrCat("transactional id '", transactional_id, "' is unknown"));
-  }
+  auto found = m.FindKnown(transactional_id);
+  if (!found.ok()) return found.status();
+  Impl::Entry* e = *found;
   std::lock_guard<std::mutex> op(e->op_mu);
   if (producer_id == e->pid && producer_epoch == e->timed_out_epoch &&
       producer_epoch + 1 == e->epoch && e->state == TxnState::kCompleteAbort) {
