@@ -11,8 +11,13 @@ PACKAGES=(
   libabsl-dev librocksdb-dev librdkafka-dev
   libsnappy-dev liblz4-dev libzstd-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libarchive-dev libssl-dev
+  # HTTP endpoints (/metrics, dashboard) and Prometheus metrics
+  libcpp-httplib-dev prometheus-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev kcat
+  # the monitoring and dashboard tests: a real Prometheus server, headless Chromium + WebDriver,
+  # systemd-analyze for the unit files
+  prometheus chromium chromium-driver systemd
   # the demo: procps (pgrep)
   procps
 )

@@ -73,6 +73,19 @@ absl::StatusOr<std::pair<pid_t, std::string>> Daemon(const std::vector<std::stri
   return absl::DeadlineExceededError(absl::StrCat(argv[0], " did not start in 30 s; see ", log));
 }
 
+// The word after `marker` in the file `log` (a daemon's start-up line), or "".
+std::string LogWord(const std::string& log, const std::string& marker) {
+  std::ifstream f(log);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string text = ss.str();
+  auto at = text.find(marker);
+  if (at == std::string::npos) return "";
+  auto start = at + marker.size();
+  auto end = text.find_first_of(" \n", start);
+  return end == std::string::npos ? "" : text.substr(start, end - start);
+}
+
 bool Alive(pid_t pid) {
   if (pid <= 0) return false;
   waitpid(pid, nullptr, WNOHANG);
@@ -164,14 +177,18 @@ void AddGridCommand(CLI::App& app, Action* action) {
             "--heartbeat-ms",
             std::to_string(*hb),
             "--node-lost-ms",
-            std::to_string(*lost)};
+            std::to_string(*lost),
+            "--http-address",
+            (coordinator_host->empty() ? *listen_host : *coordinator_host) + ":0"};
         if (*max_package > 0) {
           cargv.push_back("--max-package-bytes");
           cargv.push_back(std::to_string(*max_package));
         }
         auto coord = Daemon(cargv, d + "/coordinator.log", "listening on ");
         if (!coord.ok()) return Fail("grid up", coord.status());
-        g["coordinator"] = {{"pid", coord->first}, {"address", coord->second}};
+        std::string coord_http = LogWord(d + "/coordinator.log", "http on ");
+        g["coordinator"] = {
+            {"pid", coord->first}, {"address", coord->second}, {"http", coord_http}};
         g["nodes"] = json::array();
         std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
         for (int i = 0; i < *nodes; ++i) {
@@ -185,10 +202,11 @@ void AddGridCommand(CLI::App& app, Action* action) {
           std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
         }
         std::printf(
-            "grid up in %s\n  log store   %s\n  coordinator %s\n  nodes       %d\n"
+            "grid up in %s\n  log store   %s\n  coordinator %s\n  dashboard   http://%s/\n"
+            "  nodes       %d\n"
             "export EDDY_BOOTSTRAP=%s EDDY_GRID_DIR=%s\n",
-            d.c_str(), logd->second.c_str(), coord->second.c_str(), *nodes, logd->second.c_str(),
-            d.c_str());
+            d.c_str(), logd->second.c_str(), coord->second.c_str(), coord_http.c_str(), *nodes,
+            logd->second.c_str(), d.c_str());
         return kExitOk;
       };
     });

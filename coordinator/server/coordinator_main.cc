@@ -2,8 +2,11 @@
 //   eddy-coordinator --data-dir D (--token-file F | --insecure) [--listen 127.0.0.1:0]
 //                    [--log-store HOST:PORT] [--heartbeat-ms 1000] [--node-lost-ms 5000]
 //                    [--package-check PATH] [--max-package-bytes 268435456]
+//                    [--http-address 127.0.0.1:0]
 // Without a token file it refuses to start unless --insecure says every call is to be accepted
-// (and then logs a WARNING). Prints "eddy-coordinator listening on HOST:PORT" once it serves.
+// (and then logs a WARNING). Prints "eddy-coordinator http on HOST:PORT" (the HTTP endpoint:
+// /metrics and the dashboard; --http-address "" turns it off) and then
+// "eddy-coordinator listening on HOST:PORT" once it serves.
 #include <signal.h>
 #include <unistd.h>
 
@@ -17,6 +20,7 @@
 #include "coordinator/common/auth.h"
 #include "coordinator/server/coordinator_service.h"
 #include "grpcpp/grpcpp.h"
+#include "log-store/http/http_server.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -32,6 +36,7 @@ std::string SelfDir() {
 int main(int argc, char** argv) {
   using namespace eddy::cluster;
   std::string data_dir, listen = "127.0.0.1:0", token_file, log_store, check;
+  std::string http_address = "127.0.0.1:0";
   int64_t hb = 1000, lost = 5000, max_package = kDefaultMaxPackageBytes;
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
@@ -55,6 +60,8 @@ int main(int argc, char** argv) {
       log_store = v;
     else if (a == "--package-check")
       check = v;
+    else if (a == "--http-address")
+      http_address = v;
     else if (a == "--heartbeat-ms" && absl::SimpleAtoi(v, &hb) && hb > 0)
       continue;
     else if (a == "--node-lost-ms" && absl::SimpleAtoi(v, &lost) && lost > 0)
@@ -70,7 +77,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: eddy-coordinator --data-dir D (--token-file F | --insecure) "
                  "[--listen A] [--log-store A] [--heartbeat-ms N] [--node-lost-ms N] "
-                 "[--max-package-bytes N]\n");
+                 "[--max-package-bytes N] [--http-address A]\n");
     return 2;
   }
   if (token_file.empty() && !insecure) {
@@ -139,6 +146,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "eddy-coordinator: cannot listen on %s\n", listen.c_str());
     return 1;
   }
+  // The HTTP endpoint: routes are added here, before Start().
+  eddy::http::HttpServer http;
+  if (!http_address.empty()) {
+    auto bound = http.Start(http_address);
+    if (!bound.ok()) {
+      std::fprintf(stderr, "eddy-coordinator: --http-address: %s\n",
+                   std::string(bound.status().message()).c_str());
+      return 1;
+    }
+    std::printf("eddy-coordinator http on %s\n", bound->c_str());
+  }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::printf("eddy-coordinator listening on %s:%d\n", host.c_str(), port);
   std::fflush(stdout);
@@ -148,6 +166,7 @@ int main(int argc, char** argv) {
     manager.Tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  http.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }
