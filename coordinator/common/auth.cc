@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "openssl/crypto.h"
 #include "openssl/rand.h"
 
 namespace eddy::cluster {
@@ -22,10 +23,15 @@ grpc::Status CheckToken(const grpc::ServerContext& ctx, const std::string& token
                         "grid's token file)");
   }
   std::string got(it->second.data(), it->second.size());
-  if (got != "Bearer " + token) {
+  if (!TokenEquals(got, "Bearer " + token)) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong token");
   }
   return grpc::Status::OK;
+}
+
+bool TokenEquals(std::string_view given, std::string_view token) {
+  if (given.size() != token.size()) return false;
+  return CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
 }
 
 void AddToken(grpc::ClientContext* ctx, const std::string& token) {

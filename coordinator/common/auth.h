@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
@@ -14,6 +15,11 @@ namespace eddy::cluster {
 // OK when `ctx` carries `authorization: Bearer <token>`; UNAUTHENTICATED otherwise. An empty
 // `token` disables the check.
 grpc::Status CheckToken(const grpc::ServerContext& ctx, const std::string& token);
+
+// True when `given` equals `token`, compared in time that depends only on the lengths (so a
+// caller cannot find the token byte by byte from response times). Used by CheckToken and the
+// coordinator's web dashboard (cookie or `Authorization: Bearer`).
+bool TokenEquals(std::string_view given, std::string_view token);
 
 // Adds the bearer token to an outgoing call.
 void AddToken(grpc::ClientContext* ctx, const std::string& token);

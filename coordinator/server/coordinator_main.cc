@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "coordinator/common/auth.h"
 #include "coordinator/server/coordinator_service.h"
+#include "coordinator/server/dashboard/dashboard.h"
 #include "grpcpp/grpcpp.h"
 #include "log-store/http/http_server.h"
 
@@ -148,7 +149,12 @@ int main(int argc, char** argv) {
   }
   // The HTTP endpoint: routes are added here, before Start().
   eddy::http::HttpServer http;
+  std::unique_ptr<eddy::dashboard::Dashboard> dashboard;
   if (!http_address.empty()) {
+    eddy::dashboard::DashboardOptions dopt;
+    dopt.token = token;
+    dopt.log_store = log_store;
+    dashboard = eddy::dashboard::RegisterDashboard(http, manager, std::move(dopt));
     auto bound = http.Start(http_address);
     if (!bound.ok()) {
       std::fprintf(stderr, "eddy-coordinator: --http-address: %s\n",
@@ -166,7 +172,8 @@ int main(int argc, char** argv) {
     manager.Tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  http.Stop();
+  http.Stop();  // before the dashboard goes: its handlers use it
+  dashboard.reset();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return 0;
 }
