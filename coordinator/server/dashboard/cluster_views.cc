@@ -21,8 +21,8 @@ nlohmann::json JobSummaryJson(const coordinator::v1::JobStatus& job) {
         if (t.contains("inputs") && t["inputs"].is_array()) {
           for (const auto& in : t["inputs"]) {
             if (!in.is_object()) continue;
-            inputs.push_back(absl::StrCat(in.value("system", ""), ".", in.value("stream", ""),
-                                          ".", in.value("partition", 0)));
+            inputs.push_back(absl::StrCat(in.value("system", ""), ".", in.value("stream", ""), ".",
+                                          in.value("partition", 0)));
           }
         }
         tasks.push_back({{"task", t.value("name", "")},

@@ -83,8 +83,9 @@ struct Dashboard::Impl {
         options(std::move(o)),
         auth(options.token),
         probe(options.token, options.rpc_deadline),
-        sampler(JobSamplerOptions{options.sample_interval, options.sample_points, 64},
-                [this] { return manager.ListJobs(); }, &probe) {}
+        sampler(
+            JobSamplerOptions{options.sample_interval, options.sample_points, 64},
+            [this] { return manager.ListJobs(); }, &probe) {}
 
   cluster::ClusterManager& manager;
   const DashboardOptions options;
@@ -113,8 +114,8 @@ struct Dashboard::Impl {
 
   Response Topics() {
     auto a = Admin();
-    if (!a.ok()) return Error(503, absl::StrCat("log store ", options.log_store, ": ",
-                                                a.status().message()));
+    if (!a.ok())
+      return Error(503, absl::StrCat("log store ", options.log_store, ": ", a.status().message()));
     auto t = TopicsJson(**a, options.max_topics);
     if (!t.ok()) return Error(HttpStatus(t.status()), t.status().message());
     (*t)["log_store"] = options.log_store;
@@ -195,8 +196,8 @@ struct Dashboard::Impl {
     if (c->node_address().empty()) {
       return Error(503, absl::StrCat("container ", cid, " is on no node (", c->state(), ")"));
     }
-    auto chunk = probe.ReadLog(c->node_address(), job.job(), cid, file, offset,
-                               options.max_log_bytes);
+    auto chunk =
+        probe.ReadLog(c->node_address(), job.job(), cid, file, offset, options.max_log_bytes);
     if (!chunk.ok()) return Error(HttpStatus(chunk.status()), chunk.status().message());
     return Json(200, nlohmann::json{{"job", job.job()},
                                     {"container", cid},
@@ -283,8 +284,7 @@ std::unique_ptr<Dashboard> RegisterDashboard(http::HttpServer& http,
   http.Handle("GET", "/job", gate([](const Request&) { return Asset("job.html"); }));
   http.Handle("GET", "/log", gate([](const Request&) { return Asset("log.html"); }));
   http.Handle("GET", "/api/v1/jobs", gate([d](const Request&) { return d->Jobs(); }));
-  http.HandlePrefix("GET", "/api/v1/jobs/",
-                    gate([d](const Request& r) { return d->JobRoute(r); }));
+  http.HandlePrefix("GET", "/api/v1/jobs/", gate([d](const Request& r) { return d->JobRoute(r); }));
   http.Handle("GET", "/api/v1/nodes", gate([d](const Request&) { return d->Nodes(); }));
   http.Handle("GET", "/api/v1/topics", gate([d](const Request&) { return d->Topics(); }));
   // Anything else under /api/ or elsewhere: 401 first (nothing about the routes leaks), then 404.

@@ -19,9 +19,9 @@ struct DashboardOptions {
   std::string token;      // the coordinator's token ("" = --insecure: no login)
   std::string log_store;  // HOST:PORT of eddy-logd's native API ("" = no topics page)
   std::chrono::milliseconds sample_interval{2000};
-  size_t sample_points = 300;                      // per job: 10 minutes at 2 s
-  std::chrono::milliseconds rpc_deadline{3000};    // per call to a container, node or broker
-  size_t max_log_bytes = 256 << 10;                // per log read
+  size_t sample_points = 300;                    // per job: 10 minutes at 2 s
+  std::chrono::milliseconds rpc_deadline{3000};  // per call to a container, node or broker
+  size_t max_log_bytes = 256 << 10;              // per log read
   size_t max_topics = 1000;
 };
 

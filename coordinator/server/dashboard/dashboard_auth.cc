@@ -33,8 +33,8 @@ std::string UrlDecode(std::string_view s) {
 }
 
 std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.pop_back();
   }
   size_t i = 0;
@@ -87,8 +87,8 @@ http::Response DashboardAuth::Login(const http::Request& r, const std::string& p
   std::string next = r.Query("next");
   if (next.empty()) next = FormValue(r.body, "next");
   // Only a path of this site: "//evil" or "http://..." would send the browser elsewhere.
-  bool local = !next.empty() && next[0] == '/' &&
-               !(next.size() > 1 && (next[1] == '/' || next[1] == '\\'));
+  bool local =
+      !next.empty() && next[0] == '/' && !(next.size() > 1 && (next[1] == '/' || next[1] == '\\'));
   for (char c : next) local = local && c > 0x20 && c < 0x7f;  // no header injection either
   if (!local) next = "/";
   if (token_.empty() || cluster::TokenEquals(given, token_)) {
@@ -105,11 +105,11 @@ http::Response DashboardAuth::Login(const http::Request& r, const std::string& p
   refused.status = 401;
   refused.content_type = "text/html; charset=utf-8";
   refused.body = absl::StrReplaceAll(
-      page, {{"<!--MESSAGE-->",
-              given.empty()
-                  ? "<p id=\"login-error\" class=\"error\">No token given: paste the "
-                    "coordinator's token.</p>"
-                  : "<p id=\"login-error\" class=\"error\">Wrong token: access refused.</p>"}});
+      page,
+      {{"<!--MESSAGE-->",
+        given.empty() ? "<p id=\"login-error\" class=\"error\">No token given: paste the "
+                        "coordinator's token.</p>"
+                      : "<p id=\"login-error\" class=\"error\">Wrong token: access refused.</p>"}});
   NoStore(&refused);
   return refused;
 }
@@ -129,7 +129,8 @@ http::Response DashboardAuth::Refuse(const http::Request& r) {
   http::Response out;
   if (absl::StartsWith(r.path, "/api/")) {
     out = http::Response::Json(
-        401, R"({"error":"unauthorized: send Authorization: Bearer <token> (the coordinator's token file) or log in at /login"})");
+        401,
+        R"({"error":"unauthorized: send Authorization: Bearer <token> (the coordinator's token file) or log in at /login"})");
     out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"eddy\"");
   } else {
     out.status = 401;

@@ -19,8 +19,7 @@ nlohmann::json OrNull(double v) { return v < 0 ? nlohmann::json() : nlohmann::js
 
 }  // namespace
 
-JobSampler::JobSampler(JobSamplerOptions options, ListJobs list_jobs,
-                       const ContainerProbe* probe)
+JobSampler::JobSampler(JobSamplerOptions options, ListJobs list_jobs, const ContainerProbe* probe)
     : options_(options), list_jobs_(std::move(list_jobs)), probe_(probe) {}
 
 JobSampler::~JobSampler() {

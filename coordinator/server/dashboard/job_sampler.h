@@ -28,7 +28,7 @@ namespace eddy::dashboard {
 
 struct JobSamplerOptions {
   std::chrono::milliseconds interval{2000};
-  size_t points = 300;   // 10 minutes at 2 s
+  size_t points = 300;  // 10 minutes at 2 s
   size_t max_jobs = 64;
 };
 

@@ -133,8 +133,8 @@ class DashboardRoutes : public ::testing::Test {
     ASSERT_TRUE(packages.ok()) << packages.status();
     cluster::ManagerOptions o;
     o.work_dir = dir_;
-    manager_ = std::make_unique<cluster::ClusterManager>(o, std::move(*store),
-                                                         std::move(*packages));
+    manager_ =
+        std::make_unique<cluster::ClusterManager>(o, std::move(*store), std::move(*packages));
     ASSERT_TRUE(manager_->Load().ok());
     DashboardOptions d;
     d.token = "tok";
@@ -165,9 +165,9 @@ class DashboardRoutes : public ::testing::Test {
 };
 
 TEST_F(DashboardRoutes, EverythingButTheLoginPageNeedsTheToken) {
-  for (const char* p : {"/", "/job?name=x", "/log", "/static/job.js", "/api/v1/jobs",
-                        "/api/v1/jobs/x", "/api/v1/nodes", "/api/v1/topics", "/api/v2/nothing",
-                        "/no/such/page"}) {
+  for (const char* p :
+       {"/", "/job?name=x", "/log", "/static/job.js", "/api/v1/jobs", "/api/v1/jobs/x",
+        "/api/v1/nodes", "/api/v1/topics", "/api/v2/nothing", "/no/such/page"}) {
     auto r = Get(p, false);
     ASSERT_TRUE(r) << p;
     EXPECT_EQ(r->status, 401) << p;

@@ -99,7 +99,8 @@ TEST(Dashboard, LoginSeeContainersKillOneSeeItRestartedWrongTokenRefused) {
   ASSERT_TRUE(g.CreateTopic("wordcount-counts", 4));
   auto sub = g.Eddy("job submit " + WordcountPackage() +
                     " --set job.container.count=2 --set cluster-manager.container.memory.mb=512"
-                    " --set task.commit.ms=500 --set 'dashboard.test.note=" + kMarkup + "'");
+                    " --set task.commit.ms=500 --set 'dashboard.test.note=" +
+                    kMarkup + "'");
   ASSERT_EQ(sub.code, 0) << sub.out << sub.err;
   ASSERT_TRUE(g.WaitRunning(kJob, 90)) << g.JobStatus(kJob).dump();
 
@@ -174,15 +175,17 @@ TEST(Dashboard, LoginSeeContainersKillOneSeeItRestartedWrongTokenRefused) {
   }
   ASSERT_TRUE(b.Navigate(base + "/job?name=wordcount").ok());
   nlohmann::json shown;
-  ASSERT_TRUE(WaitFor(60, [&] {
-    auto s = b.Script(kContainersScript);
-    if (!s.ok() || !s->is_object() || s->size() != 2) return false;
-    shown = *s;
-    for (auto& [id, c] : s->items()) {
-      if (c["state"] != "running") return false;
-    }
-    return true;
-  })) << "the page should show two running containers: " << shown.dump();
+  ASSERT_TRUE(WaitFor(60,
+                      [&] {
+                        auto s = b.Script(kContainersScript);
+                        if (!s.ok() || !s->is_object() || s->size() != 2) return false;
+                        shown = *s;
+                        for (auto& [id, c] : s->items()) {
+                          if (c["state"] != "running") return false;
+                        }
+                        return true;
+                      }))
+      << "the page should show two running containers: " << shown.dump();
   EXPECT_EQ(shown["0"]["restarts"], 0) << shown.dump();
   const int64_t attempt_before = shown["0"]["attempt"].get<int64_t>();
   EXPECT_GE(attempt_before, 1);
@@ -214,15 +217,18 @@ TEST(Dashboard, LoginSeeContainersKillOneSeeItRestartedWrongTokenRefused) {
   for (int i = 0; i < 3000; ++i) words.push_back("w" + std::to_string(i % 97));
   ASSERT_TRUE(g.Produce("wordcount-lines", words));
   int64_t processed = 0;
-  ASSERT_TRUE(WaitFor(90, [&] {
-    auto t = api("/api/v1/jobs/wordcount/tasks");
-    if (!t.is_object()) return false;
-    processed = 0;
-    for (auto& x : t["tasks"]) {
-      if (x["processed"].is_number()) processed += x["processed"].get<int64_t>();
-    }
-    return processed == static_cast<int64_t>(words.size());
-  })) << "tasks processed " << processed << " of " << words.size();
+  ASSERT_TRUE(WaitFor(90,
+                      [&] {
+                        auto t = api("/api/v1/jobs/wordcount/tasks");
+                        if (!t.is_object()) return false;
+                        processed = 0;
+                        for (auto& x : t["tasks"]) {
+                          if (x["processed"].is_number())
+                            processed += x["processed"].get<int64_t>();
+                        }
+                        return processed == static_cast<int64_t>(words.size());
+                      }))
+      << "tasks processed " << processed << " of " << words.size();
   ASSERT_TRUE(WaitFor(30, [&] {
     auto s = api("/api/v1/jobs/wordcount/series");
     for (auto& p : s["points"]) {
@@ -267,14 +273,17 @@ TEST(Dashboard, LoginSeeContainersKillOneSeeItRestartedWrongTokenRefused) {
   int pid = ContainerPid(work_dir);
   ASSERT_GT(pid, 0) << "no eddy-container process for " << work_dir;
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  ASSERT_TRUE(WaitFor(120, [&] {
-    auto s = b.Script(kContainersScript);
-    if (!s.ok() || !s->contains("0")) return false;
-    shown = *s;
-    const auto& c = (*s)["0"];
-    return c["restarts"].get<int64_t>() >= 1 && c["attempt"].get<int64_t>() > attempt_before &&
-           c["state"] == "running";
-  })) << "the page should show container 0 restarted: " << shown.dump();
+  ASSERT_TRUE(WaitFor(120,
+                      [&] {
+                        auto s = b.Script(kContainersScript);
+                        if (!s.ok() || !s->contains("0")) return false;
+                        shown = *s;
+                        const auto& c = (*s)["0"];
+                        return c["restarts"].get<int64_t>() >= 1 &&
+                               c["attempt"].get<int64_t>() > attempt_before &&
+                               c["state"] == "running";
+                      }))
+      << "the page should show container 0 restarted: " << shown.dump();
   {
     auto png = b.Screenshot();
     ASSERT_TRUE(png.ok()) << png.status();

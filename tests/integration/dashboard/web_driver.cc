@@ -82,7 +82,8 @@ absl::StatusOr<std::unique_ptr<WebDriver>> WebDriver::Start(const std::string& c
            {{"binary", chromium},
             {"args",
              {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--no-first-run", "--window-size=1400,1100", "--user-data-dir=" + dir + "/chrome"}}}}}}}}};
+              "--no-first-run", "--window-size=1400,1100",
+              "--user-data-dir=" + dir + "/chrome"}}}}}}}}};
   auto s = d->Call("POST", "/session", caps);
   if (!s.ok()) return s.status();
   if (!s->contains("sessionId")) return absl::InternalError("no sessionId in " + s->dump());
@@ -116,8 +117,8 @@ absl::StatusOr<nlohmann::json> WebDriver::Call(const std::string& method, const 
                       : method == "DELETE" ? c.Delete(path)
                                            : c.Post(path, body.dump(), "application/json");
   if (!r) {
-    return absl::UnavailableError(absl::StrCat("webdriver ", method, " ", path, ": ",
-                                               httplib::to_string(r.error())));
+    return absl::UnavailableError(
+        absl::StrCat("webdriver ", method, " ", path, ": ", httplib::to_string(r.error())));
   }
   auto j = nlohmann::json::parse(r->body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
@@ -143,7 +144,8 @@ absl::StatusOr<std::string> WebDriver::CurrentUrl() {
 absl::StatusOr<std::string> WebDriver::Find(const std::string& css) {
   auto v = Call("POST", "/session/" + session_ + "/element",
                 {{"using", "css selector"}, {"value", css}});
-  if (!v.ok()) return absl::NotFoundError(absl::StrCat("element ", css, ": ", v.status().message()));
+  if (!v.ok())
+    return absl::NotFoundError(absl::StrCat("element ", css, ": ", v.status().message()));
   if (!v->contains(kElementKey)) return absl::NotFoundError("element " + css);
   return (*v)[kElementKey].get<std::string>();
 }
