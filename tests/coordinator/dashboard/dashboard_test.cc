@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "coordinator/common/auth.h"
 #include "coordinator/server/dashboard/container_probe.h"
 #include "coordinator/server/dashboard/dashboard_auth.h"
 #include "coordinator/server/dashboard/static_assets.h"
@@ -30,6 +31,15 @@ std::string HeaderOf(const http::Response& r, const std::string& name) {
     if (k == name) return v;
   }
   return "";
+}
+
+TEST(DashboardAuth, TokenEqualsComparesWholeTokens) {
+  EXPECT_TRUE(cluster::TokenEquals("abc", "abc"));
+  EXPECT_FALSE(cluster::TokenEquals("abd", "abc"));
+  EXPECT_FALSE(cluster::TokenEquals("ab", "abc"));
+  EXPECT_FALSE(cluster::TokenEquals("abcd", "abc"));
+  EXPECT_FALSE(cluster::TokenEquals("", "abc"));
+  EXPECT_TRUE(cluster::TokenEquals("", ""));
 }
 
 TEST(DashboardAuth, BearerOrCookieWithTheTokenOnly) {
@@ -76,7 +86,7 @@ TEST(DashboardAuth, CookieAndFormParsing) {
   EXPECT_EQ(FormValue("token", "token"), "");
 }
 
-TEST(StaticAssets, EveryPageIsEmbedded) {
+TEST(DashboardStaticAssets, EveryPageIsEmbedded) {
   for (const char* name : {"login.html", "overview.html", "job.html", "log.html", "dashboard.js",
                            "overview.js", "job.js", "log.js", "plot.js", "dashboard.css"}) {
     const StaticAsset* a = FindStaticAsset(name);
@@ -92,7 +102,7 @@ TEST(StaticAssets, EveryPageIsEmbedded) {
   }
 }
 
-TEST(ContainerFigures, TasksAndStoresFromTheMetricsSnapshot) {
+TEST(DashboardContainerFigures, TasksAndStoresFromTheMetricsSnapshot) {
   StoreFigures s;
   s.task = "Partition 1";
   s.store = "counts";

@@ -28,7 +28,8 @@ eddy.plot = function (canvas, title, points, format) {
   ctx.font = '11px system-ui, sans-serif';
   for (const f of [0, 0.5, 1]) {
     const v = vmax / 1.1 * f;
-    ctx.fillText(format(v), 4, y(v) + 4);
+    // Small ranges get a decimal, so the labels of 0..1 read 0, 0.5, 1.
+    ctx.fillText(vmax < 11 ? String(Math.round(v * 10) / 10) : format(v), 4, y(v) + 4);
     ctx.strokeStyle = '#eef1f5';
     ctx.beginPath(); ctx.moveTo(left, y(v)); ctx.lineTo(w - right, y(v)); ctx.stroke();
   }
