@@ -85,7 +85,8 @@ struct Dashboard::Impl {
         probe(options.token, options.rpc_deadline),
         sampler(
             JobSamplerOptions{options.sample_interval, options.sample_points, 64},
-            [this] { return manager.ListJobs(); }, &probe) {}
+            [this] { return manager.ListJobs(); },
+            [this](const std::string& c, const std::string& a) { return probe.Stats(c, a); }) {}
 
   cluster::ClusterManager& manager;
   const DashboardOptions options;

@@ -19,8 +19,8 @@ nlohmann::json OrNull(double v) { return v < 0 ? nlohmann::json() : nlohmann::js
 
 }  // namespace
 
-JobSampler::JobSampler(JobSamplerOptions options, ListJobs list_jobs, const ContainerProbe* probe)
-    : options_(options), list_jobs_(std::move(list_jobs)), probe_(probe) {}
+JobSampler::JobSampler(JobSamplerOptions options, ListJobs list_jobs, Stats stats)
+    : options_(options), list_jobs_(std::move(list_jobs)), stats_(std::move(stats)) {}
 
 JobSampler::~JobSampler() {
   {
@@ -69,7 +69,7 @@ void JobSampler::SampleOnce() {
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& c : j.containers()) {
       if (c.state() != "running" || c.inspect_address().empty()) continue;
-      auto f = probe_->Stats(c.id(), c.inspect_address());
+      auto f = stats_(c.id(), c.inspect_address());
       if (!f.ok()) {
         errors.push_back(std::string(f.status().message()));
         continue;

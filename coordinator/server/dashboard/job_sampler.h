@@ -3,8 +3,9 @@
 // figures (ContainerProbe::Stats) every `interval`, keeps the latest task and store figures per
 // job, and appends the job's throughput (messages/s over the interval) and total lag to a ring
 // buffer of at most `points` samples, so a plot has the last minutes when a page opens.
-// Memory is bounded: at most `max_jobs` jobs (the rest are not sampled, and said so) times
-// `points` samples; jobs the coordinator no longer lists are dropped. Thread-safe.
+// Memory is bounded: at most `max_jobs` running jobs (in the order ListJobs gives; the rest show
+// no figures, sampled_ms 0) times `points` samples; jobs the coordinator no longer lists are
+// dropped. Thread-safe.
 // Used by dashboard.cc.
 #pragma once
 
@@ -34,9 +35,12 @@ struct JobSamplerOptions {
 
 class JobSampler {
  public:
-  // `list_jobs` returns every job the coordinator knows (ClusterManager::ListJobs).
+  // `list_jobs` returns every job the coordinator knows (ClusterManager::ListJobs); `stats`
+  // asks one container (ContainerProbe::Stats in the coordinator).
   using ListJobs = std::function<std::vector<coordinator::v1::JobStatus>()>;
-  JobSampler(JobSamplerOptions options, ListJobs list_jobs, const ContainerProbe* probe);
+  using Stats = std::function<absl::StatusOr<ContainerFigures>(const std::string& container,
+                                                               const std::string& address)>;
+  JobSampler(JobSamplerOptions options, ListJobs list_jobs, Stats stats);
   ~JobSampler();  // stops and joins the thread
   JobSampler(const JobSampler&) = delete;
   JobSampler& operator=(const JobSampler&) = delete;
@@ -73,7 +77,7 @@ class JobSampler {
 
   const JobSamplerOptions options_;
   const ListJobs list_jobs_;
-  const ContainerProbe* const probe_;
+  const Stats stats_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "coordinator/common/auth.h"
 #include "coordinator/server/dashboard/container_probe.h"
 #include "coordinator/server/dashboard/dashboard_auth.h"
+#include "coordinator/server/dashboard/job_sampler.h"
 #include "coordinator/server/dashboard/static_assets.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -130,6 +132,94 @@ TEST(DashboardContainerFigures, TasksAndStoresFromTheMetricsSnapshot) {
   EXPECT_TRUE(g.tasks.empty());
   ASSERT_EQ(g.stores.size(), 1u);
   EXPECT_EQ(g.stores[0].bytes, 70);
+}
+
+coordinator::v1::JobStatus RunningJob(const std::string& name, int containers) {
+  coordinator::v1::JobStatus j;
+  j.set_job(name);
+  j.set_state("RUNNING");
+  for (int i = 0; i < containers; ++i) {
+    auto* c = j.add_containers();
+    c->set_id(std::to_string(i));
+    c->set_state("running");
+    c->set_inspect_address("127.0.0.1:" + std::to_string(1000 + i));
+  }
+  return j;
+}
+
+TEST(DashboardJobSampler, RatesLagErrorsAndABoundedHistory) {
+  std::vector<coordinator::v1::JobStatus> jobs = {RunningJob("j", 2)};
+  int64_t processed = 0;
+  bool fail_second = false;
+  JobSampler::Stats stats = [&](const std::string& c,
+                                const std::string& a) -> absl::StatusOr<ContainerFigures> {
+    if (c == "1" && fail_second) return absl::UnavailableError("container 1 at " + a + ": down");
+    ContainerFigures f;
+    TaskFigures t;
+    t.task = "Partition " + c;
+    t.processed = processed;
+    t.lag = 10;
+    t.has_lag = true;
+    f.tasks.push_back(t);
+    StoreFigures s;
+    s.task = t.task;
+    s.store = "counts";
+    s.keys = 3;
+    f.stores.push_back(s);
+    return f;
+  };
+  JobSampler sampler(
+      {std::chrono::milliseconds(1000), 4, 8}, [&] { return jobs; }, stats);
+  EXPECT_EQ(sampler.Figures("j")["sampled_ms"], 0);
+  sampler.SampleOnce();
+  auto f = sampler.Figures("j");
+  ASSERT_EQ(f["tasks"].size(), 2u) << f.dump();
+  EXPECT_TRUE(f["tasks"][0]["messages_per_s"].is_null()) << "one sample gives no rate yet";
+  EXPECT_EQ(f["stores"].size(), 2u);
+  for (int i = 0; i < 10; ++i) {
+    processed += 100;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    sampler.SampleOnce();
+  }
+  f = sampler.Figures("j");
+  EXPECT_GT(f["tasks"][0]["messages_per_s"].get<double>(), 0) << f.dump();
+  auto series = sampler.Series("j");
+  ASSERT_EQ(series["points"].size(), 4u) << "the ring keeps `points` samples";
+  EXPECT_GT(series["points"][3][1].get<double>(), 0);
+  EXPECT_EQ(series["points"][3][2].get<double>(), 20) << "lag summed over tasks";
+  // A container that does not answer is named; its tasks are left out of that sample.
+  fail_second = true;
+  sampler.SampleOnce();
+  f = sampler.Figures("j");
+  ASSERT_EQ(f["errors"].size(), 1u);
+  EXPECT_NE(f["errors"][0].get<std::string>().find("container 1"), std::string::npos);
+  EXPECT_EQ(f["tasks"].size(), 1u);
+  // A counter that goes back (the container restarted) gives no rate rather than a negative.
+  fail_second = false;
+  processed = 5;
+  sampler.SampleOnce();
+  for (const auto& t : sampler.Figures("j")["tasks"]) {
+    EXPECT_TRUE(t["messages_per_s"].is_null() || t["messages_per_s"].get<double>() >= 0);
+  }
+  // A job the coordinator no longer lists is dropped.
+  jobs.clear();
+  sampler.SampleOnce();
+  EXPECT_EQ(sampler.Figures("j")["sampled_ms"], 0);
+  EXPECT_EQ(sampler.Series("j")["points"].size(), 0u);
+}
+
+TEST(DashboardJobSampler, SamplesAtMostMaxJobs) {
+  std::vector<coordinator::v1::JobStatus> jobs;
+  for (int i = 0; i < 5; ++i) jobs.push_back(RunningJob("j" + std::to_string(i), 1));
+  JobSampler sampler(
+      {std::chrono::milliseconds(1000), 4, 3}, [&] { return jobs; },
+      [](const std::string&, const std::string&) -> absl::StatusOr<ContainerFigures> {
+        return ContainerFigures{};
+      });
+  sampler.SampleOnce();
+  int sampled = 0;
+  for (const auto& j : jobs) sampled += sampler.Figures(j.job())["sampled_ms"] != 0;
+  EXPECT_EQ(sampled, 3);
 }
 
 class DashboardRoutes : public ::testing::Test {
