@@ -39,8 +39,16 @@ std::string Which(const std::vector<std::string>& names) {
 }
 }  // namespace
 
-std::string FindChromium() { return Which({"chromium", "chromium-browser", "google-chrome"}); }
-std::string FindChromedriver() { return Which({"chromedriver"}); }
+// $EDDY_CHROMIUM / $EDDY_CHROMEDRIVER name the binaries explicitly (a path that is not an
+// executable counts as missing, which is how the skip is checked).
+std::string FindChromium() {
+  if (const char* e = std::getenv("EDDY_CHROMIUM")) return ::access(e, X_OK) == 0 ? e : "";
+  return Which({"chromium", "chromium-browser", "google-chrome"});
+}
+std::string FindChromedriver() {
+  if (const char* e = std::getenv("EDDY_CHROMEDRIVER")) return ::access(e, X_OK) == 0 ? e : "";
+  return Which({"chromedriver"});
+}
 
 absl::StatusOr<std::unique_ptr<WebDriver>> WebDriver::Start(const std::string& chromedriver,
                                                             const std::string& chromium,

@@ -15,7 +15,8 @@
 
 namespace eddy::test {
 
-// The chromium and chromedriver binaries, or "" when one is missing.
+// The chromium and chromedriver binaries ($EDDY_CHROMIUM / $EDDY_CHROMEDRIVER, else found on
+// PATH and in /usr/bin), or "" when one is missing.
 std::string FindChromium();
 std::string FindChromedriver();
 
