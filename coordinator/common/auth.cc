@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "openssl/crypto.h"
 #include "openssl/rand.h"
 
 namespace eddy::cluster {
@@ -21,11 +22,20 @@ grpc::Status CheckToken(const grpc::ServerContext& ctx, const std::string& token
                         "missing token: pass `authorization: Bearer <token>` (eddy reads the "
                         "grid's token file)");
   }
-  std::string got(it->second.data(), it->second.size());
-  if (got != "Bearer " + token) {
+  if (!TokenMatches(std::string_view(it->second.data(), it->second.size()), token)) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong token");
   }
   return grpc::Status::OK;
+}
+
+bool TokenMatches(std::string_view authorization, const std::string& token) {
+  if (token.empty()) return true;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() != kBearer.size() + token.size() ||
+      authorization.substr(0, kBearer.size()) != kBearer) {
+    return false;
+  }
+  return CRYPTO_memcmp(authorization.data() + kBearer.size(), token.data(), token.size()) == 0;
 }
 
 void AddToken(grpc::ClientContext* ctx, const std::string& token) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
@@ -14,6 +15,11 @@ namespace eddy::cluster {
 // OK when `ctx` carries `authorization: Bearer <token>`; UNAUTHENTICATED otherwise. An empty
 // `token` disables the check.
 grpc::Status CheckToken(const grpc::ServerContext& ctx, const std::string& token);
+
+// True when `authorization` (an Authorization header or metadata value) is "Bearer <token>",
+// compared in constant time. An empty `token` matches everything (no check). The HTTP routes
+// behind the token (Prometheus discovery, the dashboard) use it as CheckToken does.
+bool TokenMatches(std::string_view authorization, const std::string& token);
 
 // Adds the bearer token to an outgoing call.
 void AddToken(grpc::ClientContext* ctx, const std::string& token);
