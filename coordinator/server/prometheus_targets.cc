@@ -20,8 +20,9 @@ std::string PrometheusTargetsJson(ClusterManager& manager, const std::string& lo
   for (const auto& j : manager.ListJobs()) {
     for (const auto& c : j.containers()) {
       if (c.state() != "running") continue;
+      // `eddy_job`, not `job`: Prometheus' own `job` label names the scrape config.
       add(c.http_address(), {{"daemon", "eddy-container"},
-                             {"job", j.job()},
+                             {"eddy_job", j.job()},
                              {"container", c.id()},
                              {"node", c.node()}});
     }

@@ -2,7 +2,7 @@
 // answers http_sd_configs JSON (https://prometheus.io/docs/prometheus/latest/http_sd/) listing
 // every daemon's /metrics endpoint — eddy-logd (--log-store-http), the coordinator itself,
 // every live node and every running container — each group labelled with `daemon` (and
-// node/job/container). Behind the coordinator's token: "Authorization: Bearer <token>", else
+// node, eddy_job, container). Behind the coordinator's token: "Authorization: Bearer <token>", else
 // 401. `eddy grid up` writes a prometheus.yml pointing at it. Used by coordinator_main.cc.
 #pragma once
 
