@@ -50,6 +50,21 @@ const char* GrpcCodeName(int code) {
   return code >= 0 && code < ServiceProbe::kCodes ? kNames[code] : "unknown";
 }
 
+// A Kafka API name in lower_snake ("ListOffsets" -> "list_offsets"), as label values go.
+std::string KafkaApiLabel(int key) {
+  std::string out;
+  for (const char* p = kafka::ApiName(static_cast<int16_t>(key)); *p != 0; ++p) {
+    const char c = *p;
+    if (c >= 'A' && c <= 'Z') {
+      if (!out.empty()) out += '_';
+      out += static_cast<char>(c - 'A' + 'a');
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 void Partitions(const LogManager& logs, FamilyBuilder& f) {
   struct Row {
     std::string topic, partition;
@@ -149,20 +164,20 @@ std::vector<prometheus::MetricFamily> LogdMetrics::Collect() const {
   f.Family("eddy_logd_kafka_requests_total", "Kafka requests by API.", MetricType::Counter);
   for (int k = 0; k < kafka::KafkaProbe::kApiKeys; ++k) {
     uint64_t n = kp.apis[k].requests.load(std::memory_order_relaxed);
-    if (n != 0) f.Add({{"api", kafka::ApiName(static_cast<int16_t>(k))}}, static_cast<double>(n));
+    if (n != 0) f.Add({{"api", KafkaApiLabel(k)}}, static_cast<double>(n));
   }
   f.Family("eddy_logd_kafka_request_bytes_total", "Bytes of Kafka request frames by API.",
            MetricType::Counter);
   for (int k = 0; k < kafka::KafkaProbe::kApiKeys; ++k) {
     if (kp.apis[k].requests.load() != 0) {
-      f.Add({{"api", kafka::ApiName(static_cast<int16_t>(k))}}, kp.apis[k].bytes.load());
+      f.Add({{"api", KafkaApiLabel(k)}}, kp.apis[k].bytes.load());
     }
   }
   f.Family("eddy_logd_kafka_response_bytes_total", "Bytes of Kafka response frames by API.",
            MetricType::Counter);
   for (int k = 0; k < kafka::KafkaProbe::kApiKeys; ++k) {
     if (kp.apis[k].requests.load() != 0) {
-      f.Add({{"api", kafka::ApiName(static_cast<int16_t>(k))}}, kp.apis[k].records.load());
+      f.Add({{"api", KafkaApiLabel(k)}}, kp.apis[k].records.load());
     }
   }
   f.Family("eddy_logd_kafka_closed_requests_total",
