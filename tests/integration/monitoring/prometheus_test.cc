@@ -91,8 +91,12 @@ class PrometheusTest : public ::testing::Test {
     if (!grid_->ok()) return;
     // The job: slower (20 ms per message) than its input (~200 messages/s below).
     if (!grid_->CreateTopic("slow-in", 1)) return;
+    // Small fetches (about one producer batch each): the container's lag is measured at each
+    // fetch (high watermark - end of what it fetched), so it must not fetch the whole backlog
+    // at once.
     auto r = grid_->Eddy("job submit " + SlowTaskPackage() +
-                         " --set cluster-manager.container.memory.mb=256");
+                         " --set cluster-manager.container.memory.mb=256"
+                         " --set systems.eddy.consumer.max.partition.fetch.bytes=1024");
     if (r.code != 0) {
       std::fprintf(stderr, "job submit failed: %s%s\n", r.out.c_str(), r.err.c_str());
       return;
@@ -316,6 +320,7 @@ TEST_F(PrometheusTest, ContainerSeriesArriveAndTheLagOfAStalledJobGrows) {
     return later > first;
   })) << "lag did not grow: first " << first << ", later " << later << " (produced "
       << produced_->load() << ")";
+  std::printf("consumer lag of %s: %.0f, later %.0f messages\n", kJob, first, later);
 }
 
 }  // namespace
