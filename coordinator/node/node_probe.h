@@ -6,12 +6,13 @@
 // server's threads read. Names are listed in docs/METRICS.md.
 #pragma once
 
+#include <sys/types.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "prometheus/collectable.h"
@@ -29,8 +30,16 @@ struct ContainerSample {
 };
 
 // Why a container process ended, as a label value.
-enum class ExitReason { kExit, kSignal, kOom, kStopped, kSelfFenced, kSuperseded, kNotStarted,
-                        kCount };
+enum class ExitReason {
+  kExit,
+  kSignal,
+  kOom,
+  kStopped,
+  kSelfFenced,
+  kSuperseded,
+  kNotStarted,
+  kCount
+};
 const char* ExitReasonName(ExitReason r);
 
 class NodeProbe : public prometheus::Collectable {
@@ -40,7 +49,9 @@ class NodeProbe : public prometheus::Collectable {
 
   void SetContainers(std::vector<ContainerSample> containers);
   void Started() { starts_.fetch_add(1, std::memory_order_relaxed); }
-  void Exited(ExitReason r) { exits_[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+  void Exited(ExitReason r) {
+    exits_[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 

@@ -60,8 +60,7 @@ void ClusterProbe::AddTo(std::vector<prometheus::MetricFamily>* out) const {
            MetricType::Counter);
   f.Add({}, static_cast<double>(registrations_.load(std::memory_order_relaxed)));
   f.Family("eddy_coordinator_placements_total",
-           "Container attempts placed on a node (first starts and restarts).",
-           MetricType::Counter);
+           "Container attempts placed on a node (first starts and restarts).", MetricType::Counter);
   f.Add({}, static_cast<double>(placements_.load(std::memory_order_relaxed)));
   f.Family("eddy_coordinator_container_restarts_total",
            "Container attempts placed after an earlier attempt failed or exited.",
@@ -84,8 +83,7 @@ std::vector<prometheus::MetricFamily> ClusterMetrics::Collect() const {
   FamilyBuilder f;
   std::map<std::string, int> nodes = {{"alive", 0}, {"lost", 0}};
   for (const auto& n : manager_->ListNodes()) nodes[n.alive() ? "alive" : "lost"]++;
-  f.Family("eddy_coordinator_nodes", "Registered nodes by state (alive, lost).",
-           MetricType::Gauge);
+  f.Family("eddy_coordinator_nodes", "Registered nodes by state (alive, lost).", MetricType::Gauge);
   for (const auto& [state, count] : nodes) f.Add({{"state", state}}, count);
 
   std::map<std::string, int> jobs = {{"RUNNING", 0}, {"SCALING", 0}, {"FAILED", 0}, {"KILLED", 0}};

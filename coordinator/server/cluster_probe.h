@@ -19,8 +19,16 @@ namespace eddy::cluster {
 class ClusterManager;
 
 // Why a container attempt failed (an end the coordinator restarts it for), as a label value.
-enum class FailureReason { kExit, kSignal, kOom, kNodeLost, kFenced, kSelfFenced, kNeverStarted,
-                           kCount };
+enum class FailureReason {
+  kExit,
+  kSignal,
+  kOom,
+  kNodeLost,
+  kFenced,
+  kSelfFenced,
+  kNeverStarted,
+  kCount
+};
 const char* FailureReasonName(FailureReason r);
 // The reason of an ended attempt (its record), by how it ended and its exit code or signal.
 FailureReason ReasonOf(const AttemptRecord& r);

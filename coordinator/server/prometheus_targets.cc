@@ -38,8 +38,9 @@ void ServePrometheusTargets(http::HttpServer& server, ClusterManager* manager, s
                  log_store_http = std::move(log_store_http)](const http::Request& req) {
                   if (!TokenMatches(req.Header("Authorization"), token)) {
                     http::Response r = http::Response::Text(
-                        401, "missing or wrong token: send Authorization: Bearer <token> (the "
-                             "grid's token file)\n");
+                        401,
+                        "missing or wrong token: send Authorization: Bearer <token> (the "
+                        "grid's token file)\n");
                     r.headers.push_back({"WWW-Authenticate", "Bearer"});
                     return r;
                   }

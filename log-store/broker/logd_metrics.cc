@@ -29,24 +29,23 @@ void AddHistogram(FamilyBuilder& f, const Labels& labels, const AtomicHistogram&
 
 // A name for a grpc::StatusCode number, lower_snake (Prometheus label values).
 const char* GrpcCodeName(int code) {
-  static const char* const kNames[ServiceProbe::kCodes] = {
-      "ok",
-      "cancelled",
-      "unknown",
-      "invalid_argument",
-      "deadline_exceeded",
-      "not_found",
-      "already_exists",
-      "permission_denied",
-      "resource_exhausted",
-      "failed_precondition",
-      "aborted",
-      "out_of_range",
-      "unimplemented",
-      "internal",
-      "unavailable",
-      "data_loss",
-      "unauthenticated"};
+  static const char* const kNames[ServiceProbe::kCodes] = {"ok",
+                                                           "cancelled",
+                                                           "unknown",
+                                                           "invalid_argument",
+                                                           "deadline_exceeded",
+                                                           "not_found",
+                                                           "already_exists",
+                                                           "permission_denied",
+                                                           "resource_exhausted",
+                                                           "failed_precondition",
+                                                           "aborted",
+                                                           "out_of_range",
+                                                           "unimplemented",
+                                                           "internal",
+                                                           "unavailable",
+                                                           "data_loss",
+                                                           "unauthenticated"};
   return code >= 0 && code < ServiceProbe::kCodes ? kNames[code] : "unknown";
 }
 
@@ -94,8 +93,8 @@ void Partitions(const LogManager& logs, FamilyBuilder& f) {
          "Next offset to be written (the log end offset; every append is committed).",
          MetricType::Gauge, [](const PartitionStats& s) { return s.log_end_offset; });
   family("eddy_logd_partition_last_stable_offset",
-         "First offset of the oldest open transaction, else the high watermark.",
-         MetricType::Gauge, [](const PartitionStats& s) { return s.last_stable_offset; });
+         "First offset of the oldest open transaction, else the high watermark.", MetricType::Gauge,
+         [](const PartitionStats& s) { return s.last_stable_offset; });
   f.Family("eddy_logd_partitions", "Partitions the broker holds over all topics.",
            MetricType::Gauge);
   f.Add({}, static_cast<double>(rows.size()));
@@ -228,8 +227,7 @@ std::vector<prometheus::MetricFamily> LogdMetrics::Collect() const {
     f.Add({{"outcome", "aborted"}}, static_cast<double>(aborts));
     f.Add({{"outcome", "timed_out"}}, static_cast<double>(c.timed_out_aborts));
     f.Family("eddy_logd_transaction_fenced_requests_total",
-             "Requests refused for an old producer epoch (fenced), by kind.",
-             MetricType::Counter);
+             "Requests refused for an old producer epoch (fenced), by kind.", MetricType::Counter);
     f.Add({{"kind", "produce"}}, static_cast<double>(c.fenced_produce_refused));
     f.Add({{"kind", "end_txn"}}, static_cast<double>(c.fenced_end_txn_refused));
     f.Add({{"kind", "any"}}, static_cast<double>(fenced));

@@ -19,7 +19,7 @@ struct KafkaProbe {
   // Per API key: requests, request bytes (`bytes`), and the time from a whole frame read to
   // its response written. `records` holds response bytes.
   std::array<logstore::TrafficProbe, kApiKeys> apis;
-  std::atomic<uint64_t> closed_requests{0};   // answered by closing the connection
+  std::atomic<uint64_t> closed_requests{0};  // answered by closing the connection
   std::atomic<int64_t> open_connections{0};
   std::atomic<uint64_t> accepted_connections{0};
   std::atomic<uint64_t> refused_connections{0};  // over max.connections(.per.ip) or EMFILE

@@ -14,10 +14,10 @@
 namespace eddy::logstore {
 
 struct StorageProbe {
-  AtomicHistogram fsync;                         // fdatasync of a segment's log file
-  std::atomic<uint64_t> compaction_runs{0};      // Compact() passes that rewrote segments
+  AtomicHistogram fsync;                     // fdatasync of a segment's log file
+  std::atomic<uint64_t> compaction_runs{0};  // Compact() passes that rewrote segments
   std::atomic<uint64_t> compaction_reclaimed_bytes{0};
-  std::atomic<uint64_t> compaction_ns{0};        // time spent in those passes
+  std::atomic<uint64_t> compaction_ns{0};  // time spent in those passes
 
   static StorageProbe& Get() {
     static StorageProbe probe;

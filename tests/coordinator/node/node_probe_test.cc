@@ -15,9 +15,7 @@
 namespace eddy::cluster {
 namespace {
 
-std::string Text(const NodeProbe& p) {
-  return prometheus::TextSerializer().Serialize(p.Collect());
-}
+std::string Text(const NodeProbe& p) { return prometheus::TextSerializer().Serialize(p.Collect()); }
 
 TEST(NodeProbe, ReadsUsageOfLiveProcessesAndCountsExits) {
   pid_t child = ::fork();

@@ -305,7 +305,8 @@ TEST_F(PrometheusTest, ContainerSeriesArriveAndTheLagOfAStalledJobGrows) {
     return !r.empty() && r.front().second > 0;
   }));
 
-  const std::string lag = R"(sum(eddy_task_consumer_lag_messages{job="slow-task",stream="slow-in"}))";
+  const std::string lag =
+      R"(sum(eddy_task_consumer_lag_messages{job="slow-task",stream="slow-in"}))";
   double first = 0;
   ASSERT_TRUE(WaitFor(60, [&] {
     auto r = Query(lag);
@@ -314,11 +315,13 @@ TEST_F(PrometheusTest, ContainerSeriesArriveAndTheLagOfAStalledJobGrows) {
     return first > 0;
   })) << "no lag series of job slow-task";
   double later = first;
-  EXPECT_TRUE(WaitFor(90, [&] {
-    auto r = Query(lag);
-    if (!r.empty()) later = r.front().second;
-    return later > first;
-  })) << "lag did not grow: first " << first << ", later " << later << " (produced "
+  EXPECT_TRUE(WaitFor(90,
+                      [&] {
+                        auto r = Query(lag);
+                        if (!r.empty()) later = r.front().second;
+                        return later > first;
+                      }))
+      << "lag did not grow: first " << first << ", later " << later << " (produced "
       << produced_->load() << ")";
   std::printf("consumer lag of %s: %.0f, later %.0f messages\n", kJob, first, later);
 }
