@@ -159,10 +159,9 @@ void AddGridCommand(CLI::App& app, Action* action) {
         std::string bin = SelfDir();
         json g;
         g["dir"] = d;
-        auto logd =
-            Daemon({bin + "/eddy-logd", "--data-dir", d + "/logd", "--listen", *listen_host + ":0",
-                    "--http-address", *listen_host + ":0"},
-                   d + "/logd.log", "listening on ");
+        auto logd = Daemon({bin + "/eddy-logd", "--data-dir", d + "/logd", "--listen",
+                            *listen_host + ":0", "--http-address", *listen_host + ":0"},
+                           d + "/logd.log", "listening on ");
         if (!logd.ok()) return Fail("grid up", logd.status());
         std::string logd_http = LogWord(d + "/logd.log", "http on ");
         g["logd"] = {{"pid", logd->first}, {"address", logd->second}, {"http", logd_http}};
@@ -198,11 +197,11 @@ void AddGridCommand(CLI::App& app, Action* action) {
         std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
         for (int i = 0; i < *nodes; ++i) {
           std::string id = "node-" + std::to_string(i);
-          auto n = Daemon({bin + "/eddy-node", "--coordinator", coord->second, "--data-dir",
-                           d + "/" + id, "--node-id", id, "--token-file", d + "/token",
-                           "--memory-mb", std::to_string(*mem), "--cores", std::to_string(*cores),
-                           "--http-address", *listen_host + ":0"},
-                          d + "/" + id + ".log", "listening on ");
+          auto n = Daemon(
+              {bin + "/eddy-node", "--coordinator", coord->second, "--data-dir", d + "/" + id,
+               "--node-id", id, "--token-file", d + "/token", "--memory-mb", std::to_string(*mem),
+               "--cores", std::to_string(*cores), "--http-address", *listen_host + ":0"},
+              d + "/" + id + ".log", "listening on ");
           if (!n.ok()) return Fail("grid up", n.status());
           g["nodes"].push_back({{"id", id},
                                 {"pid", n->first},
@@ -218,17 +217,18 @@ void AddGridCommand(CLI::App& app, Action* action) {
             "  nodes       %d\n",
             d.c_str(), logd->second.c_str(), coord->second.c_str(), coord_http.c_str(), *nodes);
         auto metrics_line = [](const std::string& who, const std::string& http) {
-          if (!http.empty()) std::printf("  metrics     %s http://%s/metrics\n", who.c_str(),
-                                         http.c_str());
+          if (!http.empty())
+            std::printf("  metrics     %s http://%s/metrics\n", who.c_str(), http.c_str());
         };
         metrics_line("eddy-logd", logd_http);
         metrics_line("eddy-coordinator", coord_http);
         for (const auto& n : g["nodes"]) {
           metrics_line("eddy-node " + n["id"].get<std::string>(), n["http"].get<std::string>());
         }
-        std::printf("  prometheus  %s/prometheus.yml (prometheus --config.file=%s/prometheus.yml)\n"
-                    "export EDDY_BOOTSTRAP=%s EDDY_GRID_DIR=%s\n",
-                    d.c_str(), d.c_str(), logd->second.c_str(), d.c_str());
+        std::printf(
+            "  prometheus  %s/prometheus.yml (prometheus --config.file=%s/prometheus.yml)\n"
+            "export EDDY_BOOTSTRAP=%s EDDY_GRID_DIR=%s\n",
+            d.c_str(), d.c_str(), logd->second.c_str(), d.c_str());
         return kExitOk;
       };
     });

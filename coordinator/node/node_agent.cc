@@ -92,8 +92,8 @@ v1::ContainerReport NodeAgent::Report(Running& r) {
   return c;
 }
 
-void NodeAgent::NoteReports(
-    const google::protobuf::RepeatedPtrField<v1::ContainerReport>& reports, bool acknowledged) {
+void NodeAgent::NoteReports(const google::protobuf::RepeatedPtrField<v1::ContainerReport>& reports,
+                            bool acknowledged) {
   if (!opt_.probe) return;
   std::vector<ContainerSample> samples;
   for (const auto& c : reports) {

@@ -106,7 +106,8 @@ grpc::Status LogStoreService::Produce(grpc::ServerContext*, const v1::ProduceReq
   uint64_t records = 0, bytes = 0;
   for (const auto& p : req->partitions()) bytes += p.records().size();
   for (const auto& r : resp->results()) {
-    if (r.error().code() == 0 && r.base_offset() >= 0) records += r.last_offset() - r.base_offset() + 1;
+    if (r.error().code() == 0 && r.base_offset() >= 0)
+      records += r.last_offset() - r.base_offset() + 1;
   }
   probe_.produce.Count(records, bytes);
   probe_.Answer(ServiceProbe::kProduce, st.error_code());

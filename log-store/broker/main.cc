@@ -178,9 +178,8 @@ int main(int argc, char** argv) {
   // /metrics: read at scrape time from the log manager and the probes.
   eddy::http::HttpServer http;
   if (!http_address.empty()) {
-    eddy::http::ServeMetrics(
-        http, {std::make_shared<eddy::logstore::LogdMetrics>(logs->get(), txn->get(),
-                                                             &service.probe())});
+    eddy::http::ServeMetrics(http, {std::make_shared<eddy::logstore::LogdMetrics>(
+                                       logs->get(), txn->get(), &service.probe())});
     auto bound = http.Start(http_address);
     if (!bound.ok()) {
       std::fprintf(stderr, "eddy-logd: --http-address: %s\n",

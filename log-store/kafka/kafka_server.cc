@@ -501,9 +501,9 @@ class KafkaServerImpl final : public KafkaServer {
       head += frame;
       const auto begun = std::chrono::steady_clock::now();
       KafkaProbe& probe = KafkaProbe::Get();
-      int api_key = payload.size() >= 2 ? (static_cast<uint8_t>(payload[0]) << 8) |
-                                              static_cast<uint8_t>(payload[1])
-                                        : KafkaProbe::kApiKeys - 1;
+      int api_key = payload.size() >= 2
+                        ? (static_cast<uint8_t>(payload[0]) << 8) | static_cast<uint8_t>(payload[1])
+                        : KafkaProbe::kApiKeys - 1;
       if (api_key >= KafkaProbe::kApiKeys) api_key = KafkaProbe::kApiKeys - 1;
       logstore::TrafficProbe& traffic = probe.apis[api_key];
       DispatchResult res = Dispatch(broker_, payload, client, out, scratch);

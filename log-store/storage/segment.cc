@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "log-store/storage/storage_probe.h"
 #include "absl/strings/str_format.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/file_io.h"
+#include "log-store/storage/storage_probe.h"
 
 namespace eddy::logstore {
 namespace {
