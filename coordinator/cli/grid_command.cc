@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "coordinator/cli/cluster_client.h"
 #include "coordinator/cli/cluster_commands.h"
+#include "coordinator/cli/prometheus_config.h"
 #include "coordinator/common/auth.h"
 #include "nlohmann/json.hpp"
 
@@ -158,11 +159,12 @@ void AddGridCommand(CLI::App& app, Action* action) {
         std::string bin = SelfDir();
         json g;
         g["dir"] = d;
-        auto logd =
-            Daemon({bin + "/eddy-logd", "--data-dir", d + "/logd", "--listen", *listen_host + ":0"},
-                   d + "/logd.log", "listening on ");
+        auto logd = Daemon({bin + "/eddy-logd", "--data-dir", d + "/logd", "--listen",
+                            *listen_host + ":0", "--http-address", *listen_host + ":0"},
+                           d + "/logd.log", "listening on ");
         if (!logd.ok()) return Fail("grid up", logd.status());
-        g["logd"] = {{"pid", logd->first}, {"address", logd->second}};
+        std::string logd_http = LogWord(d + "/logd.log", "http on ");
+        g["logd"] = {{"pid", logd->first}, {"address", logd->second}, {"http", logd_http}};
         std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
         std::vector<std::string> cargv = {
             bin + "/eddy-coordinator",
@@ -179,7 +181,9 @@ void AddGridCommand(CLI::App& app, Action* action) {
             "--node-lost-ms",
             std::to_string(*lost),
             "--http-address",
-            (coordinator_host->empty() ? *listen_host : *coordinator_host) + ":0"};
+            (coordinator_host->empty() ? *listen_host : *coordinator_host) + ":0",
+            "--log-store-http",
+            logd_http};
         if (*max_package > 0) {
           cargv.push_back("--max-package-bytes");
           cargv.push_back(std::to_string(*max_package));
@@ -193,20 +197,38 @@ void AddGridCommand(CLI::App& app, Action* action) {
         std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
         for (int i = 0; i < *nodes; ++i) {
           std::string id = "node-" + std::to_string(i);
-          auto n = Daemon({bin + "/eddy-node", "--coordinator", coord->second, "--data-dir",
-                           d + "/" + id, "--node-id", id, "--token-file", d + "/token",
-                           "--memory-mb", std::to_string(*mem), "--cores", std::to_string(*cores)},
-                          d + "/" + id + ".log", "listening on ");
+          auto n = Daemon(
+              {bin + "/eddy-node", "--coordinator", coord->second, "--data-dir", d + "/" + id,
+               "--node-id", id, "--token-file", d + "/token", "--memory-mb", std::to_string(*mem),
+               "--cores", std::to_string(*cores), "--http-address", *listen_host + ":0"},
+              d + "/" + id + ".log", "listening on ");
           if (!n.ok()) return Fail("grid up", n.status());
-          g["nodes"].push_back({{"id", id}, {"pid", n->first}, {"address", n->second}});
+          g["nodes"].push_back({{"id", id},
+                                {"pid", n->first},
+                                {"address", n->second},
+                                {"http", LogWord(d + "/" + id + ".log", "http on ")}});
           std::ofstream(d + "/grid.json") << g.dump(2) << "\n";
         }
+        // Prometheus finds every daemon (and the containers, as they come and go) through the
+        // coordinator's service discovery.
+        std::ofstream(d + "/prometheus.yml") << PrometheusConfig(coord_http, d + "/token");
         std::printf(
             "grid up in %s\n  log store   %s\n  coordinator %s\n  dashboard   http://%s/\n"
-            "  nodes       %d\n"
+            "  nodes       %d\n",
+            d.c_str(), logd->second.c_str(), coord->second.c_str(), coord_http.c_str(), *nodes);
+        auto metrics_line = [](const std::string& who, const std::string& http) {
+          if (!http.empty())
+            std::printf("  metrics     %s http://%s/metrics\n", who.c_str(), http.c_str());
+        };
+        metrics_line("eddy-logd", logd_http);
+        metrics_line("eddy-coordinator", coord_http);
+        for (const auto& n : g["nodes"]) {
+          metrics_line("eddy-node " + n["id"].get<std::string>(), n["http"].get<std::string>());
+        }
+        std::printf(
+            "  prometheus  %s/prometheus.yml (prometheus --config.file=%s/prometheus.yml)\n"
             "export EDDY_BOOTSTRAP=%s EDDY_GRID_DIR=%s\n",
-            d.c_str(), logd->second.c_str(), coord->second.c_str(), coord_http.c_str(), *nodes,
-            logd->second.c_str(), d.c_str());
+            d.c_str(), d.c_str(), logd->second.c_str(), d.c_str());
         return kExitOk;
       };
     });

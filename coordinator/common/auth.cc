@@ -22,8 +22,7 @@ grpc::Status CheckToken(const grpc::ServerContext& ctx, const std::string& token
                         "missing token: pass `authorization: Bearer <token>` (eddy reads the "
                         "grid's token file)");
   }
-  std::string got(it->second.data(), it->second.size());
-  if (!TokenEquals(got, "Bearer " + token)) {
+  if (!TokenMatches(std::string_view(it->second.data(), it->second.size()), token)) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong token");
   }
   return grpc::Status::OK;
@@ -32,6 +31,16 @@ grpc::Status CheckToken(const grpc::ServerContext& ctx, const std::string& token
 bool TokenEquals(std::string_view given, std::string_view token) {
   if (given.size() != token.size()) return false;
   return CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
+}
+
+bool TokenMatches(std::string_view authorization, const std::string& token) {
+  if (token.empty()) return true;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() != kBearer.size() + token.size() ||
+      authorization.substr(0, kBearer.size()) != kBearer) {
+    return false;
+  }
+  return TokenEquals(authorization.substr(kBearer.size()), token);
 }
 
 void AddToken(grpc::ClientContext* ctx, const std::string& token) {

@@ -20,6 +20,10 @@ grpc::Status CheckToken(const grpc::ServerContext& ctx, const std::string& token
 // caller cannot find the token byte by byte from response times). Used by CheckToken and the
 // coordinator's web dashboard (cookie or `Authorization: Bearer`).
 bool TokenEquals(std::string_view given, std::string_view token);
+// True when `authorization` (an Authorization header or metadata value) is "Bearer <token>",
+// compared in constant time. An empty `token` matches everything (no check). The HTTP routes
+// behind the token (Prometheus discovery, the dashboard) use it as CheckToken does.
+bool TokenMatches(std::string_view authorization, const std::string& token);
 
 // Adds the bearer token to an outgoing call.
 void AddToken(grpc::ClientContext* ctx, const std::string& token);

@@ -92,12 +92,57 @@ v1::ContainerReport NodeAgent::Report(Running& r) {
   return c;
 }
 
+void NodeAgent::NoteReports(const google::protobuf::RepeatedPtrField<v1::ContainerReport>& reports,
+                            bool acknowledged) {
+  if (!opt_.probe) return;
+  std::vector<ContainerSample> samples;
+  for (const auto& c : reports) {
+    ContainerSample s;
+    s.job = c.job();
+    s.container = c.container_id();
+    s.attempt = c.attempt();
+    s.pid = c.pid();
+    s.memory_mb = c.memory_mb();
+    s.cpu_cores = c.cpu_cores();
+    switch (c.state()) {
+      case v1::ContainerReport::STARTING:
+        s.state = "starting";
+        break;
+      case v1::ContainerReport::RUNNING:
+        s.state = "running";
+        break;
+      default:
+        s.state = "exited";
+        break;
+    }
+    samples.push_back(std::move(s));
+    if (!acknowledged || c.state() != v1::ContainerReport::EXITED) continue;
+    ExitReason why = ExitReason::kExit;
+    if (c.fenced() == v1::ContainerReport::SELF_FENCED) {
+      why = ExitReason::kSelfFenced;
+    } else if (c.fenced() == v1::ContainerReport::SUPERSEDED) {
+      why = ExitReason::kSuperseded;
+    } else if (c.pid() <= 0) {
+      why = ExitReason::kNotStarted;
+    } else if (c.stop_requested()) {
+      why = ExitReason::kStopped;
+    } else if (c.oom()) {
+      why = ExitReason::kOom;
+    } else if (c.signal() != 0) {
+      why = ExitReason::kSignal;
+    }
+    opt_.probe->Exited(why);
+  }
+  opt_.probe->SetContainers(std::move(samples));
+}
+
 absl::Status NodeAgent::RegisterNow() {
   MarkSelfFenced();
   v1::RegisterRequest req;
   req.set_node_id(opt_.node_id);
   req.set_host(opt_.host);
   req.set_address(opt_.address);
+  req.set_http_address(opt_.http_address);
   req.mutable_resources()->set_memory_mb(opt_.memory_mb);
   req.mutable_resources()->set_cpu_cores(opt_.cores);
   for (auto& [k, r] : containers_) *req.add_containers() = Report(*r);
@@ -112,6 +157,7 @@ absl::Status NodeAgent::RegisterNow() {
     return FromGrpc(s, "register with " + opt_.coordinator);
   }
   registered_ = true;
+  NoteReports(req.containers(), /*acknowledged=*/true);
   if (resp.heartbeat_ms() > 0) heartbeat_ = std::chrono::milliseconds(resp.heartbeat_ms());
   fence_.Configure(std::chrono::milliseconds(resp.node_lost_ms()), heartbeat_);
   fence_.Answered(sent);
@@ -194,6 +240,7 @@ void NodeAgent::Heartbeat() {
     NoteUnreachable(sent);
     return;
   }
+  NoteReports(req.containers(), /*acknowledged=*/true);
   for (const auto& k : exited) containers_.erase(k);  // the coordinator has seen the exit
   if (resp.reregister()) {
     registered_ = false;
@@ -334,6 +381,7 @@ void NodeAgent::Start(const v1::StartContainer& s) {
   p.cgroup_name = absl::StrCat("eddy-", opt_.node_id, "-", s.job(), "-", s.container_id());
   if (auto st = r->proc.Start(p); !st.ok()) return fail(st);
   r->started = true;
+  if (opt_.probe) opt_.probe->Started();
   fence_.Track(key, &r->proc);
   std::fprintf(stderr, "eddy-node %s: started %s pid %d in %s\n", opt_.node_id.c_str(), key.c_str(),
                r->proc.pid(), r->work_dir.c_str());

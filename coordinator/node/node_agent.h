@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "coordinator/node/container_process.h"
 #include "coordinator/node/node_fence.h"
+#include "coordinator/node/node_probe.h"
 #include "coordinator/proto/coordinator.grpc.pb.h"
 
 namespace eddy::cluster {
@@ -26,6 +27,8 @@ struct NodeOptions {
   std::string node_id = "node-0";
   std::string host = "127.0.0.1";
   std::string address;         // this node's Node service
+  std::string http_address;    // this node's HTTP endpoint (/metrics), "" = none
+  std::shared_ptr<NodeProbe> probe;  // counts starts and exits; may be null
   std::string coordinator;     // HOST:PORT
   std::string token;
   std::string data_dir;
@@ -59,6 +62,10 @@ class NodeAgent {
   // After a failed call begun at `sent`: tells the fence when nothing listens at the address.
   void NoteUnreachable(std::chrono::steady_clock::time_point sent);
   v1::ContainerReport Report(Running& r);
+  // Hands the containers just reported to the probe; counts the exits the coordinator has now
+  // seen (`acknowledged`).
+  void NoteReports(const google::protobuf::RepeatedPtrField<v1::ContainerReport>& reports,
+                   bool acknowledged);
 
   NodeOptions opt_;
   std::unique_ptr<v1::Coordinator::Stub> stub_;

@@ -1,9 +1,11 @@
 // eddy-node: the node manager of one machine.
 //   eddy-node --coordinator HOST:PORT --data-dir D (--token-file F | --insecure) [--node-id ID]
 //             [--memory-mb N] [--cores N] [--listen 127.0.0.1:0] [--container-bin PATH]
-//             [--stop-timeout-ms N]
+//             [--stop-timeout-ms N] [--http-address 127.0.0.1:0]
 // Like the coordinator, it refuses to start without a token unless --insecure is given.
-// Prints "eddy-node ID listening on HOST:PORT" once its log service is up.
+// Prints "eddy-node http on HOST:PORT" (its /metrics, sent to the coordinator at registration;
+// --http-address "" turns it off), then "eddy-node ID listening on HOST:PORT" once its log
+// service is up.
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,8 +17,11 @@
 #include "absl/strings/numbers.h"
 #include "coordinator/common/auth.h"
 #include "coordinator/node/node_agent.h"
+#include "coordinator/node/node_probe.h"
 #include "coordinator/node/node_service.h"
 #include "grpcpp/grpcpp.h"
+#include "log-store/http/http_server.h"
+#include "log-store/http/metrics_endpoint.h"
 #include "runtime/job/names.h"
 
 namespace {
@@ -27,7 +32,7 @@ void OnSignal(int) { g_stop = true; }
 int main(int argc, char** argv) {
   using namespace eddy::cluster;
   NodeOptions o;
-  std::string listen = "127.0.0.1:0", token_file;
+  std::string listen = "127.0.0.1:0", token_file, http_address = "127.0.0.1:0";
   int64_t stop_ms = 30000;
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
@@ -55,6 +60,8 @@ int main(int argc, char** argv) {
       o.container_bin = v;
     else if (a == "--host")
       o.host = v;
+    else if (a == "--http-address")
+      http_address = v;
     else if (a == "--memory-mb" && absl::SimpleAtoi(v, &o.memory_mb))
       continue;
     else if (a == "--cores" && absl::SimpleAtod(v, &o.cores))
@@ -118,6 +125,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   o.address = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(port);
+  o.probe = std::make_shared<NodeProbe>(o.memory_mb, o.cores);
+  eddy::http::HttpServer http;
+  if (!http_address.empty()) {
+    eddy::http::ServeMetrics(http, {o.probe});
+    auto bound = http.Start(http_address);
+    if (!bound.ok()) {
+      std::fprintf(stderr, "eddy-node: --http-address: %s\n",
+                   std::string(bound.status().message()).c_str());
+      return 1;
+    }
+    o.http_address = *bound;
+    std::printf("eddy-node http on %s\n", bound->c_str());
+  }
   std::printf("eddy-node %s listening on %s\n", o.node_id.c_str(), o.address.c_str());
   std::fflush(stdout);
   signal(SIGTERM, OnSignal);
@@ -125,6 +145,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   NodeAgent agent(o);
   agent.Run(g_stop);
+  http.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   return 0;
 }

@@ -21,7 +21,7 @@ namespace eddy::cluster {
 namespace fs = std::filesystem;
 
 struct ClusterManager::Node {
-  std::string id, host, address;
+  std::string id, host, address, http_address;
   int64_t memory_mb = 0;
   double cores = 0;
   Clock::time_point last_seen;
@@ -175,6 +175,8 @@ v1::RegisterResponse ClusterManager::Register(const v1::RegisterRequest& r) {
   n->id = r.node_id();
   n->host = r.host();
   n->address = r.address();
+  n->http_address = r.http_address();
+  probe_.Registration();
   n->memory_mb = r.resources().memory_mb();
   n->cores = r.resources().cpu_cores();
   n->last_seen = Clock::now();
@@ -227,6 +229,7 @@ v1::HeartbeatResponse ClusterManager::Heartbeat(const v1::HeartbeatRequest& r) {
   }
   Node& n = *it->second;
   n.last_seen = Clock::now();
+  probe_.Heartbeat();
   if (!n.alive) {
     std::fprintf(stderr,
                  "eddy-coordinator: node %s is back after it was declared lost; it is told to "
@@ -324,6 +327,7 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
       }
       c.work_dir = r.work_dir();
       c.inspect = r.inspect_address();
+      c.http = r.http_address();
       break;
     case v1::ContainerReport::EXITED:
       if (r.attempt() == c.exited_attempt) break;
@@ -364,8 +368,10 @@ void ClusterManager::Fail(Job& j, const std::string& cid, const std::string& why
   Ctr& c = j.containers[cid];
   c.state = "failed";
   c.last_exit = why;
+  probe_.Failure(c.attempts.Find(c.attempt));
   c.node.clear();
   c.inspect.clear();
+  c.http.clear();
   c.pending_since = Clock::now();
   int64_t now = NowMs();
   j.failures_ms.push_back(now);
@@ -475,7 +481,11 @@ void ClusterManager::Place(Job& j, Clock::time_point now) {
                    "no node reported it after the coordinator restarted", NowMs());
     c.attempt++;
     c.attempts.Start(c.attempt, pick->id, NowMs());
-    if (c.exited_attempt >= 0 || c.state == "failed") c.restarts++;
+    if (c.exited_attempt >= 0 || c.state == "failed") {
+      c.restarts++;
+      probe_.Restart();
+    }
+    probe_.Placement();
     c.node = pick->id;
     c.placed_at = now;
     c.state = "starting";
@@ -760,6 +770,7 @@ void FillStatus(const ClusterManager::Job& j,
     o->set_last_exit(c->last_exit);
     o->set_work_dir(c->work_dir);
     o->set_inspect_address(c->state == "running" ? c->inspect : "");
+    o->set_http_address(c->state == "running" ? c->http : "");
     o->set_generation(j.generation);
     c->attempts.Fill(o);
   }
@@ -834,6 +845,7 @@ std::vector<v1::NodeStatus> ClusterManager::ListNodes() {
     s.set_node_id(nid);
     s.set_host(n->host);
     s.set_address(n->address);
+    s.set_http_address(n->http_address);
     s.mutable_resources()->set_memory_mb(n->memory_mb);
     s.mutable_resources()->set_cpu_cores(n->cores);
     s.set_alive(n->alive);

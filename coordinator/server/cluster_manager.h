@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "coordinator/proto/coordinator.pb.h"
+#include "coordinator/server/cluster_probe.h"
 #include "coordinator/server/job_state.h"
 #include "coordinator/server/metadata_store.h"
 #include "coordinator/server/package_store.h"
@@ -69,6 +70,9 @@ class ClusterManager {
   // Placement, node loss, scaling steps. Called every ~100 ms.
   void Tick();
 
+  // What the manager counted (heartbeats, placements, restarts, failures); /metrics reads it.
+  const ClusterProbe& probe() const { return probe_; }
+
   using Job = JobState;
   struct Node;
 
@@ -99,6 +103,7 @@ class ClusterManager {
   std::map<std::string, std::unique_ptr<Job>> jobs_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   Clock::time_point started_;
+  ClusterProbe probe_;
 };
 
 }  // namespace eddy::cluster

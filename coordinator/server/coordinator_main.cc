@@ -2,11 +2,13 @@
 //   eddy-coordinator --data-dir D (--token-file F | --insecure) [--listen 127.0.0.1:0]
 //                    [--log-store HOST:PORT] [--heartbeat-ms 1000] [--node-lost-ms 5000]
 //                    [--package-check PATH] [--max-package-bytes 268435456]
-//                    [--http-address 127.0.0.1:0]
+//                    [--http-address 127.0.0.1:0] [--log-store-http HOST:PORT]
 // Without a token file it refuses to start unless --insecure says every call is to be accepted
 // (and then logs a WARNING). Prints "eddy-coordinator http on HOST:PORT" (the HTTP endpoint:
 // /metrics and the dashboard; --http-address "" turns it off) and then
-// "eddy-coordinator listening on HOST:PORT" once it serves.
+// "eddy-coordinator listening on HOST:PORT" once it serves. The HTTP endpoint also serves
+// Prometheus service discovery at /api/v1/prometheus-targets (behind the token), listing
+// eddy-logd's /metrics at --log-store-http, itself, the nodes and the running containers.
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,10 +20,13 @@
 
 #include "absl/strings/numbers.h"
 #include "coordinator/common/auth.h"
+#include "coordinator/server/cluster_probe.h"
 #include "coordinator/server/coordinator_service.h"
 #include "coordinator/server/dashboard/dashboard.h"
+#include "coordinator/server/prometheus_targets.h"
 #include "grpcpp/grpcpp.h"
 #include "log-store/http/http_server.h"
+#include "log-store/http/metrics_endpoint.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -37,7 +42,7 @@ std::string SelfDir() {
 int main(int argc, char** argv) {
   using namespace eddy::cluster;
   std::string data_dir, listen = "127.0.0.1:0", token_file, log_store, check;
-  std::string http_address = "127.0.0.1:0";
+  std::string http_address = "127.0.0.1:0", log_store_http;
   int64_t hb = 1000, lost = 5000, max_package = kDefaultMaxPackageBytes;
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
@@ -63,6 +68,8 @@ int main(int argc, char** argv) {
       check = v;
     else if (a == "--http-address")
       http_address = v;
+    else if (a == "--log-store-http")
+      log_store_http = v;
     else if (a == "--heartbeat-ms" && absl::SimpleAtoi(v, &hb) && hb > 0)
       continue;
     else if (a == "--node-lost-ms" && absl::SimpleAtoi(v, &lost) && lost > 0)
@@ -155,6 +162,8 @@ int main(int argc, char** argv) {
     dopt.token = token;
     dopt.log_store = log_store;
     dashboard = eddy::dashboard::RegisterDashboard(http, manager, std::move(dopt));
+    eddy::http::ServeMetrics(http, {std::make_shared<ClusterMetrics>(&manager)});
+    ServePrometheusTargets(http, &manager, token, log_store_http);
     auto bound = http.Start(http_address);
     if (!bound.ok()) {
       std::fprintf(stderr, "eddy-coordinator: --http-address: %s\n",

@@ -96,6 +96,41 @@ grpc::Status LogStoreService::HandleDescribeTopic(const v1::DescribeTopicRequest
   return grpc::Status::OK;
 }
 
+grpc::Status LogStoreService::Produce(grpc::ServerContext*, const v1::ProduceRequest* req,
+                                      v1::ProduceResponse* resp) {
+  grpc::Status st;
+  {
+    ScopedTimer timed(probe_.produce.latency);
+    st = HandleProduce(*req, resp);
+  }
+  uint64_t records = 0, bytes = 0;
+  for (const auto& p : req->partitions()) bytes += p.records().size();
+  for (const auto& r : resp->results()) {
+    if (r.error().code() == 0 && r.base_offset() >= 0)
+      records += r.last_offset() - r.base_offset() + 1;
+  }
+  probe_.produce.Count(records, bytes);
+  probe_.Answer(ServiceProbe::kProduce, st.error_code());
+  return st;
+}
+
+grpc::Status LogStoreService::Fetch(grpc::ServerContext* ctx, const v1::FetchRequest* req,
+                                    v1::FetchResponse* resp) {
+  grpc::Status st;
+  {
+    ScopedTimer timed(probe_.fetch.latency);
+    st = HandleFetch(*req, resp, ctx);
+  }
+  uint64_t records = 0, bytes = 0;
+  for (const auto& r : resp->results()) {
+    bytes += r.records().size();
+    records += CountBatchRecords(r.records());
+  }
+  probe_.fetch.Count(records, bytes);
+  probe_.Answer(ServiceProbe::kFetch, st.error_code());
+  return st;
+}
+
 grpc::Status LogStoreService::HandleProduce(const v1::ProduceRequest& req,
                                             v1::ProduceResponse* resp) {
   if (req.acks() != 0 && req.acks() != 1 && req.acks() != -1) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "grpcpp/grpcpp.h"
+#include "log-store/broker/service_probe.h"
 #include "log-store/proto/log_store.grpc.pb.h"
 #include "log-store/storage/log_manager.h"
 #include "log-store/txn/transaction_coordinator.h"
@@ -71,13 +72,12 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
     return HandleDescribeTopic(*req, resp);
   }
   grpc::Status Produce(grpc::ServerContext*, const v1::ProduceRequest* req,
-                       v1::ProduceResponse* resp) override {
-    return HandleProduce(*req, resp);
-  }
+                       v1::ProduceResponse* resp) override;
   grpc::Status Fetch(grpc::ServerContext* ctx, const v1::FetchRequest* req,
-                     v1::FetchResponse* resp) override {
-    return HandleFetch(*req, resp, ctx);
-  }
+                     v1::FetchResponse* resp) override;
+
+  // Produce/Fetch traffic and answers by code (eddy-logd's /metrics reads it).
+  const ServiceProbe& probe() const { return probe_; }
   grpc::Status ListOffsets(grpc::ServerContext*, const v1::ListOffsetsRequest* req,
                            v1::ListOffsetsResponse* resp) override {
     return HandleListOffsets(*req, resp);
@@ -117,6 +117,7 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
   LogManager* logs_;
   LogStoreServiceOptions options_;
   TransactionCoordinator* txn_ = nullptr;
+  ServiceProbe probe_;
 };
 
 // absl::Status -> grpc::Status (same code numbers).

@@ -1,7 +1,9 @@
 // eddy-logd: the log-store broker. Serves the native gRPC API (log_store.proto) over one data
 // directory until SIGTERM/SIGINT, then stops cleanly (in-flight calls finish, logs flushed).
-//   eddy-logd --data-dir DIR --listen 127.0.0.1:PORT [--fsync]
+//   eddy-logd --data-dir DIR --listen 127.0.0.1:PORT [--fsync] [--http-address 127.0.0.1:0]
 // Port 0 picks a free port; the bound address is printed as "eddy-logd listening on HOST:PORT".
+// Before it, "eddy-logd http on HOST:PORT" names the HTTP endpoint serving /metrics
+// (docs/METRICS.md); --http-address "" turns it off.
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +20,9 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/resource_quota.h"
 #include "log-store/broker/log_store_service.h"
+#include "log-store/broker/logd_metrics.h"
+#include "log-store/http/http_server.h"
+#include "log-store/http/metrics_endpoint.h"
 #include "log-store/kafka/kafka_server.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/log_manager.h"
@@ -32,6 +37,9 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "HOST:PORT of the native gRPC API (port 0 = any)");
   app.add_flag("--fsync", fsync,
                "fsync every append before acknowledging it (acks=all survives kill -9)");
+  std::string http_address = "127.0.0.1:0";
+  app.add_option("--http-address", http_address,
+                 "HOST:PORT of the HTTP endpoint serving /metrics (port 0 = any, \"\" = off)");
   std::string kafka_listen;
   eddy::kafka::KafkaServerOptions kafka_options;
   app.add_option("--kafka-listen", kafka_listen,
@@ -167,6 +175,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "eddy-logd: cannot listen on %s\n", listen.c_str());
     return 1;
   }
+  // /metrics: read at scrape time from the log manager and the probes.
+  eddy::http::HttpServer http;
+  if (!http_address.empty()) {
+    eddy::http::ServeMetrics(http, {std::make_shared<eddy::logstore::LogdMetrics>(
+                                       logs->get(), txn->get(), &service.probe())});
+    auto bound = http.Start(http_address);
+    if (!bound.ok()) {
+      std::fprintf(stderr, "eddy-logd: --http-address: %s\n",
+                   std::string(bound.status().message()).c_str());
+      return 1;
+    }
+    std::printf("eddy-logd http on %s\n", bound->c_str());
+  }
   std::string host = listen.substr(0, listen.rfind(':'));
   std::printf("eddy-logd listening on %s:%d\n", host.c_str(), port);
   std::unique_ptr<eddy::kafka::KafkaServer> kafka;
@@ -188,6 +209,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   std::fprintf(stderr, "eddy-logd: signal %d, stopping\n", sig);
   if (kafka) kafka->Stop();
+  http.Stop();
   const auto t0 = std::chrono::steady_clock::now();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   const auto t1 = std::chrono::steady_clock::now();

@@ -37,6 +37,7 @@
 #include "absl/strings/str_cat.h"
 #include "log-store/kafka/broker_context.h"
 #include "log-store/kafka/group_coordinator.h"
+#include "log-store/kafka/kafka_probe.h"
 #include "log-store/kafka/producer_state.h"
 #include "log-store/kafka/request_dispatcher.h"
 
@@ -322,6 +323,7 @@ class KafkaServerImpl final : public KafkaServer {
     if (flag != nullptr) {
       lock.unlock();
       ::close(fd);
+      KafkaProbe::Get().refused_connections.fetch_add(1, std::memory_order_relaxed);
       int64_t suppressed = 0;
       if (limit_log_.Allow(&suppressed)) {
         std::fprintf(stderr,
@@ -334,6 +336,8 @@ class KafkaServerImpl final : public KafkaServer {
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     ++open_connections_;
+    KafkaProbe::Get().open_connections.fetch_add(1, std::memory_order_relaxed);
+    KafkaProbe::Get().accepted_connections.fetch_add(1, std::memory_order_relaxed);
     ++per_ip_[ip];
     connections_.emplace_back();
     Connection& c = connections_.back();
@@ -356,6 +360,7 @@ class KafkaServerImpl final : public KafkaServer {
         if (fd < 0) break;
         ::close(fd);
         ++refused;
+        KafkaProbe::Get().refused_connections.fetch_add(1, std::memory_order_relaxed);
       }
       spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);  // -1 if another thread took it
     }
@@ -494,12 +499,26 @@ class KafkaServerImpl final : public KafkaServer {
       }
       std::string_view payload(in.data() + head + 4, static_cast<size_t>(size));
       head += frame;
+      const auto begun = std::chrono::steady_clock::now();
+      KafkaProbe& probe = KafkaProbe::Get();
+      int api_key = payload.size() >= 2
+                        ? (static_cast<uint8_t>(payload[0]) << 8) | static_cast<uint8_t>(payload[1])
+                        : KafkaProbe::kApiKeys - 1;
+      if (api_key >= KafkaProbe::kApiKeys) api_key = KafkaProbe::kApiKeys - 1;
+      logstore::TrafficProbe& traffic = probe.apis[api_key];
       DispatchResult res = Dispatch(broker_, payload, client, out, scratch);
+      size_t response_bytes = 0;
       if (res.respond) {
         out.Gather(&iov);
+        for (const auto& v : iov) response_bytes += v.iov_len;
         if (!WriteVecFull(fd, iov)) break;
       }
-      if (res.close) break;
+      traffic.Count(response_bytes, payload.size());
+      traffic.latency.Observe(std::chrono::steady_clock::now() - begun);
+      if (res.close) {
+        if (!res.respond) probe.closed_requests.fetch_add(1, std::memory_order_relaxed);
+        break;
+      }
       last_request = std::chrono::steady_clock::now();
       if (scratch.capacity() > (256u << 20)) std::string().swap(scratch);
     }
@@ -517,6 +536,7 @@ class KafkaServerImpl final : public KafkaServer {
     {
       std::lock_guard<std::mutex> lock(mu_);
       --open_connections_;
+      KafkaProbe::Get().open_connections.fetch_sub(1, std::memory_order_relaxed);
       if (auto it = per_ip_.find(c.ip); it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
       ++closed_connections_;
       closed_cv_.notify_all();

@@ -6,6 +6,7 @@
 // logged and kept as it is; a segment with a corrupt batch is logged and left alone; neither
 // stops the compaction of the rest. Each changed segment is rewritten into `<base>.*.cleaned` files
 // and swapped in under a short lock; appends never wait for it. Layout rules: FORMAT.md.
+#include <chrono>
 #include <cstdio>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/partition_log_impl.h"
+#include "log-store/storage/storage_probe.h"
 
 namespace eddy::logstore {
 namespace {
@@ -57,6 +59,18 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
     candidates.push_back(all[i]);
   }
   if (candidates.empty()) return absl::OkStatus();
+  StorageProbe& probe = StorageProbe::Get();
+  probe.compaction_runs.fetch_add(1, std::memory_order_relaxed);
+  const auto started = std::chrono::steady_clock::now();
+  struct CountTime {
+    StorageProbe& probe;
+    std::chrono::steady_clock::time_point started;
+    ~CountTime() {
+      probe.compaction_ns.fetch_add(
+          static_cast<uint64_t>((std::chrono::steady_clock::now() - started).count()),
+          std::memory_order_relaxed);
+    }
+  } count_time{probe, started};
 
   // The aborted transactions over the cleanable range: their batches go.
   const std::vector<AbortedTxn> aborted_txns =
@@ -182,6 +196,10 @@ absl::Status PartitionLogImpl::Compact(int64_t now_ms, CleanerStats* stats) {
     cleaned->SetEndOffset(end);
     cleaned->Seal(end);
     if (absl::Status cs = cleaned->CommitCleaned(); !cs.ok()) return cs;
+    if (seg->size() > cleaned->size()) {
+      probe.compaction_reclaimed_bytes.fetch_add(seg->size() - cleaned->size(),
+                                                 std::memory_order_relaxed);
+    }
     {
       std::lock_guard<std::mutex> l(segments_mu_);
       auto it = segments_.find(seg->base_offset());

@@ -15,6 +15,7 @@
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/file_io.h"
+#include "log-store/storage/storage_probe.h"
 
 namespace eddy::logstore {
 namespace {
@@ -288,6 +289,7 @@ absl::Status Segment::Sync() {
     return absl::InternalError(
         absl::StrCat("fsync ", log_path_, ": Input/output error (fault hook)"));
   }
+  ScopedTimer timed(StorageProbe::Get().fsync);
   if (::fdatasync(fd_) != 0) return fileio::ErrnoStatus(errno, "fsync", log_path_);
   return absl::OkStatus();
 }

@@ -123,9 +123,13 @@ bool Broker::Start() {
     pid_ = -1;
     return false;
   }
+  // "eddy-logd http on ..." (its /metrics) comes first; the listening line follows.
   std::string line;
-  char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+  for (int lines = 0; lines < 8 && line.rfind("eddy-logd listening on ", 0) != 0; ++lines) {
+    line.clear();
+    char c;
+    while (read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+  }
   close(fds[0]);  // the broker ignores SIGPIPE; it prints nothing else on stdout
   auto colon = line.rfind(':');
   if (line.rfind("eddy-logd listening on ", 0) != 0 || colon == std::string::npos) {
