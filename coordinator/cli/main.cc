@@ -9,7 +9,7 @@
 #include "coordinator/cli/topic_command.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"eddy: topics, jobs and grids of the Eddy stream runtime"};
+  CLI::App app{"eddy: topics, jobs and grids of the Eddy stream runtime", "eddy"};
   app.require_subcommand(1);
   eddy::cli::Action action;
   eddy::cli::AddTopicCommand(app, &action);
