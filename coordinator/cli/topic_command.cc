@@ -309,7 +309,7 @@ void AddTopicCommand(CLI::App& app, Action* action) {
   create->add_option("--config", flags->configs, "topic setting key=value (Kafka names)")
       ->check([](const std::string& s) {
         return s.find('=') == std::string::npos || s.front() == '='
-                   ? std::string("--config wants key=value, got '") + s + "'"
+                   ? std::string("'") + s + "' is not key=value"
                    : std::string();
       });
   create->callback(set(&Create));

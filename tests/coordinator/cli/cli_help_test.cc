@@ -125,6 +125,9 @@ TEST(CliErrors, BadFlagValuesExitTwoNamingTheFlagAndTheValue) {
   const std::vector<BadValue> cases = {
       {"eddy topic create t --partitions 0", "--partitions", "'0'"},
       {"eddy topic create t --partitions 1000001", "--partitions", "'1000001'"},
+      {"eddy topic create t --partitions 1 --config retention.ms", "--config",
+       "'retention.ms'"},
+      {"eddy topic produce t --acks 2", "--acks", "2 not in {0,1,-1,all}"},
       {"eddy topic consume t --offset -3", "--offset", "'-3'"},
       {"eddy topic consume t --count lots", "--count", "'lots'"},
       {"eddy topic list --output yaml", "--output", "'yaml'"},
