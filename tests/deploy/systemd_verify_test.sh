@@ -72,6 +72,12 @@ for u in "${units[@]}"; do
   test -x "$root$prefix/bin/$u" || { echo "FAIL: $prefix/bin/$u is not installed"; exit 1; }
   grep -q '^StateDirectory=eddy/' "$f" || { echo "FAIL: $u has no StateDirectory"; exit 1; }
 done
+# The installed binaries run from the install root (their RUNPATH finds lib/).
+for b in eddy eddy-logd eddy-coordinator eddy-node eddy-container eddy-package-check; do
+  "$root$prefix/bin/$b" --help >/dev/null ||
+    { echo "FAIL: the installed $prefix/bin/$b --help does not run"; exit 1; }
+done
+test -f "$root$prefix/share/doc/eddy/DEPLOY.md" || { echo "FAIL: DEPLOY.md is not installed"; exit 1; }
 for u in eddy-coordinator eddy-node; do
   grep -q '^LoadCredential=token:/etc/eddy/token' "$root$prefix/lib/systemd/system/$u.service" ||
     { echo "FAIL: $u does not load /etc/eddy/token"; exit 1; }
