@@ -28,7 +28,9 @@ void AddOutputFlag(CLI::App* command, OutputFlags* flags) {
 }
 
 void PrintJson(const nlohmann::json& doc) {
-  const std::string text = doc.dump();
+  // Keys and values read from stores may be any bytes: invalid UTF-8 becomes U+FFFD instead of
+  // an exception.
+  const std::string text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);

@@ -34,7 +34,8 @@ struct OutputFlags {
 // the value) and `--json` (the same as --output json, kept for scripts written before --output).
 void AddOutputFlag(CLI::App* command, OutputFlags* flags);
 
-// Prints `doc` on stdout as one line of JSON followed by a newline, and flushes.
+// Prints `doc` on stdout as one line of JSON followed by a newline, and flushes. Bytes that are
+// not UTF-8 (a binary key) are printed as U+FFFD.
 void PrintJson(const nlohmann::json& doc);
 
 // `message` as a JSON object with the .proto field names and every field present.
