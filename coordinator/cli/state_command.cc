@@ -3,6 +3,7 @@
 // are seen. `get` goes first to the task that owns KEY (murmur2(key) like the producer's
 // partitioner, task "Partition N"), then to every task when the owner does not hold it (a store
 // keyed differently from the input).
+#include <limits>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -145,7 +146,7 @@ void AddStateCommand(CLI::App& app, Action* action) {
     c->add_option("--task", *task, "only this task (\"Partition 0\")");
     c->add_option("--prefix", *prefix, "key prefix");
     c->add_option("--limit", *limit, "at most this many entries (default 100)")
-        ->check(WholeNumber(1, 1000000));
+        ->check(WholeNumber(1, std::numeric_limits<int>::max()));
     auto out = std::make_shared<OutputFlags>();
     AddOutputFlag(c, out.get());
     c->callback([=] {
