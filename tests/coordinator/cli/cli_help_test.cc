@@ -125,8 +125,7 @@ TEST(CliErrors, BadFlagValuesExitTwoNamingTheFlagAndTheValue) {
   const std::vector<BadValue> cases = {
       {"eddy topic create t --partitions 0", "--partitions", "'0'"},
       {"eddy topic create t --partitions 1000001", "--partitions", "'1000001'"},
-      {"eddy topic create t --partitions 1 --config retention.ms", "--config",
-       "'retention.ms'"},
+      {"eddy topic create t --partitions 1 --config retention.ms", "--config", "'retention.ms'"},
       {"eddy topic produce t --acks 2", "--acks", "2 not in {0,1,-1,all}"},
       {"eddy topic consume t --offset -3", "--offset", "'-3'"},
       {"eddy topic consume t --count lots", "--count", "'lots'"},
@@ -160,6 +159,16 @@ TEST(CliErrors, BadFlagValuesExitTwoNamingTheFlagAndTheValue) {
     EXPECT_NE(r.err.find(c.value), std::string::npos) << c.args << ": " << r.err;
     // CLI11's own range text ("0.000000 to 179769313486231570814527...") is not shown.
     EXPECT_EQ(r.err.find("17976931348623"), std::string::npos) << c.args << ": " << r.err;
+  }
+  // The error names the command it is about.
+  auto r = Sh(Bin("eddy") + " topic create t --partitions 0 </dev/null");
+  EXPECT_EQ(r.err.rfind("eddy topic create: --partitions: '0'", 0), 0u) << r.err;
+  // Values at the edges of what is allowed pass the checks (they fail later, for want of a
+  // grid, with exit code 1, not 2).
+  for (const std::string args :
+       {"state scan j s --limit 10000000", "job scale j --containers 1", "node list -o text"}) {
+    auto ok = Sh(Bin("eddy") + " " + args + " --dir " + tmp + " </dev/null");
+    EXPECT_EQ(ok.code, 1) << args << ": " << ok.err;
   }
   // Nothing was started or created by a refused command line.
   EXPECT_FALSE(fs::exists(tmp)) << tmp;
