@@ -18,6 +18,8 @@ PACKAGES=(
   # the monitoring and dashboard tests: a real Prometheus server, headless Chromium + WebDriver,
   # systemd-analyze for the unit files
   prometheus chromium chromium-driver systemd
+  # tests/deploy: parses the Kubernetes manifests
+  python3-yaml
   # the demo: procps (pgrep)
   procps
 )

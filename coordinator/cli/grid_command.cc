@@ -17,6 +17,7 @@
 #include "coordinator/cli/cluster_client.h"
 #include "coordinator/cli/cluster_commands.h"
 #include "coordinator/cli/prometheus_config.h"
+#include "coordinator/cli/output.h"
 #include "coordinator/common/auth.h"
 #include "nlohmann/json.hpp"
 
@@ -124,15 +125,20 @@ void AddGridCommand(CLI::App& app, Action* action) {
     auto max_package = std::make_shared<int64_t>(0);
     auto listen_host = std::make_shared<std::string>("127.0.0.1");
     auto coordinator_host = std::make_shared<std::string>();
-    c->add_option("--dir", *dir, "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
-    c->add_option("--nodes", *nodes, "number of nodes (default 2)")->check(CLI::Range(1, 64));
-    c->add_option("--heartbeat-ms", *hb, "node heartbeat interval (default 1000)");
-    c->add_option("--node-lost-ms", *lost, "a node silent this long is lost (default 5000)");
-    c->add_option("--node-memory-mb", *mem, "memory each node offers (default 4096)");
-    c->add_option("--node-cores", *cores, "cores each node offers (default 2)");
+    c->add_option("--dir,--grid-dir", *dir,
+                  "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
+    c->add_option("--nodes", *nodes, "number of nodes (default 2)")->check(WholeNumber(1, 64));
+    c->add_option("--heartbeat-ms", *hb, "node heartbeat interval (default 1000)")
+        ->check(WholeNumber(1, 3600000));
+    c->add_option("--node-lost-ms", *lost, "a node silent this long is lost (default 5000)")
+        ->check(WholeNumber(1, 3600000));
+    c->add_option("--node-memory-mb", *mem, "memory each node offers (default 4096)")
+        ->check(WholeNumber(1, 1 << 30));
+    c->add_option("--node-cores", *cores, "cores each node offers (default 2)")
+        ->check(PositiveDecimal());
     c->add_option("--max-package-bytes", *max_package,
                   "the coordinator's job package size limit (default: the coordinator's, 256 MiB)")
-        ->check(CLI::PositiveNumber);
+        ->check(WholeNumber(1));
     c->add_option("--listen-host", *listen_host,
                   "address the log store and the coordinator listen on, for nodes on other "
                   "hosts or network namespaces (default 127.0.0.1)");
@@ -235,7 +241,8 @@ void AddGridCommand(CLI::App& app, Action* action) {
   }
   {
     auto* c = grid->add_subcommand("down", "stop the grid's daemons (nodes stop their containers)");
-    c->add_option("--dir", *dir, "grid dir");
+    c->add_option("--dir,--grid-dir", *dir,
+                  "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
     c->callback([=] {
       *action = [=]() -> int {
         std::string d = ResolveGridDir(*dir);
@@ -254,7 +261,10 @@ void AddGridCommand(CLI::App& app, Action* action) {
   }
   {
     auto* c = grid->add_subcommand("status", "the grid's daemons and nodes");
-    c->add_option("--dir", *dir, "grid dir");
+    c->add_option("--dir,--grid-dir", *dir,
+                  "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
+    auto out = std::make_shared<OutputFlags>();
+    AddOutputFlag(c, out.get());
     c->callback([=] {
       *action = [=]() -> int {
         std::string d = ResolveGridDir(*dir);
@@ -262,15 +272,28 @@ void AddGridCommand(CLI::App& app, Action* action) {
         if (!grid_json.ok()) return Fail("grid status", grid_json.status());
         json& g = *grid_json;
         int down = 0;
-        auto line = [&](const std::string& what, const json& p) {
+        json daemons = json::array();
+        auto line = [&](const std::string& what, const std::string& kind, const json& p) {
           bool a = Alive(p["pid"].get<pid_t>());
           down += !a;
+          if (out->json()) {
+            daemons.push_back({{"name", what},
+                               {"kind", kind},
+                               {"pid", p["pid"]},
+                               {"address", p["address"]},
+                               {"http", p.value("http", "")},
+                               {"up", a}});
+            return;
+          }
           std::printf("%-12s pid %-8d %-22s %s\n", what.c_str(), p["pid"].get<int>(),
                       p["address"].get<std::string>().c_str(), a ? "up" : "DOWN");
         };
-        if (g.contains("logd")) line("eddy-logd", g["logd"]);
-        if (g.contains("coordinator")) line("coordinator", g["coordinator"]);
-        for (auto& n : g.value("nodes", json::array())) line(n["id"].get<std::string>(), n);
+        if (g.contains("logd")) line("eddy-logd", "logd", g["logd"]);
+        if (g.contains("coordinator")) line("coordinator", "coordinator", g["coordinator"]);
+        for (auto& n : g.value("nodes", json::array())) {
+          line(n["id"].get<std::string>(), "node", n);
+        }
+        if (out->json()) PrintJson({{"dir", d}, {"daemons", daemons}, {"down", down}});
         return down == 0 ? kExitOk : kExitFailure;
       };
     });

@@ -10,9 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "coordinator/cli/cluster_client.h"
 #include "coordinator/cli/cluster_commands.h"
+#include "coordinator/cli/output.h"
 #include "coordinator/common/sha256.h"
 #include "eddy/config.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace eddy::cli {
 namespace cv1 = coordinator::v1;
@@ -24,19 +24,11 @@ void AddClusterFlags(CLI::App* c, ClusterFlags* f) {
   c->add_option("--token-file", f->token_file,
                 "token file (default: $EDDY_TOKEN_FILE, else "
                 "<grid dir>/token)");
-  c->add_option("--dir", f->grid_dir, "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
+  c->add_option("--dir,--grid-dir", f->grid_dir,
+                "grid dir (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
 }
 
 namespace {
-
-std::string ToJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.always_print_primitive_fields = true;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
-}
 
 std::string Clock(int64_t ms) {
   if (ms <= 0) return "-";
@@ -175,8 +167,8 @@ void AddJobCommand(CLI::App& app, Action* action) {
   {  // list
     auto* c = job->add_subcommand("list", "list jobs");
     AddClusterFlags(c, flags.get());
-    auto json = std::make_shared<bool>(false);
-    c->add_flag("--json", *json, "print JSON");
+    auto out = std::make_shared<OutputFlags>();
+    AddOutputFlag(c, out.get());
     c->callback([=] {
       *action = [=]() -> int {
         auto cl = ClusterClient::Connect(*flags);
@@ -184,8 +176,8 @@ void AddJobCommand(CLI::App& app, Action* action) {
         cv1::ListJobsResponse resp;
         auto st = cl->coordinator().ListJobs(cl->Context().get(), cv1::ListJobsRequest(), &resp);
         if (!st.ok()) return Fail("job list", FromGrpc(st, "list jobs"));
-        if (*json) {
-          std::printf("%s\n", ToJson(resp).c_str());
+        if (out->json()) {
+          PrintJson(ProtoToJson(resp));
           return kExitOk;
         }
         std::printf("%-24s %-8s %-10s %s\n", "JOB", "STATE", "CONTAINERS", "RUNNING");
@@ -203,9 +195,9 @@ void AddJobCommand(CLI::App& app, Action* action) {
   {  // status
     auto* c = job->add_subcommand("status", "a job's state, containers, nodes, tasks, restarts");
     AddClusterFlags(c, flags.get());
-    auto json = std::make_shared<bool>(false);
+    auto out = std::make_shared<OutputFlags>();
     c->add_option("job", *job_name, "job name")->required();
-    c->add_flag("--json", *json, "print JSON");
+    AddOutputFlag(c, out.get());
     c->callback([=] {
       *action = [=]() -> int {
         auto cl = ClusterClient::Connect(*flags);
@@ -215,8 +207,8 @@ void AddJobCommand(CLI::App& app, Action* action) {
         cv1::JobStatus s;
         auto st = cl->coordinator().GetJob(cl->Context().get(), r, &s);
         if (!st.ok()) return Fail("job status", FromGrpc(st, "job " + *job_name));
-        if (*json) {
-          std::printf("%s\n", ToJson(s).c_str());
+        if (out->json()) {
+          PrintJson(ProtoToJson(s));
         } else {
           PrintStatus(s);
         }
@@ -249,7 +241,7 @@ void AddJobCommand(CLI::App& app, Action* action) {
     c->add_option("job", *job_name, "job name")->required();
     c->add_option("--containers", *n, "new container count")
         ->required()
-        ->check(CLI::PositiveNumber);
+        ->check(WholeNumber(1, 10000));
     c->callback([=] {
       *action = [=]() -> int {
         auto cl = ClusterClient::Connect(*flags);

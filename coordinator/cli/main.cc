@@ -9,8 +9,18 @@
 #include "coordinator/cli/topic_command.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"eddy: topics, jobs and grids of the Eddy stream runtime"};
+  CLI::App app{"eddy: topics, jobs and grids of the Eddy stream runtime", "eddy"};
   app.require_subcommand(1);
+  // A command-line error names the command it is about and where its help is:
+  //   eddy topic create: --partitions: '0' is not a whole number from 1 to 100000
+  app.failure_message([](const CLI::App* top, const CLI::Error& e) {
+    std::string path = top->get_name();
+    for (const CLI::App* c = top; !c->get_subcommands().empty();) {
+      c = c->get_subcommands().front();
+      path += " " + c->get_name();
+    }
+    return path + ": " + e.what() + "\nRun '" + path + " --help' for more information.\n";
+  });
   eddy::cli::Action action;
   eddy::cli::AddTopicCommand(app, &action);
   eddy::cli::AddRunCommand(app, &action);

@@ -2,6 +2,7 @@
 #include "absl/strings/str_join.h"
 #include "coordinator/cli/cluster_client.h"
 #include "coordinator/cli/cluster_commands.h"
+#include "coordinator/cli/output.h"
 
 namespace eddy::cli {
 
@@ -11,6 +12,8 @@ void AddNodeCommand(CLI::App& app, Action* action) {
   auto flags = std::make_shared<ClusterFlags>();
   auto* c = node->add_subcommand("list", "list nodes");
   AddClusterFlags(c, flags.get());
+  auto out = std::make_shared<OutputFlags>();
+  AddOutputFlag(c, out.get());
   c->callback([=] {
     *action = [=]() -> int {
       auto cl = ClusterClient::Connect(*flags);
@@ -19,6 +22,10 @@ void AddNodeCommand(CLI::App& app, Action* action) {
       auto st = cl->coordinator().ListNodes(cl->Context().get(),
                                             coordinator::v1::ListNodesRequest(), &resp);
       if (!st.ok()) return Fail("node list", FromGrpc(st, "list nodes"));
+      if (out->json()) {
+        PrintJson(ProtoToJson(resp));
+        return kExitOk;
+      }
       std::printf("%-10s %-6s %-22s %-14s %-12s %s\n", "NODE", "ALIVE", "ADDRESS", "MEMORY MB",
                   "CORES", "CONTAINERS");
       for (const auto& n : resp.nodes()) {

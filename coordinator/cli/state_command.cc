@@ -3,11 +3,13 @@
 // are seen. `get` goes first to the task that owns KEY (murmur2(key) like the producer's
 // partitioner, task "Partition N"), then to every task when the owner does not hold it (a store
 // keyed differently from the input).
+#include <limits>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "coordinator/cli/cluster_client.h"
 #include "coordinator/cli/cluster_commands.h"
+#include "coordinator/cli/output.h"
 #include "log-store/client/producer.h"
 #include "nlohmann/json.hpp"
 
@@ -48,9 +50,26 @@ absl::StatusOr<std::vector<Target>> Targets(ClusterClient& cl, const std::string
   return out;
 }
 
-void Print(const rv1::StateEntry& e) {
-  std::printf("%s\t%s\t%s\n", e.task().c_str(), e.key_text().c_str(), e.value_text().c_str());
-}
+// Entries as text lines (TASK<tab>KEY<tab>VALUE) at once, or collected for one JSON document.
+class EntryPrinter {
+ public:
+  explicit EntryPrinter(bool json) : json_(json) {}
+  void Print(const rv1::StateEntry& e) {
+    if (json_) {
+      entries_.push_back({{"task", e.task()}, {"key", e.key_text()}, {"value", e.value_text()}});
+      return;
+    }
+    std::printf("%s\t%s\t%s\n", e.task().c_str(), e.key_text().c_str(), e.value_text().c_str());
+  }
+  // Prints {"entries": [...]} when the output is JSON.
+  void Finish() {
+    if (json_) PrintJson({{"entries", entries_}});
+  }
+
+ private:
+  bool json_;
+  nlohmann::json entries_ = nlohmann::json::array();
+};
 
 }  // namespace
 
@@ -67,12 +86,15 @@ void AddStateCommand(CLI::App& app, Action* action) {
     c->add_option("job", *job)->required();
     c->add_option("store", *store)->required();
     c->add_option("key", *key)->required();
+    auto out = std::make_shared<OutputFlags>();
+    AddOutputFlag(c, out.get());
     c->callback([=] {
       *action = [=]() -> int {
         auto cl = ClusterClient::Connect(*flags);
         if (!cl.ok()) return Fail("state get", cl.status());
         auto ts = Targets(*cl, *job);
         if (!ts.ok()) return Fail("state get", ts.status());
+        EntryPrinter printer(out->json());
         int32_t tasks = 0;
         for (auto& t : *ts) tasks += static_cast<int32_t>(t.tasks.size());
         std::string owner =
@@ -85,14 +107,17 @@ void AddStateCommand(CLI::App& app, Action* action) {
           rv1::StateGetResponse resp;
           auto st = cl->Container(t.address)->Get(cl->Context().get(), r, &resp);
           if (!st.ok()) return FromGrpc(st, "container " + t.container);
-          for (const auto& e : resp.entries()) Print(e);
+          for (const auto& e : resp.entries()) printer.Print(e);
           return resp.entries_size() > 0;
         };
         for (auto& t : *ts) {
           if (std::find(t.tasks.begin(), t.tasks.end(), owner) == t.tasks.end()) continue;
           auto found = ask(t, owner);
           if (!found.ok()) return Fail("state get", found.status());
-          if (*found) return kExitOk;
+          if (*found) {
+            printer.Finish();
+            return kExitOk;
+          }
         }
         bool any = false;
         for (auto& t : *ts) {
@@ -105,6 +130,7 @@ void AddStateCommand(CLI::App& app, Action* action) {
                                                                     "' is not in store ", *store,
                                                                     " of job ", *job)));
         }
+        printer.Finish();
         return kExitOk;
       };
     });
@@ -119,13 +145,17 @@ void AddStateCommand(CLI::App& app, Action* action) {
     c->add_option("store", *store)->required();
     c->add_option("--task", *task, "only this task (\"Partition 0\")");
     c->add_option("--prefix", *prefix, "key prefix");
-    c->add_option("--limit", *limit, "at most this many entries (default 100)");
+    c->add_option("--limit", *limit, "at most this many entries (default 100)")
+        ->check(WholeNumber(1, std::numeric_limits<int>::max()));
+    auto out = std::make_shared<OutputFlags>();
+    AddOutputFlag(c, out.get());
     c->callback([=] {
       *action = [=]() -> int {
         auto cl = ClusterClient::Connect(*flags);
         if (!cl.ok()) return Fail("state scan", cl.status());
         auto ts = Targets(*cl, *job);
         if (!ts.ok()) return Fail("state scan", ts.status());
+        EntryPrinter printer(out->json());
         int left = *limit;
         bool matched = false;
         for (auto& t : *ts) {
@@ -143,13 +173,14 @@ void AddStateCommand(CLI::App& app, Action* action) {
           rv1::StateScanResponse resp;
           auto st = cl->Container(t.address)->Scan(cl->Context().get(), r, &resp);
           if (!st.ok()) return Fail("state scan", FromGrpc(st, "container " + t.container));
-          for (const auto& e : resp.entries()) Print(e);
+          for (const auto& e : resp.entries()) printer.Print(e);
           left -= resp.entries_size();
         }
         if (!matched) {
           return Fail("state scan", absl::NotFoundError(absl::StrCat(
                                         "task '", *task, "' is in no running container")));
         }
+        printer.Finish();
         return kExitOk;
       };
     });
@@ -157,10 +188,12 @@ void AddStateCommand(CLI::App& app, Action* action) {
   {
     auto* c = state->add_subcommand("stats", "keys, bytes, restore and cache figures per task");
     AddClusterFlags(c, flags.get());
-    auto json = std::make_shared<bool>(false);
     c->add_option("job", *job)->required();
     c->add_option("store", *store, "only this store");
-    c->add_flag("--json", *json, "print the raw metrics JSON of each container too");
+    // JSON: {"stores": [one object per row of the table], "metrics": {container: its raw
+    // metrics JSON}}.
+    auto out = std::make_shared<OutputFlags>();
+    AddOutputFlag(c, out.get());
     c->callback([=] {
       *action = [=]() -> int {
         auto cl = ClusterClient::Connect(*flags);
@@ -169,9 +202,13 @@ void AddStateCommand(CLI::App& app, Action* action) {
         if (!ts.ok()) return Fail("state stats", ts.status());
         // RESTORED-FROM: where the last restore started (runtime/STATE_FORMAT.md): a local
         // checkpoint, the changelog start, or "-" (no restore); then its changelog range.
-        std::printf("%-10s %-26s %-24s %10s %12s %12s %10s %8s %-13s %12s %12s\n", "CONTAINER",
-                    "TASK", "STORE", "KEYS", "BYTES", "RESTORED", "RESTORE-MS", "HIT-RATE",
-                    "RESTORED-FROM", "FROM-OFFSET", "TO-OFFSET");
+        nlohmann::json rows = nlohmann::json::array();
+        nlohmann::json metrics = nlohmann::json::object();
+        if (!out->json()) {
+          std::printf("%-10s %-26s %-24s %10s %12s %12s %10s %8s %-13s %12s %12s\n", "CONTAINER",
+                      "TASK", "STORE", "KEYS", "BYTES", "RESTORED", "RESTORE-MS", "HIT-RATE",
+                      "RESTORED-FROM", "FROM-OFFSET", "TO-OFFSET");
+        }
         for (auto& t : *ts) {
           rv1::StateStatsRequest r;
           r.set_store(*store);
@@ -203,13 +240,28 @@ void AddStateCommand(CLI::App& app, Action* action) {
               to = gm.value("restore-end-offset", -1.0);
             }
             const char* mode_name = mode > 0 ? "checkpoint" : mode == 0 ? "changelog" : "-";
+            if (out->json()) {
+              rows.push_back({{"container", t.container},
+                              {"task", s.task()},
+                              {"store", s.store()},
+                              {"keys", s.keys()},
+                              {"bytes", s.bytes()},
+                              {"restored_records", restored},
+                              {"restore_ms", restore_ms},
+                              {"cache_hit_rate", hit},
+                              {"restored_from", mode_name},
+                              {"restore_start_offset", from},
+                              {"restore_end_offset", to}});
+              continue;
+            }
             std::printf("%-10s %-26s %-24s %10lld %12lld %12.0f %10.1f %8.3f %-13s %12.0f %12.0f\n",
                         t.container.c_str(), s.task().c_str(), s.store().c_str(),
                         static_cast<long long>(s.keys()), static_cast<long long>(s.bytes()),
                         restored, restore_ms, hit, mode_name, from, to);
           }
-          if (*json) std::printf("%s\n", resp.metrics_json().c_str());
+          if (out->json()) metrics[t.container] = m;
         }
+        if (out->json()) PrintJson({{"stores", rows}, {"metrics", metrics}});
         return kExitOk;
       };
     });

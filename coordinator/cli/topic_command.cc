@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "coordinator/cli/output.h"
 #include "log-store/client/admin_client.h"
 #include "log-store/client/consumer.h"
 #include "log-store/client/producer.h"
@@ -25,6 +26,7 @@ using logstore::TopicPartition;
 
 struct TopicFlags {
   std::string bootstrap;
+  std::string grid_dir;
   std::string name;
   int32_t partitions = 1;
   std::vector<std::string> configs;
@@ -37,11 +39,12 @@ struct TopicFlags {
   bool follow = false;
   bool print_key = false;
   std::string group;
+  OutputFlags output;  // list, describe
 };
 
 ClientOptions Options(const TopicFlags& f) {
   ClientOptions o;
-  o.bootstrap = ResolveBootstrap(f.bootstrap);
+  o.bootstrap = ResolveBootstrap(f.bootstrap, f.grid_dir);
   return o;
 }
 
@@ -68,6 +71,10 @@ int List(const TopicFlags& f) {
   if (!admin.ok()) return Fail("topic list", admin.status());
   auto names = (*admin)->ListTopics();
   if (!names.ok()) return Fail("topic list", names.status());
+  if (f.output.json()) {
+    PrintJson({{"topics", *names}});
+    return kExitOk;
+  }
   for (const auto& n : *names) std::printf("%s\n", n.c_str());
   return kExitOk;
 }
@@ -77,6 +84,20 @@ int Describe(const TopicFlags& f) {
   if (!admin.ok()) return Fail("topic describe", admin.status());
   auto d = (*admin)->DescribeTopic(f.name);
   if (!d.ok()) return Fail("topic describe", d.status());
+  if (f.output.json()) {
+    nlohmann::json parts = nlohmann::json::array();
+    for (const auto& p : d->partitions) {
+      parts.push_back({{"partition", p.partition},
+                       {"start_offset", p.log_start_offset},
+                       {"end_offset", p.log_end_offset},
+                       {"size_bytes", p.size_bytes},
+                       {"segments", p.segment_count}});
+    }
+    nlohmann::json config = nlohmann::json::object();
+    for (const auto& [k, v] : d->config) config[k] = v;
+    PrintJson({{"name", d->name}, {"partitions", parts}, {"config", config}});
+    return kExitOk;
+  }
   std::printf("Topic: %s\tPartitionCount: %zu\n", d->name.c_str(), d->partitions.size());
   std::string cfg;
   for (const auto& [k, v] : d->config) absl::StrAppend(&cfg, cfg.empty() ? "" : ",", k, "=", v);
@@ -272,7 +293,10 @@ void AddTopicCommand(CLI::App& app, Action* action) {
   topic->require_subcommand(1);
   topic->fallthrough();
   topic->add_option("--bootstrap", flags->bootstrap,
-                    "broker HOST:PORT (default: $EDDY_BOOTSTRAP, else 127.0.0.1:9093)");
+                    "broker HOST:PORT (default: $EDDY_BOOTSTRAP, else the log store of the grid "
+                    "in --dir, else 127.0.0.1:9093)");
+  topic->add_option("--dir,--grid-dir", flags->grid_dir,
+                    "grid dir whose log store to use (default: $EDDY_GRID_DIR, else ~/.eddy/grid)");
   auto set = [action, flags](int (*fn)(const TopicFlags&)) {
     return [action, flags, fn] { *action = [flags, fn] { return fn(*flags); }; };
   };
@@ -281,18 +305,21 @@ void AddTopicCommand(CLI::App& app, Action* action) {
   create->add_option("name", flags->name, "topic name")->required();
   create->add_option("--partitions", flags->partitions, "number of partitions")
       ->required()
-      ->check(CLI::Range(1, 100000));
+      ->check(WholeNumber(1, 100000));
   create->add_option("--config", flags->configs, "topic setting key=value (Kafka names)")
       ->check([](const std::string& s) {
         return s.find('=') == std::string::npos || s.front() == '='
-                   ? std::string("--config wants key=value, got '") + s + "'"
+                   ? std::string("'") + s + "' is not key=value"
                    : std::string();
       });
   create->callback(set(&Create));
 
-  topic->add_subcommand("list", "list topics")->callback(set(&List));
+  CLI::App* list = topic->add_subcommand("list", "list topics");
+  AddOutputFlag(list, &flags->output);
+  list->callback(set(&List));
   CLI::App* describe = topic->add_subcommand("describe", "partitions, offsets, sizes, settings");
   describe->add_option("name", flags->name, "topic name")->required();
+  AddOutputFlag(describe, &flags->output);
   describe->callback(set(&Describe));
   CLI::App* del = topic->add_subcommand("delete", "delete a topic and its data");
   del->add_option("name", flags->name, "topic name")->required();
@@ -305,7 +332,7 @@ void AddTopicCommand(CLI::App& app, Action* action) {
   produce->add_option("--acks", flags->acks, "0, 1 or all")
       ->check(CLI::IsMember({"0", "1", "-1", "all"}));
   produce->add_option("--partition", flags->partition, "send every line to this partition")
-      ->check(CLI::Range(0, 100000));
+      ->check(WholeNumber(0, 100000));
   produce->callback(set(&Produce));
 
   CLI::App* consume = topic->add_subcommand("consume", "print messages, one per line");
@@ -313,12 +340,11 @@ void AddTopicCommand(CLI::App& app, Action* action) {
   auto* fb = consume->add_flag("--from-beginning", flags->from_beginning,
                                "start at the first offset (default: the end)");
   consume->add_option("--offset", flags->offset, "start at this offset")
-      ->check(CLI::NonNegativeNumber)
+      ->check(WholeNumber(0))
       ->excludes(fb);
   consume->add_option("--partition", flags->partition, "read only this partition")
-      ->check(CLI::Range(0, 100000));
-  consume->add_option("--count", flags->count, "stop after N messages")
-      ->check(CLI::NonNegativeNumber);
+      ->check(WholeNumber(0, 100000));
+  consume->add_option("--count", flags->count, "stop after N messages")->check(WholeNumber(0));
   consume->add_flag("--follow", flags->follow, "keep waiting for new messages");
   consume->add_flag("--print-key", flags->print_key, "print KEY<sep>VALUE");
   consume->add_option("--key-separator", flags->key_separator, "separator for --print-key (tab)");

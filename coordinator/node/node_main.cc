@@ -27,6 +27,39 @@
 namespace {
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
+
+void Usage(FILE* out) {
+  std::fprintf(
+      out,
+      "usage: eddy-node --coordinator HOST:PORT --data-dir D (--token-file F | --insecure) "
+      "[options]\n"
+      "The node manager of one machine: registers its resources, starts and stops containers.\n"
+      "  --coordinator HOST:PORT  the eddy-coordinator (required)\n"
+      "  --data-dir D             packages, container work dirs, local stores (required)\n"
+      "  --token-file F           the coordinator's token\n"
+      "  --insecure               no token: the node's log service accepts every call\n"
+      "  --node-id ID             this node's name in the grid (default node-0)\n"
+      "  --host HOST              address other machines reach its containers at "
+      "(default 127.0.0.1)\n"
+      "  --listen HOST:PORT       the node's log service (default 127.0.0.1:0)\n"
+      "  --memory-mb N            memory offered to containers (default 4096)\n"
+      "  --cores N                cores offered to containers (default 2)\n"
+      "  --container-bin PATH     eddy-container (default: next to this binary)\n"
+      "  --stop-timeout-ms N      SIGTERM to SIGKILL of a container at stop (default 30000)\n"
+      "  -h, --help               this help\n"
+      "Prints \"eddy-node ID listening on HOST:PORT\" once it serves. Exit codes: 0 stopped, "
+      "1 failed, 2 bad usage.\n");
+}
+
+// The error for `flag value` that the argument loop did not take: a bad number or an unknown
+// flag.
+std::string BadArgument(const std::string& flag, const std::string& value) {
+  if (flag == "--memory-mb" || flag == "--stop-timeout-ms") {
+    return flag + ": '" + value + "' is not a whole number";
+  }
+  if (flag == "--cores") return flag + ": '" + value + "' is not a number";
+  return "unknown option " + flag + " (see eddy-node --help)";
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,6 +70,10 @@ int main(int argc, char** argv) {
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      Usage(stdout);
+      return 0;
+    }
     if (a == "--insecure") {
       insecure = true;
       continue;
@@ -69,15 +106,14 @@ int main(int argc, char** argv) {
     else if (a == "--stop-timeout-ms" && absl::SimpleAtoi(v, &stop_ms))
       continue;
     else {
-      std::fprintf(stderr, "eddy-node: bad argument %s %s\n", a.c_str(), v.c_str());
+      std::fprintf(stderr, "eddy-node: %s\n", BadArgument(a, v).c_str());
       return 2;
     }
   }
   if (o.coordinator.empty() || o.data_dir.empty()) {
-    std::fprintf(stderr,
-                 "usage: eddy-node --coordinator HOST:PORT --data-dir D "
-                 "(--token-file F | --insecure) [--node-id ID] [--memory-mb N] "
-                 "[--cores N]\n");
+    std::fprintf(stderr, "eddy-node: %s is required\n",
+                 o.coordinator.empty() ? "--coordinator" : "--data-dir");
+    Usage(stderr);
     return 2;
   }
   if (token_file.empty() != insecure) {

@@ -16,8 +16,16 @@
 #include "runtime/container/job_config.h"
 
 int main(int argc, char** argv) {
+  const char* kUsage =
+      "usage: eddy-package-check --config job.properties\n"
+      "Checks an extracted job package: its config parses, task.library loads and registers\n"
+      "task.class. Exit codes: 0 fine, 1 the problem on stderr, 2 bad usage.\n";
+  if (argc == 2 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
   if (argc != 3 || std::string(argv[1]) != "--config") {
-    std::fprintf(stderr, "usage: eddy-package-check --config job.properties\n");
+    std::fputs(kUsage, stderr);
     return 2;
   }
   namespace fs = std::filesystem;

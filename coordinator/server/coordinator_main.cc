@@ -37,6 +37,35 @@ std::string SelfDir() {
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? "." : p.parent_path().string();
 }
+
+void Usage(FILE* out) {
+  std::fprintf(
+      out,
+      "usage: eddy-coordinator --data-dir D (--token-file F | --insecure) [options]\n"
+      "The control plane of an Eddy grid: node registry, job coordinators, dashboard.\n"
+      "  --data-dir D             job packages, models and placements (required)\n"
+      "  --token-file F           the grid's token; every call must carry it\n"
+      "  --insecure               no token: accept every call (logs a WARNING)\n"
+      "  --listen HOST:PORT       gRPC control plane (default 127.0.0.1:0, port 0 = any)\n"
+      "  --log-store HOST:PORT    the eddy-logd jobs use when their config names none\n"
+      "  --heartbeat-ms N         node heartbeat interval (default 1000)\n"
+      "  --node-lost-ms N         a node silent this long is lost (default 5000)\n"
+      "  --package-check PATH     eddy-package-check (default: next to this binary)\n"
+      "  --max-package-bytes N    largest job package accepted (default 268435456)\n"
+      "  --http-address HOST:PORT /metrics and the dashboard (default 127.0.0.1:0, \"\" = off)\n"
+      "  -h, --help               this help\n"
+      "Prints \"eddy-coordinator http on HOST:PORT\" and \"eddy-coordinator listening on "
+      "HOST:PORT\" once it serves. Exit codes: 0 stopped, 1 failed, 2 bad usage.\n");
+}
+
+// The error for `flag value` that the argument loop did not take: a bad number or an unknown
+// flag.
+std::string BadArgument(const std::string& flag, const std::string& value) {
+  if (flag == "--heartbeat-ms" || flag == "--node-lost-ms" || flag == "--max-package-bytes") {
+    return flag + ": '" + value + "' is not a whole number > 0";
+  }
+  return "unknown option " + flag + " (see eddy-coordinator --help)";
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,6 +76,10 @@ int main(int argc, char** argv) {
   bool insecure = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      Usage(stdout);
+      return 0;
+    }
     if (a == "--insecure") {
       insecure = true;
       continue;
@@ -77,15 +110,13 @@ int main(int argc, char** argv) {
     else if (a == "--max-package-bytes" && absl::SimpleAtoi(v, &max_package) && max_package > 0)
       continue;
     else {
-      std::fprintf(stderr, "eddy-coordinator: bad argument %s %s\n", a.c_str(), v.c_str());
+      std::fprintf(stderr, "eddy-coordinator: %s\n", BadArgument(a, v).c_str());
       return 2;
     }
   }
   if (data_dir.empty()) {
-    std::fprintf(stderr,
-                 "usage: eddy-coordinator --data-dir D (--token-file F | --insecure) "
-                 "[--listen A] [--log-store A] [--heartbeat-ms N] [--node-lost-ms N] "
-                 "[--max-package-bytes N] [--http-address A]\n");
+    std::fprintf(stderr, "eddy-coordinator: --data-dir is required\n");
+    Usage(stderr);
     return 2;
   }
   if (token_file.empty() && !insecure) {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/resource_quota.h"
 #include "log-store/broker/log_store_service.h"
@@ -28,11 +29,28 @@
 #include "log-store/storage/log_manager.h"
 #include "log-store/txn/transaction_coordinator.h"
 
+namespace {
+
+// A whole number >= `min`. CLI11's PositiveNumber/NonNegativeNumber name a range up to
+// 1.8e308 in their errors; this says "--max-partitions: '0' is not a whole number >= 1".
+CLI::Validator AtLeast(int64_t min) {
+  const std::string want = "a whole number >= " + std::to_string(min);
+  return CLI::Validator(
+      [min, want](std::string& s) -> std::string {
+        int64_t v = 0;
+        if (absl::SimpleAtoi(s, &v) && v >= min) return "";
+        return "'" + s + "' is not " + want;
+      },
+      want);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::string data_dir;
   std::string listen = "127.0.0.1:9093";
   bool fsync = false;
-  CLI::App app{"eddy-logd: Eddy's log-store broker"};
+  CLI::App app{"eddy-logd: Eddy's log-store broker", "eddy-logd"};
   app.add_option("--data-dir", data_dir, "directory holding topics and partitions")->required();
   app.add_option("--listen", listen, "HOST:PORT of the native gRPC API (port 0 = any)");
   app.add_flag("--fsync", fsync,
@@ -53,44 +71,44 @@ int main(int argc, char** argv) {
   app.add_option("--kafka-fetch-response-max-bytes", kafka_options.max_fetch_response_bytes,
                  "upper bound on the record bytes of one Kafka Fetch response, 0 = the client's "
                  "fetch.max.bytes only (default 524288)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->envname("EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES");
   app.add_option("--kafka-max-connections", kafka_options.max_connections,
                  "most Kafka connections at once; more are accepted and closed at once "
                  "(max.connections; default 1000, keep it below ulimit -n)")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   app.add_option("--kafka-max-connections-per-ip", kafka_options.max_connections_per_ip,
                  "most Kafka connections from one client address (max.connections.per.ip; "
                  "default 200)")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   app.add_option("--kafka-connections-max-idle-ms", kafka_options.connections_max_idle_ms,
                  "close a Kafka connection with no request for this long, 0 = never "
                  "(connections.max.idle.ms; default 600000)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(AtLeast(0));
   eddy::logstore::LogManagerOptions lm_options;
   app.add_option("--max-partitions-per-topic", lm_options.max_partitions_per_topic,
                  "most partitions one topic may have, for CreateTopics, CreatePartitions and the "
                  "native API (default 10000)")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   app.add_option("--max-partitions", lm_options.max_partitions,
                  "most partitions the broker holds over all topics (default 100000)")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   eddy::logstore::TransactionCoordinatorOptions txn_options;
   app.add_option("--max-transaction-timeout-ms", txn_options.max_transaction_timeout_ms,
                  "longest transaction timeout a producer may ask for "
                  "(transaction.max.timeout.ms; default 900000)")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   app.add_option("--max-transactional-ids", txn_options.max_transactional_ids,
                  "most transactional ids the coordinator holds (default 100000)")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   app.add_option("--max-partitions-per-transaction", txn_options.max_partitions_per_txn,
                  "most partitions one transaction may add (default 10000)")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   int64_t txn_check_ms = 100;
   app.add_option("--transaction-timeout-check-ms", txn_check_ms,
                  "how often transactions past their timeout are looked for and aborted "
                  "(default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

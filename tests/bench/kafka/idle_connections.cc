@@ -31,6 +31,13 @@ long RssKiB(int pid) {
 
 int main(int argc, char** argv) {
   int port = 0, pid = 0, n = 2000;
+  if (argc == 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0)) {
+    std::printf(
+        "usage: idle_connections --port PORT --pid PID [--connections N]\n"
+        "Opens N (default 2000) connections to eddy-logd's Kafka listener on 127.0.0.1:PORT and\n"
+        "prints the broker's (PID) VmRSS before and after.\n");
+    return 0;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--port") port = std::stoi(argv[i + 1]);

@@ -211,6 +211,17 @@ int main(int argc, char** argv) {
   Props producer_props, consumer_props;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
+    if (k == "-h" || k == "--help") {
+      std::fputs(
+          "usage: kafka_load --bootstrap 127.0.0.1:PORT [--messages 1000000] [--size 100]\n"
+          "                  [--partitions 8] [--window 40000] [--rounds 1] [--skip-mock]\n"
+          "                  [--skip-eddy] [--client-prop K=V]... [--producer-prop K=V]...\n"
+          "                  [--consumer-prop K=V]...\n"
+          "Produces and consumes with librdkafka against its mock cluster and an Eddy broker's\n"
+          "Kafka listener (--bootstrap) in the same run and prints msgs/s, MB/s and the ratio.\n",
+          stdout);
+      return 0;
+    }
     if (k.rfind("--", 0) != 0) continue;
     std::string v =
         (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0) ? argv[++i] : std::string("1");

@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -324,4 +326,20 @@ BENCHMARK(BM_RestoreBatchInMemory)->Unit(benchmark::kMillisecond)->UseRealTime()
 }  // namespace
 }  // namespace eddy::state
 
-BENCHMARK_MAIN();
+// BENCHMARK_MAIN, with a --help that names this tool before Google Benchmark's own flags.
+int main(int argc, char** argv) {
+  static char help[] = "--help";  // Google Benchmark knows --help only
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "-h") == 0) argv[i] = help;
+  }
+  benchmark::Initialize(&argc, argv, [] {
+    std::printf(
+        "usage: state_bench [--benchmark_filter=REGEX] [Google Benchmark flags]\nMicro-benchmarks "
+        "of the task store stack (cache, changelog, RocksDB) and restore.\n");
+    benchmark::PrintDefaultHelp();
+  });
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
