@@ -286,6 +286,7 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
     if (exited && cit->second.state != "stopped") {
       cit->second.state = "stopped";
       cit->second.inspect.clear();
+      cit->second.http.clear();
       cit->second.last_exit = Describe(r);
       cit->second.attempts.End(r.attempt(), AttemptHistory::FromReport(r, true),
                                absl::StrCat("job ", j.state, ": ", Describe(r)), NowMs(),
@@ -324,11 +325,13 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
       }
       c.work_dir = r.work_dir();
       c.inspect = r.inspect_address();
+      c.http = r.http_address();
       break;
     case v1::ContainerReport::EXITED:
       if (r.attempt() == c.exited_attempt) break;
       c.exited_attempt = r.attempt();
       c.inspect.clear();
+      c.http.clear();
       {
         bool asked = c.stop_sent || j.state == "SCALING";
         AttemptEnd end = AttemptHistory::FromReport(r, asked);
@@ -366,6 +369,7 @@ void ClusterManager::Fail(Job& j, const std::string& cid, const std::string& why
   c.last_exit = why;
   c.node.clear();
   c.inspect.clear();
+  c.http.clear();
   c.pending_since = Clock::now();
   int64_t now = NowMs();
   j.failures_ms.push_back(now);
@@ -760,6 +764,7 @@ void FillStatus(const ClusterManager::Job& j,
     o->set_last_exit(c->last_exit);
     o->set_work_dir(c->work_dir);
     o->set_inspect_address(c->state == "running" ? c->inspect : "");
+    o->set_http_address(c->state == "running" ? c->http : "");
     o->set_generation(j.generation);
     c->attempts.Fill(o);
   }

@@ -23,6 +23,7 @@ struct ContainerState {
   std::vector<std::string> tasks;
   std::string state = "pending";  // pending | starting | running | failed | stopped
   std::string node, last_host, last_exit, work_dir, inspect;
+  std::string http;  // the running attempt's HTTP endpoint (/metrics), from its node's report
   int64_t attempt = 0, restarts = 0, exited_attempt = -1;
   bool stop_sent = false;
   std::chrono::steady_clock::time_point pending_since, placed_at;
