@@ -219,8 +219,10 @@ TEST_F(ContainerMetrics, PrometheusEndpointShowsProcessedLagAndStores) {
   EXPECT_GT(Sum(last, "eddy_task_process_seconds_sum"), 0);
   EXPECT_GE(Sum(last, "eddy_container_commits_total"), 1);
   EXPECT_EQ(Count(last, "eddy_store_keys"), 4);  // the RocksDB store of each task
-  EXPECT_EQ(Sum(last, "eddy_store_cache_hits_total") + Sum(last, "eddy_store_cache_misses_total"),
-            kLines);  // one get per word, through the object cache
+  // At least one get per word (Process; Window reads again), through the object cache.
+  EXPECT_GE(Sum(last, "eddy_store_cache_hits_total", {{"store", "wordcount-counts"}}) +
+                Sum(last, "eddy_store_cache_misses_total", {{"store", "wordcount-counts"}}),
+            kLines);
   EXPECT_GE(Count(last, "eddy_store_rocksdb_block_cache_hits_total"), 4);
   EXPECT_GE(Count(last, "eddy_store_rocksdb_write_stall_seconds_total"), 4);
 
