@@ -147,7 +147,9 @@ class ContainerMetrics : public ::testing::Test {
   }
   // `n` lines of one word each, round-robin over the 4 partitions of wordcount-lines.
   void Produce(int n, bool create) {
-    if (create) ASSERT_TRUE(admin_->CreateTopic("wordcount-lines", 4).ok());
+    if (create) {
+      ASSERT_TRUE(admin_->CreateTopic("wordcount-lines", 4).ok());
+    }
     logstore::ProducerOptions o;
     o.client = co_;
     auto p = logstore::Producer::Create(o);
@@ -312,10 +314,10 @@ TEST_F(ContainerMetrics, SnapshotReporterWritesSnapshotsToATopic) {
 }
 
 TEST(MetricsReportersConfig, BadKeysAreErrorsNamingTheKey) {
-  std::map<std::string, std::string> base = {
+  Config::Map base = {
       {"job.name", "j"},           {"task.class", "T"},
       {"task.inputs", "eddy.in"},  {"systems.eddy.factory", "eddy"}};
-  auto parse = [&](std::map<std::string, std::string> extra) {
+  auto parse = [&](Config::Map extra) {
     auto m = base;
     for (auto& [k, v] : extra) m[k] = v;
     return ParseJobConfig(Config(m), "/tmp", "/tmp");
