@@ -251,7 +251,9 @@ int main(int argc, char** argv) {
   o.until_caught_up = until;
   Container c(std::move(o));
   // metrics.reporters has prometheus (the default): serve GET /metrics, stopped before `c` goes.
-  eddy::http::HttpServer http;
+  eddy::http::HttpServerOptions http_options;
+  http_options.worker_threads = 2;  // a scraper or two; the dashboard reads the coordinator
+  eddy::http::HttpServer http(http_options);
   if (job->reporters.prometheus) {
     auto bound = StartMetricsHttp(http, c, job->job_name, container_id, work_dir);
     if (!bound.ok()) {
