@@ -21,7 +21,7 @@ using Labels = std::vector<ClientMetric::Label>;
 const std::map<std::string, std::string>& HelpTexts() {
   static const auto* help = new std::map<std::string, std::string>{
       {"eddy_task_messages_processed_total", "Messages the task's Process() handled."},
-      {"eddy_task_process_seconds", "Time in the task's Process(), per message."},
+      {"eddy_task_process_seconds", "Time in the task's Process(), one message in 64 timed."},
       {"eddy_task_window_seconds", "Time in the task's Window(), per call."},
       {"eddy_task_deserialization_errors_total",
        "Input messages dropped because their key or value did not deserialize."},
