@@ -86,7 +86,8 @@ TEST(JobLag, StatusShowsLagPerTaskAndTheContainerServesMetrics) {
   bool caught_up = false;
   std::string out;
   while (!caught_up && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30)) {
-    auto d = g.Eddy("group describe wordcount --output json --bootstrap " + g.bootstrap());
+    auto d = Sh(BinDir() + "/eddy group describe wordcount --output json --bootstrap " +
+                g.bootstrap());
     out = d.out + d.err;
     try {
       auto j = nlohmann::json::parse(d.out);
