@@ -206,7 +206,12 @@ std::vector<MetricFamily> ContainerCollector::Collect() const {
       }
       size_t dot = rest.rfind('.');
       if (dot == std::string::npos) continue;
-      if (prefix == "eddy_store_") store_groups.insert(s.group);
+      if (prefix == "eddy_store_") {
+        store_groups.insert(s.group);
+      } else if (s.name != "puts" && s.name != "gets" && s.name != "deletes" &&
+                 s.name != "range-queries" && s.name != "flushes") {
+        continue;  // the engine's other figures repeat the store's or stay 0
+      }
       base.push_back({"task", rest.substr(0, dot)});
       base.push_back({"store", rest.substr(dot + 1)});
       if (s.name == "restore-wall-ms") {

@@ -20,7 +20,9 @@
 #include <thread>
 
 #include "nlohmann/json.hpp"
+#include "prometheus/text_serializer.h"
 #include "runtime/container/job_config.h"
+#include "runtime/container/prometheus_collector.h"
 #include "tests/integration/runtime/runtime_test_util.h"
 
 namespace eddy::runtime::testing {
@@ -327,6 +329,35 @@ TEST_F(ContainerMetrics, SnapshotReporterWritesSnapshotsToATopic) {
     processed += m["task.Partition " + std::to_string(p)]["messages-processed"].get<double>();
   }
   EXPECT_EQ(processed, kLines);
+}
+
+// The conversion itself, on a registry filled by hand: runtime groups by their fixed names, the
+// job's own groups under eddy_user_ with the group as a label, a kind clash dropped.
+TEST(ContainerCollector, ConvertsRuntimeAndUserMetrics) {
+  MetricsRegistry r;
+  r.NewCounter("task.Partition 1", "messages-processed").Inc(7);
+  r.NewGauge("task.Partition 1", "lag.eddy.some.stream[1]").Set(42);
+  r.NewTimer("container", "commit-ns").UpdateNs(2'000'000'000);
+  r.NewCounter("orders", "orders-seen").Inc(3);
+  r.NewGauge("orders", "queue depth").Set(5);
+  r.NewTimer("orders", "lookup-ns").UpdateNs(500'000'000);
+  r.NewGauge("other", "orders-seen_total").Set(1);  // same family name, another kind: dropped
+  ContainerCollector c(&r, "shop", "2");
+  auto text = prometheus::TextSerializer().Serialize(c.Collect());
+  auto all = ParseExposition(text);
+  EXPECT_EQ(Sum(all, "eddy_task_messages_processed_total",
+                {{"job", "shop"}, {"container", "2"}, {"task", "Partition 1"}}),
+            7);
+  EXPECT_EQ(Sum(all, "eddy_task_consumer_lag_messages",
+                {{"system", "eddy"}, {"stream", "some.stream"}, {"partition", "1"}}),
+            42);
+  EXPECT_EQ(Sum(all, "eddy_container_commit_seconds_count"), 1);
+  EXPECT_EQ(Sum(all, "eddy_container_commit_seconds_sum"), 2.0);
+  EXPECT_EQ(Sum(all, "eddy_user_orders_seen_total", {{"group", "orders"}}), 3);
+  EXPECT_EQ(Count(all, "eddy_user_orders_seen_total"), 1) << text;
+  EXPECT_EQ(Sum(all, "eddy_user_queue_depth", {{"group", "orders"}}), 5);
+  EXPECT_EQ(Sum(all, "eddy_user_lookup_seconds_sum", {{"group", "orders"}}), 0.5);
+  EXPECT_NE(text.find("# TYPE eddy_user_orders_seen_total counter"), std::string::npos) << text;
 }
 
 TEST(MetricsReportersConfig, BadKeysAreErrorsNamingTheKey) {
