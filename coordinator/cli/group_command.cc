@@ -5,10 +5,9 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -228,7 +227,8 @@ int Describe(const GroupFlags& f) {
   if (f.output == "json") {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& g : *groups) arr.push_back(ToJson(g));
-    std::printf("%s\n", (arr.size() == 1 ? arr[0] : nlohmann::json{{"groups", arr}}).dump().c_str());
+    std::printf("%s\n",
+                (arr.size() == 1 ? arr[0] : nlohmann::json{{"groups", arr}}).dump().c_str());
     return kExitOk;
   }
   auto num = [](int64_t v) { return v < 0 ? std::string("-") : std::to_string(v); };

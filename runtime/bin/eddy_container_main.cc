@@ -91,8 +91,8 @@ absl::StatusOr<std::string> StartMetricsHttp(eddy::http::HttpServer& http,
   }
   auto bound = http.Start(address);
   if (!bound.ok()) {
-    return absl::Status(bound.status().code(),
-                        "metrics http on " + address + ": " + std::string(bound.status().message()));
+    return absl::Status(bound.status().code(), "metrics http on " + address + ": " +
+                                                   std::string(bound.status().message()));
   }
   const char* file = std::getenv("EDDY_HTTP_ADDR_FILE");
   std::string path = file && *file ? file : (fs::path(work_dir) / "http.addr").string();

@@ -45,15 +45,14 @@ absl::StatusOr<MetricsReportersConfig> ParseMetricsReporters(
       }
       size_t dot = stream.find('.');
       if (dot == std::string::npos || dot == 0 || dot + 1 == stream.size()) {
-        return KeyError(stream_key,
-                        absl::StrCat("expected <system>.<stream>, got '", stream, "'"));
+        return KeyError(stream_key, absl::StrCat("expected <system>.<stream>, got '", stream, "'"));
       }
       s.system = stream.substr(0, dot);
       s.stream = stream.substr(dot + 1);
       if (std::find(systems.begin(), systems.end(), s.system) == systems.end()) {
-        return KeyError(stream_key, absl::StrCat("system '", s.system,
-                                                 "' is not defined (no systems.", s.system,
-                                                 ".factory)"));
+        return KeyError(stream_key,
+                        absl::StrCat("system '", s.system, "' is not defined (no systems.",
+                                     s.system, ".factory)"));
       }
       auto interval = config.GetDurationMs(prefix + "interval.ms", 60000);
       if (!interval.ok()) return interval.status();

@@ -20,8 +20,8 @@
 namespace eddy::runtime {
 
 struct SnapshotReporterConfig {
-  std::string name;     // the reporter's name in metrics.reporters
-  std::string system;   // of metrics.reporter.<name>.stream
+  std::string name;    // the reporter's name in metrics.reporters
+  std::string system;  // of metrics.reporter.<name>.stream
   std::string stream;
   int64_t interval_ms = 60000;
 };

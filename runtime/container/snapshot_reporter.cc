@@ -13,9 +13,9 @@ SnapshotReporter::SnapshotReporter(SnapshotReporterConfig config, SnapshotHeader
 
 absl::Status SnapshotReporter::Start() {
   auto named = [&](const absl::Status& s) {
-    return absl::Status(s.code(), absl::StrCat("metrics reporter ", config_.name, " (stream ",
-                                               config_.system, ".", config_.stream,
-                                               "): ", s.message()));
+    return absl::Status(
+        s.code(), absl::StrCat("metrics reporter ", config_.name, " (stream ", config_.system, ".",
+                               config_.stream, "): ", s.message()));
   };
   auto admin = hub_->Admin(config_.system);
   if (!admin.ok()) return named(admin.status());
@@ -38,8 +38,8 @@ absl::Status SnapshotReporter::MaybeReport(std::chrono::steady_clock::time_point
 std::string SnapshotReporter::SnapshotValue(const SnapshotHeader& h, int64_t time_ms,
                                             const MetricsRegistry& metrics) {
   nlohmann::json j;
-  j["header"] = {{"job", h.job},   {"job_id", h.job_id},   {"container", h.container},
-                 {"host", h.host}, {"time", time_ms},      {"reset_time", h.reset_time_ms},
+  j["header"] = {{"job", h.job},        {"job_id", h.job_id}, {"container", h.container},
+                 {"host", h.host},      {"time", time_ms},    {"reset_time", h.reset_time_ms},
                  {"version", h.version}};
   j["metrics"] = nlohmann::json::parse(metrics.SnapshotJson(), nullptr, /*allow_exceptions=*/false);
   return j.dump();
@@ -47,9 +47,9 @@ std::string SnapshotReporter::SnapshotValue(const SnapshotHeader& h, int64_t tim
 
 absl::Status SnapshotReporter::Report() {
   auto named = [&](const absl::Status& s) {
-    return absl::Status(s.code(), absl::StrCat("metrics reporter ", config_.name, " (stream ",
-                                               config_.system, ".", config_.stream,
-                                               "): ", s.message()));
+    return absl::Status(
+        s.code(), absl::StrCat("metrics reporter ", config_.name, " (stream ", config_.system, ".",
+                               config_.stream, "): ", s.message()));
   };
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())

@@ -1,10 +1,10 @@
 // RocksDbProbes: reads RocksDB properties and statistics tickers of the open stores.
 #include "runtime/state/rocksdb_probe.h"
 
-#include <algorithm>
-
 #include <rocksdb/db.h>
 #include <rocksdb/statistics.h>
+
+#include <algorithm>
 
 namespace eddy::state {
 

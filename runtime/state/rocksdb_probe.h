@@ -22,17 +22,17 @@ namespace eddy::state {
 
 // One store's RocksDB figures at one instant.
 struct RocksDbFigures {
-  std::string group;  // the store's metrics group, "store.<task>.<store>"
-  int64_t estimate_num_keys = 0;        // rocksdb.estimate-num-keys
-  int64_t sst_bytes = 0;                // rocksdb.total-sst-files-size
-  int64_t memtable_bytes = 0;           // rocksdb.cur-size-all-mem-tables
-  int64_t block_cache_hits = 0;         // ticker BLOCK_CACHE_HIT
-  int64_t block_cache_misses = 0;       // ticker BLOCK_CACHE_MISS
-  int64_t bytes_written = 0;            // ticker BYTES_WRITTEN (user writes)
-  int64_t bytes_read = 0;               // ticker BYTES_READ (user point reads)
-  int64_t compaction_read_bytes = 0;    // ticker COMPACT_READ_BYTES
-  int64_t compaction_write_bytes = 0;   // ticker COMPACT_WRITE_BYTES
-  int64_t write_stall_micros = 0;       // ticker STALL_MICROS
+  std::string group;                   // the store's metrics group, "store.<task>.<store>"
+  int64_t estimate_num_keys = 0;       // rocksdb.estimate-num-keys
+  int64_t sst_bytes = 0;               // rocksdb.total-sst-files-size
+  int64_t memtable_bytes = 0;          // rocksdb.cur-size-all-mem-tables
+  int64_t block_cache_hits = 0;        // ticker BLOCK_CACHE_HIT
+  int64_t block_cache_misses = 0;      // ticker BLOCK_CACHE_MISS
+  int64_t bytes_written = 0;           // ticker BYTES_WRITTEN (user writes)
+  int64_t bytes_read = 0;              // ticker BYTES_READ (user point reads)
+  int64_t compaction_read_bytes = 0;   // ticker COMPACT_READ_BYTES
+  int64_t compaction_write_bytes = 0;  // ticker COMPACT_WRITE_BYTES
+  int64_t write_stall_micros = 0;      // ticker STALL_MICROS
 };
 
 class RocksDbProbes {

@@ -1,13 +1,12 @@
 // RocksDbStore: RocksDB engine with the WAL off.
 #include "runtime/state/rocksdb_store.h"
-#include "runtime/state/rocksdb_probe.h"
 
 #include <rocksdb/cache.h>
-#include <rocksdb/statistics.h>
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
@@ -15,6 +14,8 @@
 #include <filesystem>
 #include <iostream>
 #include <set>
+
+#include "runtime/state/rocksdb_probe.h"
 
 namespace eddy::state {
 namespace {
@@ -235,7 +236,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
   store->db_.reset(db);
   store->statistics_ = options.statistics;
   std::string group = metrics.group;
-  if (group.size() > 7 && group.compare(group.size() - 7, 7, ".engine") == 0) group.resize(group.size() - 7);
+  if (group.size() > 7 && group.compare(group.size() - 7, 7, ".engine") == 0)
+    group.resize(group.size() - 7);
   store->probe_id_ = RocksDbProbes::Global().Add(group, db, store->statistics_.get());
   store->sst_options_ = std::make_unique<rocksdb::Options>(options);
   // Ingested files are rewritten (and compressed with the store's setting) by compaction;

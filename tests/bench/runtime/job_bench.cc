@@ -12,23 +12,22 @@
 // the commit latency p50/p99 of each. --scrape-metrics on: each scenario's container serves
 // GET /metrics (ContainerCollector, as eddy-container does) and a thread scrapes it every second;
 // both: every scenario runs unscraped, then scraped, on the same input, and the ratio is printed.
+#include <httplib.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "eddy/eddy.h"
 #include "log-store/client/admin_client.h"
@@ -234,7 +233,7 @@ int RunScenario(Env& env, const std::string& name, const std::string& cls, bool 
                 bool changelog, const std::string& guarantee = "at_least_once",
                 const std::string& commit_ms = "10000") {
   Config cfg = MakeConfig(env, "bench-" + name + (env.scrape ? "-scraped" : ""), cls, store,
-                         changelog, guarantee, commit_ms);
+                          changelog, guarantee, commit_ms);
   auto job = ParseJobConfig(cfg, env.dir, env.dir);
   if (!job.ok()) {
     std::fprintf(stderr, "%s\n", std::string(job.status().message()).c_str());
@@ -299,7 +298,8 @@ int RunScenario(Env& env, const std::string& name, const std::string& cls, bool 
       l1.rss_kb / 1024);
   if (env.scrape) {
     std::printf("%-12s /metrics scraped %lld times (every 1 s), last answer %lld bytes\n",
-                name.c_str(), static_cast<long long>(scrapes), static_cast<long long>(scrape_bytes));
+                name.c_str(), static_cast<long long>(scrapes),
+                static_cast<long long>(scrape_bytes));
   }
   std::printf("%-12s %s: %zu commits, commit latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               name.c_str(), guarantee.c_str(), lat.size(), Percentile(lat, 0.5) / 1000.0,
@@ -404,12 +404,12 @@ int main(int argc, char** argv) {
     else if (a == "--scrape-metrics") {
       scrape_mode = argv[i + 1];
       if (scrape_mode != "off" && scrape_mode != "on" && scrape_mode != "both") {
-        std::fprintf(stderr, "eddy-job-bench: --scrape-metrics: expected off, on or both, got '%s'\n%s",
+        std::fprintf(stderr,
+                     "eddy-job-bench: --scrape-metrics: expected off, on or both, got '%s'\n%s",
                      argv[i + 1], kUsage);
         return 2;
       }
-    }
-    else {
+    } else {
       std::fprintf(stderr, "eddy-job-bench: unknown option %s\n%s", a.c_str(), kUsage);
       return 2;
     }

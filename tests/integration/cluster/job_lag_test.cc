@@ -86,15 +86,15 @@ TEST(JobLag, StatusShowsLagPerTaskAndTheContainerServesMetrics) {
   bool caught_up = false;
   std::string out;
   while (!caught_up && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30)) {
-    auto d = Sh(BinDir() + "/eddy group describe wordcount --output json --bootstrap " +
-                g.bootstrap());
+    auto d =
+        Sh(BinDir() + "/eddy group describe wordcount --output json --bootstrap " + g.bootstrap());
     out = d.out + d.err;
     try {
       auto j = nlohmann::json::parse(d.out);
       int64_t committed = 0;
       for (const auto& p : j["partitions"]) committed += p["committed"].get<int64_t>();
-      caught_up = j["kind"] == "job" && j["lag"] == 0 && committed == 2000 &&
-                  j["partitions"].size() == 4;
+      caught_up =
+          j["kind"] == "job" && j["lag"] == 0 && committed == 2000 && j["partitions"].size() == 4;
     } catch (...) {
     }
     if (!caught_up) std::this_thread::sleep_for(std::chrono::milliseconds(300));

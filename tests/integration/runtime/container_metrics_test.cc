@@ -83,7 +83,8 @@ absl::StatusOr<std::string> Scrape(const std::string& address) {
   c.set_read_timeout(10, 0);
   auto r = c.Get("/metrics");
   if (!r) return absl::UnavailableError("GET /metrics on " + address + " failed");
-  if (r->status != 200) return absl::InternalError("GET /metrics: status " + std::to_string(r->status));
+  if (r->status != 200)
+    return absl::InternalError("GET /metrics: status " + std::to_string(r->status));
   return r->body;
 }
 
@@ -107,11 +108,13 @@ int Count(const std::vector<Series>& all, const std::string& name) {
 
 std::vector<std::string> WordcountArgv(const std::string& work,
                                        const std::vector<std::string>& sets, bool until) {
-  std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy-container", "run",
-                                   "--config",
-                                   std::string(EDDY_SOURCE_DIR) +
-                                       "/jobs/wordcount/wordcount.properties",
-                                   "--work-dir", work};
+  std::vector<std::string> argv = {
+      std::string(EDDY_BIN_DIR) + "/eddy-container",
+      "run",
+      "--config",
+      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties",
+      "--work-dir",
+      work};
   if (until) argv.push_back("--until-caught-up");
   argv.push_back("--set");
   argv.push_back("task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so");
@@ -171,8 +174,8 @@ class ContainerMetrics : public ::testing::Test {
     auto p = logstore::Producer::Create(o);
     ASSERT_TRUE(p.ok());
     for (int i = 0; i < n; ++i) {
-      ASSERT_TRUE((*p)->Send("wordcount-lines", i % 4, std::nullopt, "w" + std::to_string(i % 50))
-                      .ok());
+      ASSERT_TRUE(
+          (*p)->Send("wordcount-lines", i % 4, std::nullopt, "w" + std::to_string(i % 50)).ok());
     }
     ASSERT_TRUE((*p)->Close().ok());
   }
@@ -191,12 +194,12 @@ TEST_F(ContainerMetrics, PrometheusEndpointShowsProcessedLagAndStores) {
   Produce(kLines, true);
   const std::string work = dir_ + "/work";
   ChildProcess runner;
-  ASSERT_TRUE(runner
-                  .Start(WordcountArgv(work,
-                                       {"systems.eddy.bootstrap.servers=" + logd_.native,
-                                        "task.commit.ms=300"},
-                                       false))
-                  .ok());
+  ASSERT_TRUE(
+      runner
+          .Start(WordcountArgv(
+              work, {"systems.eddy.bootstrap.servers=" + logd_.native, "task.commit.ms=300"},
+              false))
+          .ok());
   const std::string addr_file = work + "/container-0/http.addr";
   std::vector<Series> last;
   const auto deadline = Clock::now() + std::chrono::seconds(120);
@@ -213,8 +216,8 @@ TEST_F(ContainerMetrics, PrometheusEndpointShowsProcessedLagAndStores) {
            Sum(last, "eddy_task_consumer_lag_messages") == 0 &&
            Sum(last, "eddy_container_commits_total") >= 1;
   }
-  ASSERT_TRUE(done) << "processed " << Sum(last, "eddy_task_messages_processed_total")
-                    << ", lag " << Sum(last, "eddy_task_consumer_lag_messages");
+  ASSERT_TRUE(done) << "processed " << Sum(last, "eddy_task_messages_processed_total") << ", lag "
+                    << Sum(last, "eddy_task_consumer_lag_messages");
   // Labels: one series per task and per input partition.
   for (int p = 0; p < 4; ++p) {
     const std::string task = "Partition " + std::to_string(p);
@@ -233,8 +236,7 @@ TEST_F(ContainerMetrics, PrometheusEndpointShowsProcessedLagAndStores) {
     // Process() is timed for one message in 64 (the first of each 64).
     EXPECT_EQ(Sum(last, "eddy_task_process_seconds_count", {{"task", task}}),
               (kLines / 4 + 63) / 64);
-    EXPECT_EQ(Sum(last, "eddy_store_restore_done",
-                  {{"task", task}, {"store", "wordcount-counts"}}),
+    EXPECT_EQ(Sum(last, "eddy_store_restore_done", {{"task", task}, {"store", "wordcount-counts"}}),
               1);
   }
   EXPECT_GT(Sum(last, "eddy_task_process_seconds_sum"), 0);
@@ -268,15 +270,15 @@ TEST_F(ContainerMetrics, SnapshotReporterWritesSnapshotsToATopic) {
   Produce(kLines, true);
   const std::string work = dir_ + "/work";
   ChildProcess runner;
-  ASSERT_TRUE(runner
-                  .Start(WordcountArgv(work,
-                                       {"systems.eddy.bootstrap.servers=" + logd_.native,
-                                        "metrics.reporters=snap",
-                                        "metrics.reporter.snap.class=snapshot",
-                                        "metrics.reporter.snap.stream=eddy.wc-metrics",
-                                        "metrics.reporter.snap.interval.ms=100"},
-                                       true))
-                  .ok());
+  ASSERT_TRUE(
+      runner
+          .Start(WordcountArgv(work,
+                               {"systems.eddy.bootstrap.servers=" + logd_.native,
+                                "metrics.reporters=snap", "metrics.reporter.snap.class=snapshot",
+                                "metrics.reporter.snap.stream=eddy.wc-metrics",
+                                "metrics.reporter.snap.interval.ms=100"},
+                               true))
+          .ok());
   int st = WaitExit(runner, std::chrono::seconds(180));
   ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
   // Only the snapshot reporter: no metrics.json, no /metrics address.
@@ -361,9 +363,10 @@ TEST(ContainerCollector, ConvertsRuntimeAndUserMetrics) {
 }
 
 TEST(MetricsReportersConfig, BadKeysAreErrorsNamingTheKey) {
-  Config::Map base = {
-      {"job.name", "j"},           {"task.class", "T"},
-      {"task.inputs", "eddy.in"},  {"systems.eddy.factory", "eddy"}};
+  Config::Map base = {{"job.name", "j"},
+                      {"task.class", "T"},
+                      {"task.inputs", "eddy.in"},
+                      {"systems.eddy.factory", "eddy"}};
   auto parse = [&](Config::Map extra) {
     auto m = base;
     for (auto& [k, v] : extra) m[k] = v;
