@@ -740,13 +740,21 @@ absl::Status Container::Impl::RunLoop() {
       next_commit = Clock::now() + std::chrono::milliseconds(job.commit_ms);
     }
     for (auto& r : snapshot_reporters_) {
-      if (auto s = r->MaybeReport(now); !s.ok()) return s;
+      // A failed snapshot is reported and skipped, as Samza's reporter does: metrics never stop
+      // the job. The next interval tries again.
+      if (auto s = r->MaybeReport(now); !s.ok()) {
+        std::fprintf(stderr, "eddy-container %s: warning: %s\n", opt_.container_id.c_str(),
+                     std::string(s.message()).c_str());
+      }
     }
   }
   if (opt_.hook) opt_.hook->OnStopping();
   if (auto s = Shutdown(); !s.ok()) return s;
   for (auto& r : snapshot_reporters_) {  // the final figures
-    if (auto s = r->Report(); !s.ok()) return s;
+    if (auto s = r->Report(); !s.ok()) {
+      std::fprintf(stderr, "eddy-container %s: warning: %s\n", opt_.container_id.c_str(),
+                   std::string(s.message()).c_str());
+    }
   }
   double secs = std::chrono::duration<double>(Clock::now() - started).count();
   std::fprintf(stderr,

@@ -6,7 +6,9 @@
 //    "metrics": {group: {name: value | {count, mean_ns, max_ns, last_ns}}}}
 // (metrics = MetricsRegistry::SnapshotJson; time and reset_time in ms since the epoch,
 // reset_time = when the container started). Runs on the run loop (MaybeReport between batches),
-// so it never races the tasks; the write is flushed at once. Used by the container for every
+// so it never races the tasks; the write is flushed at once (a slow broker delays the loop by
+// that flush, once per interval). A failed write is a warning on stderr, not a container failure;
+// a stream that cannot be created at start is. Used by the container for every
 // metrics.reporter.<name>.class=snapshot.
 #pragma once
 
