@@ -13,6 +13,7 @@
 #include "coordinator/cli/output.h"
 #include "coordinator/common/sha256.h"
 #include "eddy/config.h"
+#include "nlohmann/json.hpp"
 
 namespace eddy::cli {
 namespace cv1 = coordinator::v1;
@@ -55,7 +56,34 @@ void PrintAttempts(const cv1::ContainerStatus& c) {
   }
 }
 
-void PrintStatus(const cv1::JobStatus& s) {
+// Consumer lag per task: the sum over its input partitions of the container's "lag.<ssp>"
+// gauges (high watermark - next offset, as of the container's last fetch), read from each
+// running container's state service. Tasks of containers that are not running or do not
+// answer are absent.
+std::map<std::string, int64_t> TaskLag(ClusterClient& cl, const cv1::JobStatus& s) {
+  std::map<std::string, int64_t> lag;
+  for (const auto& c : s.containers()) {
+    if (c.state() != "running" || c.inspect_address().empty()) continue;
+    runtime::v1::StateStatsRequest r;
+    r.set_store("-");  // no store's figures, only the metrics snapshot
+    runtime::v1::StateStatsResponse resp;
+    auto st = cl.Container(c.inspect_address())->Stats(cl.Context(10).get(), r, &resp);
+    if (!st.ok()) continue;
+    nlohmann::json m = nlohmann::json::parse(resp.metrics_json(), nullptr, false);
+    if (!m.is_object()) continue;
+    for (const auto& [group, metrics] : m.items()) {
+      if (group.rfind("task.", 0) != 0 || !metrics.is_object()) continue;
+      const std::string task = group.substr(5);
+      for (const auto& [name, v] : metrics.items()) {
+        if (name.rfind("lag.", 0) != 0 || !v.is_number()) continue;
+        lag[task] += static_cast<int64_t>(v.get<double>());
+      }
+    }
+  }
+  return lag;
+}
+
+void PrintStatus(const cv1::JobStatus& s, const std::map<std::string, int64_t>& lag) {
   std::printf("job %s: %s (generation %lld, %d containers, package %s)\n", s.job().c_str(),
               s.state().c_str(), static_cast<long long>(s.generation()), s.container_count(),
               s.package_digest().substr(0, 12).c_str());
@@ -74,6 +102,14 @@ void PrintStatus(const cv1::JobStatus& s) {
                 static_cast<long long>(c.attempt()), absl::StrJoin(c.tasks(), ", ").c_str());
     if (!c.last_exit().empty()) std::printf("     last exit: %s\n", c.last_exit().c_str());
     PrintAttempts(c);
+  }
+  std::printf("%-26s %-4s %12s\n", "TASK", "ID", "LAG");
+  for (const auto& c : s.containers()) {
+    for (const auto& t : c.tasks()) {
+      auto it = lag.find(t);
+      std::printf("%-26s %-4s %12s\n", t.c_str(), c.id().c_str(),
+                  it == lag.end() ? "-" : std::to_string(it->second).c_str());
+    }
   }
 }
 
@@ -207,10 +243,14 @@ void AddJobCommand(CLI::App& app, Action* action) {
         cv1::JobStatus s;
         auto st = cl->coordinator().GetJob(cl->Context().get(), r, &s);
         if (!st.ok()) return Fail("job status", FromGrpc(st, "job " + *job_name));
+        const auto lag = TaskLag(*cl, s);
         if (out->json()) {
-          PrintJson(ProtoToJson(s));
+          // The JobStatus message, plus "task_lag": {task: messages} of the running tasks.
+          nlohmann::json j = ProtoToJson(s);
+          j["task_lag"] = lag;
+          PrintJson(j);
         } else {
-          PrintStatus(s);
+          PrintStatus(s, lag);
         }
         return kExitOk;
       };

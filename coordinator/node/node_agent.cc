@@ -88,6 +88,7 @@ v1::ContainerReport NodeAgent::Report(Running& r) {
   }
   std::string addr = ReadFile(r.work_dir + "/inspect.addr");
   c.set_inspect_address(addr);
+  c.set_http_address(ReadFile(r.work_dir + "/http.addr"));  // its /metrics, once it serves
   c.set_state(addr.empty() ? v1::ContainerReport::STARTING : v1::ContainerReport::RUNNING);
   return c;
 }
@@ -376,6 +377,7 @@ void NodeAgent::Start(const v1::StartContainer& s) {
   // The state service listens on this node's host (--host), where `eddy state` reaches it.
   p.env = {{"EDDY_INSPECT_ADDR_FILE", r->work_dir + "/inspect.addr"},
            {"EDDY_INSPECT_HOST", opt_.host},
+           {"EDDY_HTTP_ADDR_FILE", r->work_dir + "/http.addr"},  // its /metrics, same host
            {"EDDY_TOKEN", opt_.token}};
   p.memory_mb = s.resources().memory_mb();
   p.cgroup_name = absl::StrCat("eddy-", opt_.node_id, "-", s.job(), "-", s.container_id());

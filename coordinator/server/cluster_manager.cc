@@ -289,6 +289,7 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
     if (exited && cit->second.state != "stopped") {
       cit->second.state = "stopped";
       cit->second.inspect.clear();
+      cit->second.http.clear();
       cit->second.last_exit = Describe(r);
       cit->second.attempts.End(r.attempt(), AttemptHistory::FromReport(r, true),
                                absl::StrCat("job ", j.state, ": ", Describe(r)), NowMs(),
@@ -333,6 +334,7 @@ void ClusterManager::ProcessReport(Node& n, const v1::ContainerReport& r) {
       if (r.attempt() == c.exited_attempt) break;
       c.exited_attempt = r.attempt();
       c.inspect.clear();
+      c.http.clear();
       {
         bool asked = c.stop_sent || j.state == "SCALING";
         AttemptEnd end = AttemptHistory::FromReport(r, asked);

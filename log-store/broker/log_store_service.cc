@@ -426,6 +426,27 @@ grpc::Status LogStoreService::HandleFetchOffsets(const v1::FetchOffsetsRequest& 
   return grpc::Status::OK;
 }
 
+grpc::Status LogStoreService::HandleListGroups(const v1::ListGroupsRequest& req,
+                                               v1::ListGroupsResponse* resp) {
+  // At most 10000 groups per answer (a limit on the reply, like every list); the rest are left
+  // out, in name order.
+  constexpr int kMaxGroups = 10000;
+  for (const std::string& g : logs_->ListGroupsWithOffsets()) {
+    if (!req.group().empty() && g != req.group()) continue;
+    if (resp->groups_size() >= kMaxGroups) break;
+    auto* out = resp->add_groups();
+    out->set_group(g);
+    for (const auto& [tp, c] : logs_->GroupOffsets(g)) {
+      auto* o = out->add_offsets();
+      o->set_topic(tp.first);
+      o->set_partition(tp.second);
+      o->set_offset(c.offset);
+      o->set_metadata(c.metadata);
+    }
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status LogStoreService::HandleInitProducer(const v1::InitProducerRequest& req,
                                                  v1::InitProducerResponse* resp) {
   resp->set_producer_id(-1);

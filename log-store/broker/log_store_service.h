@@ -43,6 +43,7 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
                                    v1::CommitOffsetsResponse* resp);
   grpc::Status HandleFetchOffsets(const v1::FetchOffsetsRequest& req,
                                   v1::FetchOffsetsResponse* resp);
+  grpc::Status HandleListGroups(const v1::ListGroupsRequest& req, v1::ListGroupsResponse* resp);
   grpc::Status HandleInitProducer(const v1::InitProducerRequest& req,
                                   v1::InitProducerResponse* resp);
   grpc::Status HandleAddPartitionsToTxn(const v1::AddPartitionsToTxnRequest& req,
@@ -89,6 +90,10 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
   grpc::Status FetchOffsets(grpc::ServerContext*, const v1::FetchOffsetsRequest* req,
                             v1::FetchOffsetsResponse* resp) override {
     return HandleFetchOffsets(*req, resp);
+  }
+  grpc::Status ListGroups(grpc::ServerContext*, const v1::ListGroupsRequest* req,
+                          v1::ListGroupsResponse* resp) override {
+    return HandleListGroups(*req, resp);
   }
   grpc::Status InitProducer(grpc::ServerContext*, const v1::InitProducerRequest* req,
                             v1::InitProducerResponse* resp) override {

@@ -120,6 +120,22 @@ class AdminClientImpl final : public AdminClient {
     return out;
   }
 
+  absl::StatusOr<std::map<std::string, std::map<TopicPartition, int64_t>>> ListGroups(
+      const std::string& group) override {
+    v1::ListGroupsRequest req;
+    req.set_group(group);
+    v1::ListGroupsResponse resp;
+    auto ctx = Ctx();
+    auto st = FromGrpc(ch_->stub->ListGroups(ctx.get(), req, &resp), "list groups", ch_->options);
+    if (!st.ok()) return st;
+    std::map<std::string, std::map<TopicPartition, int64_t>> out;
+    for (const auto& g : resp.groups()) {
+      auto& m = out[g.group()];
+      for (const auto& o : g.offsets()) m[{o.topic(), o.partition()}] = o.offset();
+    }
+    return out;
+  }
+
  private:
   std::unique_ptr<grpc::ClientContext> Ctx() {
     auto ctx = std::make_unique<grpc::ClientContext>();

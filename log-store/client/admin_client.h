@@ -57,6 +57,13 @@ class AdminClient {
   // Only partitions with a committed offset appear in the result.
   virtual absl::StatusOr<std::map<TopicPartition, int64_t>> FetchCommitted(
       const std::string& group, const std::vector<TopicPartition>& partitions) = 0;
+  // Groups with committed offsets and those offsets ("" = every group, else only `group`;
+  // absent from the answer when it has none). Unimplemented where the client has no such call.
+  virtual absl::StatusOr<std::map<std::string, std::map<TopicPartition, int64_t>>> ListGroups(
+      const std::string& group) {
+    (void)group;
+    return absl::UnimplementedError("list groups is not supported by this client");
+  }
 };
 
 }  // namespace eddy::logstore

@@ -514,6 +514,15 @@ std::optional<LogManager::CommittedOffset> LogManager::FetchOffset(const std::st
   return CommittedOffset{e->offset, e->metadata};
 }
 
+std::vector<std::pair<std::pair<std::string, int32_t>, LogManager::CommittedOffset>>
+LogManager::GroupOffsets(const std::string& group) const {
+  std::vector<std::pair<std::pair<std::string, int32_t>, CommittedOffset>> out;
+  for (auto& [tp, e] : impl_->offsets->OffsetsOf(group)) {
+    out.push_back({tp, CommittedOffset{e.offset, e.metadata}});
+  }
+  return out;
+}
+
 std::vector<std::string> LogManager::ListGroupsWithOffsets() const {
   return impl_->offsets->Groups();
 }

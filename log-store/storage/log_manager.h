@@ -99,6 +99,9 @@ class LogManager {
   std::optional<CommittedOffset> FetchOffset(const std::string& group, const std::string& topic,
                                              int32_t partition) const;
   std::vector<std::string> ListGroupsWithOffsets() const;
+  // Every committed (topic, partition) → offset of `group`, sorted.
+  std::vector<std::pair<std::pair<std::string, int32_t>, CommittedOffset>> GroupOffsets(
+      const std::string& group) const;
   // Forgets committed offsets of `group`: the listed (topic, partition)s, or all with nullopt.
   // Durable (fsynced) before it returns; offsets not committed are skipped.
   absl::Status DeleteGroupOffsets(

@@ -212,6 +212,17 @@ std::optional<OffsetsStore::Entry> OffsetsStore::Fetch(const std::string& group,
   return it->second;
 }
 
+std::vector<std::pair<std::pair<std::string, int32_t>, OffsetsStore::Entry>>
+OffsetsStore::OffsetsOf(const std::string& group) const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::pair<std::pair<std::string, int32_t>, Entry>> out;
+  for (auto it = entries_.lower_bound(Key{group, "", INT32_MIN});
+       it != entries_.end() && std::get<0>(it->first) == group; ++it) {
+    out.push_back({{std::get<1>(it->first), std::get<2>(it->first)}, it->second});
+  }
+  return out;
+}
+
 std::vector<std::string> OffsetsStore::Groups() const {
   std::lock_guard<std::mutex> l(mu_);
   std::set<std::string> g;

@@ -35,6 +35,9 @@ class OffsetsStore {
   std::optional<Entry> Fetch(const std::string& group, const std::string& topic,
                              int32_t partition) const;
   std::vector<std::string> Groups() const;
+  // Every committed (topic, partition) of `group`, sorted.
+  std::vector<std::pair<std::pair<std::string, int32_t>, Entry>> OffsetsOf(
+      const std::string& group) const;
   // Writes a tombstone for each committed (topic, partition) of `group` that is listed (all of
   // them with nullopt), with one write and one fsync.
   absl::Status Delete(

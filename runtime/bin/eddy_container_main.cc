@@ -13,13 +13,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "log-store/http/http_server.h"
+#include "log-store/http/metrics_endpoint.h"
 #include "runtime/container/commit_protocol.h"
 #include "runtime/container/container.h"
+#include "runtime/container/prometheus_collector.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/inspect/state_server.h"
 #include "runtime/standalone/runner.h"
@@ -65,6 +69,43 @@ int UsageError(const std::string& mode, const std::string& why) {
   std::fprintf(stderr, "%s: %s\n", mode == "run" ? "eddy run" : "eddy-container", why.c_str());
   PrintUsage(stderr, mode);
   return 2;
+}
+
+// Serves the container's /metrics on EDDY_HTTP_ADDRESS (HOST:PORT), else on EDDY_HTTP_HOST
+// (else EDDY_INSPECT_HOST, else 127.0.0.1) port 0, and writes the bound HOST:PORT to
+// EDDY_HTTP_ADDR_FILE (else WORK_DIR/http.addr), where eddy-node reads it.
+absl::StatusOr<std::string> StartMetricsHttp(eddy::http::HttpServer& http,
+                                             const eddy::runtime::Container& c,
+                                             const std::string& job, const std::string& container,
+                                             const std::string& work_dir) {
+  namespace fs = std::filesystem;
+  eddy::http::ServeMetrics(
+      http, {std::make_shared<eddy::runtime::ContainerCollector>(&c.metrics(), job, container)});
+  std::string address;
+  if (const char* a = std::getenv("EDDY_HTTP_ADDRESS"); a && *a) {
+    address = a;
+  } else {
+    const char* host = std::getenv("EDDY_HTTP_HOST");
+    if (!host || !*host) host = std::getenv("EDDY_INSPECT_HOST");
+    address = std::string(host && *host ? host : "127.0.0.1") + ":0";
+  }
+  auto bound = http.Start(address);
+  if (!bound.ok()) {
+    return absl::Status(bound.status().code(), "metrics http on " + address + ": " +
+                                                   std::string(bound.status().message()));
+  }
+  const char* file = std::getenv("EDDY_HTTP_ADDR_FILE");
+  std::string path = file && *file ? file : (fs::path(work_dir) / "http.addr").string();
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << *bound;
+    if (!f) return absl::InternalError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return absl::InternalError("cannot write " + path + ": " + ec.message());
+  return *bound;
 }
 
 }  // namespace
@@ -209,7 +250,21 @@ int main(int argc, char** argv) {
   o.work_dir = work_dir;
   o.until_caught_up = until;
   Container c(std::move(o));
+  // metrics.reporters has prometheus (the default): serve GET /metrics, stopped before `c` goes.
+  eddy::http::HttpServerOptions http_options;
+  http_options.worker_threads = 2;  // a scraper or two; the dashboard reads the coordinator
+  eddy::http::HttpServer http(http_options);
+  if (job->reporters.prometheus) {
+    auto bound = StartMetricsHttp(http, c, job->job_name, container_id, work_dir);
+    if (!bound.ok()) {
+      std::fprintf(stderr, "eddy-container: %s\n", std::string(bound.status().message()).c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "eddy-container %s: metrics http://%s/metrics\n", container_id.c_str(),
+                 bound->c_str());
+  }
   auto s = c.Run();
+  http.Stop();
   if (IsTaskFenced(s)) {
     std::fprintf(stderr, "eddy-container %s: FENCED: %s\n", container_id.c_str(),
                  std::string(s.message()).c_str());

@@ -1,6 +1,7 @@
 #include "runtime/container/container.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "runtime/container/checkpoint_store.h"
 #include "runtime/container/commit_protocol.h"
 #include "runtime/container/round_robin_chooser.h"
+#include "runtime/container/snapshot_reporter.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/container/task_stores.h"
 
@@ -64,6 +66,7 @@ class Container::Impl {
     return commit_ ? commit_->latencies_micros() : std::vector<int64_t>{};
   }
   MetricsRegistry& metrics() { return metrics_; }
+  const MetricsRegistry& metrics() const { return metrics_; }
   std::atomic<int64_t> processed{0};
   bool stop_all_ = false;
   // Wall-clock ms sampled once per run-loop batch, stamped on outputs that carry no timestamp
@@ -113,6 +116,8 @@ class Container::Impl {
   int32_t not_caught_up_ = 0;
   std::map<std::string, StreamSerdes> output_serdes_;
   std::unique_ptr<CommitProtocol> commit_;  // runtime/container/commit_protocol.h
+  std::vector<std::unique_ptr<SnapshotReporter>> snapshot_reporters_;  // metrics.reporters
+  int64_t started_ms_ = 0;
   Counter* commits_ = nullptr;
   void* library_ = nullptr;
 };
@@ -564,6 +569,7 @@ absl::Status Container::Impl::WindowAll() {
 }
 
 void Container::Impl::WriteMetrics() {
+  if (!opt_.job.reporters.file) return;
   std::string path = (std::filesystem::path(opt_.work_dir) / "metrics.json").string();
   std::string tmp = path + ".tmp";
   {
@@ -625,8 +631,24 @@ absl::Status Container::Impl::Run() {
 
 absl::Status Container::Impl::RunLoop() {
   auto started = Clock::now();
+  started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
   if (auto s = Setup(); !s.ok()) return s;
   WriteMetrics();  // the restore (and trim) metrics, before the first commit
+  for (const auto& r : opt_.job.reporters.snapshots) {
+    SnapshotHeader h;
+    h.job = opt_.job.job_name;
+    h.job_id = opt_.job.job_id;
+    h.container = opt_.container_id;
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) h.host = host;
+    h.version = EDDY_VERSION_STRING;
+    h.reset_time_ms = started_ms_;
+    auto rep = std::make_unique<SnapshotReporter>(r, std::move(h), &metrics_, &hub_);
+    if (auto s = rep->Start(); !s.ok()) return s;
+    snapshot_reporters_.push_back(std::move(rep));
+  }
   const JobConfig& job = opt_.job;
   if (opt_.hook) {
     std::vector<InspectTask> views;
@@ -717,9 +739,23 @@ absl::Status Container::Impl::RunLoop() {
       if (auto s = Commit(all); !s.ok()) return s;
       next_commit = Clock::now() + std::chrono::milliseconds(job.commit_ms);
     }
+    for (auto& r : snapshot_reporters_) {
+      // A failed snapshot is reported and skipped, as Samza's reporter does: metrics never stop
+      // the job. The next interval tries again.
+      if (auto s = r->MaybeReport(now); !s.ok()) {
+        std::fprintf(stderr, "eddy-container %s: warning: %s\n", opt_.container_id.c_str(),
+                     std::string(s.message()).c_str());
+      }
+    }
   }
   if (opt_.hook) opt_.hook->OnStopping();
   if (auto s = Shutdown(); !s.ok()) return s;
+  for (auto& r : snapshot_reporters_) {  // the final figures
+    if (auto s = r->Report(); !s.ok()) {
+      std::fprintf(stderr, "eddy-container %s: warning: %s\n", opt_.container_id.c_str(),
+                   std::string(s.message()).c_str());
+    }
+  }
   double secs = std::chrono::duration<double>(Clock::now() - started).count();
   std::fprintf(stderr,
                "eddy-container %s: stopped; %zu tasks, %lld messages processed in %.2f s, %lld "
@@ -735,6 +771,7 @@ Container::~Container() = default;
 absl::Status Container::Run() { return impl_->Run(); }
 void Container::RequestShutdownAll() { g_shutdown.store(true); }
 int64_t Container::messages_processed() const { return impl_->processed.load(); }
+const MetricsRegistry& Container::metrics() const { return impl_->metrics(); }
 std::vector<int64_t> Container::commit_latencies_micros() const {
   return impl_->commit_latencies_micros();
 }

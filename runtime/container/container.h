@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "eddy/config.h"
+#include "eddy/metrics.h"
 #include "runtime/container/job_config.h"
 #include "runtime/inspect/run_loop_hook.h"
 #include "runtime/job/job_model.h"
@@ -43,6 +44,9 @@ class Container {
   // (async-signal-safe).
   static void RequestShutdownAll();
 
+  // The container's metrics (tasks, stores, commits, the job's own); read from any thread, e.g.
+  // by the /metrics exporter (runtime/container/prometheus_collector.h). Lives as long as this.
+  const MetricsRegistry& metrics() const;
   // Messages processed by all tasks (for eddy-job-bench).
   int64_t messages_processed() const;
   // Wall time of each commit so far, microseconds (for eddy-job-bench; see CommitProtocol).

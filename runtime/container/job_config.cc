@@ -186,6 +186,11 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
     }
     j.stores.push_back(std::move(s));
   }
+  std::vector<std::string> system_names;
+  for (const auto& [sys_name, unused] : j.systems) system_names.push_back(sys_name);
+  auto reporters = ParseMetricsReporters(c, system_names);
+  if (!reporters.ok()) return reporters.status();
+  j.reporters = std::move(*reporters);
   return j;
 }
 

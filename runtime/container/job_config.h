@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "eddy/config.h"
+#include "runtime/container/metrics_reporters.h"
 #include "runtime/job/grouper.h"
 #include "runtime/system/ssp.h"
 #include "runtime/system/system_factory.h"
@@ -55,6 +56,7 @@ struct JobConfig {
   int64_t retry_window_ms = 300000;  // cluster-manager.container.retry.window.ms
   std::map<std::string, SystemConfig> systems;  // every systems.<sys>.*
   std::vector<StoreConfig> stores;
+  MetricsReportersConfig reporters;  // metrics.reporters (runtime/container/metrics_reporters.h)
   // Unknown keys and Samza keys Eddy ignores, one line each (CheckConfigKeys); logged at start.
   std::vector<std::string> warnings;
 };

@@ -70,6 +70,7 @@ class TaskStoresImpl : public TaskStores {
     for (auto& e : entries_) {
       if (!e.changelog) {
         if (auto s = Build(e); !s.ok()) return s;
+        e.stack.metrics.restore_done->Set(1);
         continue;
       }
       auto admin = hub_->Admin(e.changelog->system);
@@ -121,6 +122,7 @@ class TaskStoresImpl : public TaskStores {
       e.stack.metrics.restore_start_offset->Set(static_cast<double>(start));
       e.stack.metrics.restore_end_offset->Set(static_cast<double>(target));
       e.stack.metrics.restore_wall_ms->Set(ms);
+      e.stack.metrics.restore_done->Set(1);
       std::string from = from_checkpoint ? absl::StrCat("local checkpoint at offset ", start)
                                          : absl::StrCat("changelog start (offset ", start, ")");
       std::fprintf(stderr,

@@ -129,10 +129,16 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "eddy-coordinator keeps the job model; there is no coordinator stream"},
       {"job.coordinator.**", K::kIgnored, "",
        "eddy-coordinator keeps the job model; there is no coordinator stream"},
-      {"metrics.reporters", K::kIgnored, "",
-       "each container serves its metrics on its state service (`eddy state stats JOB --json`)"},
-      {"metrics.reporter.**", K::kIgnored, "",
-       "each container serves its metrics on its state service (`eddy state stats JOB --json`)"},
+      {"metrics.reporters", K::kList, "prometheus,file",
+       "metrics reporters by name; each name's kind is metrics.reporter.<name>.class (a name "
+       "that is a kind needs no class)"},
+      {"metrics.reporter.*.class", K::kString, "",
+       "prometheus (the container's GET /metrics) | file (metrics.json in the work dir) | "
+       "snapshot (JSON snapshots to a topic; Samza's MetricsSnapshotReporterFactory)"},
+      {"metrics.reporter.*.stream", K::kString, "",
+       "snapshot reporter: <system>.<stream> the snapshots are written to (required)"},
+      {"metrics.reporter.*.interval.ms", K::kDuration, "60000",
+       "snapshot reporter: how often a snapshot is written", 1},
       {"task.opts", K::kIgnored, "", "Eddy containers are native processes, not JVMs"},
   };
   return keys;

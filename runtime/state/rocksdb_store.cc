@@ -6,6 +6,7 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
@@ -13,6 +14,8 @@
 #include <filesystem>
 #include <iostream>
 #include <set>
+
+#include "runtime/state/rocksdb_probe.h"
 
 namespace eddy::state {
 namespace {
@@ -125,6 +128,10 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
   options.IncreaseParallelism(2);
   // Every commit's checkpoint copies the MANIFEST: keep it small by rolling it often.
   options.max_manifest_file_size = 4 << 20;
+  // Tickers for the metrics exporter (runtime/state/rocksdb_probe.h); no timers or histograms,
+  // which would read the clock on the write path.
+  options.statistics = rocksdb::CreateDBStatistics();
+  options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
 
   std::string wb_key =
       FirstKey(c, {"rocksdb.write.buffer.size", "container.write.buffer.size.bytes"});
@@ -227,6 +234,11 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
   if (!s.ok()) return FromRocks(s, name, "open " + dir);
   store->db_.reset(db);
+  store->statistics_ = options.statistics;
+  std::string group = metrics.group;
+  if (group.size() > 7 && group.compare(group.size() - 7, 7, ".engine") == 0)
+    group.resize(group.size() - 7);
+  store->probe_id_ = RocksDbProbes::Global().Add(group, db, store->statistics_.get());
   store->sst_options_ = std::make_unique<rocksdb::Options>(options);
   // Ingested files are rewritten (and compressed with the store's setting) by compaction;
   // compressing them when written would only add CPU to the restore.
@@ -333,6 +345,8 @@ absl::Status RocksDbStore::EndBulkLoad() {
 
 absl::Status RocksDbStore::Close() {
   if (!db_) return absl::OkStatus();
+  if (probe_id_ != 0) RocksDbProbes::Global().Remove(probe_id_);  // before the database closes
+  probe_id_ = 0;
   rocksdb::Status s = db_->Close();
   db_.reset();
   return FromRocks(s, name_, "close");

@@ -23,6 +23,7 @@
 namespace rocksdb {
 class DB;
 class Cache;
+class Statistics;
 struct Options;
 }  // namespace rocksdb
 
@@ -97,6 +98,8 @@ class RocksDbStore final : public KeyValueStoreBytes {
   std::string dir_;
   StoreMetrics metrics_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (no timers), for metrics
+  int64_t probe_id_ = 0;                             // in RocksDbProbes::Global(), 0 = none
   std::unique_ptr<rocksdb::Options> sst_options_;  // for WriteSst; fixed at Open
   std::unique_ptr<rocksdb::DB> db_;
   absl::Status failed_;

@@ -5,6 +5,7 @@ namespace eddy::state {
 
 StoreMetrics StoreMetrics::Register(MetricsRegistry* r, std::string_view g) {
   StoreMetrics m;
+  m.group = std::string(g);
   m.puts = &r->NewCounter(g, "puts");
   m.gets = &r->NewCounter(g, "gets");
   m.deletes = &r->NewCounter(g, "deletes");
@@ -25,6 +26,7 @@ StoreMetrics StoreMetrics::Register(MetricsRegistry* r, std::string_view g) {
   m.restore_wall_ms = &r->NewGauge(g, "restore-wall-ms");
   m.checkpoints_created = &r->NewCounter(g, "checkpoints-created");
   m.checkpoint_time = &r->NewTimer(g, "checkpoint-time");
+  m.restore_done = &r->NewGauge(g, "restore-done");
   m.restore_from_local_checkpoint->Set(-1);
   m.restore_start_offset->Set(-1);
   m.restore_end_offset->Set(-1);

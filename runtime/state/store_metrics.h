@@ -11,6 +11,7 @@
 namespace eddy::state {
 
 struct StoreMetrics {
+  std::string group;  // the registry group, e.g. "store.<task>.<store>" (".engine" below a cache)
   Counter* puts = nullptr;
   Counter* gets = nullptr;
   Counter* deletes = nullptr;
@@ -34,6 +35,8 @@ struct StoreMetrics {
   Gauge* restore_wall_ms = nullptr;  // whole restore: checkpoint copy + open + changelog replay
   Counter* checkpoints_created = nullptr;  // local store checkpoints made at commit
   Timer* checkpoint_time = nullptr;
+  // 1 once the store is restored (or built, for a store without a changelog), else 0.
+  Gauge* restore_done = nullptr;
 
   // Registers (or finds) every metric in `group`.
   static StoreMetrics Register(MetricsRegistry* registry, std::string_view group);

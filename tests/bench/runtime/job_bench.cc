@@ -1,7 +1,7 @@
 // eddy-job-bench: whole-system job benchmarks on one machine (Samza's published scenarios).
 //   eddy-job-bench [--messages N] [--partitions P] [--keys K] [--restore-records R]
 //                  [--scenario all|passthrough|rocksdb|changelog|guarantees|restore]
-//                  [--commit-ms MS]
+//                  [--commit-ms MS] [--scrape-metrics off|on|both]
 // Starts eddy-logd on a temp dir, produces N 100-byte messages into `bench-in` (P partitions),
 // then runs one eddy container (in this process, all P tasks) per scenario until it has consumed
 // the input (--until-caught-up semantics), and prints msgs/s, CPU (user+sys of this process and
@@ -9,24 +9,33 @@
 // passthrough/rocksdb/changelog run with processing.guarantee=at_least_once (comparable with
 // earlier figures); `guarantees` runs the RocksDB + changelog job with task.commit.ms=MS (1000) in
 // at_least_once and then exactly_once on the same input, and prints the throughput ratio and
-// the commit latency p50/p99 of each.
+// the commit latency p50/p99 of each. --scrape-metrics on: each scenario's container serves
+// GET /metrics (ContainerCollector, as eddy-container does) and a thread scrapes it every second;
+// both: every scenario runs unscraped, then scraped, on the same input, and the ratio is printed.
+#include <httplib.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "eddy/eddy.h"
 #include "log-store/client/admin_client.h"
 #include "log-store/client/producer.h"
+#include "log-store/http/http_server.h"
+#include "log-store/http/metrics_endpoint.h"
 #include "runtime/container/container.h"
+#include "runtime/container/prometheus_collector.h"
 #include "runtime/container/task_stores.h"
 #include "runtime/standalone/child_process.h"
 #include "runtime/standalone/runner.h"
@@ -124,6 +133,63 @@ struct Env {
   int64_t keys = 100000;
   int64_t restore_records = 2000000;
   std::string commit_ms = "1000";  // --commit-ms: task.commit.ms of the guarantees scenario
+  bool scrape = false;             // this run serves /metrics and scrapes it every second
+};
+
+// While alive: the container's GET /metrics on 127.0.0.1:0 (what eddy-container serves) and a
+// thread that scrapes it every second, as a Prometheus server would.
+class MetricsScraper {
+ public:
+  MetricsScraper(const Container& c, const std::string& job) {
+    eddy::http::ServeMetrics(http_, {std::make_shared<ContainerCollector>(&c.metrics(), job, "0")});
+    auto bound = http_.Start("127.0.0.1:0");
+    if (!bound.ok()) {
+      std::fprintf(stderr, "metrics http: %s\n", std::string(bound.status().message()).c_str());
+      return;
+    }
+    size_t colon = bound->rfind(':');
+    std::string host = bound->substr(0, colon);
+    int port = std::stoi(bound->substr(colon + 1));
+    thread_ = std::thread([this, host, port] {
+      httplib::Client client(host, port);
+      std::unique_lock<std::mutex> l(mu_);
+      while (!stop_) {
+        l.unlock();
+        auto r = client.Get("/metrics");
+        l.lock();
+        if (r && r->status == 200) {
+          ++scrapes_;
+          bytes_ = static_cast<int64_t>(r->body.size());
+        }
+        cv_.wait_for(l, std::chrono::seconds(1), [this] { return stop_; });
+      }
+    });
+  }
+  ~MetricsScraper() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    http_.Stop();
+  }
+  int64_t scrapes() {
+    std::lock_guard<std::mutex> l(mu_);
+    return scrapes_;
+  }
+  int64_t bytes() {
+    std::lock_guard<std::mutex> l(mu_);
+    return bytes_;
+  }
+
+ private:
+  eddy::http::HttpServer http_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  int64_t scrapes_ = 0, bytes_ = 0;
 };
 
 Config MakeConfig(const Env& env, const std::string& job, const std::string& cls, bool store,
@@ -166,7 +232,8 @@ double last_rate_ = 0;
 int RunScenario(Env& env, const std::string& name, const std::string& cls, bool store,
                 bool changelog, const std::string& guarantee = "at_least_once",
                 const std::string& commit_ms = "10000") {
-  Config cfg = MakeConfig(env, "bench-" + name, cls, store, changelog, guarantee, commit_ms);
+  Config cfg = MakeConfig(env, "bench-" + name + (env.scrape ? "-scraped" : ""), cls, store,
+                          changelog, guarantee, commit_ms);
   auto job = ParseJobConfig(cfg, env.dir, env.dir);
   if (!job.ok()) {
     std::fprintf(stderr, "%s\n", std::string(job.status().message()).c_str());
@@ -191,8 +258,12 @@ int RunScenario(Env& env, const std::string& name, const std::string& cls, bool 
   Usage s0 = SelfUsage(), l0 = ProcUsage(env.logd.pid());
   auto t0 = Clock::now();
   Container c(std::move(o));
+  std::unique_ptr<MetricsScraper> scraper;
+  if (env.scrape) scraper = std::make_unique<MetricsScraper>(c, "bench-" + name);
   auto st = c.Run();
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  int64_t scrapes = scraper ? scraper->scrapes() : 0, scrape_bytes = scraper ? scraper->bytes() : 0;
+  scraper.reset();
   Usage s1 = SelfUsage(), l1 = ProcUsage(env.logd.pid());
   if (!st.ok()) {
     std::fprintf(stderr, "%s: %s\n", name.c_str(), std::string(st.message()).c_str());
@@ -225,6 +296,11 @@ int RunScenario(Env& env, const std::string& name, const std::string& cls, bool 
       s1.cpu_s - s0.cpu_s, l1.cpu_s - l0.cpu_s,
       100.0 * ((s1.cpu_s - s0.cpu_s) + (l1.cpu_s - l0.cpu_s)) / secs, s1.rss_kb / 1024,
       l1.rss_kb / 1024);
+  if (env.scrape) {
+    std::printf("%-12s /metrics scraped %lld times (every 1 s), last answer %lld bytes\n",
+                name.c_str(), static_cast<long long>(scrapes),
+                static_cast<long long>(scrape_bytes));
+  }
   std::printf("%-12s %s: %zu commits, commit latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               name.c_str(), guarantee.c_str(), lat.size(), Percentile(lat, 0.5) / 1000.0,
               Percentile(lat, 0.99) / 1000.0, Percentile(lat, 1.0) / 1000.0);
@@ -295,10 +371,13 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Env env;
   std::string scenario = "all";
+  std::string scrape_mode = "off";
   const char* kUsage =
       "usage: eddy-job-bench [--messages N] [--partitions P] [--keys K] [--restore-records R]\n"
       "                      [--scenario all|passthrough|rocksdb|changelog|guarantees|restore]\n"
       "                      [--commit-ms MS]  (task.commit.ms of the guarantees scenario)\n"
+      "                      [--scrape-metrics off|on|both]  (serve and scrape /metrics every "
+      "second)\n"
       "Runs eddy-container jobs against a real eddy-logd and prints msgs/s per scenario.\n";
   for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
@@ -322,7 +401,15 @@ int main(int argc, char** argv) {
       scenario = argv[i + 1];
     else if (a == "--commit-ms")
       env.commit_ms = argv[i + 1];
-    else {
+    else if (a == "--scrape-metrics") {
+      scrape_mode = argv[i + 1];
+      if (scrape_mode != "off" && scrape_mode != "on" && scrape_mode != "both") {
+        std::fprintf(stderr,
+                     "eddy-job-bench: --scrape-metrics: expected off, on or both, got '%s'\n%s",
+                     argv[i + 1], kUsage);
+        return 2;
+      }
+    } else {
       std::fprintf(stderr, "eddy-job-bench: unknown option %s\n%s", a.c_str(), kUsage);
       return 2;
     }
@@ -368,14 +455,31 @@ int main(int argc, char** argv) {
         "partitions, produced in %.2fs\n",
         static_cast<long long>(env.messages), env.partitions, secs);
   }
+  // --scrape-metrics both: unscraped, then scraped, same input; prints scraped / unscraped.
+  auto run = [&](const std::string& name, const std::string& cls, bool store, bool changelog) {
+    if (scrape_mode != "both") {
+      env.scrape = scrape_mode == "on";
+      return RunScenario(env, name, cls, store, changelog);
+    }
+    env.scrape = false;
+    int r = RunScenario(env, name, cls, store, changelog);
+    double off = last_rate_;
+    env.scrape = true;
+    r |= RunScenario(env, name, cls, store, changelog);
+    if (r == 0) {
+      std::printf("%-12s scraped / not scraped throughput = %.3fx\n", name.c_str(),
+                  last_rate_ / off);
+    }
+    return r;
+  };
   if (scenario == "all" || scenario == "passthrough") {
-    rc |= RunScenario(env, "passthrough", "PassThrough", false, false);
+    rc |= run("passthrough", "PassThrough", false, false);
   }
   if (scenario == "all" || scenario == "rocksdb") {
-    rc |= RunScenario(env, "rocksdb", "CountTask", true, false);
+    rc |= run("rocksdb", "CountTask", true, false);
   }
   if (scenario == "all" || scenario == "changelog") {
-    rc |= RunScenario(env, "changelog", "CountTask", true, true);
+    rc |= run("changelog", "CountTask", true, true);
   }
   if (scenario == "all" || scenario == "guarantees") {
     int r = RunScenario(env, "alo", "CountTask", true, true, "at_least_once", env.commit_ms);

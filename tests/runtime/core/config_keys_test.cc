@@ -170,14 +170,12 @@ TEST(ConfigKeys, SamzaKeysEddyIgnoresSayWhatEddyDoes) {
   m["job.factory.class"] = "org.apache.samza.job.yarn.YarnJobFactory";
   m["task.checkpoint.factory"] = "org.apache.samza.checkpoint.kafka.KafkaCheckpointManagerFactory";
   m["job.coordinator.system"] = "kafka";
-  m["metrics.reporters"] = "snapshot";
   auto j = Parse(m);
   ASSERT_TRUE(j.ok()) << j.status();
-  ASSERT_EQ(j->warnings.size(), 5u);
+  ASSERT_EQ(j->warnings.size(), 4u);
   EXPECT_THAT(j->warnings,
               ElementsAre(HasSubstr("job.coordinator.system is ignored: eddy-coordinator"),
                           HasSubstr("job.factory.class is ignored: Eddy runs jobs with `eddy run`"),
-                          HasSubstr("metrics.reporters is ignored"),
                           HasSubstr("task.checkpoint.factory is ignored"),
                           HasSubstr("yarn.package.path is ignored: Eddy packages are submitted "
                                     "with `eddy job submit PACKAGE`")));
