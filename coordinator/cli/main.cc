@@ -5,6 +5,7 @@
 #include "CLI/CLI.hpp"
 #include "coordinator/cli/cluster_commands.h"
 #include "coordinator/cli/command.h"
+#include "coordinator/cli/queue_command.h"
 #include "coordinator/cli/run_command.h"
 #include "coordinator/cli/topic_command.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   eddy::cli::AddJobCommand(app, &action);
   eddy::cli::AddNodeCommand(app, &action);
   eddy::cli::AddStateCommand(app, &action);
+  eddy::cli::AddQueueCommand(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
