@@ -364,7 +364,9 @@ class ShareConsumerImpl final : public ShareConsumer {
       Record rec;
       while (it.Next(&rec)) {
         const int32_t dc = delivery_of(rec.offset);
-        if (dc == 0 || held.count(rec.offset) || seen.count(rec.offset)) continue;
+        // A record this member still holds may come again (its lock expired, the broker
+        // restarted): the new delivery replaces the old one.
+        if (dc == 0 || seen.count(rec.offset)) continue;
         seen.insert(rec.offset);
         ShareRecord s;
         s.topic = tp.topic;
