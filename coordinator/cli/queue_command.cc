@@ -421,7 +421,7 @@ void AddQueueCommand(CLI::App& app, Action* action) {
   CLI::App* config = queue->add_subcommand(
       "config", "show or set a share group's configs (group.share.record.lock.duration.ms, "
                 "group.share.delivery.count.limit, group.share.session.timeout.ms, "
-                "share.auto.offset.reset, the dead-letter topic)");
+                "share.auto.offset.reset, errors.deadletterqueue.topic.name)");
   config->add_option("group", flags->group, "share group id")->required();
   config->add_option("--set", flags->sets, "k=v (repeatable)")->check([](const std::string& s) {
     return s.find('=') == std::string::npos || s.front() == '='

@@ -75,9 +75,17 @@ ShareAck FromProto(v1::ShareAckType t) {
   }
 }
 
-bool IsMembershipError(const v1::PartitionError& e) {
-  return e.reason() == "UNKNOWN_MEMBER_ID" || e.reason() == "FENCED_MEMBER_EPOCH";
+bool IsMembershipReason(std::string_view reason_or_message) {
+  return reason_or_message.starts_with("UNKNOWN_MEMBER_ID") ||
+         reason_or_message.starts_with("FENCED_MEMBER_EPOCH");
 }
+bool IsMembershipError(const v1::PartitionError& e) {
+  return IsMembershipReason(e.reason()) || IsMembershipReason(e.message());
+}
+// The broker answers a ShareFetch/ShareAcknowledge of a member it does not know (removed after
+// its session timeout, or the broker restarted) with a call error whose message starts with the
+// Kafka error name.
+bool IsMembershipError(const grpc::Status& s) { return IsMembershipReason(s.error_message()); }
 
 class ShareConsumerImpl final : public ShareConsumer {
  public:
@@ -97,6 +105,11 @@ class ShareConsumerImpl final : public ShareConsumer {
   absl::StatusOr<std::vector<ShareRecord>> Poll(std::chrono::milliseconds max_wait) override {
     std::vector<ShareRecord> out;
     if (closed_) return absl::FailedPreconditionError(Who("is closed"));
+    if (member_epoch() == 0) {
+      // Removed by the broker: join again (same id) before fetching.
+      if (absl::Status st = Heartbeat(); !st.ok()) return st;
+      if (member_epoch() == 0) return out;
+    }
     v1::ShareFetchRequest req;
     req.set_group(options_.group);
     req.set_member_id(member_id_);
@@ -110,6 +123,13 @@ class ShareConsumerImpl final : public ShareConsumer {
     ctx.set_deadline(std::chrono::system_clock::now() + options_.client.request_timeout +
                      max_wait);
     grpc::Status gs = ch_->stub->ShareFetch(&ctx, req, &resp);
+    if (!gs.ok() && IsMembershipError(gs)) {
+      // Nothing was applied; what this member held is released by the broker (acks of those
+      // records, still allowed locally, will be refused with INVALID_RECORD_STATE).
+      FailAll(req.acknowledgements(), FromGrpc(gs, "", options_.client), &poll_failures_);
+      Rejoin();
+      return out;
+    }
     if (!gs.ok()) {
       return FromGrpc(gs, absl::StrCat("share fetch for group '", options_.group, "'"),
                       options_.client);
@@ -158,6 +178,11 @@ class ShareConsumerImpl final : public ShareConsumer {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + options_.client.request_timeout);
     grpc::Status gs = ch_->stub->ShareAcknowledge(&ctx, req, &resp);
+    if (!gs.ok() && IsMembershipError(gs)) {
+      FailAll(req.acknowledgements(), FromGrpc(gs, "", options_.client), &result.failures);
+      Rejoin();
+      return result;
+    }
     if (!gs.ok()) {
       return FromGrpc(gs, absl::StrCat("share acknowledge for group '", options_.group, "'"),
                       options_.client);
@@ -233,6 +258,7 @@ class ShareConsumerImpl final : public ShareConsumer {
 
   // One ShareGroupHeartbeat with the current epoch (0 = join). Updates epoch and interval.
   absl::Status Heartbeat() {
+    std::lock_guard<std::mutex> one_at_a_time(heartbeat_mu_);
     v1::ShareGroupHeartbeatRequest req;
     req.set_group(options_.group);
     req.set_member_id(member_id_);
@@ -281,6 +307,22 @@ class ShareConsumerImpl final : public ShareConsumer {
     epoch_ = 0;
     rejoin_ = true;
     cv_.notify_all();
+  }
+
+  // Every ack of `sent` was refused with `status`: drop them from pending_ and report them.
+  void FailAll(const google::protobuf::RepeatedPtrField<v1::ShareAck>& sent,
+               const absl::Status& status, std::vector<ShareAckFailure>* failures) {
+    for (const auto& a : sent) {
+      auto p = pending_.find(TopicPartition{a.topic(), a.partition()});
+      if (p != pending_.end()) {
+        p->second.erase(p->second.lower_bound(a.first_offset()),
+                        p->second.upper_bound(a.last_offset()));
+        if (p->second.empty()) pending_.erase(p);
+      }
+      if (a.type() == v1::SHARE_ACK_GAP) continue;
+      failures->push_back({{a.topic(), a.partition()}, a.first_offset(), a.last_offset(),
+                           FromProto(a.type()), status});
+    }
   }
 
   // Pending acks as ranges of consecutive offsets of one type.
@@ -414,7 +456,8 @@ class ShareConsumerImpl final : public ShareConsumer {
   std::map<TopicPartition, std::map<int64_t, int>> pending_;  // offset -> ShareAck or kGap
   std::vector<ShareAckFailure> poll_failures_;
 
-  mutable std::mutex mu_;  // guards the membership fields below
+  std::mutex heartbeat_mu_;  // one heartbeat at a time (the thread's, or Poll's rejoin)
+  mutable std::mutex mu_;    // guards the membership fields below
   std::condition_variable cv_;
   int32_t epoch_ = 0;
   std::chrono::milliseconds interval_;

@@ -65,8 +65,8 @@ class ShareGroupAdmin {
   // NotFound when the group does not exist.
   virtual absl::StatusOr<ShareGroupDescription> Describe(const std::string& group) = 0;
   // Sets group configs (group.share.record.lock.duration.ms, group.share.delivery.count.limit,
-  // group.share.session.timeout.ms, share.auto.offset.reset, the dead-letter topic); the broker
-  // checks names and values (InvalidArgument naming the key).
+  // group.share.session.timeout.ms, share.auto.offset.reset, errors.deadletterqueue.topic.name);
+  // the broker checks names and values (InvalidArgument naming the key).
   virtual absl::Status AlterConfigs(const std::string& group,
                                     const std::map<std::string, std::string>& configs) = 0;
   // Refused (FailedPrecondition) while the group has members.

@@ -180,7 +180,7 @@ TEST_F(ShareGroupProcessTest, FiveConsumersKillNineAndABrokerRestartAcceptEachMe
                    "--set", "group.share.delivery.count.limit=" + std::to_string(kDeliveryLimit),
                    "--set", "group.share.session.timeout.ms=3000", "--set",
                    "share.auto.offset.reset=earliest", "--set",
-                   std::string("group.share.dead.letter.topic=") + kDlq});
+                   std::string("errors.deadletterqueue.topic.name=") + kDlq});
   ASSERT_EQ(cfg.exit_code, 0) << cfg.err;
 
   WriteFile(dir_.path() + "/work.sh", kScript);
