@@ -389,6 +389,10 @@ TEST_F(ShareGroupProcessTest, AdminCommandsAndBadInput) {
     for (int i = 0; i < 10; ++i) ASSERT_TRUE((*p)->Send(kTopic, i % 2, std::nullopt, "x").ok());
     ASSERT_TRUE((*p)->Close().ok());
   }
+  // share.auto.offset.reset is latest by default (as in Kafka): read what is there already.
+  auto cfg = Eddy({"queue", "config", "g1", "--set", "share.auto.offset.reset=earliest"});
+  ASSERT_EQ(cfg.exit_code, 0) << cfg.err;
+  EXPECT_NE(cfg.out.find("share.auto.offset.reset=earliest"), std::string::npos) << cfg.out;
   auto c = Eddy({"queue", "consume", kTopic, "--group", "g1", "--max-messages", "4",
                  "--print-meta"});
   ASSERT_EQ(c.exit_code, 0) << c.err;
