@@ -53,6 +53,13 @@ double RunShare(const ClientOptions& co, const std::string& topic, const std::st
                 int k, int64_t n, int max_records) {
   std::atomic<int64_t> received{0};
   std::atomic<bool> failed{false};
+  {
+    // The records are there already: start at the earliest (the default is latest, as Kafka's).
+    auto admin = ShareGroupAdmin::Connect(co);
+    if (!admin.ok()) Die("share admin", admin.status());
+    auto st = (*admin)->AlterConfigs(group, {{"share.auto.offset.reset", "earliest"}});
+    if (!st.ok()) Die("configure " + group, st);
+  }
   std::vector<std::unique_ptr<ShareConsumer>> cs;
   for (int i = 0; i < k; ++i) {
     ShareConsumerOptions o;
@@ -142,6 +149,7 @@ double RunClassic(const ClientOptions& co, const std::string& topic, int partiti
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int64_t n = 200000;
   int size = 100;
   int max_records = 500;
