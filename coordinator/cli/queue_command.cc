@@ -132,7 +132,7 @@ int Consume(const QueueFlags& f) {
   ShareConsumer& c = **created;
   std::fprintf(stderr, "eddy queue consume: member %s joined share group '%s' on topic '%s'\n",
                c.member_id().c_str(), f.group.c_str(), f.topic.c_str());
-  const ShareAck fixed = f.ack == "release" ? ShareAck::kRelease
+  const ShareAck fixed = f.ack == "release"  ? ShareAck::kRelease
                          : f.ack == "reject" ? ShareAck::kReject
                                              : ShareAck::kAccept;
   int64_t handled = 0;
@@ -265,8 +265,8 @@ int Reset(const QueueFlags& f) {
   auto parts = (*admin)->ResetOffsets(f.group, f.topic, f.partitions, to);
   if (!parts.ok()) return Fail("queue reset", parts.status());
   for (const auto& p : *parts) {
-    std::printf("Topic: %s\tPartition: %d\tStartOffset: %lld\n", p.tp.topic.c_str(),
-                p.tp.partition, static_cast<long long>(p.start_offset));
+    std::printf("Topic: %s\tPartition: %d\tStartOffset: %lld\n", p.tp.topic.c_str(), p.tp.partition,
+                static_cast<long long>(p.start_offset));
   }
   return kExitOk;
 }
@@ -287,7 +287,8 @@ nlohmann::json ShareGroupToJson(const logstore::ShareGroupDescription& d) {
     mj["acquired"] = m.acquired;
     mj["last_heartbeat_ms_ago"] = m.last_heartbeat_ms_ago;
     nlohmann::json a = nlohmann::json::array();
-    for (const auto& tp : m.assignment) a.push_back({{"topic", tp.topic}, {"partition", tp.partition}});
+    for (const auto& tp : m.assignment)
+      a.push_back({{"topic", tp.topic}, {"partition", tp.partition}});
     mj["assignment"] = a;
     j["members"].push_back(mj);
   }
@@ -318,8 +319,8 @@ void PrintShareGroupDescription(const logstore::ShareGroupDescription& d, bool j
     std::fprintf(out, "%s\n", ShareGroupToJson(d).dump(2).c_str());
     return;
   }
-  std::fprintf(out, "Share group: %s\tState: %s\tMembers: %zu\n", d.group.c_str(),
-               d.state.c_str(), d.members.size());
+  std::fprintf(out, "Share group: %s\tState: %s\tMembers: %zu\n", d.group.c_str(), d.state.c_str(),
+               d.members.size());
   std::string cfg;
   for (const auto& [k, v] : d.configs) absl::StrAppend(&cfg, cfg.empty() ? "" : ",", k, "=", v);
   std::fprintf(out, "Configs: %s\n", cfg.c_str());
@@ -334,10 +335,10 @@ void PrintShareGroupDescription(const logstore::ShareGroupDescription& d, bool j
                    static_cast<long long>(m.last_heartbeat_ms_ago), topics.c_str());
     }
   }
-  std::fprintf(out,
-               "%-20s %4s %10s %10s %10s %9s %8s %9s %9s %8s %8s %11s %12s %8s %13s\n", "TOPIC",
-               "PART", "START", "END", "HW", "IN-FLIGHT", "ACQUIRED", "AVAILABLE", "ACCEPTED",
-               "RELEASED", "REJECTED", "REDELIVERED", "LOCK-EXPIRED", "ARCHIVED", "DEAD-LETTERED");
+  std::fprintf(out, "%-20s %4s %10s %10s %10s %9s %8s %9s %9s %8s %8s %11s %12s %8s %13s\n",
+               "TOPIC", "PART", "START", "END", "HW", "IN-FLIGHT", "ACQUIRED", "AVAILABLE",
+               "ACCEPTED", "RELEASED", "REJECTED", "REDELIVERED", "LOCK-EXPIRED", "ARCHIVED",
+               "DEAD-LETTERED");
   for (const auto& p : d.partitions) {
     auto ll = [](int64_t v) { return static_cast<long long>(v); };
     std::fprintf(out,
@@ -388,15 +389,17 @@ void AddQueueCommand(CLI::App& app, Action* action) {
                    "EDDY_KEY. Exit 0 = accept, exit 75 (EX_TEMPFAIL) = release (deliver again), "
                    "any other exit = reject. Each outcome is sent before the next record")
       ->excludes(ack);
-  consume->add_option("--max-messages", flags->max_messages,
-                      "stop after N records (the ones still held are released)")
+  consume
+      ->add_option("--max-messages", flags->max_messages,
+                   "stop after N records (the ones still held are released)")
       ->check(CLI::NonNegativeNumber);
   consume->add_option("--max-records", flags->max_records, "most records acquired per fetch")
       ->check(CLI::Range(1, 100000));
   consume->add_option("--max-wait-ms", flags->max_wait_ms, "long-poll wait of one fetch")
       ->check(CLI::Range(0, 60000));
-  consume->add_option("--retry-timeout-ms", flags->retry_timeout_ms,
-                      "keep retrying an unreachable broker this long before failing")
+  consume
+      ->add_option("--retry-timeout-ms", flags->retry_timeout_ms,
+                   "keep retrying an unreachable broker this long before failing")
       ->check(CLI::NonNegativeNumber);
   consume->add_option("--member-id", flags->member_id, "member id (default: a random UUID)");
   consume->add_flag("--print-meta", flags->print_meta,
@@ -419,9 +422,10 @@ void AddQueueCommand(CLI::App& app, Action* action) {
   describe->callback(set(&Describe));
 
   CLI::App* config = queue->add_subcommand(
-      "config", "show or set a share group's configs (group.share.record.lock.duration.ms, "
-                "group.share.delivery.count.limit, group.share.session.timeout.ms, "
-                "share.auto.offset.reset, errors.deadletterqueue.topic.name)");
+      "config",
+      "show or set a share group's configs (group.share.record.lock.duration.ms, "
+      "group.share.delivery.count.limit, group.share.session.timeout.ms, "
+      "share.auto.offset.reset, errors.deadletterqueue.topic.name)");
   config->add_option("group", flags->group, "share group id")->required();
   config->add_option("--set", flags->sets, "k=v (repeatable)")->check([](const std::string& s) {
     return s.find('=') == std::string::npos || s.front() == '='
@@ -443,8 +447,9 @@ void AddQueueCommand(CLI::App& app, Action* action) {
   auto* l = reset->add_flag("--to-latest", flags->to_latest, "the log end");
   auto* o = reset->add_option("--to-offset", flags->to_offset, "this offset")
                 ->check(CLI::NonNegativeNumber);
-  auto* t = reset->add_option("--to-timestamp", flags->to_timestamp,
-                              "the first offset with a timestamp >= T (ms since the epoch)")
+  auto* t = reset
+                ->add_option("--to-timestamp", flags->to_timestamp,
+                             "the first offset with a timestamp >= T (ms since the epoch)")
                 ->check(CLI::NonNegativeNumber);
   e->excludes(l, o, t);
   l->excludes(o, t);
@@ -452,8 +457,9 @@ void AddQueueCommand(CLI::App& app, Action* action) {
   reset->callback([flags, action] {
     if (!flags->to_earliest && !flags->to_latest && flags->to_offset < 0 &&
         flags->to_timestamp < 0) {
-      UsageError("queue reset: give one of --to-earliest, --to-latest, --to-offset, "
-                 "--to-timestamp");
+      UsageError(
+          "queue reset: give one of --to-earliest, --to-latest, --to-offset, "
+          "--to-timestamp");
     }
     *action = [flags] { return Reset(*flags); };
   });

@@ -120,8 +120,7 @@ class ShareConsumerImpl final : public ShareConsumer {
     AddAcks(req.mutable_acknowledgements());
     v1::ShareFetchResponse resp;
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + options_.client.request_timeout +
-                     max_wait);
+    ctx.set_deadline(std::chrono::system_clock::now() + options_.client.request_timeout + max_wait);
     grpc::Status gs = ch_->stub->ShareFetch(&ctx, req, &resp);
     if (!gs.ok() && IsMembershipError(gs)) {
       // Nothing was applied; what this member held is released by the broker (acks of those
@@ -157,9 +156,9 @@ class ShareConsumerImpl final : public ShareConsumer {
   absl::Status Acknowledge(const TopicPartition& tp, int64_t offset, ShareAck type) override {
     auto h = held_.find(tp);
     if (h == held_.end() || h->second.erase(offset) == 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          Who(""), "does not hold topic '", tp.topic, "' partition ", tp.partition, " offset ",
-          offset, " (not acquired by it, or already acknowledged)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(Who(""), "does not hold topic '", tp.topic, "' partition ", tp.partition,
+                       " offset ", offset, " (not acquired by it, or already acknowledged)"));
     }
     if (h->second.empty()) held_.erase(h);
     pending_[tp][offset] = static_cast<int>(type);
@@ -233,8 +232,8 @@ class ShareConsumerImpl final : public ShareConsumer {
       ctx.set_deadline(std::chrono::system_clock::now() + options_.client.request_timeout);
       grpc::Status gs = ch_->stub->ShareGroupHeartbeat(&ctx, req, &resp);
       if (!gs.ok() && first.ok()) {
-        first = FromGrpc(gs, absl::StrCat("leave share group '", options_.group, "'"),
-                         options_.client);
+        first =
+            FromGrpc(gs, absl::StrCat("leave share group '", options_.group, "'"), options_.client);
       }
     }
     std::lock_guard<std::mutex> l(mu_);
@@ -320,8 +319,11 @@ class ShareConsumerImpl final : public ShareConsumer {
         if (p->second.empty()) pending_.erase(p);
       }
       if (a.type() == v1::SHARE_ACK_GAP) continue;
-      failures->push_back({{a.topic(), a.partition()}, a.first_offset(), a.last_offset(),
-                           FromProto(a.type()), status});
+      failures->push_back({{a.topic(), a.partition()},
+                           a.first_offset(),
+                           a.last_offset(),
+                           FromProto(a.type()),
+                           status});
     }
   }
 
@@ -420,9 +422,9 @@ class ShareConsumerImpl final : public ShareConsumer {
         RecordHeaderIterator hi(rec.headers_raw, rec.header_count);
         RecordHeader rh;
         while (hi.Next(&rh)) {
-          s.headers.emplace_back(std::string(rh.key), rh.value ? std::optional<std::string>(
-                                                                     std::string(*rh.value))
-                                                               : std::nullopt);
+          s.headers.emplace_back(
+              std::string(rh.key),
+              rh.value ? std::optional<std::string>(std::string(*rh.value)) : std::nullopt);
         }
         s.delivery_count = dc;
         out->push_back(std::move(s));

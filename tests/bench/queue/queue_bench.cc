@@ -49,8 +49,8 @@ void Fill(const ClientOptions& co, const std::string& topic, int32_t partitions,
 }
 
 // k share consumers until n records are accepted; returns seconds.
-double RunShare(const ClientOptions& co, const std::string& topic, const std::string& group,
-                int k, int64_t n, int max_records) {
+double RunShare(const ClientOptions& co, const std::string& topic, const std::string& group, int k,
+                int64_t n, int max_records) {
   std::atomic<int64_t> received{0};
   std::atomic<bool> failed{false};
   {
@@ -156,13 +156,18 @@ int main(int argc, char** argv) {
   std::string logd;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--messages") n = std::atoll(argv[i + 1]);
-    else if (a == "--size") size = std::atoi(argv[i + 1]);
-    else if (a == "--max-records") max_records = std::atoi(argv[i + 1]);
-    else if (a == "--logd") logd = argv[i + 1];
+    if (a == "--messages")
+      n = std::atoll(argv[i + 1]);
+    else if (a == "--size")
+      size = std::atoi(argv[i + 1]);
+    else if (a == "--max-records")
+      max_records = std::atoi(argv[i + 1]);
+    else if (a == "--logd")
+      logd = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: eddy-queue-bench [--messages N] [--size B] [--max-records N] "
-                           "[--logd PATH]\n");
+      std::fprintf(stderr,
+                   "usage: eddy-queue-bench [--messages N] [--size B] [--max-records N] "
+                   "[--logd PATH]\n");
       return 2;
     }
   }
@@ -190,11 +195,11 @@ int main(int argc, char** argv) {
   const double classic = RunClassic(co, "c16", 16);
   std::printf("%-42s %10.0f msgs/s\n", "classic group, 16 members, 16 partitions", n / classic);
   for (int k : {1, 4, 16}) {
-    const double s = RunShare(co, "q" + std::to_string(k), "bench-" + std::to_string(k), k, n,
-                              max_records);
+    const double s =
+        RunShare(co, "q" + std::to_string(k), "bench-" + std::to_string(k), k, n, max_records);
     std::printf("%-42s %10.0f msgs/s  %.3fx classic\n",
-                ("share group, " + std::to_string(k) + " consumer(s), 1 partition").c_str(),
-                n / s, (n / s) / (n / classic));
+                ("share group, " + std::to_string(k) + " consumer(s), 1 partition").c_str(), n / s,
+                (n / s) / (n / classic));
   }
   broker.Stop();
   return 0;

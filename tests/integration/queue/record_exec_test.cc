@@ -39,7 +39,8 @@ TEST(RecordExec, CommandSeesValueOnStdinAndRecordInEnvironment) {
   const std::string out = dir.path() + "/seen";
   auto rc = RunForRecord("cat > " + out +
                              "; echo \" $EDDY_TOPIC $EDDY_PARTITION $EDDY_OFFSET "
-                             "$EDDY_DELIVERY_COUNT $EDDY_KEY\" >> " + out,
+                             "$EDDY_DELIVERY_COUNT $EDDY_KEY\" >> " +
+                             out,
                          Rec("hello world"));
   ASSERT_TRUE(rc.ok()) << rc.status();
   EXPECT_EQ(*rc, 0);

@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -177,12 +177,12 @@ TEST_F(ShareGroupProcessTest, FiveConsumersKillNineAndABrokerRestartAcceptEachMe
   }
   // Locks outlast the test: a record comes back early only because it was released or its
   // member died (session timeout), never because a lock ran out.
-  auto cfg = Eddy({"queue", "config", kGroup, "--set", "group.share.record.lock.duration.ms=600000",
-                   "--set", "group.share.delivery.count.limit=" + std::to_string(kDeliveryLimit),
-                   "--set", "group.share.session.timeout.ms=3000", "--set",
-                   "group.share.heartbeat.interval.ms=500", "--set",
-                   "share.auto.offset.reset=earliest", "--set",
-                   std::string("errors.deadletterqueue.topic.name=") + kDlq});
+  auto cfg =
+      Eddy({"queue", "config", kGroup, "--set", "group.share.record.lock.duration.ms=600000",
+            "--set", "group.share.delivery.count.limit=" + std::to_string(kDeliveryLimit), "--set",
+            "group.share.session.timeout.ms=3000", "--set", "group.share.heartbeat.interval.ms=500",
+            "--set", "share.auto.offset.reset=earliest", "--set",
+            std::string("errors.deadletterqueue.topic.name=") + kDlq});
   ASSERT_EQ(cfg.exit_code, 0) << cfg.err;
 
   WriteFile(dir_.path() + "/work.sh", kScript);
@@ -193,10 +193,18 @@ TEST_F(ShareGroupProcessTest, FiveConsumersKillNineAndABrokerRestartAcceptEachMe
   const std::string victim_id = logstore::NewShareMemberId();
   std::vector<std::unique_ptr<Proc>> consumers;
   for (int c = 0; c < 5; ++c) {
-    std::vector<std::string> argv = {EDDY_CLI,      "queue",        "consume",
-                                     kTopic,        "--group",      kGroup,
-                                     "--exec",      "",             "--print-meta",
-                                     "--max-records", c == 0 ? "20" : "5", "--bootstrap",
+    std::vector<std::string> argv = {EDDY_CLI,
+                                     "queue",
+                                     "consume",
+                                     kTopic,
+                                     "--group",
+                                     kGroup,
+                                     "--exec",
+                                     "",
+                                     "--print-meta",
+                                     "--max-records",
+                                     c == 0 ? "20" : "5",
+                                     "--bootstrap",
                                      broker_->bootstrap()};
     argv[7] = "sh " + dir_.path() + (c == 0 ? "/slow.sh" : "/work.sh");
     if (c == 0) {
@@ -277,7 +285,7 @@ TEST_F(ShareGroupProcessTest, FiveConsumersKillNineAndABrokerRestartAcceptEachMe
   }
 
   // The consumers' own output.
-  std::map<int64_t, int> accepted;          // offset -> times
+  std::map<int64_t, int> accepted;  // offset -> times
   std::set<int64_t> rejected, ack_failed;
   std::map<int64_t, int> max_delivery;
   std::map<int64_t, std::vector<std::pair<int, std::string>>> history;  // (delivery, outcome)
@@ -367,12 +375,12 @@ TEST_F(ShareGroupProcessTest, FiveConsumersKillNineAndABrokerRestartAcceptEachMe
     }
   }
   // The consumers' own output: every message accepted exactly once or archived.
-  EXPECT_EQ(static_cast<int64_t>(accepted.size()) +
-                static_cast<int64_t>(std::count_if(
-                    ack_failed.begin(), ack_failed.end(),
-                    [&](int64_t o) { return !accepted.count(o) && !Rejected(o) &&
-                                            !AlwaysReleased(o); })),
-            want_accepted);
+  EXPECT_EQ(
+      static_cast<int64_t>(accepted.size()) +
+          static_cast<int64_t>(std::count_if(
+              ack_failed.begin(), ack_failed.end(),
+              [&](int64_t o) { return !accepted.count(o) && !Rejected(o) && !AlwaysReleased(o); })),
+      want_accepted);
   // The group's description agrees: every offset is done, nothing held or in flight; what was
   // accepted and archived after the restart is what the consumers saw after it.
   const auto& p = end->partitions[0];
@@ -394,8 +402,7 @@ TEST_F(ShareGroupProcessTest, FiveConsumersKillNineAndABrokerRestartAcceptEachMe
 
   auto desc = Eddy({"queue", "describe", kGroup, "--output", "json"});
   EXPECT_EQ(desc.exit_code, 0) << desc.err;
-  EXPECT_NE(desc.out.find("\"start_offset\": " + std::to_string(n)), std::string::npos)
-      << desc.out;
+  EXPECT_NE(desc.out.find("\"start_offset\": " + std::to_string(n)), std::string::npos) << desc.out;
 }
 
 TEST_F(ShareGroupProcessTest, AdminCommandsAndBadInput) {
@@ -412,8 +419,8 @@ TEST_F(ShareGroupProcessTest, AdminCommandsAndBadInput) {
   auto cfg = Eddy({"queue", "config", "g1", "--set", "share.auto.offset.reset=earliest"});
   ASSERT_EQ(cfg.exit_code, 0) << cfg.err;
   EXPECT_NE(cfg.out.find("share.auto.offset.reset=earliest"), std::string::npos) << cfg.out;
-  auto c = Eddy({"queue", "consume", kTopic, "--group", "g1", "--max-messages", "4",
-                 "--print-meta"});
+  auto c =
+      Eddy({"queue", "consume", kTopic, "--group", "g1", "--max-messages", "4", "--print-meta"});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   EXPECT_EQ(std::count(c.out.begin(), c.out.end(), '\n'), 4) << c.out;
   auto l = Eddy({"queue", "list"});
@@ -451,6 +458,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--full") eddy::testing::g_messages = 20000;
   }
-  if (const char* n = std::getenv("EDDY_QUEUE_TEST_MESSAGES")) eddy::testing::g_messages = std::atoi(n);
+  if (const char* n = std::getenv("EDDY_QUEUE_TEST_MESSAGES"))
+    eddy::testing::g_messages = std::atoi(n);
   return RUN_ALL_TESTS();
 }

@@ -36,8 +36,9 @@ class ShareConsumerTest : public ::testing::Test {
     ASSERT_TRUE((*p)->Close().ok());
     auto sa = ShareGroupAdmin::Connect(co_);
     ASSERT_TRUE(sa.ok());
-    ASSERT_TRUE((*sa)->AlterConfigs("g", {{"share.auto.offset.reset", "earliest"},
-                                          {"group.share.record.lock.duration.ms", "600000"}})
+    ASSERT_TRUE((*sa)
+                    ->AlterConfigs("g", {{"share.auto.offset.reset", "earliest"},
+                                         {"group.share.record.lock.duration.ms", "600000"}})
                     .ok());
   }
 
