@@ -13,6 +13,12 @@ Handler FindHandler(int16_t key) {
   switch (key) {
     case kProduce:
       return HandleProduce;
+    case kShareGroupHeartbeat:
+      return HandleShareGroupHeartbeat;
+    case kShareFetch:
+      return HandleShareFetch;
+    case kShareAcknowledge:
+      return HandleShareAcknowledge;
     case kFetch:
       return HandleFetch;
     case kListOffsets:
@@ -213,6 +219,18 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
       return ParseIncrementalAlterConfigs(r, v).status();
     case kDescribeCluster:
       return ParseDescribeCluster(r, v).status();
+    case kShareGroupHeartbeat:
+    case kShareFetch:
+    case kShareAcknowledge: {
+      // The share handlers parse as they go; with no share groups they only parse and answer
+      // COORDINATOR_NOT_AVAILABLE.
+      BrokerContext b;
+      RequestContext c;
+      Writer w;
+      if (key == kShareGroupHeartbeat) return HandleShareGroupHeartbeat(b, c, r, w);
+      if (key == kShareFetch) return HandleShareFetch(b, c, r, w);
+      return HandleShareAcknowledge(b, c, r, w);
+    }
     default:
       return absl::InvalidArgumentError(absl::StrCat("unknown API key ", key));
   }
