@@ -43,6 +43,7 @@ enum ApiKey : int16_t {
   kOffsetDelete = 47,
   kDescribeCluster = 60,
   kShareGroupHeartbeat = 76,
+  kShareGroupDescribe = 77,
   kShareFetch = 78,
   kShareAcknowledge = 79,
 };
@@ -88,6 +89,7 @@ inline constexpr ApiRange kSupportedApis[] = {
     // Share groups (KIP-932): v1 is the first stable version of each (v0 was Kafka 4.0's early
     // access); flexible. log-store/SHARE_GROUPS.md.
     {kShareGroupHeartbeat, 1, 1},
+    {kShareGroupDescribe, 1, 1},
     {kShareFetch, 1, 1},
     {kShareAcknowledge, 1, 1},
 };

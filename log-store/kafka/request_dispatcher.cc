@@ -15,6 +15,8 @@ Handler FindHandler(int16_t key) {
       return HandleProduce;
     case kShareGroupHeartbeat:
       return HandleShareGroupHeartbeat;
+    case kShareGroupDescribe:
+      return HandleShareGroupDescribe;
     case kShareFetch:
       return HandleShareFetch;
     case kShareAcknowledge:
@@ -220,6 +222,7 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
     case kDescribeCluster:
       return ParseDescribeCluster(r, v).status();
     case kShareGroupHeartbeat:
+    case kShareGroupDescribe:
     case kShareFetch:
     case kShareAcknowledge: {
       // The share handlers parse as they go; with no share groups they only parse and answer
@@ -229,6 +232,7 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
       Writer w;
       if (key == kShareGroupHeartbeat) return HandleShareGroupHeartbeat(b, c, r, w);
       if (key == kShareFetch) return HandleShareFetch(b, c, r, w);
+      if (key == kShareGroupDescribe) return HandleShareGroupDescribe(b, c, r, w);
       return HandleShareAcknowledge(b, c, r, w);
     }
     default:

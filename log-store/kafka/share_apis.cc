@@ -6,6 +6,8 @@
 // the next epoch and adds partitions (ForgottenTopicsData removes them), -1 closes it (then
 // acknowledgements only). Malformed input closes the connection (the dispatcher's rule for
 // every API); a bad group, member, epoch or topic id answers its Kafka error.
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -418,6 +420,81 @@ absl::Status HandleShareAcknowledge(BrokerContext& b, RequestContext&, Reader& r
     w.EmptyTaggedFields();
   }
   WriteNodeEndpoints(w);
+  w.EmptyTaggedFields();
+  return absl::OkStatus();
+}
+
+}  // namespace eddy::kafka
+
+namespace eddy::kafka {
+
+absl::Status HandleShareGroupDescribe(BrokerContext& b, RequestContext&, Reader& r, Writer& w) {
+  std::vector<std::string> groups;
+  const int32_t n = r.CompactArrayCount(1);
+  for (int32_t i = 0; i < n && r.ok(); ++i) groups.emplace_back(r.CompactString());
+  r.Bool();  // include authorized operations: not computed
+  r.SkipTaggedFields();
+  if (!r.ok()) return r.status("ShareGroupDescribe request");
+  w.Int32(0);  // throttle
+  w.CompactArrayCount(static_cast<int32_t>(groups.size()));
+  for (const std::string& g : groups) {
+    absl::StatusOr<logstore::share::ShareGroupInfo> info =
+        b.share == nullptr
+            ? absl::StatusOr<logstore::share::ShareGroupInfo>(
+                  absl::FailedPreconditionError("this broker serves no share groups"))
+            : b.share->Describe(g);
+    if (!info.ok()) {
+      w.Int16(b.share == nullptr ? error::kCoordinatorNotAvailable : ShareErrorCode(info.status()));
+      ErrorMessage(w, info.status());
+      w.CompactString(g);
+      w.CompactString("Dead");
+      w.Int32(-1);
+      w.Int32(-1);
+      w.CompactString("");
+      w.CompactArrayCount(0);
+      w.Int32(std::numeric_limits<int32_t>::min());
+      w.EmptyTaggedFields();
+      continue;
+    }
+    int32_t group_epoch = 0;
+    for (const auto& m : info->members) group_epoch = std::max(group_epoch, m.member_epoch);
+    w.Int16(error::kNone);
+    w.CompactNullableString(std::nullopt);
+    w.CompactString(g);
+    w.CompactString(info->state);
+    w.Int32(group_epoch);
+    w.Int32(group_epoch);
+    // Every member gets every partition of its topics (SHARE_GROUPS.md "Members and assignment").
+    w.CompactString("eddy-every-partition");
+    w.CompactArrayCount(static_cast<int32_t>(info->members.size()));
+    for (const auto& m : info->members) {
+      w.CompactString(m.member_id);
+      w.CompactNullableString(std::nullopt);  // rack
+      w.Int32(m.member_epoch);
+      w.CompactString("");  // client id: not kept
+      w.CompactString("");  // client host: not kept
+      w.CompactArrayCount(static_cast<int32_t>(m.topics.size()));
+      for (const auto& t : m.topics) w.CompactString(t);
+      // Assignment (a struct): TopicPartitions[], then its tagged fields.
+      std::vector<std::pair<std::string, const logstore::share::TopicAssignment*>> ids;
+      for (const auto& a : m.assignment) {
+        auto id = b.share->store()->TopicId(a.topic);
+        if (id.ok()) ids.emplace_back(*id, &a);
+      }
+      w.CompactArrayCount(static_cast<int32_t>(ids.size()));
+      for (const auto& [id, a] : ids) {
+        w.Raw(id);
+        w.CompactString(a->topic);
+        w.CompactArrayCount(static_cast<int32_t>(a->partitions.size()));
+        for (int32_t p : a->partitions) w.Int32(p);
+        w.EmptyTaggedFields();
+      }
+      w.EmptyTaggedFields();  // Assignment
+      w.EmptyTaggedFields();  // Member
+    }
+    w.Int32(std::numeric_limits<int32_t>::min());  // authorized operations: not computed
+    w.EmptyTaggedFields();
+  }
   w.EmptyTaggedFields();
   return absl::OkStatus();
 }

@@ -27,7 +27,7 @@
 namespace eddy::kafka {
 namespace {
 
-constexpr int16_t kHeartbeat = 76, kFetch = 78, kAck = 79;
+constexpr int16_t kHeartbeat = 76, kDescribe = 77, kFetch = 78, kAck = 79;
 
 struct HeartbeatAnswer {
   int16_t error = -2;
@@ -325,7 +325,7 @@ TEST_F(ShareApisTest, ApiVersionsAdvertisesTheShareApis) {
     const int16_t lo = r.Int16();
     apis[k] = {lo, r.Int16()};
   }
-  for (int16_t k : {kHeartbeat, kFetch, kAck}) {
+  for (int16_t k : {kHeartbeat, kDescribe, kFetch, kAck}) {
     ASSERT_TRUE(apis.count(k)) << k;
     EXPECT_EQ(apis[k], (std::pair<int16_t, int16_t>{1, 1})) << k;
   }
@@ -423,6 +423,60 @@ TEST_F(ShareApisTest, ErrorsAreKafkaErrorCodes) {
     EXPECT_FALSE(bad.Receive().has_value());
   }
   EXPECT_EQ(Heartbeat("m1", 1, std::nullopt).error, 0);
+}
+
+TEST_F(ShareApisTest, ShareGroupDescribeListsMembersAndAssignments) {
+  auto join = Heartbeat("m1", 0, std::vector<std::string>{"q"});
+  ASSERT_EQ(join.error, 0);
+  Writer w;
+  w.CompactArrayCount(2);
+  w.CompactString("g");
+  w.CompactString("missing");
+  w.Bool(false);
+  w.EmptyTaggedFields();
+  auto body = Call(kDescribe, w.buffer());
+  ASSERT_TRUE(body.has_value());
+  Reader r(*body);
+  r.Int32();
+  ASSERT_EQ(r.CompactArrayCount(), 2);
+  EXPECT_EQ(r.Int16(), 0);
+  r.CompactNullableString();
+  EXPECT_EQ(r.CompactString(), "g");
+  EXPECT_EQ(r.CompactString(), "Stable");
+  EXPECT_EQ(r.Int32(), 1);
+  r.Int32();
+  r.CompactString();
+  ASSERT_EQ(r.CompactArrayCount(), 1);
+  EXPECT_EQ(r.CompactString(), "m1");
+  r.CompactNullableString();
+  EXPECT_EQ(r.Int32(), 1);
+  r.CompactString();
+  r.CompactString();
+  ASSERT_EQ(r.CompactArrayCount(), 1);
+  EXPECT_EQ(r.CompactString(), "q");
+  ASSERT_EQ(r.CompactArrayCount(), 1);
+  EXPECT_EQ(std::string(r.Raw(16)), join.assignment.at(0).first);
+  EXPECT_EQ(r.CompactString(), "q");
+  ASSERT_EQ(r.CompactArrayCount(), 1);
+  EXPECT_EQ(r.Int32(), 0);
+  r.SkipTaggedFields();
+  r.SkipTaggedFields();
+  r.SkipTaggedFields();
+  r.Int32();
+  r.SkipTaggedFields();
+  EXPECT_EQ(r.Int16(), 69);  // GROUP_ID_NOT_FOUND
+  r.CompactNullableString();
+  EXPECT_EQ(r.CompactString(), "missing");
+  r.CompactString();
+  r.Int32();
+  r.Int32();
+  r.CompactString();
+  EXPECT_EQ(r.CompactArrayCount(), 0);
+  r.Int32();
+  r.SkipTaggedFields();
+  r.SkipTaggedFields();
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.remaining(), 0u);
 }
 
 TEST_F(ShareApisTest, TopicIdsSurviveARestartOfTheManager) {
