@@ -114,15 +114,15 @@ class ShareApisTest : public ::testing::Test {
   }
 
   // Sends and returns a reader over the response body (after correlation id and header tags).
-  std::optional<std::string> Call(int16_t key, const std::string& body,
-                                  RawKafkaClient* c = nullptr) {
+  std::optional<std::string> Call(int16_t key, const std::string& body, RawKafkaClient* c = nullptr,
+                                  int16_t version = 1) {
     if (c == nullptr) c = client_.get();
-    if (!c->Send(key, 1, ++corr_, body)) return std::nullopt;
+    if (!c->Send(key, version, ++corr_, body)) return std::nullopt;
     auto payload = c->Receive();
     if (!payload) return std::nullopt;
     Reader r(*payload);
     EXPECT_EQ(r.Int32(), corr_);
-    r.SkipTaggedFields();
+    if (HasFlexibleResponseHeader(key, version)) r.SkipTaggedFields();
     return std::string(payload->substr(r.position()));
   }
 
@@ -477,6 +477,39 @@ TEST_F(ShareApisTest, ShareGroupDescribeListsMembersAndAssignments) {
   r.SkipTaggedFields();
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.remaining(), 0u);
+}
+
+TEST_F(ShareApisTest, ListGroupsAndDeleteGroupsSeeShareGroups) {
+  ASSERT_EQ(Heartbeat("m1", 0, std::vector<std::string>{"q"}).error, 0);
+  Writer lw;
+  lw.CompactArrayCount(0);  // no state filter
+  lw.EmptyTaggedFields();
+  auto listed = Call(kListGroups, lw.buffer(), nullptr, 4);
+  ASSERT_TRUE(listed.has_value());
+  Reader lr(*listed);
+  lr.Int32();
+  EXPECT_EQ(lr.Int16(), 0);
+  ASSERT_EQ(lr.CompactArrayCount(), 1);
+  EXPECT_EQ(lr.CompactString(), "g");
+  EXPECT_EQ(lr.CompactString(), "share");
+  EXPECT_EQ(lr.CompactString(), "Stable");
+  auto delete_g = [&]() -> int16_t {
+    Writer dw;
+    dw.ArrayCount(1);
+    dw.String("g");
+    auto body = Call(kDeleteGroups, dw.buffer(), nullptr, 1);
+    if (!body) return -2;
+    Reader dr(*body);
+    dr.Int32();
+    if (dr.ArrayCount() != 1) return -3;
+    dr.String();
+    return dr.Int16();
+  };
+  EXPECT_EQ(delete_g(), 68);  // NON_EMPTY_GROUP
+  ASSERT_EQ(Heartbeat("m1", -1, std::nullopt).error, 0);
+  EXPECT_EQ(delete_g(), 0);
+  EXPECT_EQ(delete_g(), 69);  // GROUP_ID_NOT_FOUND
+  EXPECT_TRUE(share_->ListGroups().empty());
 }
 
 TEST_F(ShareApisTest, TopicIdsSurviveARestartOfTheManager) {
