@@ -43,6 +43,8 @@ absl::Status HandleIncrementalAlterConfigs(BrokerContext&, RequestContext&, Read
 absl::Status HandleDescribeCluster(BrokerContext&, RequestContext&, Reader&, Writer&);
 // Share groups (share_apis.cc).
 absl::Status HandleShareGroupHeartbeat(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDescribeShareGroupOffsets(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDeleteShareGroupOffsets(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleShareGroupDescribe(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleShareFetch(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleShareAcknowledge(BrokerContext&, RequestContext&, Reader&, Writer&);

@@ -46,6 +46,8 @@ enum ApiKey : int16_t {
   kShareGroupDescribe = 77,
   kShareFetch = 78,
   kShareAcknowledge = 79,
+  kDescribeShareGroupOffsets = 90,
+  kDeleteShareGroupOffsets = 92,
 };
 
 struct ApiRange {
@@ -92,6 +94,8 @@ inline constexpr ApiRange kSupportedApis[] = {
     {kShareGroupDescribe, 1, 1},
     {kShareFetch, 1, 1},
     {kShareAcknowledge, 1, 1},
+    {kDescribeShareGroupOffsets, 0, 0},  // flexible
+    {kDeleteShareGroupOffsets, 0, 0},    // flexible
 };
 
 // The advertised range of `key`, or nullptr for an API Eddy does not serve.

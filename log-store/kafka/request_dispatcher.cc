@@ -17,6 +17,10 @@ Handler FindHandler(int16_t key) {
       return HandleShareGroupHeartbeat;
     case kShareGroupDescribe:
       return HandleShareGroupDescribe;
+    case kDescribeShareGroupOffsets:
+      return HandleDescribeShareGroupOffsets;
+    case kDeleteShareGroupOffsets:
+      return HandleDeleteShareGroupOffsets;
     case kShareFetch:
       return HandleShareFetch;
     case kShareAcknowledge:
@@ -223,6 +227,8 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
       return ParseDescribeCluster(r, v).status();
     case kShareGroupHeartbeat:
     case kShareGroupDescribe:
+    case kDescribeShareGroupOffsets:
+    case kDeleteShareGroupOffsets:
     case kShareFetch:
     case kShareAcknowledge: {
       // The share handlers parse as they go; with no share groups they only parse and answer
@@ -233,6 +239,8 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
       if (key == kShareGroupHeartbeat) return HandleShareGroupHeartbeat(b, c, r, w);
       if (key == kShareFetch) return HandleShareFetch(b, c, r, w);
       if (key == kShareGroupDescribe) return HandleShareGroupDescribe(b, c, r, w);
+      if (key == kDescribeShareGroupOffsets) return HandleDescribeShareGroupOffsets(b, c, r, w);
+      if (key == kDeleteShareGroupOffsets) return HandleDeleteShareGroupOffsets(b, c, r, w);
       return HandleShareAcknowledge(b, c, r, w);
     }
     default:

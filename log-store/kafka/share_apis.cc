@@ -500,3 +500,144 @@ absl::Status HandleShareGroupDescribe(BrokerContext& b, RequestContext&, Reader&
 }
 
 }  // namespace eddy::kafka
+
+namespace eddy::kafka {
+
+absl::Status HandleDescribeShareGroupOffsets(BrokerContext& b, RequestContext&, Reader& r,
+                                             Writer& w) {
+  struct Want {
+    std::string group;
+    std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>> topics;
+  };
+  std::vector<Want> wants;
+  const int32_t ng = r.CompactArrayCount(2);
+  for (int32_t i = 0; i < ng && r.ok(); ++i) {
+    Want want;
+    want.group = std::string(r.CompactString());
+    const int32_t nt = r.CompactArrayCount(2);
+    if (nt >= 0) {
+      want.topics.emplace();
+      for (int32_t k = 0; k < nt && r.ok(); ++k) {
+        std::string topic(r.CompactString());
+        std::vector<int32_t> parts;
+        const int32_t np = r.CompactArrayCount(4);
+        for (int32_t x = 0; x < np && r.ok(); ++x) parts.push_back(r.Int32());
+        r.SkipTaggedFields();
+        want.topics->emplace_back(std::move(topic), std::move(parts));
+      }
+    }
+    r.SkipTaggedFields();
+    wants.push_back(std::move(want));
+  }
+  r.SkipTaggedFields();
+  if (!r.ok()) return r.status("DescribeShareGroupOffsets request");
+  w.Int32(0);
+  w.CompactArrayCount(static_cast<int32_t>(wants.size()));
+  for (const Want& want : wants) {
+    w.CompactString(want.group);
+    absl::StatusOr<logstore::share::ShareGroupInfo> info =
+        b.share == nullptr
+            ? absl::StatusOr<logstore::share::ShareGroupInfo>(
+                  absl::FailedPreconditionError("this broker serves no share groups"))
+            : b.share->Describe(want.group);
+    if (!info.ok()) {
+      w.CompactArrayCount(0);
+      w.Int16(b.share == nullptr ? error::kCoordinatorNotAvailable : ShareErrorCode(info.status()));
+      ErrorMessage(w, info.status());
+      w.EmptyTaggedFields();
+      continue;
+    }
+    std::map<std::string, std::map<int32_t, int64_t>> starts;  // topic -> partition -> SPSO
+    for (const auto& p : info->partitions) starts[p.topic][p.partition] = p.stats.start_offset;
+    std::vector<std::pair<std::string, std::vector<int32_t>>> topics;
+    if (want.topics) {
+      topics = *want.topics;
+    } else {
+      for (const auto& [t, parts] : starts) {
+        std::vector<int32_t> ps;
+        for (const auto& [p, o] : parts) ps.push_back(p);
+        topics.emplace_back(t, std::move(ps));
+      }
+    }
+    w.CompactArrayCount(static_cast<int32_t>(topics.size()));
+    for (const auto& [topic, parts] : topics) {
+      w.CompactString(topic);
+      auto id = b.share->store()->TopicId(topic);
+      w.Raw(id.ok() ? *id : std::string(16, '\0'));
+      w.CompactArrayCount(static_cast<int32_t>(parts.size()));
+      for (int32_t p : parts) {
+        w.Int32(p);
+        auto t = starts.find(topic);
+        const bool known = t != starts.end() && t->second.count(p);
+        w.Int64(known ? t->second.at(p) : -1);  // -1: the group has not read it yet
+        w.Int32(0);                             // leader epoch
+        w.Int16(error::kNone);
+        w.CompactNullableString(std::nullopt);
+        w.EmptyTaggedFields();
+      }
+      w.EmptyTaggedFields();
+    }
+    w.Int16(error::kNone);
+    w.CompactNullableString(std::nullopt);
+    w.EmptyTaggedFields();
+  }
+  w.EmptyTaggedFields();
+  return absl::OkStatus();
+}
+
+absl::Status HandleDeleteShareGroupOffsets(BrokerContext& b, RequestContext&, Reader& r,
+                                           Writer& w) {
+  const std::string group(r.CompactString());
+  std::vector<std::string> topics;
+  const int32_t nt = r.CompactArrayCount(2);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    topics.emplace_back(r.CompactString());
+    r.SkipTaggedFields();
+  }
+  r.SkipTaggedFields();
+  if (!r.ok()) return r.status("DeleteShareGroupOffsets request");
+  auto top = [&](int16_t code, const absl::Status& st) {
+    w.Int32(0);
+    w.Int16(code);
+    ErrorMessage(w, st);
+    w.CompactArrayCount(0);
+    w.EmptyTaggedFields();
+    return absl::OkStatus();
+  };
+  if (b.share == nullptr) {
+    return top(error::kCoordinatorNotAvailable, absl::FailedPreconditionError("no share"));
+  }
+  auto info = b.share->Describe(group);
+  if (!info.ok()) return top(ShareErrorCode(info.status()), info.status());
+  if (!info->members.empty()) {
+    return top(error::kNonEmptyGroup, absl::FailedPreconditionError(
+                                          absl::StrCat("share group '", group, "' has members")));
+  }
+  w.Int32(0);
+  w.Int16(error::kNone);
+  w.CompactNullableString(std::nullopt);
+  w.CompactArrayCount(static_cast<int32_t>(topics.size()));
+  for (const std::string& topic : topics) {
+    std::vector<int32_t> parts;
+    for (const auto& p : info->partitions) {
+      if (p.topic == topic) parts.push_back(p.partition);
+    }
+    absl::Status st = b.share->DeleteOffsets(group, topic);
+    w.CompactString(topic);
+    auto id = b.share->store()->TopicId(topic);
+    w.Raw(id.ok() ? *id : std::string(16, '\0'));
+    if (parts.empty()) parts.push_back(0);  // names the topic's error
+    w.CompactArrayCount(static_cast<int32_t>(parts.size()));
+    for (int32_t p : parts) {
+      w.Int32(p);
+      w.Int16(ShareErrorCode(st));
+      ErrorMessage(w, st);
+      w.EmptyTaggedFields();
+    }
+    w.EmptyTaggedFields();
+  }
+  w.EmptyTaggedFields();
+  return absl::OkStatus();
+}
+
+}  // namespace eddy::kafka

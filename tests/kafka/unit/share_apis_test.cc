@@ -329,6 +329,10 @@ TEST_F(ShareApisTest, ApiVersionsAdvertisesTheShareApis) {
     ASSERT_TRUE(apis.count(k)) << k;
     EXPECT_EQ(apis[k], (std::pair<int16_t, int16_t>{1, 1})) << k;
   }
+  for (int16_t k : {90, 92}) {
+    ASSERT_TRUE(apis.count(k)) << k;
+    EXPECT_EQ(apis[k], (std::pair<int16_t, int16_t>{0, 0})) << k;
+  }
 }
 
 TEST_F(ShareApisTest, Kip932Flows) {
@@ -510,6 +514,71 @@ TEST_F(ShareApisTest, ListGroupsAndDeleteGroupsSeeShareGroups) {
   EXPECT_EQ(delete_g(), 0);
   EXPECT_EQ(delete_g(), 69);  // GROUP_ID_NOT_FOUND
   EXPECT_TRUE(share_->ListGroups().empty());
+}
+
+TEST_F(ShareApisTest, DescribeAndDeleteShareGroupOffsets) {
+  Produce(5);
+  auto join = Heartbeat("m1", 0, std::vector<std::string>{"q"});
+  ASSERT_EQ(join.error, 0);
+  const std::string id = join.assignment.at(0).first;
+  auto f = Fetch("m1", 0, id);
+  ASSERT_EQ(f.Offsets().size(), 5u);
+  ASSERT_EQ(Acknowledge("m1", 1, id, {{0, 2, 1}}).second, 0);
+  auto describe = [&]() -> int64_t {
+    Writer w;
+    w.CompactArrayCount(1);
+    w.CompactString("g");
+    w.CompactArrayCount(-1);  // every topic
+    w.EmptyTaggedFields();
+    w.EmptyTaggedFields();
+    auto body = Call(90, w.buffer(), nullptr, 0);
+    if (!body) return -100;
+    Reader r(*body);
+    r.Int32();
+    if (r.CompactArrayCount() != 1) return -101;
+    r.CompactString();
+    const int32_t nt = r.CompactArrayCount();
+    int64_t start = -102;
+    for (int32_t i = 0; i < nt; ++i) {
+      EXPECT_EQ(r.CompactString(), "q");
+      EXPECT_EQ(std::string(r.Raw(16)), id);
+      const int32_t np = r.CompactArrayCount();
+      for (int32_t k = 0; k < np; ++k) {
+        EXPECT_EQ(r.Int32(), 0);
+        start = r.Int64();
+        r.Int32();
+        EXPECT_EQ(r.Int16(), 0);
+        r.CompactNullableString();
+        r.SkipTaggedFields();
+      }
+      r.SkipTaggedFields();
+    }
+    EXPECT_EQ(r.Int16(), 0);
+    r.CompactNullableString();
+    r.SkipTaggedFields();
+    r.SkipTaggedFields();
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r.remaining(), 0u);
+    return nt == 0 ? -1 : start;
+  };
+  EXPECT_EQ(describe(), 3);
+  auto delete_offsets = [&]() -> int16_t {
+    Writer w;
+    w.CompactString("g");
+    w.CompactArrayCount(1);
+    w.CompactString("q");
+    w.EmptyTaggedFields();
+    w.EmptyTaggedFields();
+    auto body = Call(92, w.buffer(), nullptr, 0);
+    if (!body) return -100;
+    Reader r(*body);
+    r.Int32();
+    return r.Int16();
+  };
+  EXPECT_EQ(delete_offsets(), 68);  // NON_EMPTY_GROUP while m1 is a member
+  ASSERT_EQ(Heartbeat("m1", -1, std::nullopt).error, 0);
+  EXPECT_EQ(delete_offsets(), 0);
+  EXPECT_EQ(describe(), -1);  // no state of q any more
 }
 
 TEST_F(ShareApisTest, TopicIdsSurviveARestartOfTheManager) {
