@@ -226,6 +226,7 @@ int main(int argc, char** argv) {
   if (!kafka_listen.empty()) {
     kafka_options.listen = kafka_listen;
     kafka_options.txn = txn->get();
+    kafka_options.share = shares->get();
     auto started = eddy::kafka::KafkaServer::Start(logs->get(), kafka_options);
     if (!started.ok()) {
       std::fprintf(stderr, "eddy-logd: %s\n", started.status().ToString().c_str());
