@@ -6,6 +6,7 @@
 #include "coordinator/cli/cluster_commands.h"
 #include "coordinator/cli/command.h"
 #include "coordinator/cli/group_command.h"
+#include "coordinator/cli/queue_command.h"
 #include "coordinator/cli/run_command.h"
 #include "coordinator/cli/topic_command.h"
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   eddy::cli::AddNodeCommand(app, &action);
   eddy::cli::AddStateCommand(app, &action);
   eddy::cli::AddGroupCommand(app, &action);
+  eddy::cli::AddQueueCommand(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

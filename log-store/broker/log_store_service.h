@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "log-store/broker/service_probe.h"
 #include "log-store/proto/log_store.grpc.pb.h"
+#include "log-store/share/share_group_manager.h"
 #include "log-store/storage/log_manager.h"
 #include "log-store/txn/transaction_coordinator.h"
 
@@ -27,9 +28,12 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
  public:
   // `txn` (may be null: then the transaction RPCs answer FAILED_PRECONDITION) is the broker's
   // transaction coordinator; every produce carrying a producer id is checked against it.
+  // `share` (may be null: then the share-group RPCs answer FAILED_PRECONDITION) holds the
+  // broker's share groups (log-store/share/share_group_manager.h).
   LogStoreService(LogManager* logs, const LogStoreServiceOptions& options,
-                  TransactionCoordinator* txn = nullptr)
-      : logs_(logs), options_(options), txn_(txn) {}
+                  TransactionCoordinator* txn = nullptr,
+                  share::ShareGroupManager* share = nullptr)
+      : logs_(logs), options_(options), txn_(txn), share_(share) {}
 
   // `cancelled` (may be null) is polled during a long-poll fetch.
   grpc::Status HandleProduce(const v1::ProduceRequest& req, v1::ProduceResponse* resp);
@@ -51,6 +55,27 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
   grpc::Status HandleEndTxn(const v1::EndTxnRequest& req, v1::EndTxnResponse* resp);
   grpc::Status HandleDescribeTransactions(const v1::DescribeTransactionsRequest& req,
                                           v1::DescribeTransactionsResponse* resp);
+  // Share groups (log_store_share_rpcs.cc). ShareGroupHeartbeat answers group and member errors
+  // in its `error` field (status OK). For the other calls a request-level error (unknown group
+  // or member, wrong epoch, limits) is the call's status with Kafka's error name first in the
+  // message (UNKNOWN_MEMBER_ID: ..., FENCED_MEMBER_EPOCH: ...); per-partition and per-ack
+  // errors are PartitionError with `reason` set.
+  grpc::Status HandleShareGroupHeartbeat(const v1::ShareGroupHeartbeatRequest& req,
+                                         v1::ShareGroupHeartbeatResponse* resp);
+  grpc::Status HandleShareFetch(const v1::ShareFetchRequest& req, v1::ShareFetchResponse* resp,
+                                grpc::ServerContext* ctx);
+  grpc::Status HandleShareAcknowledge(const v1::ShareAcknowledgeRequest& req,
+                                      v1::ShareAcknowledgeResponse* resp);
+  grpc::Status HandleListShareGroups(const v1::ListShareGroupsRequest& req,
+                                     v1::ListShareGroupsResponse* resp);
+  grpc::Status HandleDescribeShareGroup(const v1::DescribeShareGroupRequest& req,
+                                        v1::DescribeShareGroupResponse* resp);
+  grpc::Status HandleAlterShareGroupConfigs(const v1::AlterShareGroupConfigsRequest& req,
+                                            v1::AlterShareGroupConfigsResponse* resp);
+  grpc::Status HandleDeleteShareGroup(const v1::DeleteShareGroupRequest& req,
+                                      v1::DeleteShareGroupResponse* resp);
+  grpc::Status HandleResetShareGroupOffsets(const v1::ResetShareGroupOffsetsRequest& req,
+                                            v1::ResetShareGroupOffsetsResponse* resp);
 
   // The batches of `*records` a fetch may return, filtered in place: batches at or past
   // `limit` (the HW, or the LSO for read_committed) and a trailing partial batch are cut,
@@ -112,6 +137,40 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
                                     v1::DescribeTransactionsResponse* resp) override {
     return HandleDescribeTransactions(*req, resp);
   }
+  grpc::Status ShareGroupHeartbeat(grpc::ServerContext*, const v1::ShareGroupHeartbeatRequest* req,
+                                   v1::ShareGroupHeartbeatResponse* resp) override {
+    return HandleShareGroupHeartbeat(*req, resp);
+  }
+  grpc::Status ShareFetch(grpc::ServerContext* ctx, const v1::ShareFetchRequest* req,
+                          v1::ShareFetchResponse* resp) override {
+    return HandleShareFetch(*req, resp, ctx);
+  }
+  grpc::Status ShareAcknowledge(grpc::ServerContext*, const v1::ShareAcknowledgeRequest* req,
+                                v1::ShareAcknowledgeResponse* resp) override {
+    return HandleShareAcknowledge(*req, resp);
+  }
+  grpc::Status ListShareGroups(grpc::ServerContext*, const v1::ListShareGroupsRequest* req,
+                               v1::ListShareGroupsResponse* resp) override {
+    return HandleListShareGroups(*req, resp);
+  }
+  grpc::Status DescribeShareGroup(grpc::ServerContext*, const v1::DescribeShareGroupRequest* req,
+                                  v1::DescribeShareGroupResponse* resp) override {
+    return HandleDescribeShareGroup(*req, resp);
+  }
+  grpc::Status AlterShareGroupConfigs(grpc::ServerContext*,
+                                      const v1::AlterShareGroupConfigsRequest* req,
+                                      v1::AlterShareGroupConfigsResponse* resp) override {
+    return HandleAlterShareGroupConfigs(*req, resp);
+  }
+  grpc::Status DeleteShareGroup(grpc::ServerContext*, const v1::DeleteShareGroupRequest* req,
+                                v1::DeleteShareGroupResponse* resp) override {
+    return HandleDeleteShareGroup(*req, resp);
+  }
+  grpc::Status ResetShareGroupOffsets(grpc::ServerContext*,
+                                      const v1::ResetShareGroupOffsetsRequest* req,
+                                      v1::ResetShareGroupOffsetsResponse* resp) override {
+    return HandleResetShareGroupOffsets(*req, resp);
+  }
 
  private:
   // Producer-id checks of one partition's batches (coordinator fencing); on OK, *holds keep
@@ -123,6 +182,7 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
   LogStoreServiceOptions options_;
   TransactionCoordinator* txn_ = nullptr;
   ServiceProbe probe_;
+  share::ShareGroupManager* share_ = nullptr;
 };
 
 // absl::Status -> grpc::Status (same code numbers).

@@ -25,6 +25,7 @@
 #include "log-store/http/http_server.h"
 #include "log-store/http/metrics_endpoint.h"
 #include "log-store/kafka/kafka_server.h"
+#include "log-store/share/share_group_manager.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/log_manager.h"
 #include "log-store/txn/transaction_coordinator.h"
@@ -109,6 +110,37 @@ int main(int argc, char** argv) {
                  "how often transactions past their timeout are looked for and aborted "
                  "(default 100)")
       ->check(AtLeast(1));
+  eddy::logstore::share::ShareGroupManagerOptions share_options;
+  auto& share_defaults = share_options.limits.defaults;
+  app.add_option("--share-record-lock-duration-ms", share_defaults.record_lock_duration_ms,
+                 "default group.share.record.lock.duration.ms of share groups (default 30000)")
+      ->check(AtLeast(1));
+  app.add_option("--share-delivery-count-limit", share_defaults.delivery_count_limit,
+                 "default group.share.delivery.count.limit (default 5)")
+      ->check(CLI::Range(2, 10));
+  app.add_option("--share-session-timeout-ms", share_defaults.session_timeout_ms,
+                 "default group.share.session.timeout.ms (default 45000)")
+      ->check(AtLeast(1));
+  std::string share_reset = "latest";
+  app.add_option("--share-auto-offset-reset", share_reset,
+                 "default share.auto.offset.reset: latest | earliest (default latest)")
+      ->check(CLI::IsMember({"latest", "earliest"}));
+  app.add_option("--share-partition-max-record-locks", share_defaults.max_record_locks,
+                 "default group.share.partition.max.record.locks: in-flight records per share "
+                 "partition (default 2000)")
+      ->check(AtLeast(1));
+  app.add_option("--share-max-record-locks", share_options.limits.max_max_record_locks,
+                 "largest group.share.partition.max.record.locks a group may set (default 10000)")
+      ->check(AtLeast(1));
+  app.add_option("--share-max-groups", share_options.max_groups,
+                 "most share groups the broker holds (default 1000)")
+      ->check(AtLeast(1));
+  app.add_option("--share-max-members-per-group", share_options.max_members_per_group,
+                 "most members of one share group (group.share.max.size; default 200)")
+      ->check(AtLeast(1));
+  app.add_option("--share-max-records-per-fetch", share_options.max_records_per_fetch,
+                 "most records one ShareFetch acquires (default 10000)")
+      ->check(AtLeast(1));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -173,9 +205,30 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Share groups: durable state replayed before serving; acknowledgements are written (and with
+  // --fsync fdatasync'd) before they are answered.
+  share_options.data_dir = data_dir;
+  share_options.fsync = fsync;
+  share_defaults.auto_offset_reset_earliest = share_reset == "earliest";
+  if (share_defaults.max_record_locks > share_options.limits.max_max_record_locks) {
+    std::fprintf(stderr, "eddy-logd: --share-partition-max-record-locks %d is above "
+                 "--share-max-record-locks %d\n", share_defaults.max_record_locks,
+                 share_options.limits.max_max_record_locks);
+    return 2;
+  }
+  std::string share_report;
+  auto shares =
+      eddy::logstore::share::ShareGroupManager::Open(logs->get(), share_options, &share_report);
+  if (!shares.ok()) {
+    std::fprintf(stderr, "eddy-logd: cannot open the share group state in %s: %s\n",
+                 data_dir.c_str(), shares.status().ToString().c_str());
+    return 1;
+  }
+  if (!share_report.empty()) std::fprintf(stderr, "eddy-logd: %s", share_report.c_str());
+
   eddy::logstore::LogStoreServiceOptions svc_options;
   svc_options.fsync = fsync;
-  eddy::logstore::LogStoreService service(logs->get(), svc_options, txn->get());
+  eddy::logstore::LogStoreService service(logs->get(), svc_options, txn->get(), shares->get());
 
   grpc::ServerBuilder builder;
   int port = 0;
@@ -212,6 +265,7 @@ int main(int argc, char** argv) {
   if (!kafka_listen.empty()) {
     kafka_options.listen = kafka_listen;
     kafka_options.txn = txn->get();
+    kafka_options.share = shares->get();
     auto started = eddy::kafka::KafkaServer::Start(logs->get(), kafka_options);
     if (!started.ok()) {
       std::fprintf(stderr, "eddy-logd: %s\n", started.status().ToString().c_str());
@@ -234,6 +288,7 @@ int main(int argc, char** argv) {
   server->Wait();
   server.reset();
   const auto t2 = std::chrono::steady_clock::now();
+  shares->reset();  // joins the lock expiry / session timer
   txn->reset();   // joins the timeout timer
   logs->reset();  // flushes and joins the cleaner
   const auto t3 = std::chrono::steady_clock::now();

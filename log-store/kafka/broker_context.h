@@ -10,6 +10,7 @@
 
 #include "log-store/kafka/kafka_protocol.h"
 #include "log-store/kafka/kafka_server.h"
+#include "log-store/kafka/share_sessions.h"
 #include "log-store/storage/log_manager.h"
 
 namespace eddy::kafka {
@@ -20,6 +21,9 @@ class ProducerStateManager;
 namespace eddy::logstore {
 class TransactionCoordinator;
 }  // namespace eddy::logstore
+namespace eddy::logstore::share {
+class ShareGroupManager;
+}  // namespace eddy::logstore::share
 namespace eddy::kafka {
 
 struct BrokerContext {
@@ -32,6 +36,10 @@ struct BrokerContext {
   // The broker's transaction coordinator (shared with the native API). Null: transactions are
   // refused (TRANSACTIONAL_ID_AUTHORIZATION_FAILED, fatal in every client).
   logstore::TransactionCoordinator* txn = nullptr;
+  // The broker's share groups (shared with the native API). Null: share APIs answer
+  // COORDINATOR_NOT_AVAILABLE.
+  logstore::share::ShareGroupManager* share = nullptr;
+  ShareSessionCache share_sessions;
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> produce_requests{0};  // counts Produce requests with acks != 0 (fault hook)
 };

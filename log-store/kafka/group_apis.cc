@@ -13,6 +13,8 @@
 #include "log-store/kafka/group_coordinator.h"
 #include "log-store/kafka/kafka_apis.h"
 #include "log-store/kafka/kafka_requests.h"
+#include "log-store/share/share_group_manager.h"
+#include "log-store/txn/transaction_coordinator.h"
 
 namespace eddy::kafka {
 
@@ -150,6 +152,14 @@ absl::Status HandleListGroups(BrokerContext& b, RequestContext& ctx, Reader& r, 
   if (!req.ok()) return req.status();
   // Groups known only by their committed offsets are Empty consumer groups.
   std::map<std::string, GroupCoordinator::GroupListing> groups;
+  // Share groups (log-store/SHARE_GROUPS.md) are listed with protocol type "share"; a classic
+  // group of the same name wins.
+  if (b.share != nullptr) {
+    for (const std::string& g : b.share->ListGroups()) {
+      auto info = b.share->Describe(g);
+      groups[g] = {g, "share", info.ok() ? info->state : "Empty"};
+    }
+  }
   for (const std::string& g : b.logs->ListGroupsWithOffsets()) {
     groups[g] = {g, "consumer", "Empty"};
   }
@@ -194,6 +204,15 @@ absl::Status HandleDeleteGroups(BrokerContext& b, RequestContext& ctx, Reader& r
     const bool has_offsets =
         std::find(with_offsets.begin(), with_offsets.end(), id) != with_offsets.end();
     int16_t err = b.groups->Delete(id, has_offsets);
+    if (err == error::kGroupIdNotFound && b.share != nullptr) {
+      // Not a classic group: maybe a share group (refused while it has members).
+      absl::Status s = b.share->DeleteGroup(id);
+      if (s.ok()) {
+        err = error::kNone;
+      } else if (logstore::TxnReason(s) == "NON_EMPTY_GROUP") {
+        err = error::kNonEmptyGroup;
+      }
+    }
     if (err == error::kNone && has_offsets) {
       absl::Status s = b.logs->DeleteGroupOffsets(id, std::nullopt);
       if (!s.ok()) {

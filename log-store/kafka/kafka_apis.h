@@ -41,6 +41,13 @@ absl::Status HandleDescribeConfigs(BrokerContext&, RequestContext&, Reader&, Wri
 absl::Status HandleAlterConfigs(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleIncrementalAlterConfigs(BrokerContext&, RequestContext&, Reader&, Writer&);
 absl::Status HandleDescribeCluster(BrokerContext&, RequestContext&, Reader&, Writer&);
+// Share groups (share_apis.cc).
+absl::Status HandleShareGroupHeartbeat(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDescribeShareGroupOffsets(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleDeleteShareGroupOffsets(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleShareGroupDescribe(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleShareFetch(BrokerContext&, RequestContext&, Reader&, Writer&);
+absl::Status HandleShareAcknowledge(BrokerContext&, RequestContext&, Reader&, Writer&);
 
 // The Kafka error for a LogManager CreateTopic/AlterTopic status: TOPIC_ALREADY_EXISTS,
 // INVALID_TOPIC_EXCEPTION (bad name), INVALID_PARTITIONS (a partition limit), else

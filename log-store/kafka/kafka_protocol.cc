@@ -69,13 +69,28 @@ const char* ApiName(int16_t key) {
       return "DeleteGroups";
     case kOffsetDelete:
       return "OffsetDelete";
+    case kShareGroupHeartbeat:
+      return "ShareGroupHeartbeat";
+    case kShareGroupDescribe:
+      return "ShareGroupDescribe";
+    case kDescribeShareGroupOffsets:
+      return "DescribeShareGroupOffsets";
+    case kDeleteShareGroupOffsets:
+      return "DeleteShareGroupOffsets";
+    case kShareFetch:
+      return "ShareFetch";
+    case kShareAcknowledge:
+      return "ShareAcknowledge";
     default:
       return "Unknown";
   }
 }
 
 bool IsFlexible(int16_t api_key, int16_t api_version) {
-  return (api_key == kApiVersions && api_version >= 3) ||
+  return (api_key == kApiVersions && api_version >= 3) || api_key == kShareGroupHeartbeat ||
+         api_key == kShareGroupDescribe || api_key == kDescribeShareGroupOffsets ||
+         api_key == kDeleteShareGroupOffsets ||
+         api_key == kShareFetch || api_key == kShareAcknowledge ||
          (api_key == kListGroups && api_version >= 3) || api_key == kDescribeCluster ||
          (api_key == kDeleteTopics && api_version >= 4) ||
          (api_key == kDeleteRecords && api_version >= 2) ||

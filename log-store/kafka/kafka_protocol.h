@@ -42,6 +42,12 @@ enum ApiKey : int16_t {
   kIncrementalAlterConfigs = 44,
   kOffsetDelete = 47,
   kDescribeCluster = 60,
+  kShareGroupHeartbeat = 76,
+  kShareGroupDescribe = 77,
+  kShareFetch = 78,
+  kShareAcknowledge = 79,
+  kDescribeShareGroupOffsets = 90,
+  kDeleteShareGroupOffsets = 92,
 };
 
 struct ApiRange {
@@ -82,6 +88,14 @@ inline constexpr ApiRange kSupportedApis[] = {
     {kIncrementalAlterConfigs, 0, 0},
     {kOffsetDelete, 0, 0},
     {kDescribeCluster, 0, 0},  // flexible from v0
+    // Share groups (KIP-932): v1 is the first stable version of each (v0 was Kafka 4.0's early
+    // access); flexible. log-store/SHARE_GROUPS.md.
+    {kShareGroupHeartbeat, 1, 1},
+    {kShareGroupDescribe, 1, 1},
+    {kShareFetch, 1, 1},
+    {kShareAcknowledge, 1, 1},
+    {kDescribeShareGroupOffsets, 0, 0},  // flexible
+    {kDeleteShareGroupOffsets, 0, 0},    // flexible
 };
 
 // The advertised range of `key`, or nullptr for an API Eddy does not serve.

@@ -218,6 +218,7 @@ class KafkaServerImpl final : public KafkaServer {
     producers_ = std::move(*producers);
     broker_.producers = producers_.get();
     broker_.txn = options.txn;
+    broker_.share = options.share;
     GroupCoordinator::Options gopts;
     gopts.initial_rebalance_delay_ms = broker_.options.group_initial_rebalance_delay_ms;
     gopts.min_session_timeout_ms = options.group_min_session_timeout_ms;

@@ -12,6 +12,9 @@
 #include "log-store/storage/log_manager.h"
 #include "log-store/txn/transaction_coordinator.h"
 
+namespace eddy::logstore::share {
+class ShareGroupManager;
+}  // namespace eddy::logstore::share
 namespace eddy::kafka {
 
 struct KafkaServerOptions {
@@ -20,6 +23,9 @@ struct KafkaServerOptions {
   // Not owned; must outlive the server. Null: transactional ids are refused with
   // TRANSACTIONAL_ID_AUTHORIZATION_FAILED (fatal in every client).
   logstore::TransactionCoordinator* txn = nullptr;
+  // The broker's share groups (eddy-logd passes them; may be null: then the share-group APIs
+  // answer COORDINATOR_NOT_AVAILABLE). Not owned; must outlive the server.
+  logstore::share::ShareGroupManager* share = nullptr;
   std::string listen = "127.0.0.1:9092";  // HOST:PORT; port 0 = let the OS pick
   std::string advertised_host;  // host given to clients in Metadata; default = listen host
   int32_t node_id = 0;

@@ -13,6 +13,18 @@ Handler FindHandler(int16_t key) {
   switch (key) {
     case kProduce:
       return HandleProduce;
+    case kShareGroupHeartbeat:
+      return HandleShareGroupHeartbeat;
+    case kShareGroupDescribe:
+      return HandleShareGroupDescribe;
+    case kDescribeShareGroupOffsets:
+      return HandleDescribeShareGroupOffsets;
+    case kDeleteShareGroupOffsets:
+      return HandleDeleteShareGroupOffsets;
+    case kShareFetch:
+      return HandleShareFetch;
+    case kShareAcknowledge:
+      return HandleShareAcknowledge;
     case kFetch:
       return HandleFetch;
     case kListOffsets:
@@ -213,6 +225,24 @@ absl::Status DecodeRequestBody(int16_t key, int16_t v, Reader& r) {
       return ParseIncrementalAlterConfigs(r, v).status();
     case kDescribeCluster:
       return ParseDescribeCluster(r, v).status();
+    case kShareGroupHeartbeat:
+    case kShareGroupDescribe:
+    case kDescribeShareGroupOffsets:
+    case kDeleteShareGroupOffsets:
+    case kShareFetch:
+    case kShareAcknowledge: {
+      // The share handlers parse as they go; with no share groups they only parse and answer
+      // COORDINATOR_NOT_AVAILABLE.
+      BrokerContext b;
+      RequestContext c;
+      Writer w;
+      if (key == kShareGroupHeartbeat) return HandleShareGroupHeartbeat(b, c, r, w);
+      if (key == kShareFetch) return HandleShareFetch(b, c, r, w);
+      if (key == kShareGroupDescribe) return HandleShareGroupDescribe(b, c, r, w);
+      if (key == kDescribeShareGroupOffsets) return HandleDescribeShareGroupOffsets(b, c, r, w);
+      if (key == kDeleteShareGroupOffsets) return HandleDeleteShareGroupOffsets(b, c, r, w);
+      return HandleShareAcknowledge(b, c, r, w);
+    }
     default:
       return absl::InvalidArgumentError(absl::StrCat("unknown API key ", key));
   }

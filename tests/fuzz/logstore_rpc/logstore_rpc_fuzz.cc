@@ -21,6 +21,7 @@ using namespace eddy::logstore;
 struct Env {
   std::string dir;
   std::unique_ptr<LogManager> logs;
+  std::unique_ptr<share::ShareGroupManager> shares;  // before service: it outlives it
   std::unique_ptr<LogStoreService> service;
   Env() {
     // tmpfs when there is one: committed group offsets are fsynced, and fsync is slow on disk.
@@ -38,12 +39,18 @@ struct Env {
     c.partitions = 2;
     c.max_message_bytes = 64 * 1024;
     logs->CreateTopic("t", c).IgnoreError();
+    share::ShareGroupManagerOptions sho;
+    sho.data_dir = dir;
+    sho.start_timer = false;
+    sho.max_wait_ms = 0;  // share fetches never wait
+    shares = *share::ShareGroupManager::Open(logs.get(), sho);
     LogStoreServiceOptions so;
     so.max_wait_ms = 0;  // fetches never wait
-    service = std::make_unique<LogStoreService>(logs.get(), so);
+    service = std::make_unique<LogStoreService>(logs.get(), so, nullptr, shares.get());
   }
   ~Env() {
     service.reset();
+    shares.reset();
     logs.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
@@ -62,6 +69,43 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Env& env = GetEnv();
   const char* body = reinterpret_cast<const char*>(data + 1);
   const int len = static_cast<int>(size - 1);
+  if (data[0] >= 0xF0) {  // share-group RPCs
+    switch (data[0] & 3) {
+      case 0: {
+        v1::ShareGroupHeartbeatRequest req;
+        if (!req.ParseFromArray(body, len)) return 0;
+        v1::ShareGroupHeartbeatResponse resp;
+        env.service->HandleShareGroupHeartbeat(req, &resp);
+        break;
+      }
+      case 1: {
+        v1::ShareFetchRequest req;
+        if (!req.ParseFromArray(body, len)) return 0;
+        v1::ShareFetchResponse resp;
+        env.service->HandleShareFetch(req, &resp, nullptr);
+        break;
+      }
+      case 2: {
+        v1::ShareAcknowledgeRequest req;
+        if (!req.ParseFromArray(body, len)) return 0;
+        v1::ShareAcknowledgeResponse resp;
+        env.service->HandleShareAcknowledge(req, &resp);
+        break;
+      }
+      default: {
+        v1::ResetShareGroupOffsetsRequest req;
+        if (!req.ParseFromArray(body, len)) return 0;
+        v1::ResetShareGroupOffsetsResponse resp;
+        env.service->HandleResetShareGroupOffsets(req, &resp);
+        v1::AlterShareGroupConfigsRequest alter;
+        alter.set_group(req.group());
+        (*alter.mutable_configs())[req.topic()] = std::to_string(req.offset());
+        v1::AlterShareGroupConfigsResponse aresp;
+        env.service->HandleAlterShareGroupConfigs(alter, &aresp);
+      }
+    }
+    return 0;
+  }
   switch (data[0] % 7) {
     case 0: {
       v1::ProduceRequest req;

@@ -96,7 +96,7 @@ Broker::~Broker() {
 bool Broker::Start() {
   int fds[2];
   if (pipe(fds) != 0) return false;
-  std::vector<std::string> argv = {binary_, "--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = {binary_, "--data-dir", data_dir_, "--listen", listen_};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   auto args = Argv(argv);
   const pid_t parent = getpid();

@@ -38,6 +38,9 @@ class Broker {
   ~Broker();  // SIGKILL if still running
   // Starts and waits for "eddy-logd listening on HOST:PORT". False on failure (see log()).
   bool Start();
+  // After a Start: the next Start listens on the same port again (a restart that clients
+  // holding the old address reconnect to).
+  void KeepPort() { listen_ = bootstrap(); }
   int Stop();  // SIGTERM and wait; returns the exit code
   void Kill9();
   bool Alive();
@@ -49,6 +52,7 @@ class Broker {
  private:
   std::string binary_, data_dir_, log_file_;
   std::vector<std::string> extra_;
+  std::string listen_ = "127.0.0.1:0";
   pid_t pid_ = -1;
   int port_ = 0;
 };

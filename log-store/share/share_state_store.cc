@@ -1,0 +1,390 @@
+#include "log-store/share/share_state_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "log-store/storage/crc32c.h"
+#include "log-store/storage/encoding.h"
+#include "log-store/storage/file_io.h"
+
+namespace eddy::logstore::share {
+namespace fs = std::filesystem;
+
+namespace {
+
+enum RecordType : uint8_t {
+  kGroup = 1,
+  kGroupDelete = 2,
+  kPartition = 3,
+  kPartitionDelete = 4,
+  kTopicId = 5
+};
+
+// Big-endian fields, strings as uint32 length + bytes (FORMAT.md "Share groups").
+struct Writer {
+  std::string out;
+  void U8(uint8_t v) { out.push_back(static_cast<char>(v)); }
+  void U32(uint32_t v) {
+    char b[4];
+    enc::StoreBe32(b, v);
+    out.append(b, 4);
+  }
+  void U64(uint64_t v) {
+    char b[8];
+    enc::StoreBe64(b, v);
+    out.append(b, 8);
+  }
+  void Str(std::string_view s) {
+    U32(static_cast<uint32_t>(s.size()));
+    out.append(s);
+  }
+};
+
+struct Reader {
+  std::string_view in;
+  bool ok = true;
+  bool Need(size_t n) {
+    if (in.size() < n) ok = false;
+    return ok;
+  }
+  uint8_t U8() {
+    if (!Need(1)) return 0;
+    uint8_t v = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+    return v;
+  }
+  uint32_t U32() {
+    if (!Need(4)) return 0;
+    uint32_t v = enc::LoadBe32(in.data());
+    in.remove_prefix(4);
+    return v;
+  }
+  uint64_t U64() {
+    if (!Need(8)) return 0;
+    uint64_t v = enc::LoadBe64(in.data());
+    in.remove_prefix(8);
+    return v;
+  }
+  std::string Str() {
+    uint32_t n = U32();
+    if (!Need(n)) return {};
+    std::string s(in.substr(0, n));
+    in.remove_prefix(n);
+    return s;
+  }
+};
+
+std::string Frame(const std::string& payload) {
+  char h[8];
+  enc::StoreBe32(h, static_cast<uint32_t>(payload.size()));
+  enc::StoreBe32(h + 4, Crc32c(0, payload.data(), payload.size()));
+  return std::string(h, 8) + payload;
+}
+
+std::string EncodeGroup(const std::string& group, const std::map<std::string, std::string>& kv) {
+  Writer w;
+  w.U8(kGroup);
+  w.Str(group);
+  w.U32(static_cast<uint32_t>(kv.size()));
+  for (const auto& [k, v] : kv) {
+    w.Str(k);
+    w.Str(v);
+  }
+  return w.out;
+}
+
+std::string EncodePartition(const std::string& group, const std::string& topic, int32_t partition,
+                            const PartitionDelta& d) {
+  Writer w;
+  w.U8(kPartition);
+  w.Str(group);
+  w.Str(topic);
+  w.U32(static_cast<uint32_t>(partition));
+  w.U8(d.reset ? 1 : 0);
+  w.U64(static_cast<uint64_t>(d.start_offset));
+  w.U32(static_cast<uint32_t>(d.runs.size()));
+  for (const StateRun& r : d.runs) {
+    w.U64(static_cast<uint64_t>(r.first));
+    w.U32(static_cast<uint32_t>(r.count));
+    w.U8(static_cast<uint8_t>(r.state));
+    w.U32(static_cast<uint32_t>(r.delivery_count));
+  }
+  return w.out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ShareStateStore>> ShareStateStore::Open(
+    const ShareStateStoreOptions& o, std::string* report) {
+  std::unique_ptr<ShareStateStore> s(new ShareStateStore(o));
+  const std::string dir = (fs::path(o.data_dir) / "__share_group_state").string();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("create ", dir, ": ", ec.message()));
+  s->path_ = (fs::path(dir) / "share-state.log").string();
+  auto fd = fileio::OpenFile(s->path_, O_RDWR | O_CREAT);
+  if (!fd.ok()) return fd.status();
+  s->fd_ = *fd;
+  if (auto st = s->Replay(report); !st.ok()) return st;
+  return s;
+}
+
+ShareStateStore::~ShareStateStore() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status ShareStateStore::Replay(std::string* report) {
+  auto data = fileio::ReadWholeFile(path_);
+  if (!data.ok()) return data.status();
+  size_t pos = 0;
+  while (pos + 8 <= data->size()) {
+    const uint32_t len = enc::LoadBe32(data->data() + pos);
+    const uint32_t crc = enc::LoadBe32(data->data() + pos + 4);
+    if (pos + 8 + len > data->size()) break;  // torn tail
+    std::string_view payload(data->data() + pos + 8, len);
+    if (Crc32c(0, payload.data(), payload.size()) != crc) {
+      if (pos + 8 + len == data->size()) break;  // a torn last record
+      return absl::DataLossError(absl::StrCat("share group state file ", path_,
+                                              ": bad CRC in the record at byte ", pos,
+                                              " (not the last one)"));
+    }
+    if (!Apply(payload)) {
+      return absl::DataLossError(
+          absl::StrCat("share group state file ", path_, ": malformed record at byte ", pos));
+    }
+    pos += 8 + len;
+  }
+  if (pos != data->size()) {
+    if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0)
+      return fileio::ErrnoStatus(errno, "truncate", path_);
+    if (report != nullptr) {
+      absl::StrAppend(report, "share group state: cut a torn tail of ", data->size() - pos,
+                      " bytes from ", path_, "\n");
+    }
+  }
+  file_bytes_ = static_cast<int64_t>(pos);
+  last_snapshot_bytes_ = file_bytes_;
+  return absl::OkStatus();
+}
+
+bool ShareStateStore::Apply(std::string_view payload) {
+  Reader r{payload};
+  const uint8_t type = r.U8();
+  if (type == kGroup) {
+    std::string group = r.Str();
+    std::map<std::string, std::string> kv;
+    for (uint32_t n = r.U32(); r.ok && n > 0; --n) {
+      std::string k = r.Str();
+      kv[k] = r.Str();
+    }
+    if (!r.ok || !r.in.empty()) return false;
+    groups_[group].configs = std::move(kv);
+    return true;
+  }
+  if (type == kGroupDelete) {
+    std::string group = r.Str();
+    if (!r.ok || !r.in.empty()) return false;
+    groups_.erase(group);
+    return true;
+  }
+  if (type == kTopicId) {
+    std::string topic = r.Str();
+    std::string id = r.Str();
+    if (!r.ok || !r.in.empty() || id.size() != 16) return false;
+    id_topics_.erase(topic_ids_[topic]);
+    topic_ids_[topic] = id;
+    id_topics_[id] = topic;
+    return true;
+  }
+  if (type == kPartitionDelete) {
+    std::string group = r.Str();
+    std::string topic = r.Str();
+    const int32_t partition = static_cast<int32_t>(r.U32());
+    if (!r.ok || !r.in.empty()) return false;
+    auto g = groups_.find(group);
+    if (g != groups_.end()) g->second.partitions.erase({topic, partition});
+    return true;
+  }
+  if (type != kPartition) return false;
+  std::string group = r.Str();
+  std::string topic = r.Str();
+  const int32_t partition = static_cast<int32_t>(r.U32());
+  const bool reset = r.U8() != 0;
+  const int64_t start = static_cast<int64_t>(r.U64());
+  const uint32_t nruns = r.U32();
+  if (!r.ok || nruns > r.in.size() / 17) return false;
+  MirrorPartition& p = groups_[group].partitions[{topic, partition}];
+  if (reset) p.entries.clear();
+  p.start = start;
+  p.entries.erase(p.entries.begin(), p.entries.lower_bound(start));
+  for (uint32_t i = 0; i < nruns; ++i) {
+    const int64_t first = static_cast<int64_t>(r.U64());
+    const uint32_t count = r.U32();
+    const uint8_t state = r.U8();
+    const int32_t dc = static_cast<int32_t>(r.U32());
+    if (!r.ok || count > (1u << 24)) return false;
+    for (int64_t o = first; o < first + static_cast<int64_t>(count); ++o) {
+      if (o >= start) p.entries[o] = {static_cast<RecordState>(state), dc};
+    }
+  }
+  return r.ok && r.in.empty();
+}
+
+absl::Status ShareStateStore::AppendLocked(std::string payload) {
+  if (!Apply(payload)) return absl::InternalError("share group state: record does not decode");
+  const std::string rec = Frame(payload);
+  if (fd_ < 0) return absl::UnavailableError("share group state file is closed");
+  absl::Status st =
+      fileio::PwriteAll(fd_, rec.data(), rec.size(), static_cast<uint64_t>(file_bytes_), path_);
+  if (st.ok() && options_.fsync && ::fdatasync(fd_) != 0) {
+    st = fileio::ErrnoStatus(errno, "fdatasync", path_);
+  }
+  if (!st.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write the share group state to ", path_, ": ", st.message()));
+  }
+  file_bytes_ += static_cast<int64_t>(rec.size());
+  if (file_bytes_ > options_.snapshot_bytes && file_bytes_ > 2 * last_snapshot_bytes_) {
+    SnapshotLocked();
+  }
+  return absl::OkStatus();
+}
+
+void ShareStateStore::SnapshotLocked() {
+  std::string all;
+  for (const auto& [topic, id] : topic_ids_) {
+    Writer w;
+    w.U8(kTopicId);
+    w.Str(topic);
+    w.Str(id);
+    all += Frame(w.out);
+  }
+  for (const auto& [group, g] : groups_) {
+    all += Frame(EncodeGroup(group, g.configs));
+    for (const auto& [tp, p] : g.partitions) {
+      PartitionDelta d;
+      d.reset = true;
+      d.start_offset = p.start;
+      for (const auto& [o, sd] : p.entries) {
+        if (!d.runs.empty()) {
+          StateRun& last = d.runs.back();
+          if (last.first + last.count == o && last.state == sd.first &&
+              last.delivery_count == sd.second) {
+            ++last.count;
+            continue;
+          }
+        }
+        d.runs.push_back(StateRun{o, 1, sd.first, sd.second});
+      }
+      all += Frame(EncodePartition(group, tp.first, tp.second, d));
+    }
+  }
+  // WriteFileAtomic writes a temp file, fsyncs it and renames it over the log: a crash leaves
+  // either the old log or the snapshot.
+  if (!fileio::WriteFileAtomic(path_, all).ok()) return;  // keep appending to the old one
+  auto nfd = fileio::OpenFile(path_, O_RDWR);
+  if (!nfd.ok()) return;
+  ::close(fd_);
+  fd_ = *nfd;
+  file_bytes_ = last_snapshot_bytes_ = static_cast<int64_t>(all.size());
+  ++snapshots_;
+}
+
+std::map<std::string, StoredGroup> ShareStateStore::Load() const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::map<std::string, StoredGroup> out;
+  for (const auto& [group, g] : groups_) {
+    StoredGroup& sg = out[group];
+    sg.configs = g.configs;
+    for (const auto& [tp, p] : g.partitions) {
+      StoredPartition& sp = sg.partitions[tp];
+      sp.start_offset = p.start;
+      for (const auto& [o, sd] : p.entries) {
+        if (!sp.runs.empty()) {
+          StateRun& last = sp.runs.back();
+          if (last.first + last.count == o && last.state == sd.first &&
+              last.delivery_count == sd.second) {
+            ++last.count;
+            continue;
+          }
+        }
+        sp.runs.push_back(StateRun{o, 1, sd.first, sd.second});
+      }
+    }
+  }
+  return out;
+}
+
+absl::Status ShareStateStore::PersistPartition(const std::string& group, const std::string& topic,
+                                               int32_t partition, const PartitionDelta& delta) {
+  std::lock_guard<std::mutex> l(mu_);
+  return AppendLocked(EncodePartition(group, topic, partition, delta));
+}
+
+absl::Status ShareStateStore::PersistGroup(const std::string& group,
+                                           const std::map<std::string, std::string>& configs) {
+  std::lock_guard<std::mutex> l(mu_);
+  return AppendLocked(EncodeGroup(group, configs));
+}
+
+absl::Status ShareStateStore::PersistGroupDelete(const std::string& group) {
+  std::lock_guard<std::mutex> l(mu_);
+  Writer w;
+  w.U8(kGroupDelete);
+  w.Str(group);
+  return AppendLocked(w.out);
+}
+
+absl::Status ShareStateStore::PersistPartitionDelete(const std::string& group,
+                                                     const std::string& topic, int32_t partition) {
+  std::lock_guard<std::mutex> l(mu_);
+  Writer w;
+  w.U8(kPartitionDelete);
+  w.Str(group);
+  w.Str(topic);
+  w.U32(static_cast<uint32_t>(partition));
+  return AppendLocked(w.out);
+}
+
+absl::StatusOr<std::string> ShareStateStore::TopicId(const std::string& topic) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = topic_ids_.find(topic);
+  if (it != topic_ids_.end()) return it->second;
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string id(16, '\0');
+  do {
+    const uint64_t hi = rng(), lo = rng();
+    enc::StoreBe64(id.data(), (hi & ~0xF000ULL) | 0x4000ULL);            // version 4
+    enc::StoreBe64(id.data() + 8, (lo & ~(3ULL << 62)) | (2ULL << 62));  // variant 1
+  } while (id_topics_.count(id));
+  Writer w;
+  w.U8(kTopicId);
+  w.Str(topic);
+  w.Str(id);
+  if (auto st = AppendLocked(w.out); !st.ok()) return st;
+  return id;
+}
+
+std::string ShareStateStore::TopicById(std::string_view id) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = id_topics_.find(std::string(id));
+  return it == id_topics_.end() ? std::string() : it->second;
+}
+
+int64_t ShareStateStore::file_bytes() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return file_bytes_;
+}
+
+int64_t ShareStateStore::snapshots_written() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return snapshots_;
+}
+
+}  // namespace eddy::logstore::share
