@@ -83,7 +83,8 @@ class Container::Impl {
     size_t pos = 0;
     int64_t end_target = -1;  // caught-up mode: stop once next_offset >= it
     bool caught_up = false;
-    Gauge* lag = nullptr;
+    Gauge* lag = nullptr;     // high_watermark - *next_offset: fetched or not, not yet processed
+    int64_t high_watermark = -1;  // from the newest fetch of the partition
     StreamSerdes serdes;
     IncomingMessageEnvelope env;
   };
@@ -335,6 +336,7 @@ absl::Status Container::Impl::Setup() {
       }
       t->next_offsets_[ssp] = *off;
       in.end_target = offs->upcoming;
+      in.high_watermark = offs->upcoming;
       in.lag->Set(static_cast<double>(offs->upcoming - *off));
       inputs_.push_back(std::move(in));
     }
@@ -372,15 +374,8 @@ absl::Status Container::Impl::Poll(std::chrono::milliseconds timeout) {
     for (auto& b : *batches) {
       int32_t idx = slot.to_input[b.ssp_index];
       Input& in = inputs_[idx];
-      if (b.records.empty()) {
-        if (b.high_watermark >= 0) {
-          in.lag->Set(static_cast<double>(b.high_watermark - *in.next_offset));
-        }
-        continue;
-      }
-      if (b.high_watermark >= 0) {
-        in.lag->Set(static_cast<double>(b.high_watermark - (b.records.back().offset + 1)));
-      }
+      if (b.high_watermark >= 0) in.high_watermark = b.high_watermark;
+      if (b.records.empty()) continue;
       if (in.pos < in.batch.records.size()) {
         // Still buffered (several consumers, or a slow partition): append.
         for (auto& r : b.records) in.batch.records.push_back(r);
@@ -479,6 +474,11 @@ void Container::Impl::PublishProcessed() {
     t->unpublished_ = 0;
   }
   if (total) processed.fetch_add(total, std::memory_order_relaxed);
+  // Lag counts what is fetched but not yet processed too: a slow task with a full buffer lags.
+  for (auto& in : inputs_) {
+    if (in.high_watermark < 0) continue;
+    in.lag->Set(static_cast<double>(std::max<int64_t>(0, in.high_watermark - *in.next_offset)));
+  }
 }
 
 absl::Status Container::Impl::Send(TaskInstance* task, OutgoingMessageEnvelope& e) {
