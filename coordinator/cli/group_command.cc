@@ -1,5 +1,6 @@
 // `eddy group list|describe`: see group_command.h.
 #include "coordinator/cli/group_command.h"
+#include "coordinator/cli/queue_command.h"
 
 #include <chrono>
 #include <cstdio>
@@ -212,13 +213,35 @@ int List(const GroupFlags& f) {
     std::printf("%-32s %-9s %10zu %12lld\n", g.group.c_str(), g.kind.c_str(), g.partitions.size(),
                 static_cast<long long>(g.lag()));
   }
+  // Share groups: their "lag" is what is in flight or not yet fetched; see `eddy group describe`.
+  if (auto admin = logstore::ShareGroupAdmin::Connect(Options(f)); admin.ok()) {
+    if (auto names = (*admin)->List(); names.ok()) {
+      for (const auto& n : *names) {
+        auto d = (*admin)->Describe(n);
+        size_t parts = d.ok() ? d->partitions.size() : 0;
+        std::printf("%-32s %-9s %10zu %12s\n", n.c_str(), "share", parts, "-");
+      }
+    }
+  }
   return kExitOk;
+}
+
+// The share group `group` (a topic read as a queue), or NotFound.
+absl::StatusOr<logstore::ShareGroupDescription> ShareGroup(const GroupFlags& f,
+                                                           const std::string& group) {
+  auto admin = logstore::ShareGroupAdmin::Connect(Options(f));
+  if (!admin.ok()) return admin.status();
+  return (*admin)->Describe(group);
 }
 
 int Describe(const GroupFlags& f) {
   auto groups = Groups(f, f.group);
   if (!groups.ok()) return Fail("group describe", groups.status());
   if (groups->empty()) {
+    if (auto share = ShareGroup(f, f.group); share.ok()) {
+      PrintShareGroupDescription(*share, f.output == "json");
+      return kExitOk;
+    }
     return Fail("group describe",
                 absl::NotFoundError(absl::StrCat(
                     "group '", f.group, "' has no committed offsets and no checkpoint topic ",
@@ -251,7 +274,7 @@ int Describe(const GroupFlags& f) {
 void AddGroupCommand(CLI::App& app, Action* action) {
   auto flags = std::make_shared<GroupFlags>();
   CLI::App* group = app.add_subcommand(
-      "group", "consumer groups and Eddy jobs: committed offsets, high watermarks, lag");
+      "group", "consumer groups, share groups and Eddy jobs: committed offsets, high watermarks, lag");
   group->require_subcommand(1);
   group->fallthrough();
   group->add_option("--bootstrap", flags->bootstrap,

@@ -46,6 +46,7 @@ void Usage(FILE* out) {
       "  --cores N                cores offered to containers (default 2)\n"
       "  --container-bin PATH     eddy-container (default: next to this binary)\n"
       "  --stop-timeout-ms N      SIGTERM to SIGKILL of a container at stop (default 30000)\n"
+      "  --http-address HOST:PORT /metrics (default 127.0.0.1:0, \"\" = off)\n"
       "  -h, --help               this help\n"
       "Prints \"eddy-node ID listening on HOST:PORT\" once it serves. Exit codes: 0 stopped, "
       "1 failed, 2 bad usage.\n");

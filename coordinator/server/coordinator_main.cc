@@ -53,6 +53,7 @@ void Usage(FILE* out) {
       "  --package-check PATH     eddy-package-check (default: next to this binary)\n"
       "  --max-package-bytes N    largest job package accepted (default 268435456)\n"
       "  --http-address HOST:PORT /metrics and the dashboard (default 127.0.0.1:0, \"\" = off)\n"
+      "  --log-store-http HOST:PORT eddy-logd's /metrics, listed in Prometheus discovery\n"
       "  -h, --help               this help\n"
       "Prints \"eddy-coordinator http on HOST:PORT\" and \"eddy-coordinator listening on "
       "HOST:PORT\" once it serves. Exit codes: 0 stopped, 1 failed, 2 bad usage.\n");
