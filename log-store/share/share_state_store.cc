@@ -9,9 +9,9 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "log-store/storage/crc32c.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/file_io.h"
+#include "log-store/storage/state_record_file.h"
 
 namespace eddy::logstore::share {
 namespace fs = std::filesystem;
@@ -27,65 +27,8 @@ enum RecordType : uint8_t {
 };
 
 // Big-endian fields, strings as uint32 length + bytes (FORMAT.md "Share groups").
-struct Writer {
-  std::string out;
-  void U8(uint8_t v) { out.push_back(static_cast<char>(v)); }
-  void U32(uint32_t v) {
-    char b[4];
-    enc::StoreBe32(b, v);
-    out.append(b, 4);
-  }
-  void U64(uint64_t v) {
-    char b[8];
-    enc::StoreBe64(b, v);
-    out.append(b, 8);
-  }
-  void Str(std::string_view s) {
-    U32(static_cast<uint32_t>(s.size()));
-    out.append(s);
-  }
-};
-
-struct Reader {
-  std::string_view in;
-  bool ok = true;
-  bool Need(size_t n) {
-    if (in.size() < n) ok = false;
-    return ok;
-  }
-  uint8_t U8() {
-    if (!Need(1)) return 0;
-    uint8_t v = static_cast<uint8_t>(in[0]);
-    in.remove_prefix(1);
-    return v;
-  }
-  uint32_t U32() {
-    if (!Need(4)) return 0;
-    uint32_t v = enc::LoadBe32(in.data());
-    in.remove_prefix(4);
-    return v;
-  }
-  uint64_t U64() {
-    if (!Need(8)) return 0;
-    uint64_t v = enc::LoadBe64(in.data());
-    in.remove_prefix(8);
-    return v;
-  }
-  std::string Str() {
-    uint32_t n = U32();
-    if (!Need(n)) return {};
-    std::string s(in.substr(0, n));
-    in.remove_prefix(n);
-    return s;
-  }
-};
-
-std::string Frame(const std::string& payload) {
-  char h[8];
-  enc::StoreBe32(h, static_cast<uint32_t>(payload.size()));
-  enc::StoreBe32(h + 4, Crc32c(0, payload.data(), payload.size()));
-  return std::string(h, 8) + payload;
-}
+using Writer = FieldWriter<4>;
+using Reader = FieldReader<4>;
 
 std::string EncodeGroup(const std::string& group, const std::map<std::string, std::string>& kv) {
   Writer w;
@@ -142,24 +85,10 @@ ShareStateStore::~ShareStateStore() {
 absl::Status ShareStateStore::Replay(std::string* report) {
   auto data = fileio::ReadWholeFile(path_);
   if (!data.ok()) return data.status();
-  size_t pos = 0;
-  while (pos + 8 <= data->size()) {
-    const uint32_t len = enc::LoadBe32(data->data() + pos);
-    const uint32_t crc = enc::LoadBe32(data->data() + pos + 4);
-    if (pos + 8 + len > data->size()) break;  // torn tail
-    std::string_view payload(data->data() + pos + 8, len);
-    if (Crc32c(0, payload.data(), payload.size()) != crc) {
-      if (pos + 8 + len == data->size()) break;  // a torn last record
-      return absl::DataLossError(absl::StrCat("share group state file ", path_,
-                                              ": bad CRC in the record at byte ", pos,
-                                              " (not the last one)"));
-    }
-    if (!Apply(payload)) {
-      return absl::DataLossError(
-          absl::StrCat("share group state file ", path_, ": malformed record at byte ", pos));
-    }
-    pos += 8 + len;
-  }
+  auto used = ReadStateRecords(*data, "share group state", path_,
+                               [&](std::string_view payload) { return Apply(payload); });
+  if (!used.ok()) return used.status();
+  const size_t pos = *used;
   if (pos != data->size()) {
     if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0)
       return fileio::ErrnoStatus(errno, "truncate", path_);
@@ -238,7 +167,7 @@ bool ShareStateStore::Apply(std::string_view payload) {
 
 absl::Status ShareStateStore::AppendLocked(std::string payload) {
   if (!Apply(payload)) return absl::InternalError("share group state: record does not decode");
-  const std::string rec = Frame(payload);
+  const std::string rec = FrameStateRecord(payload);
   if (fd_ < 0) return absl::UnavailableError("share group state file is closed");
   absl::Status st =
       fileio::PwriteAll(fd_, rec.data(), rec.size(), static_cast<uint64_t>(file_bytes_), path_);
@@ -263,10 +192,10 @@ void ShareStateStore::SnapshotLocked() {
     w.U8(kTopicId);
     w.Str(topic);
     w.Str(id);
-    all += Frame(w.out);
+    all += FrameStateRecord(w.out);
   }
   for (const auto& [group, g] : groups_) {
-    all += Frame(EncodeGroup(group, g.configs));
+    all += FrameStateRecord(EncodeGroup(group, g.configs));
     for (const auto& [tp, p] : g.partitions) {
       PartitionDelta d;
       d.reset = true;
@@ -282,7 +211,7 @@ void ShareStateStore::SnapshotLocked() {
         }
         d.runs.push_back(StateRun{o, 1, sd.first, sd.second});
       }
-      all += Frame(EncodePartition(group, tp.first, tp.second, d));
+      all += FrameStateRecord(EncodePartition(group, tp.first, tp.second, d));
     }
   }
   // WriteFileAtomic writes a temp file, fsyncs it and renames it over the log: a crash leaves

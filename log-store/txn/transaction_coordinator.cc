@@ -18,11 +18,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "log-store/storage/crc32c.h"
 #include "log-store/storage/encoding.h"
 #include "log-store/storage/fault_hooks.h"
 #include "log-store/storage/file_io.h"
 #include "log-store/storage/log_manager.h"
+#include "log-store/storage/state_record_file.h"
 
 namespace eddy::logstore {
 namespace fs = std::filesystem;
@@ -73,69 +73,8 @@ absl::Status Err(absl::StatusCode code, std::string_view reason, std::string mes
 }
 
 // Record encoding (FORMAT.md "Transactions"): big-endian fields, strings as uint16 length + bytes.
-struct Writer {
-  std::string out;
-  void U8(uint8_t v) { out.push_back(static_cast<char>(v)); }
-  void U16(uint16_t v) {
-    char b[2];
-    enc::StoreBe16(b, v);
-    out.append(b, 2);
-  }
-  void U32(uint32_t v) {
-    char b[4];
-    enc::StoreBe32(b, v);
-    out.append(b, 4);
-  }
-  void U64(uint64_t v) {
-    char b[8];
-    enc::StoreBe64(b, v);
-    out.append(b, 8);
-  }
-  void Str(std::string_view s) {
-    U16(static_cast<uint16_t>(s.size()));
-    out.append(s);
-  }
-};
-
-struct Reader {
-  std::string_view in;
-  bool ok = true;
-  bool Need(size_t n) {
-    if (in.size() < n) ok = false;
-    return ok;
-  }
-  uint8_t U8() {
-    if (!Need(1)) return 0;
-    uint8_t v = static_cast<uint8_t>(in[0]);
-    in.remove_prefix(1);
-    return v;
-  }
-  uint16_t U16() {
-    if (!Need(2)) return 0;
-    uint16_t v = enc::LoadBe16(in.data());
-    in.remove_prefix(2);
-    return v;
-  }
-  uint32_t U32() {
-    if (!Need(4)) return 0;
-    uint32_t v = enc::LoadBe32(in.data());
-    in.remove_prefix(4);
-    return v;
-  }
-  uint64_t U64() {
-    if (!Need(8)) return 0;
-    uint64_t v = enc::LoadBe64(in.data());
-    in.remove_prefix(8);
-    return v;
-  }
-  std::string Str() {
-    const uint16_t n = U16();
-    if (!Need(n)) return {};
-    std::string s(in.substr(0, n));
-    in.remove_prefix(n);
-    return s;
-  }
-};
+using Writer = FieldWriter<2>;
+using Reader = FieldReader<2>;
 
 struct PendingOffset {
   std::string group;
@@ -246,19 +185,12 @@ struct TransactionCoordinator::Impl {
     return r.ok && r.in.empty();
   }
 
-  static std::string Frame(const std::string& payload) {
-    char h[8];
-    enc::StoreBe32(h, static_cast<uint32_t>(payload.size()));
-    enc::StoreBe32(h + 4, Crc32c(0, payload.data(), payload.size()));
-    return std::string(h, 8) + payload;
-  }
-
   // Appends the entry's record and fsyncs. Caller holds e.op_mu.
   absl::Status Persist(const Entry& e) {
     std::string rec;
     {
       std::shared_lock<std::shared_mutex> sl(e.state_mu);
-      rec = Frame(Encode(e));
+      rec = FrameStateRecord(Encode(e));
     }
     std::lock_guard<std::mutex> l(file_mu);
     if (fd < 0) return absl::UnavailableError("transaction state file is closed");
@@ -281,7 +213,7 @@ struct TransactionCoordinator::Impl {
       std::lock_guard<std::mutex> l(mu);
       for (const auto& [id, e] : entries) {
         std::shared_lock<std::shared_mutex> sl(e->state_mu);
-        all += Frame(Encode(*e));
+        all += FrameStateRecord(Encode(*e));
       }
     }
     if (!fileio::WriteFileAtomic(state_path, all).ok()) return;  // keep appending to the old one
@@ -301,29 +233,18 @@ struct TransactionCoordinator::Impl {
     fd = *f;
     auto data = fileio::ReadWholeFile(state_path);
     if (!data.ok()) return data.status();
-    size_t pos = 0;
-    while (pos + 8 <= data->size()) {
-      const uint32_t len = enc::LoadBe32(data->data() + pos);
-      const uint32_t crc = enc::LoadBe32(data->data() + pos + 4);
-      if (pos + 8 + len > data->size()) break;  // torn tail
-      std::string_view payload(data->data() + pos + 8, len);
-      if (Crc32c(0, payload.data(), payload.size()) != crc) {
-        if (pos + 8 + len == data->size()) break;  // a torn last record
-        return absl::DataLossError(absl::StrCat("transaction state file ", state_path,
-                                                ": bad CRC in the record at byte ", pos,
-                                                " (not the last one)"));
-      }
-      auto e = std::make_unique<Entry>();
-      if (!Decode(payload, e.get())) {
-        return absl::DataLossError(absl::StrCat("transaction state file ", state_path,
-                                                ": malformed record at byte ", pos));
-      }
-      auto& slot = entries[e->id];
-      if (slot) by_pid.erase(slot->pid);
-      by_pid[e->pid] = e.get();
-      slot = std::move(e);
-      pos += 8 + len;
-    }
+    auto used =
+        ReadStateRecords(*data, "transaction state", state_path, [&](std::string_view payload) {
+          auto e = std::make_unique<Entry>();
+          if (!Decode(payload, e.get())) return false;
+          auto& slot = entries[e->id];
+          if (slot) by_pid.erase(slot->pid);
+          by_pid[e->pid] = e.get();
+          slot = std::move(e);
+          return true;
+        });
+    if (!used.ok()) return used.status();
+    const size_t pos = *used;
     if (pos != data->size()) {
       if (::ftruncate(fd, static_cast<off_t>(pos)) != 0)
         return fileio::ErrnoStatus(errno, "truncate", state_path);
