@@ -81,6 +81,12 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"systems.*.consumer.isolation.level", K::kEnum, "read_committed",
        "read_committed: only committed records (never an aborted attempt's writes)", kNoMin,
        "read_committed,read_uncommitted", S::kEddy},
+      {"systems.*.streams.*.share.group", K::kString, "",
+       "read input stream * as a queue through share group G (not split into partition tasks; "
+       "one queue task per container; at-least-once, no per-key order)",
+       kNoMin, "", S::kEddy},
+      {"systems.*.streams.*.share.max.records", K::kInt, "500",
+       "records a queue input acquires per poll", 1, "", S::kEddy},
       {"systems.*.replication.factor", K::kInt, "1", "replication of topics Eddy creates", 1, "",
        S::kKafka},
       {"systems.*.consumer.**", K::kPassThrough, "", "librdkafka consumer properties", kNoMin, "",
