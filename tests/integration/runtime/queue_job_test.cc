@@ -78,7 +78,8 @@ TEST(QueueJob, TwoContainersOnOnePartitionSurviveAKill) {
   ASSERT_TRUE((*groups)
                   ->AlterConfigs("copiers", {{"share.auto.offset.reset", "earliest"},
                                              {"group.share.record.lock.duration.ms", "3000"},
-                                             {"group.share.session.timeout.ms", "3000"}})
+                                             {"group.share.session.timeout.ms", "3000"},
+                                             {"group.share.heartbeat.interval.ms", "500"}})
                   .ok());
   const int n = getenv("EDDY_QUEUE_JOB_RECORDS") ? std::atoi(getenv("EDDY_QUEUE_JOB_RECORDS"))
                                                  : 4000;
