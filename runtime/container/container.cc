@@ -412,18 +412,18 @@ absl::Status Container::Impl::SetupQueue(TaskInstance* t, const Ssp& ssp) {
   for (const auto& in : opt_.job.inputs) {
     if (in.system == ssp.system && in.stream == ssp.stream && in.queue()) cfg = &in;
   }
-  const std::string key = absl::StrCat("systems.", ssp.system, ".streams.", ssp.stream,
-                                       ".share.group");
+  const std::string key =
+      absl::StrCat("systems.", ssp.system, ".streams.", ssp.stream, ".share.group");
   if (!cfg) {
-    return absl::InvalidArgumentError(absl::StrCat("task '", t->model_.name, "' reads ",
-                                                   ssp.system, ".", ssp.stream,
+    return absl::InvalidArgumentError(absl::StrCat("task '", t->model_.name, "' reads ", ssp.system,
+                                                   ".", ssp.stream,
                                                    " as a queue, but the config has no ", key));
   }
   logstore::ShareConsumerOptions o;
   std::string bs = opt_.job.systems[ssp.system].Get("bootstrap.servers");
   if (bs.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("systems.", ssp.system, ".bootstrap.servers is missing (HOST:PORT of eddy-logd)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "systems.", ssp.system, ".bootstrap.servers is missing (HOST:PORT of eddy-logd)"));
   }
   o.client.bootstrap = bs.substr(0, bs.find(','));
   o.group = cfg->share_group;
@@ -431,9 +431,9 @@ absl::Status Container::Impl::SetupQueue(TaskInstance* t, const Ssp& ssp) {
   o.max_records = cfg->share_max_records;
   auto c = logstore::ShareConsumer::Create(o);
   if (!c.ok()) {
-    return absl::Status(c.status().code(), absl::StrCat("config key ", key, "=", o.group,
-                                                        ": joining the share group: ",
-                                                        c.status().message()));
+    return absl::Status(c.status().code(),
+                        absl::StrCat("config key ", key, "=", o.group,
+                                     ": joining the share group: ", c.status().message()));
   }
   QueueInput q;
   q.ssp = ssp;
@@ -458,10 +458,10 @@ absl::Status Container::Impl::PollQueues(std::chrono::milliseconds timeout) {
     if (q.pos < q.batch.size() || !q.done.empty()) continue;  // still busy with the last poll
     auto recs = q.consumer->Poll(timeout);
     if (!recs.ok()) {
-      return absl::Status(recs.status().code(),
-                          absl::StrCat("task '", q.task->model_.name, "' polling queue ",
-                                       q.ssp.system, ".", q.ssp.stream, ": ",
-                                       recs.status().message()));
+      return absl::Status(
+          recs.status().code(),
+          absl::StrCat("task '", q.task->model_.name, "' polling queue ", q.ssp.system, ".",
+                       q.ssp.stream, ": ", recs.status().message()));
     }
     q.batch = std::move(*recs);
     q.pos = 0;
@@ -514,10 +514,10 @@ absl::Status Container::Impl::ProcessQueueRecord(QueueInput& q, const logstore::
   }
   absl::Status s = Guard([&] { return t->task_->Process(env, *t, *t); });
   if (!s.ok()) {
-    return absl::Status(s.code(),
-                        absl::StrCat("task '", t->model_.name, "' failed processing queue ",
-                                     q.ssp.system, ".", r.topic, " partition ", r.partition,
-                                     " offset ", r.offset, ": ", s.message()));
+    return absl::Status(
+        s.code(),
+        absl::StrCat("task '", t->model_.name, "' failed processing queue ", q.ssp.system, ".",
+                     r.topic, " partition ", r.partition, " offset ", r.offset, ": ", s.message()));
   }
   ++t->unpublished_;
   return absl::OkStatus();
@@ -561,10 +561,10 @@ absl::Status Container::Impl::AcceptQueued(const std::vector<TaskInstance*>& tas
     q.done.clear();
     auto res = q.consumer->Commit();
     if (!res.ok()) {
-      return absl::Status(res.status().code(),
-                          absl::StrCat("task '", q.task->model_.name, "' accepting ", n,
-                                       " queue records of ", q.ssp.system, ".", q.ssp.stream,
-                                       ": ", res.status().message()));
+      return absl::Status(
+          res.status().code(),
+          absl::StrCat("task '", q.task->model_.name, "' accepting ", n, " queue records of ",
+                       q.ssp.system, ".", q.ssp.stream, ": ", res.status().message()));
     }
     q.accepted->Inc(res->applied);
     for (const auto& f : res->failures) {

@@ -65,6 +65,13 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
   }
   for (const auto& [sys, sc] : j.systems) {
     if (sc.Get("factory").empty() && sc.Get("samza.factory").empty()) {
+      for (const auto& [k, v] : sc.props) {
+        if (k.rfind("streams.", 0) == 0 && k.find(".share.") != std::string::npos) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("config key systems.", sys, ".", k, ": system '", sys,
+                           "' is not defined (no systems.", sys, ".factory)"));
+        }
+      }
       return absl::InvalidArgumentError(
           absl::StrCat("config key systems.", sys, ".factory is missing (eddy | kafka)"));
     }
@@ -98,8 +105,8 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
           j.systems[ss->system].Get("factory").empty() ? "samza.factory" : "factory");
       if (factory != "eddy") {
         return absl::InvalidArgumentError(absl::StrCat(
-            "config key ", share, "group: queue inputs need an `eddy` system (systems.",
-            ss->system, " is ", factory, ")"));
+            "config key ", share, "group: queue inputs need an `eddy` system (systems.", ss->system,
+            " is ", factory, ")"));
       }
       auto mr = c.GetInt(share + "max.records", 500);
       if (!mr.ok()) return mr.status();
@@ -109,9 +116,8 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
       }
       ss->share_max_records = *mr;
     } else if (c.Has(share + "max.records")) {
-      return absl::InvalidArgumentError(absl::StrCat("config key ", share,
-                                                     "max.records is set without ", share,
-                                                     "group"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key ", share, "max.records is set without ", share, "group"));
     }
     j.inputs.push_back(*ss);
   }
@@ -119,7 +125,8 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
   for (const auto& [k, v] : c.entries()) {
     const std::string g = ".share.group";
     if (k.rfind("systems.", 0) != 0 || k.size() <= g.size() ||
-        k.compare(k.size() - g.size(), g.size(), g) != 0 || k.find(".streams.") == std::string::npos) {
+        k.compare(k.size() - g.size(), g.size(), g) != 0 ||
+        k.find(".streams.") == std::string::npos) {
       continue;
     }
     bool used = false;

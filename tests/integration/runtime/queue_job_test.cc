@@ -61,7 +61,12 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadAll(
   return out;
 }
 
-TEST(QueueJob, TwoContainersOnOnePartitionSurviveAKill) {
+class QueueJob : public ::testing::TestWithParam<std::string> {};
+
+// Param: processing.guarantee. Under exactly_once the dead attempt's outputs are aborted, so
+// read_committed readers usually see each record once; under at_least_once they may see some
+// twice. Both must see every record.
+TEST_P(QueueJob, TwoContainersOnOnePartitionSurviveAKill) {
   const std::string dir = MakeTempDir("eddy-queue-job-");
   ASSERT_FALSE(dir.empty());
   Logd logd;
@@ -81,8 +86,8 @@ TEST(QueueJob, TwoContainersOnOnePartitionSurviveAKill) {
                                              {"group.share.session.timeout.ms", "3000"},
                                              {"group.share.heartbeat.interval.ms", "500"}})
                   .ok());
-  const int n = getenv("EDDY_QUEUE_JOB_RECORDS") ? std::atoi(getenv("EDDY_QUEUE_JOB_RECORDS"))
-                                                 : 4000;
+  const int n =
+      getenv("EDDY_QUEUE_JOB_RECORDS") ? std::atoi(getenv("EDDY_QUEUE_JOB_RECORDS")) : 4000;
   std::vector<std::string> values;
   for (int i = 0; i < n; ++i) values.push_back("r" + std::to_string(i));
   ASSERT_TRUE(ProduceLines(logd.native, "q-in", values).ok());
@@ -95,6 +100,9 @@ TEST(QueueJob, TwoContainersOnOnePartitionSurviveAKill) {
          "task.inputs=eddy.q-in\n"
          "job.container.count=2\n"
          "task.commit.ms=1000\n"
+         "processing.guarantee="
+      << GetParam()
+      << "\n"
          "systems.eddy.factory=eddy\n"
          "systems.eddy.streams.q-in.share.group=copiers\n"
          "systems.eddy.streams.q-in.share.max.records=20\n"
@@ -131,7 +139,8 @@ TEST(QueueJob, TwoContainersOnOnePartitionSurviveAKill) {
     return d->partitions.front();
   };
   // Kill container 1 once a quarter of the records are accepted.
-  ASSERT_TRUE(WaitFor([&] { return describe().accepted_total >= n / 4; }, std::chrono::seconds(120)))
+  ASSERT_TRUE(
+      WaitFor([&] { return describe().accepted_total >= n / 4; }, std::chrono::seconds(120)))
       << "accepted " << describe().accepted_total;
   ASSERT_LT(describe().accepted_total, n) << "too fast to kill in the middle; raise the count";
   ASSERT_EQ(::kill(pids["1"], SIGKILL), 0);
@@ -172,12 +181,14 @@ TEST(QueueJob, TwoContainersOnOnePartitionSurviveAKill) {
   EXPECT_GT(by_task["Queue q-in 0"], 0) << "container 0 processed nothing";
   EXPECT_GT(by_task["Queue q-in 1"], 0) << "container 1 processed nothing";
   EXPECT_EQ(by_task.size(), 2u);
-  std::printf("queue job: %d records, %zu outputs (%zu duplicates), container 0: %d, 1: %d\n", n,
-              out->size(), out->size() - seen.size(), by_task["Queue q-in 0"],
-              by_task["Queue q-in 1"]);
+  std::printf("queue job (%s): %d records, %zu outputs (%zu duplicates), container 0: %d, 1: %d\n",
+              GetParam().c_str(), n, out->size(), out->size() - seen.size(),
+              by_task["Queue q-in 0"], by_task["Queue q-in 1"]);
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
+
+INSTANTIATE_TEST_SUITE_P(Guarantees, QueueJob, ::testing::Values("exactly_once", "at_least_once"));
 
 }  // namespace
 }  // namespace eddy::runtime::testing

@@ -172,6 +172,9 @@ TEST(JobConfig, BadQueueInputsNameTheKey) {
   m["systems.eddy.streams.other.share.group"] = "g";  // not an input
   ExpectErrorNaming(m, "systems.eddy.streams.other.share.group");
   m = Base();
+  m["systems.nosys.streams.lines.share.group"] = "g";  // an unknown system
+  ExpectErrorNaming(m, "systems.nosys.streams.lines.share.group");
+  m = Base();
   m["task.inputs"] = "kafka.lines";
   m["systems.kafka.factory"] = "kafka";
   m["systems.kafka.bootstrap.servers"] = "127.0.0.1:1";
