@@ -30,7 +30,7 @@ absl::StatusOr<runtime::JobModel> PlanJob(const std::map<std::string, std::strin
   }
   auto grouper = runtime::ParseSspGrouper(get("job.systemstreampartition.grouper.factory"));
   if (!grouper.ok()) return grouper.status();
-  std::vector<runtime::Ssp> ssps;
+  std::vector<runtime::Ssp> ssps, queues;
   for (absl::string_view item : absl::StrSplit(inputs, ',', absl::SkipWhitespace())) {
     std::string in(absl::StripAsciiWhitespace(item));
     auto dot = in.find('.');
@@ -53,6 +53,11 @@ absl::StatusOr<runtime::JobModel> PlanJob(const std::map<std::string, std::strin
           absl::StrCat(factory_key, "=", factory,
                        ": the cluster coordinator plans only inputs on `eddy` systems"));
     }
+    if (!get("systems." + system + ".streams." + stream + ".share.group").empty()) {
+      // A queue input: one queue task per container, no partitions to plan (grouper.h).
+      queues.push_back(runtime::Ssp{system, stream, runtime::kQueuePartition});
+      continue;
+    }
     std::string bootstrap = get("systems." + system + ".bootstrap.servers");
     if (bootstrap.empty()) {
       return absl::InvalidArgumentError(
@@ -71,7 +76,7 @@ absl::StatusOr<runtime::JobModel> PlanJob(const std::map<std::string, std::strin
     for (int32_t p = 0; p < *n; ++p) ssps.push_back(runtime::Ssp{system, stream, p});
   }
   auto tasks = runtime::GroupSsps(*grouper, std::move(ssps));
-  auto containers = runtime::GroupTasks(tasks, container_count);
+  auto containers = runtime::GroupTasksWithQueues(tasks, queues, container_count);
   if (!containers.ok()) return containers.status();
   model.containers = std::move(*containers);
   return model;

@@ -7,9 +7,10 @@
 // the group's delivery count limit it is archived. So delivery is at-least-once and there is no
 // order per key: use a classic Consumer where order matters.
 //
-// Used by `eddy queue consume`, the runtime's queue inputs (task.queue.inputs) and the queue
-// benchmark. Poll/Acknowledge/Commit/Close are called from one thread; the consumer owns a
-// heartbeat thread that keeps the membership alive and is joined by Close() (or the destructor).
+// Used by `eddy queue consume`, the runtime's queue inputs (systems.<s>.streams.<t>.share.group,
+// runtime/container/container.cc) and the queue benchmark. Poll/Acknowledge/Commit/Close are
+// called from one thread; the consumer owns a heartbeat thread that keeps the membership alive
+// and is joined by Close() (or the destructor).
 //
 // Typical loop:
 //   auto c = ShareConsumer::Create(opts);           // joins the group

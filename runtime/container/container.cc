@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "eddy/serde.h"
 #include "eddy/task.h"
 #include "log-store/client/producer.h"
+#include "log-store/client/share_consumer.h"
 #include "runtime/checkpoint/checkpoint.h"
 #include "runtime/container/changelog_topics.h"
 #include "runtime/container/checkpoint_store.h"
@@ -25,6 +27,7 @@
 #include "runtime/container/snapshot_reporter.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/container/task_stores.h"
+#include "runtime/job/grouper.h"
 
 namespace eddy::runtime {
 namespace {
@@ -89,7 +92,46 @@ class Container::Impl {
     IncomingMessageEnvelope env;
   };
 
+  // A queue input (systems.<s>.streams.<t>.share.group): the task "Queue <stream> <container>"
+  // reads it through a ShareConsumer. Records of a poll are processed in order, then the task
+  // commits, and only then are they accepted (at-least-once; README "Reading a topic as a
+  // queue").
+  struct QueueInput {
+    Ssp ssp;  // partition kQueuePartition
+    TaskInstance* task = nullptr;
+    std::unique_ptr<logstore::ShareConsumer> consumer;
+    std::vector<logstore::ShareRecord> batch;  // acquired; processed below pos
+    size_t pos = 0;
+    std::vector<logstore::ShareRecord> done;  // processed, accepted after the next commit
+    bool idle = false;                        // the last poll acquired nothing
+    StreamSerdes serdes;
+    IncomingMessageEnvelope env;
+    std::string delivery_count;  // the value of the eddy.delivery.count header
+    Counter* accepted = nullptr;
+    Counter* redelivered = nullptr;
+    Counter* ack_failures = nullptr;
+  };
+
   absl::Status Setup();
+  absl::Status SetupQueue(TaskInstance* t, const Ssp& ssp);
+  absl::Status PollQueues(std::chrono::milliseconds timeout);
+  absl::Status ProcessQueueRecord(QueueInput& q, const logstore::ShareRecord& r);
+  // Processes what the queue inputs hold, committing each task whose poll batch is done.
+  absl::Status ProcessQueues();
+  bool QueuesReady() const {
+    for (const auto& q : queues_) {
+      if (q.pos < q.batch.size()) return true;
+    }
+    return false;
+  }
+  bool QueuesIdle() const {
+    for (const auto& q : queues_) {
+      if (!q.idle || q.pos < q.batch.size() || !q.done.empty()) return false;
+    }
+    return true;
+  }
+  // After a successful commit of `tasks`: accepts what their queue inputs processed.
+  absl::Status AcceptQueued(const std::vector<TaskInstance*>& tasks);
   absl::Status RunLoop();
   absl::StatusOr<StreamSerdes> SerdesFor(const std::string& system, const std::string& stream);
   absl::Status Poll(std::chrono::milliseconds timeout);
@@ -107,6 +149,7 @@ class Container::Impl {
   std::unique_ptr<CheckpointStore> checkpoints_;
   std::vector<std::unique_ptr<TaskInstance>> tasks_;
   std::vector<Input> inputs_;
+  std::vector<QueueInput> queues_;
   // Per input system: the consumer and registration index → inputs_ index.
   struct ConsumerSlot {
     std::unique_ptr<SystemConsumer> consumer;
@@ -292,6 +335,7 @@ absl::Status Container::Impl::Setup() {
                           absl::StrCat("restoring stores of task '", tm.name, "': ", s.message()));
     }
     for (const auto& ssp : tm.inputs) {
+      if (ssp.partition == kQueuePartition) continue;
       if (checkpoint) {
         auto it = checkpoint->inputs.find(ssp);
         if (it != checkpoint->inputs.end()) t->next_offsets_[ssp] = it->second;
@@ -303,6 +347,10 @@ absl::Status Container::Impl::Setup() {
   std::map<std::string, size_t> slot_of;
   for (auto& t : tasks_) {
     for (const auto& ssp : t->model_.inputs) {
+      if (ssp.partition == kQueuePartition) {
+        if (auto s = SetupQueue(t.get(), ssp); !s.ok()) return s;
+        continue;
+      }
       if (!slot_of.count(ssp.system)) {
         auto c = hub_.NewConsumer(ssp.system);
         if (!c.ok()) return c.status();
@@ -366,8 +414,184 @@ absl::Status Container::Impl::Setup() {
   return absl::OkStatus();
 }
 
+absl::Status Container::Impl::SetupQueue(TaskInstance* t, const Ssp& ssp) {
+  const InputStream* cfg = nullptr;
+  for (const auto& in : opt_.job.inputs) {
+    if (in.system == ssp.system && in.stream == ssp.stream && in.queue()) cfg = &in;
+  }
+  const std::string key =
+      absl::StrCat("systems.", ssp.system, ".streams.", ssp.stream, ".share.group");
+  if (!cfg) {
+    return absl::InvalidArgumentError(absl::StrCat("task '", t->model_.name, "' reads ", ssp.system,
+                                                   ".", ssp.stream,
+                                                   " as a queue, but the config has no ", key));
+  }
+  logstore::ShareConsumerOptions o;
+  std::string bs = opt_.job.systems[ssp.system].Get("bootstrap.servers");
+  if (bs.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "systems.", ssp.system, ".bootstrap.servers is missing (HOST:PORT of eddy-logd)"));
+  }
+  o.client.bootstrap = bs.substr(0, bs.find(','));
+  o.group = cfg->share_group;
+  o.topics = {ssp.stream};
+  o.max_records = cfg->share_max_records;
+  auto c = logstore::ShareConsumer::Create(o);
+  if (!c.ok()) {
+    return absl::Status(c.status().code(),
+                        absl::StrCat("config key ", key, "=", o.group,
+                                     ": joining the share group: ", c.status().message()));
+  }
+  QueueInput q;
+  q.ssp = ssp;
+  q.task = t;
+  q.consumer = std::move(*c);
+  auto sd = SerdesFor(ssp.system, ssp.stream);
+  if (!sd.ok()) return sd.status();
+  q.serdes = *sd;
+  std::string g = "task." + t->model_.name;
+  q.accepted = &metrics_.NewCounter(g, "queue-records-accepted");
+  q.redelivered = &metrics_.NewCounter(g, "queue-records-redelivered");
+  q.ack_failures = &metrics_.NewCounter(g, "queue-ack-failures");
+  std::fprintf(stderr, "eddy-container %s: task '%s' reads %s.%s as a queue (share group %s)\n",
+               opt_.container_id.c_str(), t->model_.name.c_str(), ssp.system.c_str(),
+               ssp.stream.c_str(), o.group.c_str());
+  queues_.push_back(std::move(q));
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::PollQueues(std::chrono::milliseconds timeout) {
+  for (auto& q : queues_) {
+    if (q.pos < q.batch.size() || !q.done.empty()) continue;  // still busy with the last poll
+    auto recs = q.consumer->Poll(timeout);
+    if (!recs.ok()) {
+      return absl::Status(
+          recs.status().code(),
+          absl::StrCat("task '", q.task->model_.name, "' polling queue ", q.ssp.system, ".",
+                       q.ssp.stream, ": ", recs.status().message()));
+    }
+    q.batch = std::move(*recs);
+    q.pos = 0;
+    q.idle = q.batch.empty();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::ProcessQueueRecord(QueueInput& q, const logstore::ShareRecord& r) {
+  TaskInstance* t = q.task;
+  IncomingMessageEnvelope& env = q.env;
+  env.set_system_stream_partition(SystemStreamPartition(q.ssp.system, r.topic, r.partition));
+  env.set_offset(r.offset);
+  env.set_key(r.key ? std::optional<std::string_view>(*r.key) : std::nullopt);
+  env.set_message(r.value ? std::optional<std::string_view>(*r.value) : std::nullopt);
+  env.set_timestamp(r.timestamp);
+  auto* hs = env.mutable_headers();
+  hs->clear();
+  for (const auto& [k, v] : r.headers) {
+    hs->push_back({k, v ? std::optional<std::string_view>(*v) : std::nullopt});
+  }
+  q.delivery_count = std::to_string(r.delivery_count);
+  hs->push_back({"eddy.delivery.count", std::optional<std::string_view>(q.delivery_count)});
+  if (r.delivery_count > 1) q.redelivered->Inc();
+  for (int which = 0; which < 2; ++which) {
+    const auto& serde = which == 0 ? q.serdes.key : q.serdes.msg;
+    const auto& bytes = which == 0 ? r.key : r.value;
+    if (!serde) continue;
+    ErasedValue v;
+    if (bytes) {
+      auto d = serde->DeserializeErased(*bytes);
+      if (!d.ok()) {
+        if (opt_.job.drop_deserialization_errors) {
+          t->deser_errors_->Inc();
+          return absl::OkStatus();  // accepted with the batch: never delivered again
+        }
+        return absl::DataLossError(absl::StrCat(
+            "task '", t->model_.name, "': cannot deserialize the ", which == 0 ? "key" : "message",
+            " of queue ", q.ssp.system, ".", r.topic, " partition ", r.partition, " offset ",
+            r.offset, ": ", d.status().message(),
+            " (set task.drop.deserialization.errors=true to drop and count such messages)"));
+      }
+      v = std::move(*d);
+    }
+    if (which == 0) {
+      env.set_decoded_key(std::move(v));
+    } else {
+      env.set_decoded_message(std::move(v));
+    }
+  }
+  absl::Status s = Guard([&] { return t->task_->Process(env, *t, *t); });
+  if (!s.ok()) {
+    return absl::Status(
+        s.code(),
+        absl::StrCat("task '", t->model_.name, "' failed processing queue ", q.ssp.system, ".",
+                     r.topic, " partition ", r.partition, " offset ", r.offset, ": ", s.message()));
+  }
+  ++t->unpublished_;
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::ProcessQueues() {
+  for (auto& q : queues_) {
+    if (q.pos >= q.batch.size()) continue;
+    while (q.pos < q.batch.size()) {
+      if (auto s = ProcessQueueRecord(q, q.batch[q.pos]); !s.ok()) return s;
+      q.done.push_back(std::move(q.batch[q.pos]));
+      ++q.pos;
+    }
+    q.batch.clear();
+    q.pos = 0;
+    PublishProcessed();
+    TaskInstance* t = q.task;
+    if (t->commit_all_requested_) {
+      t->commit_all_requested_ = false;
+      std::vector<TaskInstance*> all;
+      for (auto& x : tasks_) all.push_back(x.get());
+      if (auto s = Commit(all); !s.ok()) return s;
+    } else {
+      if (auto s = Commit({t}); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Container::Impl::AcceptQueued(const std::vector<TaskInstance*>& tasks) {
+  for (auto& q : queues_) {
+    if (q.done.empty() || std::find(tasks.begin(), tasks.end(), q.task) == tasks.end()) continue;
+    for (const auto& r : q.done) {
+      if (auto s = q.consumer->Acknowledge(r, logstore::ShareAck::kAccept); !s.ok()) {
+        q.ack_failures->Inc();
+        std::fprintf(stderr, "eddy-container %s: task '%s': %s\n", opt_.container_id.c_str(),
+                     q.task->model_.name.c_str(), std::string(s.message()).c_str());
+      }
+    }
+    int64_t n = static_cast<int64_t>(q.done.size());
+    q.done.clear();
+    auto res = q.consumer->Commit();
+    if (!res.ok()) {
+      return absl::Status(
+          res.status().code(),
+          absl::StrCat("task '", q.task->model_.name, "' accepting ", n, " queue records of ",
+                       q.ssp.system, ".", q.ssp.stream, ": ", res.status().message()));
+    }
+    q.accepted->Inc(res->applied);
+    for (const auto& f : res->failures) {
+      // The lock expired (or the member was removed) before the accept: the record is, or was,
+      // delivered again (at-least-once).
+      q.ack_failures->Inc();
+      std::fprintf(stderr, "eddy-container %s: task '%s': accept not applied: %s\n",
+                   opt_.container_id.c_str(), q.task->model_.name.c_str(),
+                   std::string(f.status.message()).c_str());
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Container::Impl::Poll(std::chrono::milliseconds timeout) {
-  auto each = consumers_.size() > 1 ? std::chrono::milliseconds(0) : timeout;
+  const size_t sources = consumers_.size() + queues_.size();
+  auto each = sources > 1 ? std::chrono::milliseconds(0) : timeout;
+  if (!queues_.empty()) {
+    if (auto s = PollQueues(each); !s.ok()) return s;
+  }
   for (auto& slot : consumers_) {
     auto batches = slot.consumer->Poll(each);
     if (!batches.ok()) return batches.status();
@@ -389,7 +613,7 @@ absl::Status Container::Impl::Poll(std::chrono::milliseconds timeout) {
       chooser_.Ready(idx);
     }
   }
-  if (consumers_.size() > 1 && chooser_.empty() && timeout.count() > 0) {
+  if (sources > 1 && chooser_.empty() && !QueuesReady() && timeout.count() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(timeout.count(), 5)));
   }
   return absl::OkStatus();
@@ -550,6 +774,9 @@ absl::Status Container::Impl::Commit(const std::vector<TaskInstance*>& tasks) {
   for (auto* t : tasks) units.push_back(&t->unit_);
   if (auto s = commit_->Commit(units); !s.ok()) return s;
   for (auto* t : tasks) t->commit_requested_ = false;
+  if (!queues_.empty()) {
+    if (auto s = AcceptQueued(tasks); !s.ok()) return s;
+  }
   WriteMetrics();
   return absl::OkStatus();
 }
@@ -606,6 +833,9 @@ absl::Status Container::Impl::Shutdown() {
   if (auto s = Commit(all); !s.ok()) return s;
   for (auto& t : tasks_) {
     if (auto s = t->stores_->Close(); !s.ok()) return s;
+  }
+  for (auto& q : queues_) {  // releases what is held (nothing after the commit), leaves
+    if (auto s = q.consumer->Close(); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -676,8 +906,8 @@ absl::Status Container::Impl::RunLoop() {
     bool all_asked = !tasks_.empty();
     for (auto& t : tasks_) all_asked = all_asked && t->shutdown_requested_;
     if (all_asked) break;
-    if (opt_.until_caught_up && not_caught_up_ == 0) break;
-    if (chooser_.empty()) {
+    if (opt_.until_caught_up && not_caught_up_ == 0 && QueuesIdle()) break;
+    if (chooser_.empty() && !QueuesReady()) {
       auto wait = std::min(next_window, next_commit) - Clock::now();
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
       ms = std::clamp<int64_t>(ms, 0, 100);
@@ -725,6 +955,9 @@ absl::Status Container::Impl::RunLoop() {
         }
         break;
       }
+    }
+    if (!queues_.empty()) {
+      if (auto s = ProcessQueues(); !s.ok()) return s;
     }
     batch_now_ms_ = -1;
     PublishProcessed();

@@ -65,6 +65,13 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
   }
   for (const auto& [sys, sc] : j.systems) {
     if (sc.Get("factory").empty() && sc.Get("samza.factory").empty()) {
+      for (const auto& [k, v] : sc.props) {
+        if (k.rfind("streams.", 0) == 0 && k.find(".share.") != std::string::npos) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("config key systems.", sys, ".", k, ": system '", sys,
+                           "' is not defined (no systems.", sys, ".factory)"));
+        }
+      }
       return absl::InvalidArgumentError(
           absl::StrCat("config key systems.", sys, ".factory is missing (eddy | kafka)"));
     }
@@ -87,7 +94,49 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
           absl::StrCat("config key task.inputs: input ", in, " names system '", ss->system,
                        "' which has no systems.", ss->system, ".factory"));
     }
+    const std::string share = "systems." + ss->system + ".streams." + ss->stream + ".share.";
+    if (c.Has(share + "group")) {
+      ss->share_group = c.GetOr(share + "group", "");
+      if (ss->share_group.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("config key ", share, "group: the share group must not be empty"));
+      }
+      const std::string factory = j.systems[ss->system].Get(
+          j.systems[ss->system].Get("factory").empty() ? "samza.factory" : "factory");
+      if (factory != "eddy") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "config key ", share, "group: queue inputs need an `eddy` system (systems.", ss->system,
+            " is ", factory, ")"));
+      }
+      auto mr = c.GetInt(share + "max.records", 500);
+      if (!mr.ok()) return mr.status();
+      if (*mr < 1 || *mr > 100000) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("config key ", share, "max.records=", *mr, " must be in 1..100000"));
+      }
+      ss->share_max_records = *mr;
+    } else if (c.Has(share + "max.records")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key ", share, "max.records is set without ", share, "group"));
+    }
     j.inputs.push_back(*ss);
+  }
+  // A share-group key for a stream that is not an input, or on an undefined system.
+  for (const auto& [k, v] : c.entries()) {
+    const std::string g = ".share.group";
+    if (k.rfind("systems.", 0) != 0 || k.size() <= g.size() ||
+        k.compare(k.size() - g.size(), g.size(), g) != 0 ||
+        k.find(".streams.") == std::string::npos) {
+      continue;
+    }
+    bool used = false;
+    for (const auto& in : j.inputs) {
+      if (k == "systems." + in.system + ".streams." + in.stream + g) used = true;
+    }
+    if (!used) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config key ", k, ": names no input of task.inputs (or its system is not defined)"));
+    }
   }
   auto num = [&](const char* key, int64_t def, int64_t* out) -> absl::Status {
     auto v = c.GetDurationMs(key, def);
@@ -137,6 +186,21 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
                      "' is not one of exactly_once, exactly_once_v2, at_least_once"));
   }
   std::string base = c.GetOr("job.logged.store.base.dir", "");
+  if (j.exactly_once) {
+    // A queue input has no offsets to commit atomically with a store's changelog.
+    for (const auto& in : j.inputs) {
+      if (!in.queue()) continue;
+      for (const auto& [k, v] : c.entries()) {
+        if (k.rfind("stores.", 0) == 0 && k.size() > 10 &&
+            k.compare(k.size() - 10, 10, ".changelog") == 0 && !v.empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "config key systems.", in.system, ".streams.", in.stream,
+              ".share.group: a queue input cannot be exactly-once with a logged store (", k,
+              "); set processing.guarantee=at_least_once or drop the changelog"));
+        }
+      }
+    }
+  }
   if (base.empty()) base = (fs::path(work_dir) / "state").string();
   j.store_base_dir = fs::absolute(base).lexically_normal().string();
   // stores.<s>.*

@@ -23,6 +23,12 @@ namespace eddy::runtime {
 struct InputStream {
   std::string system;
   std::string stream;
+  // A queue input (systems.<sys>.streams.<stream>.share.group=G, eddy systems only): read
+  // through a share group instead of being split into partition tasks (README "Reading a topic
+  // as a queue"). Empty = a partitioned input.
+  std::string share_group;
+  int32_t share_max_records = 500;  // systems.<sys>.streams.<stream>.share.max.records
+  bool queue() const { return !share_group.empty(); }
 };
 
 struct StoreConfig {

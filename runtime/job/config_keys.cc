@@ -81,6 +81,13 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"systems.*.consumer.isolation.level", K::kEnum, "read_committed",
        "read_committed: only committed records (never an aborted attempt's writes)", kNoMin,
        "read_committed,read_uncommitted", S::kEddy},
+      {"systems.*.streams.*.share.group", K::kString, "",
+       "the share group an input of task.inputs is read through as a queue: not split into "
+       "partition tasks, one queue task per container; at-least-once, no per-key order (README "
+       "\"Reading a topic as a queue\")",
+       kNoMin, "", S::kEddy},
+      {"systems.*.streams.*.share.max.records", K::kInt, "500",
+       "records a queue input acquires per poll", 1, "", S::kEddy},
       {"systems.*.replication.factor", K::kInt, "1", "replication of topics Eddy creates", 1, "",
        S::kKafka},
       {"systems.*.consumer.**", K::kPassThrough, "", "librdkafka consumer properties", kNoMin, "",

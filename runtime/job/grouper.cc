@@ -67,4 +67,37 @@ absl::StatusOr<std::vector<ContainerModel>> GroupTasks(const std::vector<TaskMod
   return out;
 }
 
+std::string QueueTaskName(const std::string& stream, const std::string& container_id) {
+  return absl::StrCat("Queue ", stream, " ", container_id);
+}
+
+absl::StatusOr<std::vector<ContainerModel>> GroupTasksWithQueues(
+    const std::vector<TaskModel>& partition_tasks, const std::vector<Ssp>& queues,
+    int32_t container_count) {
+  if (queues.empty()) return GroupTasks(partition_tasks, container_count);
+  if (container_count < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job.container.count=", container_count, " must be >= 1"));
+  }
+  std::vector<ContainerModel> out(static_cast<size_t>(container_count));
+  for (int32_t i = 0; i < container_count; ++i) out[i].id = std::to_string(i);
+  for (size_t i = 0; i < partition_tasks.size(); ++i) {
+    out[i % out.size()].tasks.push_back(partition_tasks[i]);
+  }
+  int32_t next_partition = 0;
+  for (const auto& t : partition_tasks) {
+    next_partition = std::max(next_partition, t.changelog_partition + 1);
+  }
+  for (auto& c : out) {
+    for (const auto& q : queues) {
+      TaskModel t;
+      t.name = QueueTaskName(q.stream, c.id);
+      t.inputs.push_back({q.system, q.stream, kQueuePartition});
+      t.changelog_partition = next_partition++;
+      c.tasks.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
 }  // namespace eddy::runtime

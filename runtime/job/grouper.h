@@ -28,4 +28,18 @@ std::vector<TaskModel> GroupSsps(SspGrouper grouper, std::vector<Ssp> ssps);
 absl::StatusOr<std::vector<ContainerModel>> GroupTasks(const std::vector<TaskModel>& tasks,
                                                        int32_t container_count);
 
+// Queue inputs (systems.<s>.streams.<t>.share.group): a queue is not split into partitions.
+// Every container gets one task per queue stream, named "Queue <stream> <container id>", whose
+// one input is {system, stream, kQueuePartition}; it reads the stream through the share group,
+// so adding containers adds consumers (a stateless job scales past the partition count).
+// Partition tasks are spread by GroupTasks first; `containers` may then exceed their number
+// when there are queues. Queue tasks get changelog partitions after every partition task.
+inline constexpr int32_t kQueuePartition = -1;
+std::string QueueTaskName(const std::string& stream, const std::string& container_id);
+// `partition_tasks` from GroupSsps (may be empty when every input is a queue); `queues` holds
+// {system, stream} per queue input. InvalidArgument naming job.container.count as GroupTasks.
+absl::StatusOr<std::vector<ContainerModel>> GroupTasksWithQueues(
+    const std::vector<TaskModel>& partition_tasks, const std::vector<Ssp>& queues,
+    int32_t container_count);
+
 }  // namespace eddy::runtime

@@ -100,8 +100,12 @@ absl::StatusOr<Config> LoadConfigWithOverrides(const std::string& path,
 }
 
 absl::StatusOr<JobModel> PlanJob(const JobConfig& job, SystemsHub* hub) {
-  std::vector<Ssp> ssps;
+  std::vector<Ssp> ssps, queues;
   for (const auto& in : job.inputs) {
+    if (in.queue()) {
+      queues.push_back({in.system, in.stream, kQueuePartition});
+      continue;
+    }
     auto admin = hub->Admin(in.system);
     if (!admin.ok()) return admin.status();
     auto n = (*admin)->PartitionCount(in.stream);
@@ -113,7 +117,7 @@ absl::StatusOr<JobModel> PlanJob(const JobConfig& job, SystemsHub* hub) {
     for (int32_t p = 0; p < *n; ++p) ssps.push_back({in.system, in.stream, p});
   }
   auto tasks = GroupSsps(job.grouper, ssps);
-  auto containers = GroupTasks(tasks, job.container_count);
+  auto containers = GroupTasksWithQueues(tasks, queues, job.container_count);
   if (!containers.ok()) return containers.status();
   JobModel m;
   m.job_name = job.job_name;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace eddy::runtime {
 namespace {
 
@@ -49,6 +51,29 @@ TEST(GroupTasks, BadCountsNameTheKey) {
   auto many = GroupTasks(tasks, 4);
   ASSERT_FALSE(many.ok());
   EXPECT_NE(many.status().message().find("job.container.count=4"), std::string::npos);
+}
+
+TEST(GroupTasksWithQueues, OneQueueTaskPerContainerPastThePartitionCount) {
+  auto tasks = GroupSsps(SspGrouper::kGroupByPartition, {{"eddy", "a", 0}});
+  auto cs = GroupTasksWithQueues(tasks, {{"eddy", "jobs", kQueuePartition}}, 3);
+  ASSERT_TRUE(cs.ok()) << cs.status();
+  ASSERT_EQ(cs->size(), 3u);
+  EXPECT_EQ((*cs)[0].tasks.size(), 2u);  // Partition 0 and its queue task
+  std::set<int32_t> partitions;
+  for (size_t i = 0; i < 3; ++i) {
+    const TaskModel& q = (*cs)[i].tasks.back();
+    EXPECT_EQ(q.name, "Queue jobs " + std::to_string(i));
+    EXPECT_EQ(q.inputs, (std::vector<Ssp>{{"eddy", "jobs", kQueuePartition}}));
+    for (const auto& t : (*cs)[i].tasks) partitions.insert(t.changelog_partition);
+  }
+  EXPECT_EQ(partitions.size(), 4u) << "every task has its own changelog partition";
+  // Only queues: any container count >= 1.
+  auto only = GroupTasksWithQueues({}, {{"eddy", "jobs", kQueuePartition}}, 5);
+  ASSERT_TRUE(only.ok());
+  EXPECT_EQ(only->size(), 5u);
+  EXPECT_FALSE(GroupTasksWithQueues({}, {{"eddy", "jobs", kQueuePartition}}, 0).ok());
+  // No queues: GroupTasks' rules.
+  EXPECT_FALSE(GroupTasksWithQueues(tasks, {}, 2).ok());
 }
 
 TEST(ParseSspGrouper, AcceptsSamzaClassNames) {

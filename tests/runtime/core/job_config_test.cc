@@ -145,5 +145,50 @@ TEST(JobConfig, NamesThatWouldBecomeBadPathsOrTopicsAreRefused) {
   ExpectErrorNaming(m, "stores.counts.changelog");
 }
 
+TEST(JobConfig, QueueInputs) {
+  auto m = Base();
+  m["task.inputs"] = "eddy.lines,eddy.jobs";
+  m["systems.eddy.streams.jobs.share.group"] = "workers";
+  m["systems.eddy.streams.jobs.share.max.records"] = "50";
+  auto j = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(j.ok()) << j.status();
+  ASSERT_EQ(j->inputs.size(), 2u);
+  EXPECT_FALSE(j->inputs[0].queue());
+  EXPECT_TRUE(j->inputs[1].queue());
+  EXPECT_EQ(j->inputs[1].share_group, "workers");
+  EXPECT_EQ(j->inputs[1].share_max_records, 50);
+  EXPECT_TRUE(j->warnings.empty()) << j->warnings.front();
+}
+
+TEST(JobConfig, BadQueueInputsNameTheKey) {
+  auto m = Base();
+  m["systems.eddy.streams.lines.share.group"] = "";
+  ExpectErrorNaming(m, "systems.eddy.streams.lines.share.group");
+  m = Base();
+  m["systems.eddy.streams.lines.share.group"] = "g";
+  m["systems.eddy.streams.lines.share.max.records"] = "0";
+  ExpectErrorNaming(m, "systems.eddy.streams.lines.share.max.records");
+  m = Base();
+  m["systems.eddy.streams.other.share.group"] = "g";  // not an input
+  ExpectErrorNaming(m, "systems.eddy.streams.other.share.group");
+  m = Base();
+  m["systems.nosys.streams.lines.share.group"] = "g";  // an unknown system
+  ExpectErrorNaming(m, "systems.nosys.streams.lines.share.group");
+  m = Base();
+  m["task.inputs"] = "kafka.lines";
+  m["systems.kafka.factory"] = "kafka";
+  m["systems.kafka.bootstrap.servers"] = "127.0.0.1:1";
+  m["systems.kafka.streams.lines.share.group"] = "g";
+  ExpectErrorNaming(m, "systems.kafka.streams.lines.share.group");
+  // exactly_once (the default) with a logged store: refused; at_least_once: accepted.
+  m = Base();
+  m["systems.eddy.streams.lines.share.group"] = "g";
+  m["stores.counts.factory"] = "rocksdb";
+  m["stores.counts.changelog"] = "eddy.counts-changelog";
+  ExpectErrorNaming(m, "systems.eddy.streams.lines.share.group");
+  m["processing.guarantee"] = "at_least_once";
+  EXPECT_TRUE(Parse(m).ok()) << Parse(m);
+}
+
 }  // namespace
 }  // namespace eddy::runtime
