@@ -581,24 +581,27 @@ TEST_F(ShareApisTest, DescribeAndDeleteShareGroupOffsets) {
   EXPECT_EQ(describe(), -1);  // no state of q any more
 }
 
-TEST_F(ShareApisTest, TopicIdsSurviveARestartOfTheManager) {
+TEST_F(ShareApisTest, AssignmentNamesTheTopicByItsLogStoreIdWhichSurvivesARestart) {
   auto join = Heartbeat("m1", 0, std::vector<std::string>{"q"});
   ASSERT_EQ(join.error, 0);
   const std::string id = join.assignment.at(0).first;
   EXPECT_NE(id, std::string(16, '\0'));
-  auto again = share_->store()->TopicId("q");
+  auto again = logs_->TopicId("q");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, id);
   client_.reset();
   server_->Stop();
   server_.reset();
   share_.reset();
-  logstore::share::ShareGroupManagerOptions so;
-  so.data_dir = dir_.string();
-  auto share = logstore::share::ShareGroupManager::Open(logs_.get(), so);
-  ASSERT_TRUE(share.ok());
-  EXPECT_EQ(*(*share)->store()->TopicId("q"), id);
-  EXPECT_EQ((*share)->store()->TopicById(id), "q");
+  logs_.reset();
+  logstore::LogManagerOptions lo;
+  lo.data_dir = dir_.string();
+  lo.start_cleaner = false;
+  auto logs = logstore::LogManager::Open(lo);
+  ASSERT_TRUE(logs.ok()) << logs.status();
+  logs_ = std::move(*logs);
+  EXPECT_EQ(*logs_->TopicId("q"), id);
+  EXPECT_EQ(logs_->TopicById(id), "q");
 }
 
 }  // namespace
