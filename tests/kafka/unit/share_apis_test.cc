@@ -581,6 +581,39 @@ TEST_F(ShareApisTest, DescribeAndDeleteShareGroupOffsets) {
   EXPECT_EQ(describe(), -1);  // no state of q any more
 }
 
+// What a Kafka share consumer does with its assignment: it maps each topic id to a name with
+// Metadata v12 (lookup by id, null name).
+TEST_F(ShareApisTest, AssignedTopicIdResolvesThroughMetadataV12) {
+  auto join = Heartbeat("m1", 0, std::vector<std::string>{"q"});
+  ASSERT_EQ(join.error, 0);
+  const std::string id = join.assignment.at(0).first;
+  Writer w;
+  w.CompactArrayCount(1);
+  w.Raw(id);
+  w.CompactNullableString(std::nullopt);
+  w.EmptyTaggedFields();
+  w.Bool(false);  // allow_auto_topic_creation
+  w.Bool(false);  // include_topic_authorized_operations
+  w.EmptyTaggedFields();
+  auto body = Call(kMetadata, w.buffer(), nullptr, 12);
+  ASSERT_TRUE(body.has_value());
+  Reader r(*body);
+  r.Int32();  // throttle
+  ASSERT_EQ(r.CompactArrayCount(), 1);
+  r.Int32();
+  r.CompactString();
+  r.Int32();
+  r.CompactNullableString();
+  r.SkipTaggedFields();
+  r.CompactNullableString();  // cluster id
+  r.Int32();                  // controller
+  ASSERT_EQ(r.CompactArrayCount(), 1);
+  EXPECT_EQ(r.Int16(), 0);
+  EXPECT_EQ(r.CompactNullableString(), std::optional<std::string_view>("q"));
+  EXPECT_EQ(std::string(r.Raw(16)), id);
+  EXPECT_TRUE(r.ok());
+}
+
 TEST_F(ShareApisTest, AssignmentNamesTheTopicByItsLogStoreIdWhichSurvivesARestart) {
   auto join = Heartbeat("m1", 0, std::vector<std::string>{"q"});
   ASSERT_EQ(join.error, 0);
