@@ -92,6 +92,7 @@ bool IsFlexible(int16_t api_key, int16_t api_version) {
          api_key == kDeleteShareGroupOffsets ||
          api_key == kShareFetch || api_key == kShareAcknowledge ||
          (api_key == kListGroups && api_version >= 3) || api_key == kDescribeCluster ||
+         (api_key == kMetadata && api_version >= 9) ||
          (api_key == kDeleteTopics && api_version >= 4) ||
          (api_key == kDeleteRecords && api_version >= 2) ||
          (api_key == kDescribeConfigs && api_version >= 4) ||

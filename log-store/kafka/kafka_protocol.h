@@ -62,7 +62,7 @@ inline constexpr ApiRange kSupportedApis[] = {
     {kProduce, 0, 7},
     {kFetch, 4, 11},
     {kListOffsets, 0, 3},
-    {kMetadata, 0, 4},
+    {kMetadata, 0, 12},  // flexible from v9; topic ids from v10; lookup by id from v12
     {kOffsetCommit, 0, 7},
     {kOffsetFetch, 0, 5},
     {kFindCoordinator, 0, 2},
@@ -150,6 +150,7 @@ inline constexpr int16_t kFencedInstanceId = 82;
 inline constexpr int16_t kGroupSubscribedToTopic = 86;
 inline constexpr int16_t kInvalidRecord = 87;
 inline constexpr int16_t kProducerFenced = 90;
+inline constexpr int16_t kUnknownTopicId = 100;
 inline constexpr int16_t kTransactionalIdNotFound = 105;
 }  // namespace error
 
@@ -161,7 +162,7 @@ struct RequestHeader {
 };
 
 // True when (key, version) uses the flexible encoding (request header v2): within the advertised
-// ranges ApiVersions v3, ListGroups v3..4, DescribeCluster (every version), the admin APIs'
+// ranges ApiVersions v3, Metadata v9+, ListGroups v3..4, DescribeCluster (every version), the admin APIs'
 // newer versions, InitProducerId v2+ and the other transaction APIs v3+.
 bool IsFlexible(int16_t api_key, int16_t api_version);
 // True when the response to (key, version) starts with response header v1 (a tagged-field block

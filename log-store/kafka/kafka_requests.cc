@@ -21,14 +21,29 @@ absl::Status Done(const Reader& r, const char* api, int16_t v) {
 
 absl::StatusOr<MetadataRequest> ParseMetadata(Reader& r, int16_t v) {
   MetadataRequest q;
-  int32_t n = r.ArrayCount(2);
+  const bool flexible = v >= 9;
+  // Smallest topic entry: classic int16 length; flexible uvarint length + tagged fields; v10+
+  // a 16-byte id before the name.
+  const size_t min_topic = v >= 10 ? 18 : 2;
+  int32_t n = flexible ? r.CompactArrayCount(min_topic) : r.ArrayCount(min_topic);
   if (n >= 0) {
     std::vector<std::string> topics;
-    for (int32_t i = 0; i < n && r.ok(); ++i) topics.push_back(Str(r.String()));
+    for (int32_t i = 0; i < n && r.ok(); ++i) {
+      if (v >= 10) q.topic_ids.emplace_back(r.Raw(16));
+      if (v >= 10) {
+        topics.push_back(Str(r.CompactNullableString().value_or("")));
+      } else {
+        topics.push_back(Str(flexible ? r.CompactString() : r.String()));
+      }
+      if (flexible) r.SkipTaggedFields();
+    }
     // v0: an empty list means every topic.
     if (!(v == 0 && topics.empty())) q.topics = std::move(topics);
   }
   if (v >= 4) q.allow_auto_create = r.Bool();
+  if (v >= 8 && v <= 10) q.include_cluster_authorized_operations = r.Bool();
+  if (v >= 8) q.include_topic_authorized_operations = r.Bool();
+  if (flexible) r.SkipTaggedFields();
   if (auto s = Done(r, "Metadata", v); !s.ok()) return s;
   return q;
 }

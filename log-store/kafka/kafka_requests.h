@@ -16,8 +16,15 @@
 namespace eddy::kafka {
 
 struct MetadataRequest {
-  std::optional<std::vector<std::string>> topics;  // nullopt = all topics
+  // nullopt = all topics. v10+: an entry is "" when the client sent a null name (v12: look the
+  // topic up by its id; topic names are never empty).
+  std::optional<std::vector<std::string>> topics;
+  // v10+: the topic id of each entry of `topics` (16 bytes, all zero when not given); empty
+  // before v10.
+  std::vector<std::string> topic_ids;
   bool allow_auto_create = true;
+  bool include_cluster_authorized_operations = false;  // v8..10
+  bool include_topic_authorized_operations = false;    // v8+
 };
 
 struct ProduceRequest {

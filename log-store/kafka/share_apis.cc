@@ -142,7 +142,7 @@ absl::Status HandleShareGroupHeartbeat(BrokerContext& b, RequestContext&, Reader
   } else {
     std::vector<std::pair<std::string, const logstore::share::TopicAssignment*>> ids;
     for (const auto& a : hb->assignment) {
-      auto id = b.share->store()->TopicId(a.topic);
+      auto id = b.logs->TopicId(a.topic);
       if (id.ok()) ids.emplace_back(*id, &a);
     }
     w.Int8(1);  // assignment present
@@ -177,7 +177,7 @@ absl::Status HandleShareFetch(BrokerContext& b, RequestContext&, Reader& r, Writ
   const int32_t nt = r.CompactArrayCount(17);
   for (int32_t i = 0; i < nt && r.ok(); ++i) {
     std::string id(r.Raw(16));
-    const std::string topic = b.share ? b.share->store()->TopicById(id) : std::string();
+    const std::string topic = b.logs->TopicById(id);
     const int32_t np = r.CompactArrayCount(5);
     for (int32_t k = 0; k < np && r.ok(); ++k) {
       const int32_t part = r.Int32();
@@ -242,7 +242,7 @@ absl::Status HandleShareFetch(BrokerContext& b, RequestContext&, Reader& r, Writ
   p.cancelled = [&b] { return b.stopping.load(); };
   std::map<std::string, std::string> id_of;  // topic -> id
   for (const auto& [id, part] : session_parts) {
-    const std::string topic = b.share->store()->TopicById(id);
+    const std::string topic = b.logs->TopicById(id);
     if (topic.empty()) continue;
     id_of[topic] = id;
     if (session_epoch != -1) p.partitions.emplace_back(topic, part);
@@ -275,7 +275,7 @@ absl::Status HandleShareFetch(BrokerContext& b, RequestContext&, Reader& r, Writ
     by_topic[id_of[part.topic]][part.partition].fetch = &part;
   }
   for (const auto& a : res->acks) {
-    auto id = b.share->store()->TopicId(a.item.topic);
+    auto id = b.logs->TopicId(a.item.topic);
     if (!id.ok()) continue;
     Out& o = by_topic[*id][a.item.partition];
     if (o.ack.ok()) o.ack = a.status;
@@ -348,7 +348,7 @@ absl::Status HandleShareAcknowledge(BrokerContext& b, RequestContext&, Reader& r
   const int32_t nt = r.CompactArrayCount(17);
   for (int32_t i = 0; i < nt && r.ok(); ++i) {
     std::string id(r.Raw(16));
-    const std::string topic = b.share ? b.share->store()->TopicById(id) : std::string();
+    const std::string topic = b.logs->TopicById(id);
     const int32_t np = r.CompactArrayCount(5);
     for (int32_t k = 0; k < np && r.ok(); ++k) {
       const int32_t part = r.Int32();
@@ -478,7 +478,7 @@ absl::Status HandleShareGroupDescribe(BrokerContext& b, RequestContext&, Reader&
       // Assignment (a struct): TopicPartitions[], then its tagged fields.
       std::vector<std::pair<std::string, const logstore::share::TopicAssignment*>> ids;
       for (const auto& a : m.assignment) {
-        auto id = b.share->store()->TopicId(a.topic);
+        auto id = b.logs->TopicId(a.topic);
         if (id.ok()) ids.emplace_back(*id, &a);
       }
       w.CompactArrayCount(static_cast<int32_t>(ids.size()));
@@ -562,7 +562,7 @@ absl::Status HandleDescribeShareGroupOffsets(BrokerContext& b, RequestContext&, 
     w.CompactArrayCount(static_cast<int32_t>(topics.size()));
     for (const auto& [topic, parts] : topics) {
       w.CompactString(topic);
-      auto id = b.share->store()->TopicId(topic);
+      auto id = b.logs->TopicId(topic);
       w.Raw(id.ok() ? *id : std::string(16, '\0'));
       w.CompactArrayCount(static_cast<int32_t>(parts.size()));
       for (int32_t p : parts) {
@@ -624,7 +624,7 @@ absl::Status HandleDeleteShareGroupOffsets(BrokerContext& b, RequestContext&, Re
     }
     absl::Status st = b.share->DeleteOffsets(group, topic);
     w.CompactString(topic);
-    auto id = b.share->store()->TopicId(topic);
+    auto id = b.logs->TopicId(topic);
     w.Raw(id.ok() ? *id : std::string(16, '\0'));
     if (parts.empty()) parts.push_back(0);  // names the topic's error
     w.CompactArrayCount(static_cast<int32_t>(parts.size()));

@@ -123,13 +123,11 @@ bool ShareStateStore::Apply(std::string_view payload) {
     return true;
   }
   if (type == kTopicId) {
-    std::string topic = r.Str();
+    r.Str();  // topic
     std::string id = r.Str();
-    if (!r.ok || !r.in.empty() || id.size() != 16) return false;
-    id_topics_.erase(topic_ids_[topic]);
-    topic_ids_[topic] = id;
-    id_topics_[id] = topic;
-    return true;
+    // Written by stores from before topic ids moved to the log store (LogManager::TopicId);
+    // read so old files still replay, and dropped at the next snapshot.
+    return r.ok && r.in.empty() && id.size() == 16;
   }
   if (type == kPartitionDelete) {
     std::string group = r.Str();
@@ -187,13 +185,6 @@ absl::Status ShareStateStore::AppendLocked(std::string payload) {
 
 void ShareStateStore::SnapshotLocked() {
   std::string all;
-  for (const auto& [topic, id] : topic_ids_) {
-    Writer w;
-    w.U8(kTopicId);
-    w.Str(topic);
-    w.Str(id);
-    all += FrameStateRecord(w.out);
-  }
   for (const auto& [group, g] : groups_) {
     all += FrameStateRecord(EncodeGroup(group, g.configs));
     for (const auto& [tp, p] : g.partitions) {
@@ -279,31 +270,6 @@ absl::Status ShareStateStore::PersistPartitionDelete(const std::string& group,
   w.Str(topic);
   w.U32(static_cast<uint32_t>(partition));
   return AppendLocked(w.out);
-}
-
-absl::StatusOr<std::string> ShareStateStore::TopicId(const std::string& topic) {
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = topic_ids_.find(topic);
-  if (it != topic_ids_.end()) return it->second;
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string id(16, '\0');
-  do {
-    const uint64_t hi = rng(), lo = rng();
-    enc::StoreBe64(id.data(), (hi & ~0xF000ULL) | 0x4000ULL);            // version 4
-    enc::StoreBe64(id.data() + 8, (lo & ~(3ULL << 62)) | (2ULL << 62));  // variant 1
-  } while (id_topics_.count(id));
-  Writer w;
-  w.U8(kTopicId);
-  w.Str(topic);
-  w.Str(id);
-  if (auto st = AppendLocked(w.out); !st.ok()) return st;
-  return id;
-}
-
-std::string ShareStateStore::TopicById(std::string_view id) const {
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = id_topics_.find(std::string(id));
-  return it == id_topics_.end() ? std::string() : it->second;
 }
 
 int64_t ShareStateStore::file_bytes() const {

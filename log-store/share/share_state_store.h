@@ -57,12 +57,6 @@ class ShareStateStore final : public ShareStateSink {
   absl::Status PersistPartitionDelete(const std::string& group, const std::string& topic,
                                       int32_t partition);
 
-  // Kafka topic ids (KIP-516), 16 bytes each, given on first use and kept here so they survive a
-  // restart. The id of `topic`, made (and written) when it has none.
-  absl::StatusOr<std::string> TopicId(const std::string& topic);
-  // The topic whose id is `id`; empty when none.
-  std::string TopicById(std::string_view id) const;
-
   int64_t file_bytes() const;
   int64_t snapshots_written() const;
 
@@ -89,8 +83,6 @@ class ShareStateStore final : public ShareStateSink {
   int64_t last_snapshot_bytes_ = 0;
   int64_t snapshots_ = 0;
   std::map<std::string, MirrorGroup> groups_;
-  std::map<std::string, std::string> topic_ids_;  // topic -> id
-  std::map<std::string, std::string> id_topics_;  // id -> topic
 };
 
 }  // namespace eddy::logstore::share

@@ -19,11 +19,15 @@
 #include "log-store/storage/file_io.h"
 #include "log-store/storage/offsets_store.h"
 #include "log-store/storage/partition_log_impl.h"
+#include "log-store/storage/topic_id.h"
 
 namespace eddy::logstore {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The metadata file's key for the topic id (not a topic setting: TopicConfig does not know it).
+constexpr char kTopicIdKey[] = "topic.id";
 
 // A segment holds its .log, .index and .timeindex open; a new partition has one segment.
 constexpr int64_t kFdsPerPartition = 3;
@@ -46,9 +50,11 @@ struct LogManager::Impl {
   mutable std::shared_mutex topics_mu;
   struct Topic {
     TopicConfig config;
+    std::string id;  // 16 bytes, topic_id.h
     std::vector<std::shared_ptr<PartitionLogImpl>> partitions;
   };
   std::map<std::string, Topic> topics;
+  std::map<std::string, std::string> topic_by_id;  // id -> name, under topics_mu
 
   std::unique_ptr<OffsetsStore> offsets;
 
@@ -77,8 +83,10 @@ struct LogManager::Impl {
     return topics_dir + "/" + topic + ".properties";
   }
 
-  absl::Status WriteMeta(const std::string& name, const TopicConfig& c) const {
+  absl::Status WriteMeta(const std::string& name, const std::string& id,
+                         const TopicConfig& c) const {
     std::string text = absl::StrCat("# topic ", name, " (eddy log store)\n");
+    absl::StrAppend(&text, kTopicIdKey, "=", TopicIdToText(id), "\n");
     for (const auto& [k, v] : c.ToMap()) absl::StrAppend(&text, k, "=", v, "\n");
     return fileio::WriteFileAtomic(MetaPath(name), text);
   }
@@ -165,7 +173,12 @@ struct LogManager::Impl {
       }
     }
     if (st.ok() && !added.empty()) st = fileio::SyncDir(options.data_dir);
-    if (st.ok()) st = WriteMeta(name, next);
+    std::string id;
+    {
+      std::shared_lock<std::shared_mutex> l(topics_mu);
+      id = topics.at(name).id;
+    }
+    if (st.ok()) st = WriteMeta(name, id, next);
     if (!st.ok()) {
       RemovePartitions(name, current.partitions, next.partitions, &added);
       return st;
@@ -277,18 +290,41 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(const LogManagerOpt
       std::pair<std::string, std::string> p = absl::StrSplit(line, absl::MaxSplits('=', 1));
       kv[p.first] = p.second;
     }
+    std::optional<std::string> id;
+    bool new_id = false;
+    if (auto node = kv.extract(kTopicIdKey); !node.empty()) {
+      id = TopicIdFromText(node.mapped());
+      if (!id) {
+        return absl::DataLossError(absl::StrCat("topic metadata ", e.path().string(), ": ",
+                                                kTopicIdKey, " \"", node.mapped(),
+                                                "\" is not a topic id (22 characters of base64)"));
+      }
+    }
     auto cfg = TopicConfig::FromMap(kv, TopicConfig{});
     if (!cfg.ok()) {
       return absl::DataLossError(
           absl::StrCat("topic metadata ", e.path().string(), ": ", cfg.status().message()));
     }
+    if (!id || im.topic_by_id.count(*id)) {
+      // Written before topics had ids (or a copied file): give it one now and keep it.
+      do {
+        id = NewTopicId();
+      } while (im.topic_by_id.count(*id));
+      new_id = true;
+    }
+    if (new_id) {
+      if (absl::Status st = im.WriteMeta(name, *id, *cfg); !st.ok()) return st;
+      absl::StrAppend(&report, "  topic ", name, ": gave it topic id ", TopicIdToText(*id), "\n");
+    }
     Impl::Topic t;
     t.config = *cfg;
+    t.id = *id;
     for (int32_t p = 0; p < cfg->partitions; ++p) {
       auto log = im.OpenPartition(name, p, *cfg, &report);
       if (!log.ok()) return log.status();
       t.partitions.push_back(*log);
     }
+    im.topic_by_id[t.id] = name;
     im.topics[name] = std::move(t);
   }
   if (ec) return absl::InternalError(absl::StrCat("list ", im.topics_dir, ": ", ec.message()));
@@ -335,6 +371,12 @@ absl::Status LogManager::CreateTopic(const std::string& name, const TopicConfig&
   // Opened without topics_mu: Produce, Fetch and Metadata of other topics go on meanwhile.
   Impl::Topic t;
   t.config = config;
+  {
+    std::shared_lock<std::shared_mutex> l(im.topics_mu);
+    do {
+      t.id = NewTopicId();
+    } while (im.topic_by_id.count(t.id));
+  }
   std::string report;
   absl::Status st;
   for (int32_t p = 0; p < config.partitions && st.ok(); ++p) {
@@ -354,12 +396,13 @@ absl::Status LogManager::CreateTopic(const std::string& name, const TopicConfig&
     }
   }
   if (st.ok()) st = fileio::SyncDir(im.options.data_dir);
-  if (st.ok()) st = im.WriteMeta(name, config);
+  if (st.ok()) st = im.WriteMeta(name, t.id, config);
   if (!st.ok()) {
     im.RemovePartitions(name, 0, config.partitions, &t.partitions);
     return st;
   }
   std::unique_lock<std::shared_mutex> l(im.topics_mu);
+  im.topic_by_id[t.id] = name;
   im.topics[name] = std::move(t);
   return absl::OkStatus();
 }
@@ -374,6 +417,7 @@ absl::Status LogManager::DeleteTopic(const std::string& name) {
     if (it == im.topics.end())
       return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
     parts = std::move(it->second.partitions);
+    im.topic_by_id.erase(it->second.id);
     im.topics.erase(it);
     for (const auto& p : parts) {
       p->MarkDeleted();
@@ -409,8 +453,23 @@ absl::StatusOr<TopicInfo> LogManager::DescribeTopic(const std::string& name) con
   TopicInfo info;
   info.name = name;
   info.config = it->second.config;
+  info.id = it->second.id;
   for (const auto& p : it->second.partitions) info.partitions.push_back(p->Stats());
   return info;
+}
+
+absl::StatusOr<std::string> LogManager::TopicId(const std::string& topic) const {
+  std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+  auto it = impl_->topics.find(topic);
+  if (it == impl_->topics.end())
+    return absl::NotFoundError(absl::StrCat("topic ", topic, " does not exist"));
+  return it->second.id;
+}
+
+std::string LogManager::TopicById(std::string_view id) const {
+  std::shared_lock<std::shared_mutex> l(impl_->topics_mu);
+  auto it = impl_->topic_by_id.find(std::string(id));
+  return it == impl_->topic_by_id.end() ? std::string() : it->second;
 }
 
 absl::Status LogManager::ValidateAlterTopic(const std::string& name,

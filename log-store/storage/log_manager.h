@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,6 +41,7 @@ struct LogManagerOptions {
 struct TopicInfo {
   std::string name;
   TopicConfig config;
+  std::string id;  // the topic id, 16 bytes (topic_id.h)
   std::vector<PartitionStats> partitions;  // index = partition number
 };
 
@@ -65,6 +67,12 @@ class LogManager {
   absl::Status DeleteTopic(const std::string& name);
   std::vector<std::string> ListTopics() const;  // sorted, internal topics included
   absl::StatusOr<TopicInfo> DescribeTopic(const std::string& name) const;
+  // The topic's id (Kafka's KIP-516), 16 bytes: made at create, kept in the metadata file, new
+  // when the name is deleted and created again; topics from before ids get one at first open.
+  // NotFound when absent.
+  absl::StatusOr<std::string> TopicId(const std::string& topic) const;
+  // The topic whose id is `id`; empty when none.
+  std::string TopicById(std::string_view id) const;
   // Applies Kafka-named settings over the current ones (partitions cannot shrink: InvalidArgument;
   // growing adds partitions, with CreateTopic's limits and cleanup on failure). NotFound when
   // absent, InvalidArgument naming a bad key or value.

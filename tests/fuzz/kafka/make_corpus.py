@@ -39,6 +39,14 @@ frames = {
     "api_versions_v0": hdr(18, 0),
     "metadata_v4_all": hdr(3, 4) + i32(-1) + i8(1),
     "metadata_v4_topic": hdr(3, 4) + arr([s("t")]) + i8(1),
+    # Metadata v9 (flexible), v12 by name and by id (null name), v12 all topics (null array).
+    "metadata_v9_topic": hdr(3, 9, flexible=True) + carr([cs("t") + TAG]) + i8(1) + i8(0) +
+                         i8(0) + TAG,
+    "metadata_v12_topic": hdr(3, 12, flexible=True) + carr([bytes(16) + cs("t") + TAG]) +
+                          i8(1) + i8(0) + TAG,
+    "metadata_v12_by_id": hdr(3, 12, flexible=True) +
+                          carr([bytes(range(1, 17)) + cns(None) + TAG]) + i8(0) + i8(0) + TAG,
+    "metadata_v12_all": hdr(3, 12, flexible=True) + uv(0) + i8(0) + i8(0) + TAG,
     "produce_v7": hdr(0, 7) + s(None) + i16(-1) + i32(30000) +
                   arr([s("t") + arr([i32(0) + b(batch)])]),
     "fetch_v11": hdr(1, 11) + i32(-1) + i32(500) + i32(1) + i32(52428800) + i8(1) + i32(0) +

@@ -581,24 +581,60 @@ TEST_F(ShareApisTest, DescribeAndDeleteShareGroupOffsets) {
   EXPECT_EQ(describe(), -1);  // no state of q any more
 }
 
-TEST_F(ShareApisTest, TopicIdsSurviveARestartOfTheManager) {
+// What a Kafka share consumer does with its assignment: it maps each topic id to a name with
+// Metadata v12 (lookup by id, null name).
+TEST_F(ShareApisTest, AssignedTopicIdResolvesThroughMetadataV12) {
+  auto join = Heartbeat("m1", 0, std::vector<std::string>{"q"});
+  ASSERT_EQ(join.error, 0);
+  const std::string id = join.assignment.at(0).first;
+  Writer w;
+  w.CompactArrayCount(1);
+  w.Raw(id);
+  w.CompactNullableString(std::nullopt);
+  w.EmptyTaggedFields();
+  w.Bool(false);  // allow_auto_topic_creation
+  w.Bool(false);  // include_topic_authorized_operations
+  w.EmptyTaggedFields();
+  auto body = Call(kMetadata, w.buffer(), nullptr, 12);
+  ASSERT_TRUE(body.has_value());
+  Reader r(*body);
+  r.Int32();  // throttle
+  ASSERT_EQ(r.CompactArrayCount(), 1);
+  r.Int32();
+  r.CompactString();
+  r.Int32();
+  r.CompactNullableString();
+  r.SkipTaggedFields();
+  r.CompactNullableString();  // cluster id
+  r.Int32();                  // controller
+  ASSERT_EQ(r.CompactArrayCount(), 1);
+  EXPECT_EQ(r.Int16(), 0);
+  EXPECT_EQ(r.CompactNullableString(), std::optional<std::string_view>("q"));
+  EXPECT_EQ(std::string(r.Raw(16)), id);
+  EXPECT_TRUE(r.ok());
+}
+
+TEST_F(ShareApisTest, AssignmentNamesTheTopicByItsLogStoreIdWhichSurvivesARestart) {
   auto join = Heartbeat("m1", 0, std::vector<std::string>{"q"});
   ASSERT_EQ(join.error, 0);
   const std::string id = join.assignment.at(0).first;
   EXPECT_NE(id, std::string(16, '\0'));
-  auto again = share_->store()->TopicId("q");
+  auto again = logs_->TopicId("q");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, id);
   client_.reset();
   server_->Stop();
   server_.reset();
   share_.reset();
-  logstore::share::ShareGroupManagerOptions so;
-  so.data_dir = dir_.string();
-  auto share = logstore::share::ShareGroupManager::Open(logs_.get(), so);
-  ASSERT_TRUE(share.ok());
-  EXPECT_EQ(*(*share)->store()->TopicId("q"), id);
-  EXPECT_EQ((*share)->store()->TopicById(id), "q");
+  logs_.reset();
+  logstore::LogManagerOptions lo;
+  lo.data_dir = dir_.string();
+  lo.start_cleaner = false;
+  auto logs = logstore::LogManager::Open(lo);
+  ASSERT_TRUE(logs.ok()) << logs.status();
+  logs_ = std::move(*logs);
+  EXPECT_EQ(*logs_->TopicId("q"), id);
+  EXPECT_EQ(logs_->TopicById(id), "q");
 }
 
 }  // namespace
