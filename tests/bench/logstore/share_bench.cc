@@ -19,6 +19,22 @@
 namespace v1 = eddy::logstore::v1;
 
 int main(int argc, char** argv) {
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::printf(
+        "usage: eddy-share-bench [RECORDS [CONSUMERS [FSYNC]]]\n"
+        "Records/s accepted by CONSUMERS share-group members on one partition of a real\n"
+        "eddy-logd (native API); FSYNC 1 runs the broker with --fsync. Defaults: 200000 1 0.\n");
+    return 0;
+  }
+  for (int i = 1; i < argc && i <= 3; ++i) {
+    if (std::atoll(argv[i]) <= 0 && !(i == 3 && std::string(argv[i]) == "0")) {
+      std::fprintf(stderr,
+                   "eddy-share-bench: argument %d must be a positive number, not '%s' "
+                   "(see --help)\n",
+                   i, argv[i]);
+      return 2;
+    }
+  }
   const int64_t records = argc > 1 ? std::atoll(argv[1]) : 200000;
   const int consumers = argc > 2 ? std::atoi(argv[2]) : 1;
   const bool fsync = argc > 3 && std::atoi(argv[3]) != 0;

@@ -154,6 +154,21 @@ int main(int argc, char** argv) {
   int size = 100;
   int max_records = 500;
   std::string logd;
+  const char* usage =
+      "usage: eddy-queue-bench [--messages N] [--size B] [--max-records N] [--logd PATH]\n"
+      "Messages/s accepted by 1, 4 and 16 share consumers on one partition, against a classic\n"
+      "consumer group of 16 on 16 partitions, in the same run (a real eddy-logd).\n";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", usage);
+      return 0;
+    }
+  }
+  if (argc % 2 == 0) {
+    std::fprintf(stderr, "eddy-queue-bench: %s needs a value\n%s", argv[argc - 1], usage);
+    return 2;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--messages")
@@ -165,9 +180,7 @@ int main(int argc, char** argv) {
     else if (a == "--logd")
       logd = argv[i + 1];
     else {
-      std::fprintf(stderr,
-                   "usage: eddy-queue-bench [--messages N] [--size B] [--max-records N] "
-                   "[--logd PATH]\n");
+      std::fprintf(stderr, "eddy-queue-bench: unknown option %s\n%s", a.c_str(), usage);
       return 2;
     }
   }
