@@ -18,6 +18,7 @@
 #include "log-store/storage/log_manager.h"
 #include "log-store/storage/record_batch_builder.h"
 #include "tests/kafka/raw_kafka_client.h"
+#include "tests/kafka/unit/test_data_dir.h"
 
 namespace eddy::kafka {
 namespace {
@@ -41,15 +42,9 @@ struct ConfigAnswer {
 class KafkaAdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy-kafka-admin-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    logstore::LogManagerOptions lo;
-    lo.data_dir = dir_.string();
-    lo.start_cleaner = false;
-    lo.max_partitions_per_topic = 16;
-    auto logs = logstore::LogManager::Open(lo);
+    dir_ = FreshTestDataDir("eddy-kafka-admin");
+    auto logs = OpenTestLogManager(
+        dir_, [](logstore::LogManagerOptions& o) { o.max_partitions_per_topic = 16; });
     ASSERT_TRUE(logs.ok()) << logs.status();
     logs_ = std::move(*logs);
     KafkaServerOptions ko;

@@ -19,6 +19,7 @@
 #include "log-store/storage/record_batch.h"
 #include "log-store/storage/record_batch_builder.h"
 #include "tests/kafka/raw_kafka_client.h"
+#include "tests/kafka/unit/test_data_dir.h"
 
 namespace eddy::kafka {
 namespace {
@@ -68,14 +69,8 @@ struct TopicAnswer {
 class CreateTopicsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy-kafka-create-topics-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    logstore::LogManagerOptions lo;
-    lo.data_dir = dir_.string();
-    lo.start_cleaner = false;
-    auto logs = logstore::LogManager::Open(lo);
+    dir_ = FreshTestDataDir("eddy-kafka-create-topics");
+    auto logs = OpenTestLogManager(dir_);
     ASSERT_TRUE(logs.ok()) << logs.status();
     logs_ = std::move(*logs);
     KafkaServerOptions ko;

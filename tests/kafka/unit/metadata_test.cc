@@ -16,6 +16,7 @@
 #include "log-store/storage/log_manager.h"
 #include "log-store/storage/topic_id.h"
 #include "tests/kafka/raw_kafka_client.h"
+#include "tests/kafka/unit/test_data_dir.h"
 
 namespace eddy::kafka {
 namespace {
@@ -112,10 +113,7 @@ TEST(KafkaMetadata, AdvertisedUpToV12AndFlexibleFromV9) {
 class KafkaMetadataServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy-kafka-metadata-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = FreshTestDataDir("eddy-kafka-metadata");
     Open();
     logstore::TopicConfig tc;
     tc.partitions = 1;
@@ -126,10 +124,7 @@ class KafkaMetadataServerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void Open() {
-    logstore::LogManagerOptions lo;
-    lo.data_dir = dir_.string();
-    lo.start_cleaner = false;
-    auto logs = logstore::LogManager::Open(lo);
+    auto logs = OpenTestLogManager(dir_);
     ASSERT_TRUE(logs.ok()) << logs.status();
     logs_ = std::move(*logs);
     KafkaServerOptions ko;

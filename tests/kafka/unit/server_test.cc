@@ -13,6 +13,7 @@
 #include "log-store/storage/record_batch.h"
 #include "log-store/storage/record_batch_builder.h"
 #include "tests/kafka/raw_kafka_client.h"
+#include "tests/kafka/unit/test_data_dir.h"
 
 namespace eddy::kafka {
 namespace {
@@ -22,14 +23,8 @@ using Client = RawKafkaClient;
 class KafkaServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy-kafka-server-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    logstore::LogManagerOptions lo;
-    lo.data_dir = dir_.string();
-    lo.start_cleaner = false;
-    auto logs = logstore::LogManager::Open(lo);
+    dir_ = FreshTestDataDir("eddy-kafka-server");
+    auto logs = OpenTestLogManager(dir_);
     ASSERT_TRUE(logs.ok()) << logs.status();
     logs_ = std::move(*logs);
     logstore::TopicConfig tc;
@@ -56,10 +51,7 @@ class KafkaServerTest : public ::testing::Test {
     server_->Stop();
     server_.reset();
     logs_.reset();
-    logstore::LogManagerOptions lo;
-    lo.data_dir = dir_.string();
-    lo.start_cleaner = false;
-    auto logs = logstore::LogManager::Open(lo);
+    auto logs = OpenTestLogManager(dir_);
     ASSERT_TRUE(logs.ok()) << logs.status();
     logs_ = std::move(*logs);
     KafkaServerOptions ko;

@@ -23,6 +23,7 @@
 #include "log-store/storage/log_manager.h"
 #include "log-store/storage/record_batch_builder.h"
 #include "tests/kafka/raw_kafka_client.h"
+#include "tests/kafka/unit/test_data_dir.h"
 
 namespace eddy::kafka {
 namespace {
@@ -66,14 +67,8 @@ struct AckBatch {
 class ShareApisTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy-kafka-share-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    logstore::LogManagerOptions lo;
-    lo.data_dir = dir_.string();
-    lo.start_cleaner = false;
-    auto logs = logstore::LogManager::Open(lo);
+    dir_ = FreshTestDataDir("eddy-kafka-share");
+    auto logs = OpenTestLogManager(dir_);
     ASSERT_TRUE(logs.ok()) << logs.status();
     logs_ = std::move(*logs);
     auto c = logstore::TopicConfig::FromMap({{"partitions", "1"}},
@@ -627,10 +622,7 @@ TEST_F(ShareApisTest, AssignmentNamesTheTopicByItsLogStoreIdWhichSurvivesARestar
   server_.reset();
   share_.reset();
   logs_.reset();
-  logstore::LogManagerOptions lo;
-  lo.data_dir = dir_.string();
-  lo.start_cleaner = false;
-  auto logs = logstore::LogManager::Open(lo);
+  auto logs = OpenTestLogManager(dir_);
   ASSERT_TRUE(logs.ok()) << logs.status();
   logs_ = std::move(*logs);
   EXPECT_EQ(*logs_->TopicId("q"), id);

@@ -17,6 +17,7 @@
 #include "log-store/storage/record_batch_builder.h"
 #include "log-store/txn/transaction_coordinator.h"
 #include "tests/kafka/raw_kafka_client.h"
+#include "tests/kafka/unit/test_data_dir.h"
 
 namespace eddy::kafka {
 namespace {
@@ -24,14 +25,8 @@ namespace {
 class KafkaTxnServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("eddy-kafka-txn-server-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    logstore::LogManagerOptions lo;
-    lo.data_dir = dir_.string();
-    lo.start_cleaner = false;
-    auto logs = logstore::LogManager::Open(lo);
+    dir_ = FreshTestDataDir("eddy-kafka-txn-server");
+    auto logs = OpenTestLogManager(dir_);
     ASSERT_TRUE(logs.ok()) << logs.status();
     logs_ = std::move(*logs);
     logstore::TopicConfig tc;
