@@ -13,6 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "coordinator/cli/output.h"
 #include "coordinator/cli/record_exec.h"
 #include "log-store/client/share_consumer.h"
 
@@ -208,7 +209,7 @@ int List(const QueueFlags& f) {
   auto groups = (*admin)->List();
   if (!groups.ok()) return Fail("queue list", groups.status());
   if (f.output == "json") {
-    std::printf("%s\n", nlohmann::json(*groups).dump(2).c_str());
+    PrintJson({{"groups", *groups}});  // an object, like every --output json document
     return kExitOk;
   }
   for (const auto& g : *groups) std::printf("%s\n", g.c_str());
