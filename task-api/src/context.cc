@@ -5,6 +5,30 @@ namespace eddy {
 
 Context::~Context() = default;
 
+namespace {
+
+// The timers of a context without timer support.
+class NoTimers final : public TimerService {
+ public:
+  absl::Status Register(TimeDomain, std::string_view, int64_t) override { return Refuse(); }
+  absl::Status Delete(TimeDomain, std::string_view, int64_t) override { return Refuse(); }
+  int64_t CurrentWatermark() const override { return kNoWatermark; }
+  int64_t CurrentProcessingTime() const override { return 0; }
+  void SetEventTimeExtractor(const SystemStream&, EventTimeExtractor) override {}
+
+ private:
+  static absl::Status Refuse() {
+    return absl::FailedPreconditionError("this task context has no timer support");
+  }
+};
+
+}  // namespace
+
+TimerService& Context::timers() {
+  static NoTimers* none = new NoTimers();
+  return *none;
+}
+
 const Serde<std::string>* Context::DefaultBytesSerde() {
   static const BytesSerde* serde = new BytesSerde();
   return serde;

@@ -24,6 +24,7 @@
 #include "eddy/metrics.h"
 #include "eddy/serde.h"
 #include "eddy/system_stream.h"
+#include "eddy/timers.h"
 
 namespace eddy {
 
@@ -52,6 +53,10 @@ class Context {
   // The store `name` of this task; NotFound (naming the store and the defined stores) when there
   // is no stores.<name>.factory.
   virtual absl::StatusOr<StoreHandle> GetStoreHandle(std::string_view name) = 0;
+  // The task's watermark, clock and timers (eddy/timers.h). The default (a context without
+  // timer support, e.g. a test fake) refuses Register/Delete with FailedPrecondition and reports
+  // kNoWatermark.
+  virtual TimerService& timers();
 
   // The typed store `name`. Fails with InvalidArgument when the configured key/msg serde does not
   // produce K / V (the error names the store, the serde and both types). The returned pointer is
