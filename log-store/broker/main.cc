@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-partitions", lm_options.max_partitions,
                  "most partitions the broker holds over all topics (default 100000)")
       ->check(AtLeast(1));
+  app.add_option("--producer-id-expiration-ms", lm_options.producer_id_expiration_ms,
+                 "forget an idempotent producer id's sequence state after it wrote nothing to a "
+                 "partition for this long (producer.id.expiration.ms; default 86400000)")
+      ->check(AtLeast(1));
   eddy::logstore::TransactionCoordinatorOptions txn_options;
   app.add_option("--max-transaction-timeout-ms", txn_options.max_transaction_timeout_ms,
                  "longest transaction timeout a producer may ask for "

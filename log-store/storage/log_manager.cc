@@ -96,6 +96,7 @@ struct LogManager::Impl {
                                                                   std::string* report) {
     PartitionOptions po;
     po.fsync_every_append = options.fsync_every_append;
+    po.producer_id_expiration_ms = options.producer_id_expiration_ms;
     po.on_append = [this] { OnAppend(); };
     return PartitionLogImpl::Open(PartitionDir(topic, p), topic, p, c, std::move(po), report);
   }

@@ -36,6 +36,9 @@ struct LogManagerOptions {
   // Every partition keeps 3 descriptors per segment open; a create or growth that would leave
   // fewer than this many descriptors free under RLIMIT_NOFILE is refused as well.
   int32_t reserved_fds = 512;
+  // Idle idempotent/transactional producer ids are forgotten per partition after this long
+  // (Kafka's producer.id.expiration.ms; PartitionOptions). eddy-logd --producer-id-expiration-ms.
+  int64_t producer_id_expiration_ms = 86400000;
 };
 
 struct TopicInfo {

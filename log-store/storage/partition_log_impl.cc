@@ -170,7 +170,7 @@ absl::Status PartitionLogImpl::RecoverProducerState(std::string* report) {
     const int64_t seg_base = seg->base_offset();
     absl::Status st = seg->ForEachBatch([&](std::string_view batch, const BatchHeader& h) {
       if (h.last_offset() < scan_from || h.producer_id < 0) return absl::OkStatus();
-      const int64_t closed = producers_.Apply(h);
+      const int64_t closed = producers_.Apply(h, 0);
       if (h.is_control() && closed >= 0) {
         auto type = ControlBatchType(batch);
         if (type.ok() && *type == kControlAbort) {
@@ -190,6 +190,15 @@ absl::Status PartitionLogImpl::RecoverProducerState(std::string* report) {
   }
   first_open_.store(producers_.FirstOpenOffset(), std::memory_order_release);
   return absl::OkStatus();
+}
+
+void PartitionLogImpl::ExpireIdleProducers(int64_t now_ms) {
+  const int64_t expiration = options_.producer_id_expiration_ms;
+  if (expiration <= 0) return;
+  const int64_t every = std::min<int64_t>(60000, std::max<int64_t>(expiration / 2, 1));
+  if (now_ms - last_producer_expiry_ms_ < every) return;
+  last_producer_expiry_ms_ = now_ms;
+  producers_.ExpireIdle(now_ms, expiration);
 }
 
 absl::Status PartitionLogImpl::WriteSnapshot(int64_t offset) {
@@ -566,10 +575,12 @@ absl::StatusOr<AppendResult> PartitionLogImpl::AppendLocked(std::string_view bat
   if (FaultHooks::Fire("partition.append.before_publish")) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
+  const int64_t now_ms = NowMs();
   for (auto& [index, ph] : producer_batches_) {
     ph.base_offset = infos_[index].base_offset;
-    producers_.Apply(ph);
+    producers_.Apply(ph, now_ms);
   }
+  ExpireIdleProducers(now_ms);
   // A transaction opened: the LSO holds before the new end offset is visible.
   const int64_t open_before = first_open_.load(std::memory_order_relaxed);
   const int64_t open_after = producers_.FirstOpenOffset();

@@ -25,6 +25,9 @@ namespace eddy::logstore {
 struct PartitionOptions {
   bool fsync_every_append = false;
   std::function<void()> on_append;  // called after every successful append
+  // Idle producer ids are forgotten after this long (ProducerStateTable::ExpireIdle), checked on
+  // the append path at most every min(60 s, expiration / 2). eddy-logd --producer-id-expiration-ms.
+  int64_t producer_id_expiration_ms = 86400000;  // Kafka's producer.id.expiration.ms
 };
 
 struct CleanerStats {
@@ -91,6 +94,8 @@ class PartitionLogImpl final : public PartitionLog {
                                             bool internal);
   // Writes the producer-state snapshot at `offset` (a roll).
   absl::Status WriteSnapshot(int64_t offset);
+  // The append path's producer-id expiry (PartitionOptions::producer_id_expiration_ms).
+  void ExpireIdleProducers(int64_t now_ms);
   // Unlinks the closed segments that end at or before the log start offset (never the active
   // one). Caller holds cleaner_mu_.
   int DropSegmentsBelowStart();
@@ -117,6 +122,7 @@ class PartitionLogImpl final : public PartitionLog {
   int64_t unflushed_messages_ = 0;
 
   ProducerStateTable producers_;  // guarded by append_mu_
+  int64_t last_producer_expiry_ms_ = 0;  // guarded by append_mu_
   TxnIndex txn_index_;
   // First offset of the oldest open transaction, -1 when none. Set before the end offset is
   // published when a transaction opens, cleared after it when one closes, so LastStableOffset

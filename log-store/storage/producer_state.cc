@@ -108,9 +108,10 @@ ProducerStateTable::Check ProducerStateTable::CheckBatch(const BatchHeader& h) c
   return c;
 }
 
-int64_t ProducerStateTable::Apply(const BatchHeader& h) {
+int64_t ProducerStateTable::Apply(const BatchHeader& h, int64_t now_ms) {
   if (h.producer_id < 0) return -1;
   Producer& p = producers_[h.producer_id];
+  p.last_write_ms = std::max(p.last_write_ms, now_ms);
   if (h.producer_epoch != p.epoch) {
     if (h.producer_epoch > p.epoch || p.epoch < 0) p.recent.clear();
     p.epoch = std::max(p.epoch, h.producer_epoch);
@@ -133,6 +134,22 @@ int64_t ProducerStateTable::Apply(const BatchHeader& h) {
     open_[h.base_offset] = h.producer_id;
   }
   return -1;
+}
+
+size_t ProducerStateTable::ExpireIdle(int64_t now_ms, int64_t expiration_ms) {
+  size_t forgotten = 0;
+  for (auto it = producers_.begin(); it != producers_.end();) {
+    Producer& p = it->second;
+    // Restored from a snapshot: its age is unknown, so its expiration period starts now.
+    if (p.last_write_ms == 0) p.last_write_ms = now_ms;
+    if (p.open_txn_first < 0 && p.last_write_ms <= now_ms - expiration_ms) {
+      it = producers_.erase(it);
+      ++forgotten;
+    } else {
+      ++it;
+    }
+  }
+  return forgotten;
 }
 
 int64_t ProducerStateTable::OpenTxnFirstOffset(int64_t pid) const {

@@ -53,7 +53,15 @@ class ProducerStateTable {
   // Records a batch written at h.base_offset..h.last_offset(): sequence window, epoch, and the
   // open transaction (a transactional data batch opens one; a control batch closes it). For a
   // control batch returns the first offset of the transaction it closed (-1 if none was open).
-  int64_t Apply(const BatchHeader& h);
+  // `now_ms` is the wall clock of the write; ExpireIdle measures idleness from it.
+  int64_t Apply(const BatchHeader& h, int64_t now_ms);
+  // Forgets every producer with no open transaction here whose last write was at or before
+  // now_ms - expiration_ms (Kafka's producer.id.expiration.ms), so the table stays bounded by the
+  // producers active within that time. A forgotten producer that writes again is treated as a new
+  // one: its next batch is accepted whatever its sequence (as Kafka does after expiry), so a retry
+  // of a batch older than the expiration can be appended twice. Returns how many were forgotten.
+  size_t ExpireIdle(int64_t now_ms, int64_t expiration_ms);
+  size_t producer_count() const { return producers_.size(); }
   // Whether `pid` has a transaction open here, and its first offset (-1 when none).
   bool HasOpenTxn(int64_t pid) const { return OpenTxnFirstOffset(pid) >= 0; }
   int64_t OpenTxnFirstOffset(int64_t pid) const;
@@ -78,6 +86,9 @@ class ProducerStateTable {
     int16_t epoch = -1;
     std::deque<BatchEntry> recent;  // last five, oldest first
     int64_t open_txn_first = -1;
+    // Wall clock of the last Apply; 0 = unknown (restored from a snapshot, which does not keep
+    // it): the next ExpireIdle starts its expiration period.
+    int64_t last_write_ms = 0;
   };
   std::map<int64_t, Producer> producers_;
   std::map<int64_t, int64_t> open_;  // first offset -> pid

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
+#include <thread>
 #include <fstream>
 
 #include "log-store/storage/compression.h"
@@ -54,10 +56,11 @@ std::string AllBatches(const PartitionLog& log, int64_t from = 0) {
 class TxnStorageTest : public ::testing::Test {
  protected:
   void SetUp() override { Reopen(); }
-  void Reopen() {
+  void Reopen(int64_t producer_id_expiration_ms = 86400000) {
     mgr_.reset();
     LogManagerOptions o;
     o.data_dir = dir_.path();
+    o.producer_id_expiration_ms = producer_id_expiration_ms;
     o.start_cleaner = false;
     auto m = LogManager::Open(o);
     ASSERT_TRUE(m.ok()) << m.status();
@@ -197,6 +200,28 @@ TEST_F(TxnStorageTest, ProducerStateRemembersTheLastFiveBatchesAcrossReopen) {
   }
   EXPECT_TRUE(log->Append(TxnBatch(1, 0, 7, 7, 1, "x", false)).ok());
   EXPECT_EQ(log->LogEndOffset(), 9);
+}
+
+// Issue 12: producer state was never pruned. An idle producer id is forgotten after the
+// expiration (its next batch is then accepted as a new producer's), one with an open
+// transaction is kept, and a busy one keeps its dedup window.
+TEST_F(TxnStorageTest, IdleProducerIdsAreForgottenAfterTheExpiration) {
+  Reopen(/*producer_id_expiration_ms=*/200);
+  auto log = Create("t");
+  ASSERT_TRUE(log->Append(TxnBatch(1, 0, 0, 0, 1, "idle", false)).ok());
+  ASSERT_TRUE(log->Append(TxnBatch(2, 0, 0, 0, 1, "open")).ok());  // opens a transaction
+  EXPECT_EQ(log->ProducerStates().size(), 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // > expiration and check period
+  ASSERT_TRUE(log->Append(TxnBatch(3, 0, 0, 0, 1, "busy", false)).ok());  // triggers the check
+  std::set<int64_t> pids;
+  for (const auto& s : log->ProducerStates()) pids.insert(s.producer_id);
+  EXPECT_EQ(pids, (std::set<int64_t>{2, 3}));
+  // The forgotten producer starts over: a batch at a sequence that was a gap is now accepted.
+  EXPECT_TRUE(log->Append(TxnBatch(1, 0, 5, 0, 1, "again", false)).ok());
+  // The busy one still answers a retry as a duplicate.
+  auto retry = log->Append(TxnBatch(3, 0, 0, 0, 1, "busy", false));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->duplicate);
 }
 
 TEST_F(TxnStorageTest, AbortedIndexIsWrittenAndReadBackAfterReopen) {
