@@ -144,6 +144,13 @@ grpc::Status LogStoreService::HandleProduce(const v1::ProduceRequest& req,
     return ToGrpc(absl::InvalidArgumentError("produce: too many partitions in one request"));
   }
   const bool sync = options_.fsync && req.acks() == -1;
+  // timeout_ms bounds the broker's work on the request: a partition not yet started when it has
+  // passed is not written and answered REQUEST_TIMED_OUT (the client may retry it; an idempotent
+  // producer's retry cannot duplicate what was written).
+  const auto deadline = req.timeout_ms() > 0
+                            ? std::chrono::steady_clock::now() +
+                                  std::chrono::milliseconds(req.timeout_ms())
+                            : std::chrono::steady_clock::time_point::max();
   for (const auto& p : req.partitions()) {
     auto* r = resp->add_results();
     r->set_topic(p.topic());
@@ -151,6 +158,13 @@ grpc::Status LogStoreService::HandleProduce(const v1::ProduceRequest& req,
     r->set_base_offset(-1);
     r->set_last_offset(-1);
     absl::Status st = ValidName(p.topic());
+    if (st.ok() && std::chrono::steady_clock::now() > deadline) {
+      st = WithReasonStatus(
+          absl::DeadlineExceededError(absl::StrCat(
+              "produce to topic '", p.topic(), "' partition ", p.partition(), ": the request's ",
+              "timeout_ms (", req.timeout_ms(), ") passed before it was appended; not written")),
+          "REQUEST_TIMED_OUT");
+    }
     if (st.ok() && p.records().empty()) {
       st = absl::InvalidArgumentError(absl::StrCat("produce to topic '", p.topic(), "' partition ",
                                                    p.partition(),
@@ -258,7 +272,12 @@ grpc::Status LogStoreService::HandleFetch(const v1::FetchRequest& req, v1::Fetch
   if (req.partitions_size() > kMaxPartitionsPerRequest) {
     return ToGrpc(absl::InvalidArgumentError("fetch: too many partitions in one request"));
   }
-  const int32_t max_wait = std::clamp(req.max_wait_ms(), 0, options_.max_wait_ms);
+  int32_t max_wait = std::clamp(req.max_wait_ms(), 0, options_.max_wait_ms);
+  LongPollLimiter::Slot slot;
+  if (max_wait > 0) {
+    slot = long_polls_.TryAcquire();
+    if (!slot.held()) max_wait = 0;  // no thread to spare for a wait: answer what is there
+  }
   const int64_t total_cap = req.max_bytes() > 0
                                 ? std::min(req.max_bytes(), options_.max_fetch_bytes)
                                 : options_.max_fetch_bytes;

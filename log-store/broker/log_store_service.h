@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "grpcpp/grpcpp.h"
+#include "log-store/broker/long_poll_limiter.h"
 #include "log-store/broker/service_probe.h"
 #include "log-store/proto/log_store.grpc.pb.h"
 #include "log-store/share/share_group_manager.h"
@@ -22,6 +23,9 @@ struct LogStoreServiceOptions {
   int32_t default_partition_fetch_bytes = 4 << 20;
   int32_t max_fetch_bytes = 48 << 20;  // cap of one Fetch response
   int32_t max_wait_ms = 30000;         // cap of a long poll
+  // Most Fetch/ShareFetch calls waiting at once (long_poll_limiter.h); the rest answer at once.
+  // Below the server's 64 RPC threads so Produce and the rest always find one. --max-long-polls.
+  int32_t max_long_polls = 32;
 };
 
 class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
@@ -104,6 +108,8 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
 
   // Produce/Fetch traffic and answers by code (eddy-logd's /metrics reads it).
   const ServiceProbe& probe() const { return probe_; }
+  // The long-poll bound (waiting now, refused so far), for /metrics.
+  const LongPollLimiter& long_polls() const { return long_polls_; }
   grpc::Status ListOffsets(grpc::ServerContext*, const v1::ListOffsetsRequest* req,
                            v1::ListOffsetsResponse* resp) override {
     return HandleListOffsets(*req, resp);
@@ -182,6 +188,7 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
   LogStoreServiceOptions options_;
   TransactionCoordinator* txn_ = nullptr;
   ServiceProbe probe_;
+  LongPollLimiter long_polls_{options_.max_long_polls};
   share::ShareGroupManager* share_ = nullptr;
 };
 

@@ -115,6 +115,11 @@ grpc::Status LogStoreService::HandleShareFetch(const v1::ShareFetchRequest& req,
   p.member_id = req.member_id();
   p.member_epoch = req.member_epoch();
   p.max_wait_ms = req.max_wait_ms();
+  LongPollLimiter::Slot slot;
+  if (p.max_wait_ms > 0) {
+    slot = long_polls_.TryAcquire();
+    if (!slot.held()) p.max_wait_ms = 0;  // no thread to spare for a wait (long_poll_limiter.h)
+  }
   p.max_records = req.max_records();
   p.max_bytes = req.max_bytes();
   for (const auto& part : req.partitions())

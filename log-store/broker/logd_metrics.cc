@@ -159,6 +159,18 @@ std::vector<prometheus::MetricFamily> LogdMetrics::Collect() const {
     }
   }
 
+  if (long_polls_ != nullptr) {
+    f.Family("eddy_logd_long_polls_waiting",
+             "Native Fetch/ShareFetch calls waiting for data now (at most --max-long-polls).",
+             MetricType::Gauge);
+    f.Add({}, static_cast<double>(long_polls_->waiting()));
+    f.Family("eddy_logd_long_polls_refused_total",
+             "Native Fetch/ShareFetch calls answered without waiting because --max-long-polls "
+             "calls were already waiting.",
+             MetricType::Counter);
+    f.Add({}, static_cast<double>(long_polls_->refused()));
+  }
+
   // The Kafka listener: every API key seen, bytes each way, connections.
   f.Family("eddy_logd_kafka_requests_total", "Kafka requests by API.", MetricType::Counter);
   for (int k = 0; k < kafka::KafkaProbe::kApiKeys; ++k) {

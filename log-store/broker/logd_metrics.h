@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "log-store/broker/long_poll_limiter.h"
 #include "log-store/broker/service_probe.h"
 #include "log-store/storage/log_manager.h"
 #include "log-store/txn/transaction_coordinator.h"
@@ -16,10 +17,11 @@ namespace eddy::logstore {
 
 class LogdMetrics : public prometheus::Collectable {
  public:
-  // Nothing is owned; all must outlive the collector. `txn` and `service` may be null.
+  // Nothing is owned; all must outlive the collector. `txn`, `service` and `long_polls` may be
+  // null.
   LogdMetrics(const LogManager* logs, const TransactionCoordinator* txn,
-              const ServiceProbe* service)
-      : logs_(logs), txn_(txn), service_(service) {}
+              const ServiceProbe* service, const LongPollLimiter* long_polls = nullptr)
+      : logs_(logs), txn_(txn), service_(service), long_polls_(long_polls) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -27,6 +29,7 @@ class LogdMetrics : public prometheus::Collectable {
   const LogManager* logs_;
   const TransactionCoordinator* txn_;
   const ServiceProbe* service_;
+  const LongPollLimiter* long_polls_;
 };
 
 }  // namespace eddy::logstore

@@ -94,6 +94,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-partitions", lm_options.max_partitions,
                  "most partitions the broker holds over all topics (default 100000)")
       ->check(AtLeast(1));
+  int32_t max_long_polls = eddy::logstore::LogStoreServiceOptions{}.max_long_polls;
+  app.add_option("--max-long-polls", max_long_polls,
+                 "most native Fetch/ShareFetch calls that wait for data at once; the rest answer "
+                 "at once (the gRPC API has 64 threads; default 32)")
+      ->check(CLI::Range(0, 56));
   app.add_option("--producer-id-expiration-ms", lm_options.producer_id_expiration_ms,
                  "forget an idempotent producer id's sequence state after it wrote nothing to a "
                  "partition for this long (producer.id.expiration.ms; default 86400000)")
@@ -232,6 +237,7 @@ int main(int argc, char** argv) {
 
   eddy::logstore::LogStoreServiceOptions svc_options;
   svc_options.fsync = fsync;
+  svc_options.max_long_polls = max_long_polls;
   eddy::logstore::LogStoreService service(logs->get(), svc_options, txn->get(), shares->get());
 
   grpc::ServerBuilder builder;
@@ -254,7 +260,8 @@ int main(int argc, char** argv) {
   eddy::http::HttpServer http;
   if (!http_address.empty()) {
     eddy::http::ServeMetrics(http, {std::make_shared<eddy::logstore::LogdMetrics>(
-                                       logs->get(), txn->get(), &service.probe())});
+                                       logs->get(), txn->get(), &service.probe(),
+                                       &service.long_polls())});
     auto bound = http.Start(http_address);
     if (!bound.ok()) {
       std::fprintf(stderr, "eddy-logd: --http-address: %s\n",

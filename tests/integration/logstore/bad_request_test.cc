@@ -2,7 +2,13 @@
 // partition, corrupt batch, oversized batch and message, bad acks, empty requests, bad offsets.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "grpcpp/grpcpp.h"
 #include "log-store/proto/log_store.grpc.pb.h"
@@ -196,6 +202,115 @@ TEST_F(BadRequestTest, LongPollWakesOnAppend) {
   ASSERT_EQ(resp.results_size(), 1);
   EXPECT_FALSE(resp.results(0).records().empty());
   EXPECT_EQ(resp.results(0).high_watermark(), 2);
+}
+
+// Issue 12: the broker's 64 RPC threads could all sit in 30 s long polls, so a Produce waited
+// for one to end. Now at most --max-long-polls (32) calls wait; the others are answered at once
+// with what there is, and a Produce always finds a thread.
+TEST_F(BadRequestTest, LongPollsCannotStarveProduce) {
+  constexpr int kPolls = 70, kMaxWaiting = 32;
+  std::atomic<int> returned{0};
+  std::atomic<int> with_data{0};
+  std::vector<std::thread> polls;
+  for (int i = 0; i < kPolls; ++i) {
+    polls.emplace_back([&] {
+      v1::FetchRequest req;
+      req.set_max_wait_ms(30000);
+      req.set_min_bytes(1);
+      auto* p = req.add_partitions();
+      p->set_topic("t");
+      p->set_partition(1);
+      p->set_offset(0);
+      v1::FetchResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+      grpc::Status st = stub_->Fetch(&ctx, req, &resp);
+      EXPECT_TRUE(st.ok()) << st.error_message();
+      if (resp.results_size() == 1 && !resp.results(0).records().empty()) ++with_data;
+      ++returned;
+    });
+  }
+  // The calls past the bound come back at once, empty; the rest wait.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (returned.load() < kPolls - kMaxWaiting && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(returned.load(), kPolls - kMaxWaiting);
+  EXPECT_EQ(with_data.load(), 0);
+  // A produce is served while 32 calls wait (before: it queued behind 30 s long polls).
+  {
+    v1::ProduceRequest req;
+    req.set_acks(-1);
+    auto* p = req.add_partitions();
+    p->set_topic("t");
+    p->set_partition(0);
+    p->set_records(Batch(1));
+    v1::ProduceResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status st = stub_->Produce(&ctx, req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(resp.results(0).error().code(), 0);
+  }
+  // Data for the waiting ones wakes them all.
+  grpc::Status st;
+  ProduceOne("t", 1, Batch(2), &st);
+  ASSERT_TRUE(st.ok());
+  for (auto& t : polls) t.join();
+  EXPECT_EQ(returned.load(), kPolls);
+  EXPECT_EQ(with_data.load(), kMaxWaiting);
+}
+
+// Issue 12: ProduceRequest.timeout_ms was ignored. A partition the broker has not started when
+// the timeout has passed is not written and is answered REQUEST_TIMED_OUT. The first append is
+// held 300 ms by a fault hook, so the request's second partition starts after its 100 ms.
+TEST(ProduceTimeoutTest, PartitionsNotStartedInTimeAreNotWritten) {
+  TempDir dir;
+  setenv("EDDY_LOGD_FAULT_HOOKS", "partition.append.before_publish", 1);
+  Broker broker(EDDY_LOGD, dir.path() + "/data");
+  const bool started = broker.Start();
+  unsetenv("EDDY_LOGD_FAULT_HOOKS");
+  ASSERT_TRUE(started) << broker.log();
+  auto stub = v1::LogStore::NewStub(
+      grpc::CreateChannel(broker.bootstrap(), grpc::InsecureChannelCredentials()));
+  {
+    v1::CreateTopicRequest req;
+    req.set_name("t");
+    req.set_partitions(2);
+    v1::CreateTopicResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub->CreateTopic(&ctx, req, &resp).ok());
+  }
+  auto produce = [&](int32_t timeout_ms, std::vector<int32_t> partitions) {
+    v1::ProduceRequest req;
+    req.set_acks(-1);
+    req.set_timeout_ms(timeout_ms);
+    for (int32_t part : partitions) {
+      auto* p = req.add_partitions();
+      p->set_topic("t");
+      p->set_partition(part);
+      logstore::RecordBatchBuilder b;
+      b.Add(std::nullopt, "v", 1000);
+      p->set_records(b.Finish());
+    }
+    v1::ProduceResponse resp;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub->Produce(&ctx, req, &resp).ok());
+    return resp;
+  };
+  auto first = produce(100, {0, 1});
+  ASSERT_EQ(first.results_size(), 2);
+  EXPECT_EQ(first.results(0).error().code(), 0) << first.results(0).error().message();
+  EXPECT_EQ(first.results(1).error().code(),
+            static_cast<int>(grpc::StatusCode::DEADLINE_EXCEEDED));
+  EXPECT_NE(first.results(1).error().message().find("timeout_ms (100)"), std::string::npos)
+      << first.results(1).error().message();
+  // Nothing was written to partition 1: the next record there gets offset 0.
+  auto second = produce(0, {1});
+  ASSERT_EQ(second.results_size(), 1);
+  EXPECT_EQ(second.results(0).error().code(), 0);
+  EXPECT_EQ(second.results(0).base_offset(), 0);
+  EXPECT_TRUE(broker.Alive());
 }
 
 }  // namespace
