@@ -87,8 +87,4 @@ std::unique_ptr<grpc::ClientContext> ClusterClient::Context(int seconds) const {
   return ctx;
 }
 
-absl::Status FromGrpc(const grpc::Status& s, const std::string& what) {
-  return cluster::FromGrpc(s, what);
-}
-
 }  // namespace eddy::cli

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "coordinator/proto/coordinator.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "log-store/rpc/grpc_status.h"
 #include "nlohmann/json.hpp"
 #include "runtime/proto/container_state.grpc.pb.h"
 
@@ -44,7 +45,7 @@ class ClusterClient {
   std::shared_ptr<coordinator::v1::Coordinator::Stub> stub_;
 };
 
-// grpc::Status → absl::Status naming `what`.
-absl::Status FromGrpc(const grpc::Status& s, const std::string& what);
+// grpc::Status → absl::Status naming `what` (log-store/rpc/grpc_status.h).
+using logstore::rpc::FromGrpc;
 
 }  // namespace eddy::cli

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
+#include "log-store/rpc/grpc_status.h"
 
 namespace eddy::cluster {
 
@@ -34,10 +35,8 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 // 32 random bytes as hex, written to `path` with mode 0600 (created or replaced).
 absl::StatusOr<std::string> CreateTokenFile(const std::string& path);
 
-// grpc::Status → absl::Status with `what` in front.
-absl::Status FromGrpc(const grpc::Status& s, const std::string& what);
-
-// absl::Status → grpc::Status (same code and message).
-grpc::Status ToGrpc(const absl::Status& s);
+// The one absl::Status <-> grpc::Status conversion (log-store/rpc/grpc_status.h).
+using logstore::rpc::FromGrpc;
+using logstore::rpc::ToGrpc;
 
 }  // namespace eddy::cluster

@@ -42,11 +42,6 @@ absl::Status ValidName(const std::string& topic) {
 
 }  // namespace
 
-grpc::Status ToGrpc(const absl::Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
-
 grpc::Status LogStoreService::HandleCreateTopic(const v1::CreateTopicRequest& req) {
   if (req.name().empty()) return ToGrpc(absl::InvalidArgumentError("topic name is empty"));
   std::map<std::string, std::string> kv(req.config().begin(), req.config().end());

@@ -12,6 +12,7 @@
 #include "log-store/broker/long_poll_limiter.h"
 #include "log-store/broker/service_probe.h"
 #include "log-store/proto/log_store.grpc.pb.h"
+#include "log-store/rpc/grpc_status.h"
 #include "log-store/share/share_group_manager.h"
 #include "log-store/storage/log_manager.h"
 #include "log-store/txn/transaction_coordinator.h"
@@ -192,7 +193,6 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
   share::ShareGroupManager* share_ = nullptr;
 };
 
-// absl::Status -> grpc::Status (same code numbers).
-grpc::Status ToGrpc(const absl::Status& s);
+using rpc::ToGrpc;  // log-store/rpc/grpc_status.h
 
 }  // namespace eddy::logstore

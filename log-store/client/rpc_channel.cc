@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpc/grpc.h"
 #include "log-store/client/producer.h"
+#include "log-store/rpc/grpc_status.h"
 
 namespace eddy::logstore {
 
@@ -68,13 +69,12 @@ absl::StatusOr<std::shared_ptr<RpcChannel>> MakeRpcChannel(const ClientOptions& 
 
 absl::Status FromGrpc(const grpc::Status& s, const std::string& what,
                       const ClientOptions& options) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = s.error_message();
-  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    msg = absl::StrCat("broker ", options.bootstrap, " unavailable: ", msg);
-  }
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      what.empty() ? msg : absl::StrCat(what, ": ", msg));
+  if (s.ok() || s.error_code() != grpc::StatusCode::UNAVAILABLE) return rpc::FromGrpc(s, what);
+  // Name the broker that could not be reached.
+  return rpc::FromGrpc(grpc::Status(s.error_code(), absl::StrCat("broker ", options.bootstrap,
+                                                                  " unavailable: ",
+                                                                  s.error_message())),
+                       what);
 }
 
 absl::Status FromPartitionError(const v1::PartitionError& e) {

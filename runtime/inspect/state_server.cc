@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
+#include "log-store/rpc/grpc_status.h"
 #include "runtime/proto/container_state.grpc.pb.h"
 
 namespace eddy::runtime {
@@ -63,10 +64,7 @@ absl::StatusOr<std::string> Encode(const StoreHandle& h, const std::string& text
   return out;
 }
 
-grpc::Status ToGrpc(const absl::Status& s) {
-  return s.ok() ? grpc::Status::OK
-                : grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
+using logstore::rpc::ToGrpc;
 
 }  // namespace
 
