@@ -4,7 +4,8 @@
 //   the task's EventTimeExtractor). Process registers an event-time timer (key = the record key,
 //   at ts + app.probe.delay.ms); OnTimer sends key -> "<timer ts>@<watermark>" to
 //   app.probe.fired (default eddy.tk-fired); OnWatermark sends "wm" -> "<watermark>" to
-//   app.probe.watermarks (default eddy.tk-wm), one record per advance.
+//   app.probe.watermarks (default eddy.tk-wm), one record per advance. app.probe.sleep.us slows
+//   Process down (default 0).
 // - AsyncProbe: an AsyncStreamTask. ProcessAsync counts the record's word (its value) in the
 //   store async-counts (on the run loop) and sends word -> count to app.probe.counts (default
 //   eddy.tk-counts); then a pool of app.probe.threads (4) threads completes it after a random
@@ -48,6 +49,7 @@ class TimerProbe : public eddy::StreamTask,
     fired_ = StreamOr(context, "app.probe.fired", "eddy.tk-fired");
     watermarks_ = StreamOr(context, "app.probe.watermarks", "eddy.tk-wm");
     delay_ = std::stoll(context.config().GetOr("app.probe.delay.ms", "0"));
+    sleep_us_ = std::stoll(context.config().GetOr("app.probe.sleep.us", "0"));
     for (const auto& ssp : context.system_stream_partitions()) {
       timers_->SetEventTimeExtractor(ssp.system_stream(), [](const eddy::IncomingMessageEnvelope& e) {
         return LeadingNumber(e.message());
@@ -57,6 +59,7 @@ class TimerProbe : public eddy::StreamTask,
   }
   absl::Status Process(const eddy::IncomingMessageEnvelope& envelope, eddy::MessageCollector&,
                        eddy::TaskCoordinator&) override {
+    if (sleep_us_ > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
     std::string key = envelope.key() ? std::string(*envelope.key()) : "";
     return timers_->Register(eddy::TimeDomain::kEventTime, key,
                              LeadingNumber(envelope.message()) + delay_);
@@ -77,6 +80,7 @@ class TimerProbe : public eddy::StreamTask,
   eddy::TimerService* timers_ = nullptr;
   eddy::SystemStream fired_, watermarks_;
   int64_t delay_ = 0;
+  int64_t sleep_us_ = 0;
 };
 
 class AsyncProbe : public eddy::AsyncStreamTask,

@@ -26,14 +26,19 @@ namespace {
 namespace fs = std::filesystem;
 using KV = std::pair<std::string, std::string>;
 
+// `flush_every` > 0: a flush (one record batch) every that many records, so the job fetches
+// them in small batches.
 absl::Status Produce(const std::string& bootstrap, const std::string& topic,
-                     const std::vector<KV>& records) {
+                     const std::vector<KV>& records, size_t flush_every = 0) {
   logstore::ProducerOptions o;
   o.client.bootstrap = bootstrap;
   auto p = logstore::Producer::Create(o);
   if (!p.ok()) return p.status();
-  for (const auto& [k, v] : records) {
-    if (auto s = (*p)->Send(topic, 0, k, v); !s.ok()) return s;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (auto s = (*p)->Send(topic, 0, records[i].first, records[i].second); !s.ok()) return s;
+    if (flush_every > 0 && (i + 1) % flush_every == 0) {
+      if (auto s = (*p)->Flush(); !s.ok()) return s;
+    }
   }
   return (*p)->Close();
 }
@@ -263,11 +268,14 @@ TEST_P(TimersKill, TimersAndWatermarkSurviveKill9) {
   constexpr int kN = 3000;
   std::vector<KV> in;
   for (int i = 0; i < kN; ++i) in.emplace_back(std::to_string(i), std::to_string(1000 + 10 * i));
-  ASSERT_TRUE(Produce(logd.native, "tk-in", {in.begin(), in.begin() + kN / 2}).ok());
+  ASSERT_TRUE(Produce(logd.native, "tk-in", {in.begin(), in.begin() + kN / 2}, 20).ok());
   ASSERT_TRUE(job.Start(Base("tk-kill", GetParam()) +
                         "task.class=TimerProbe\n"
                         "task.inputs=eddy.tk-in\n"
-                        "app.probe.delay.ms=500\n")
+                        "app.probe.delay.ms=500\n"
+                        "app.probe.sleep.us=4000\n"
+                        // Small fetches: the watermark is recomputed between batches.
+                        "systems.eddy.consumer.max.partition.fetch.bytes=2048\n")
                   .ok());
   const std::string last1 = in[kN / 2 - 1].second;
   auto last_wm = [&]() -> std::string {
@@ -292,7 +300,7 @@ TEST_P(TimersKill, TimersAndWatermarkSurviveKill9) {
 
   std::vector<KV> phase2 = {{"late", "5000"}};
   phase2.insert(phase2.end(), in.begin() + kN / 2, in.end());
-  ASSERT_TRUE(Produce(logd.native, "tk-in", phase2).ok());
+  ASSERT_TRUE(Produce(logd.native, "tk-in", phase2, 20).ok());
   // kill -9 in the middle of phase 2.
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -300,6 +308,7 @@ TEST_P(TimersKill, TimersAndWatermarkSurviveKill9) {
         return !w.empty() && std::stoll(w) >= 1000 + 10 * (kN / 2 + 300);
       },
       std::chrono::seconds(120)));
+  ASSERT_LT(std::stoll(last_wm()), std::stoll(in.back().second)) << "too fast to kill midway";
   ASSERT_TRUE(job.KillAndAwaitRestart().ok());
   ASSERT_TRUE(Produce(logd.native, "tk-in", {{"end", "1000000000"}}).ok());
   ASSERT_TRUE(WaitFor([&] { return last_wm() == "1000000000"; }, std::chrono::seconds(120)))
