@@ -172,7 +172,62 @@ class AsyncProbe : public eddy::AsyncStreamTask,
   std::vector<std::thread> pool_;
 };
 
+
+// Repartitioner: reads app.probe.source (default tk-src) and the intermediate stream
+// app.probe.intermediate (default eddy.tk-mid). A source record is sent on to the intermediate
+// stream, partitioned by its key; an intermediate record registers an event-time timer (key, its
+// leading number). OnTimer sends key -> "<ts>@<watermark>" to app.probe.fired; OnWatermark sends
+// <task name> -> "<watermark>" to app.probe.watermarks.
+class Repartitioner : public eddy::StreamTask,
+                      public eddy::InitableTask,
+                      public eddy::TimerTask,
+                      public eddy::WatermarkListenerTask {
+ public:
+  absl::Status Init(eddy::Context& context) override {
+    timers_ = &context.timers();
+    source_ = context.config().GetOr("app.probe.source", "tk-src");
+    mid_ = StreamOr(context, "app.probe.intermediate", "eddy.tk-mid");
+    fired_ = StreamOr(context, "app.probe.fired", "eddy.tk-fired");
+    watermarks_ = StreamOr(context, "app.probe.watermarks", "eddy.tk-wm");
+    name_ = context.task_name().name;
+    for (const auto& ssp : context.system_stream_partitions()) {
+      timers_->SetEventTimeExtractor(ssp.system_stream(), [](const eddy::IncomingMessageEnvelope& e) {
+        return LeadingNumber(e.message());
+      });
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Process(const eddy::IncomingMessageEnvelope& envelope,
+                       eddy::MessageCollector& collector, eddy::TaskCoordinator&) override {
+    std::string key = envelope.key() ? std::string(*envelope.key()) : "";
+    std::string value = envelope.message() ? std::string(*envelope.message()) : "";
+    if (envelope.system_stream_partition().stream == source_) {
+      eddy::OutgoingMessageEnvelope e(mid_, key, value);
+      e.WithPartitionKey(key);
+      return collector.Send(std::move(e));
+    }
+    return timers_->Register(eddy::TimeDomain::kEventTime, key, LeadingNumber(envelope.message()));
+  }
+  absl::Status OnTimer(const eddy::TimerKey& timer, eddy::MessageCollector& collector,
+                       eddy::TaskCoordinator&) override {
+    return collector.Send(eddy::OutgoingMessageEnvelope(
+        fired_, timer.key,
+        std::to_string(timer.timestamp) + "@" + std::to_string(timers_->CurrentWatermark())));
+  }
+  absl::Status OnWatermark(int64_t watermark_ms, eddy::MessageCollector& collector,
+                           eddy::TaskCoordinator&) override {
+    return collector.Send(
+        eddy::OutgoingMessageEnvelope(watermarks_, name_, std::to_string(watermark_ms)));
+  }
+
+ private:
+  eddy::TimerService* timers_ = nullptr;
+  std::string source_, name_;
+  eddy::SystemStream mid_, fired_, watermarks_;
+};
+
 }  // namespace
 
 EDDY_REGISTER_TASK(TimerProbe);
+EDDY_REGISTER_TASK(Repartitioner);
 EDDY_REGISTER_TASK(AsyncProbe);

@@ -242,6 +242,107 @@ TEST(Timekeeping, IdlePartitionStopsHoldingSlowOneHolds) {
   fs::remove_all(job.dir, ec);
 }
 
+
+// Watermarks across an intermediate stream: two tasks (GroupByPartition over tk-src and the
+// intermediate tk-mid, 2 partitions each) send source records on through tk-mid; timers come
+// from tk-mid records. Source partition 0 reaches 2000, partition 1 5000: the watermark of tk-mid
+// (and of both tasks) is min over the two writers = 2000, so exactly the timers <= 2000 fire.
+// Then partition 0 reaches 10000: the watermark is 5000 and every timer has fired, once. No
+// control record ever reaches Process (it would register a timer keyed by a task name).
+TEST(Timekeeping, WatermarkCrossesAnIntermediateStream) {
+  Job job;
+  job.dir = MakeTempDir("eddy-tk-mid-");
+  ASSERT_FALSE(job.dir.empty());
+  Logd logd;
+  ASSERT_TRUE(logd.Start(job.dir + "/log", false).ok());
+  job.bootstrap = logd.native;
+  logstore::ClientOptions co;
+  co.bootstrap = logd.native;
+  auto admin = logstore::AdminClient::Connect(co);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  ASSERT_TRUE((*admin)->CreateTopic("tk-src", 2).ok());
+  ASSERT_TRUE((*admin)->CreateTopic("tk-mid", 2).ok());
+  ASSERT_TRUE((*admin)->CreateTopic("tk-fired", 1).ok());
+  ASSERT_TRUE((*admin)->CreateTopic("tk-wm", 1).ok());
+  logstore::ProducerOptions po;
+  po.client.bootstrap = logd.native;
+  auto producer = logstore::Producer::Create(po);
+  ASSERT_TRUE(producer.ok());
+  std::map<std::string, int64_t> timers;  // key -> ts
+  for (int i = 0; i <= 10; ++i) {
+    int64_t t0 = 1000 + 100 * i, t1 = 1000 + 400 * i;
+    timers["p0-" + std::to_string(i)] = t0;
+    timers["p1-" + std::to_string(i)] = t1;
+    ASSERT_TRUE((*producer)->Send("tk-src", 0, "p0-" + std::to_string(i), std::to_string(t0)).ok());
+    ASSERT_TRUE((*producer)->Send("tk-src", 1, "p1-" + std::to_string(i), std::to_string(t1)).ok());
+  }
+  ASSERT_TRUE((*producer)->Flush().ok());
+  ASSERT_TRUE(job.Start(Base("tk-mid", "exactly_once") +
+                        "task.class=Repartitioner\n"
+                        "task.inputs=eddy.tk-src,eddy.tk-mid\n"
+                        "streams.tk-mid.samza.intermediate=true\n"
+                        "task.watermark.idle.timeout.ms=600000\n")
+                  .ok());
+  auto watermarks = [&]() {
+    auto r = ReadAll(logd.native, "tk-wm");
+    return r.ok() ? LastWatermarkAndAll(*r) : std::map<std::string, std::string>{};
+  };
+  auto fired_keys = [&](std::vector<KV>* all) {
+    std::map<std::string, std::string> m;
+    auto r = ReadAll(logd.native, "tk-fired");
+    if (!r.ok()) return m;
+    if (all) *all = *r;
+    for (const auto& [k, v] : *r) m[k] = v;
+    return m;
+  };
+  size_t due = 0;
+  for (const auto& [k, ts] : timers) due += ts <= 2000 ? 1 : 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto w = watermarks();
+        return w["Partition 0"] == "2000" && w["Partition 1"] == "2000" &&
+               fired_keys(nullptr).size() >= due;
+      },
+      std::chrono::seconds(120)))
+      << "watermarks " << watermarks()["Partition 0"] << ", " << watermarks()["Partition 1"];
+  // Settled: nothing above 2000 fires (the writers' minimum holds both tasks).
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  auto first = fired_keys(nullptr);
+  EXPECT_EQ(first.size(), due);
+  for (const auto& [k, v] : first) {
+    ASSERT_TRUE(timers.count(k)) << "unexpected timer " << k << " (a control record processed?)";
+    EXPECT_LE(timers[k], 2000) << k;
+  }
+  EXPECT_EQ(watermarks()["Partition 1"], "2000") << "partition 1 ran ahead of the other writer";
+
+  ASSERT_TRUE((*producer)->Send("tk-src", 0, "p0-end", "10000").ok());
+  ASSERT_TRUE((*producer)->Close().ok());
+  timers["p0-end"] = 10000;  // past 5000: never fires
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto w = watermarks();
+        return w["Partition 0"] == "5000" && w["Partition 1"] == "5000" &&
+               fired_keys(nullptr).size() >= timers.size() - 1;
+      },
+      std::chrono::seconds(120)))
+      << "watermarks " << watermarks()["Partition 0"] << ", " << watermarks()["Partition 1"];
+  std::vector<KV> all;
+  auto second = fired_keys(&all);
+  job.Stop();
+  EXPECT_EQ(all.size(), timers.size() - 1) << "a timer fired twice";
+  for (const auto& [k, ts] : timers) {
+    if (ts > 5000) {
+      EXPECT_FALSE(second.count(k)) << k;
+    } else {
+      ASSERT_TRUE(second.count(k)) << "timer " << k << " never fired";
+      int64_t at = std::stoll(second[k].substr(second[k].find('@') + 1));
+      EXPECT_GE(at, ts) << k;
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(job.dir, ec);
+}
+
 class TimersKill : public ::testing::TestWithParam<std::string> {};
 
 // One partition, event times 1000 + 10 i, a timer per record 500 ms of event time later (due
