@@ -1,7 +1,8 @@
 // Unit tests of the runtime's timekeeping pieces: the watermark tracker (idle and slow
 // partitions, out-of-orderness, intermediate writers, monotonic restore), the timer store
 // (order, dedup, limit, persistence through a real in-memory store) and the async completion
-// bookkeeping (longest completed prefix, skips, double completion, failure, timeout).
+// bookkeeping (longest completed prefix, skips, double completion, failure, timeout), the new
+// config keys and the reserved timer store.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -9,9 +10,11 @@
 
 #include "eddy/envelope.h"
 #include "runtime/container/async_dispatcher.h"
+#include "runtime/container/job_config.h"
 #include "runtime/container/control_records.h"
 #include "runtime/container/timer_store.h"
 #include "runtime/container/watermark_tracker.h"
+#include "runtime/job/internal_stores.h"
 #include "runtime/state/inmemory_store.h"
 
 namespace eddy::runtime {
@@ -248,6 +251,73 @@ TEST(AsyncDispatcher, FailureAndTimeoutNameTaskPartitionAndOffset) {
   EXPECT_NE(std::string(s.message()).find("offset 0"), std::string::npos) << s;
   EXPECT_NE(std::string(s.message()).find("task.callback.timeout.ms=50"), std::string::npos);
   keep->Complete();  // after the dispatcher gave up: harmless
+}
+
+}  // namespace
+}  // namespace eddy::runtime
+
+namespace eddy::runtime {
+namespace {
+
+Config::Map TimeBase() {
+  return {{"job.name", "tk"},
+          {"job.id", "2"},
+          {"task.class", "TimerProbe"},
+          {"task.inputs", "eddy.in"},
+          {"systems.eddy.factory", "eddy"},
+          {"systems.eddy.bootstrap.servers", "127.0.0.1:1"}};
+}
+
+TEST(TimekeepingConfig, KeysParseWithDefaultsAndBadValuesAreNamed) {
+  auto j = ParseJobConfig(Config(TimeBase()), "/cfg", "/work");
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ(j->watermark_max_out_of_orderness_ms, 0);
+  EXPECT_EQ(j->watermark_idle_timeout_ms, 30000);
+  EXPECT_EQ(j->timer_check_ms, 100);
+  EXPECT_EQ(j->timers_max, 10'000'000);
+  EXPECT_EQ(j->max_concurrency, 1);
+  EXPECT_EQ(j->callback_timeout_ms, 60000);
+  auto m = TimeBase();
+  m["task.watermark.max.out.of.orderness.ms"] = "5s";
+  m["task.max.concurrency"] = "8";
+  j = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ(j->watermark_max_out_of_orderness_ms, 5000);
+  EXPECT_EQ(j->max_concurrency, 8);
+  for (const auto& [key, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"task.max.concurrency", "0"},
+           {"task.max.concurrency", "many"},
+           {"task.callback.timeout.ms", "0"},
+           {"task.watermark.idle.timeout.ms", "-5"},
+           {"task.watermark.max.out.of.orderness.ms", "soon"},
+           {"task.timer.check.ms", "0"},
+           {"task.timers.max", "0"},
+           {"streams.in.samza.intermediate", "perhaps"}}) {
+    auto b = TimeBase();
+    b[key] = bad;
+    auto r = ParseJobConfig(Config(b), "/cfg", "/work");
+    ASSERT_FALSE(r.ok()) << key << "=" << bad;
+    EXPECT_NE(std::string(r.status().message()).find(key), std::string::npos) << r.status();
+  }
+}
+
+TEST(TimekeepingConfig, TimerStoreNameIsReservedAndListedWithItsTopic) {
+  auto m = TimeBase();
+  m["stores.__eddy_timers.factory"] = "inmemory";
+  auto r = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(std::string(r.status().message()).find("reserved"), std::string::npos) << r.status();
+
+  auto stores = InternalStores(Config(TimeBase()));
+  ASSERT_EQ(stores.size(), 1u);
+  EXPECT_EQ(stores[0].name, "__eddy_timers");
+  EXPECT_EQ(stores[0].system, "eddy");
+  EXPECT_EQ(stores[0].changelog_topic, "__eddy_timers_tk_2");
+  EXPECT_EQ(stores[0].config.at("stores.__eddy_timers.changelog"), "eddy.__eddy_timers_tk_2");
+  EXPECT_EQ(TimerStoreChangelogTopic("tk", "1"), "__eddy_timers_tk");
+  m = TimeBase();
+  m["task.checkpoint.system"] = "other";
+  EXPECT_EQ(InternalStores(Config(m))[0].system, "other");
 }
 
 }  // namespace
