@@ -58,10 +58,64 @@ struct Example {
   std::string reference;  // reference/<reference>.py
 };
 
-// Kills a container of the runner at random moments (seeded) and waits for its restart.
+// Where the killer finds the job's containers: their current pid by container id.
+class PidSource {
+ public:
+  virtual ~PidSource() = default;
+  // The pids known after waiting up to `wait` for news.
+  virtual std::map<std::string, pid_t> Current(milliseconds wait) = 0;
+};
+
+// `eddy run`: the runner prints "... container <id> pid <pid>" for every (re)start.
+class RunnerPids : public PidSource {
+ public:
+  explicit RunnerPids(ChildProcess* runner) : runner_(runner) {}
+  std::map<std::string, pid_t> Current(milliseconds wait) override {
+    static const std::regex re("container (\\S+) pid (\\d+)");
+    auto end = std::chrono::steady_clock::now() + wait;
+    do {
+      auto line = runner_->ReadLineContaining(" pid ", milliseconds(100));
+      if (!line.ok()) continue;
+      std::smatch m;
+      if (std::regex_search(*line, m, re)) pids_[m[1]] = std::stoi(m[2]);
+    } while (std::chrono::steady_clock::now() < end);
+    return pids_;
+  }
+
+ private:
+  ChildProcess* runner_;
+  std::map<std::string, pid_t> pids_;
+};
+
+// The grid: `eddy job status JOB --json`, the running containers' pids.
+class GridPids : public PidSource {
+ public:
+  explicit GridPids(std::string job) : job_(std::move(job)) {}
+  std::map<std::string, pid_t> Current(milliseconds wait) override {
+    std::this_thread::sleep_for(wait);
+    std::map<std::string, pid_t> out;
+    auto st = RunCommand({std::string(EDDY_BIN_DIR) + "/eddy", "job", "status", job_, "--json"});
+    if (!st.ok()) return out;
+    auto j = nlohmann::json::parse(*st, nullptr, false);
+    if (!j.is_object() || !j.contains("containers")) return out;
+    for (const auto& c : j["containers"]) {
+      std::string state = c.value("state", "");
+      int pid = c.value("pid", 0);
+      std::string id = c.contains("id") ? c["id"].dump() : c.value("container_id", "?");
+      if (pid > 0 && (state == "running" || state == "RUNNING")) out[id] = pid;
+    }
+    return out;
+  }
+
+ private:
+  std::string job_;
+};
+
+// Kills a container of the job at random moments (seeded) and waits for its restart.
 class Killer {
  public:
-  Killer(ChildProcess* runner, uint64_t seed, int kills) : runner_(runner), rng_(seed) {
+  Killer(std::unique_ptr<PidSource> pids, uint64_t seed, int kills)
+      : pids_(std::move(pids)), rng_(seed) {
     thread_ = std::thread([this, kills] { Run(kills); });
   }
   ~Killer() { Join(); }
@@ -72,49 +126,40 @@ class Killer {
   const std::string& error() const { return error_; }
 
  private:
-  // Reads runner lines "... container <id> pid <pid>" for up to `ms`.
-  void Drain(milliseconds ms) {
-    auto end = std::chrono::steady_clock::now() + ms;
-    static const std::regex re("container (\\S+) pid (\\d+)");
-    while (std::chrono::steady_clock::now() < end) {
-      auto line = runner_->ReadLineContaining(" pid ", milliseconds(100));
-      if (!line.ok()) continue;
-      std::smatch m;
-      if (std::regex_search(*line, m, re)) pids_[m[1]] = std::stoi(m[2]);
-    }
-  }
   void Run(int kills) {
     std::uniform_int_distribution<int> delay(1000, 6000);
     for (int i = 0; i < kills; ++i) {
-      Drain(milliseconds(delay(rng_)));
-      if (pids_.empty()) {
-        error_ = "the runner printed no container pid";
+      auto pids = pids_->Current(milliseconds(delay(rng_)));
+      for (int w = 0; pids.empty() && w < 600; ++w) pids = pids_->Current(milliseconds(200));
+      if (pids.empty()) {
+        error_ = "no running container found to kill";
         return;
       }
-      auto it = pids_.begin();
-      std::advance(it, std::uniform_int_distribution<size_t>(0, pids_.size() - 1)(rng_));
+      auto it = pids.begin();
+      std::advance(it, std::uniform_int_distribution<size_t>(0, pids.size() - 1)(rng_));
+      std::string id = it->first;
       pid_t pid = it->second;
-      std::cout << "kill -9 container " << it->first << " pid " << pid << std::endl;
+      std::cout << "kill -9 container " << id << " pid " << pid << std::endl;
       if (::kill(pid, SIGKILL) != 0) {
-        error_ = absl::StrCat("container ", it->first, " pid ", pid, " is gone");
+        error_ = absl::StrCat("container ", id, " pid ", pid, " is gone");
         return;
       }
-      // Its restart.
-      auto deadline = std::chrono::steady_clock::now() + seconds(120);
-      while (pids_[it->first] == pid && std::chrono::steady_clock::now() < deadline) {
-        Drain(milliseconds(200));
+      auto deadline = std::chrono::steady_clock::now() + seconds(180);
+      bool restarted = false;
+      while (!restarted && std::chrono::steady_clock::now() < deadline) {
+        auto now = pids_->Current(milliseconds(200));
+        restarted = now.count(id) && now[id] != pid;
       }
-      if (pids_[it->first] == pid) {
-        error_ = absl::StrCat("container ", it->first, " was not restarted");
+      if (!restarted) {
+        error_ = absl::StrCat("container ", id, " was not restarted after kill -9 of pid ", pid);
         return;
       }
       ++done_;
     }
   }
 
-  ChildProcess* runner_;
+  std::unique_ptr<PidSource> pids_;
   std::mt19937_64 rng_;
-  std::map<std::string, pid_t> pids_;
   std::thread thread_;
   std::atomic<int> done_{0};
   std::string error_;
@@ -122,9 +167,15 @@ class Killer {
 
 class ExampleRun {
  public:
-  explicit ExampleRun(Example ex) : ex_(std::move(ex)) {}
+  // `grid`: on `eddy grid up --nodes 2` with `eddy job submit` (2 containers) instead of
+  // `eddy run`.
+  explicit ExampleRun(Example ex, bool grid = false) : ex_(std::move(ex)), grid_(grid) {}
   ~ExampleRun() {
     if (runner_.running()) runner_.Stop(seconds(20));
+    if (grid_up_) {
+      auto st = RunCommand({std::string(EDDY_BIN_DIR) + "/eddy", "grid", "down"});
+      if (!st.ok()) std::cout << st.status() << std::endl;
+    }
     std::error_code ec;
     if (!::testing::Test::HasFailure() && !dir_.empty()) fs::remove_all(dir_, ec);
   }
@@ -135,7 +186,13 @@ class ExampleRun {
     ASSERT_FALSE(dir_.empty());
     std::cout << ex_.name << ": seed " << seed << ", scale " << scale << ", " << kills
               << " kills, dir " << dir_ << std::endl;
-    ASSERT_TRUE(logd_.Start(dir_ + "/log", false).ok());
+    if (grid_) {
+      GridUp();
+      if (HasFatal()) return;
+    } else {
+      ASSERT_TRUE(logd_.Start(dir_ + "/log", false).ok());
+      bootstrap_ = logd_.native;
+    }
     input_ = dir_ + "/input";
     auto gen = RunCommand({"python3", std::string(EDDY_EXAMPLES_DIR) + "/gen/generate.py",
                            ex_.name, "--seed", std::to_string(seed), "--scale",
@@ -146,7 +203,7 @@ class ExampleRun {
     ASSERT_TRUE(meta_.is_object()) << input_ << "/meta.json";
 
     logstore::ClientOptions co;
-    co.bootstrap = logd_.native;
+    co.bootstrap = bootstrap_;
     auto admin = logstore::AdminClient::Connect(co);
     ASSERT_TRUE(admin.ok()) << admin.status();
     for (auto it = meta_["topics"].begin(); it != meta_["topics"].end(); ++it) {
@@ -156,8 +213,16 @@ class ExampleRun {
     size_t k = 0;
     for (; k < phases.size() && phases[k]["prewritten"].get<bool>(); ++k) Produce(k);
 
-    StartRunner();
-    Killer killer(&runner_, seed * 7919 + 1, kills);
+    std::unique_ptr<PidSource> pids;
+    if (grid_) {
+      Submit();
+      pids = std::make_unique<GridPids>(ex_.name);
+    } else {
+      StartRunner();
+      pids = std::make_unique<RunnerPids>(&runner_);
+    }
+    if (HasFatal()) return;
+    Killer killer(std::move(pids), seed * 7919 + 1, kills);
     for (size_t i = 0; i < phases.size(); ++i) {
       if (i >= k) Produce(i);
       if (HasFatal()) return;
@@ -169,6 +234,7 @@ class ExampleRun {
     ASSERT_TRUE(killer.error().empty()) << killer.error();
     EXPECT_EQ(killer.done(), kills);
     Sync(phases.size() - 1);  // the final comparison
+    if (grid_) return;
     runner_.Signal(SIGTERM);
     auto st = runtime::testing::WaitExit(runner_, seconds(60));
     EXPECT_TRUE(st.has_value()) << "the runner did not stop on SIGTERM";
@@ -180,16 +246,14 @@ class ExampleRun {
   void Produce(size_t i) {
     int64_t n = 0;
     std::string file = input_ + "/" + meta_["phases"][i]["file"].get<std::string>();
-    auto st = ProducePhaseFile(logd_.native, file, &n);
+    auto st = ProducePhaseFile(bootstrap_, file, &n);
     ASSERT_TRUE(st.ok()) << st;
     std::cout << ex_.name << ": phase " << i + 1 << " written (" << n << " messages)" << std::endl;
   }
 
   std::vector<std::string> Sets() const {
     std::vector<std::string> s = {
-        "systems.eddy.bootstrap.servers=" + logd_.native,
-        "task.library=" + std::string(EDDY_JOBS_DIR) + "/" + ex_.name + "/lib/lib" + ex_.name +
-            ".so",
+        "systems.eddy.bootstrap.servers=" + bootstrap_,
         // Exactly-once: what the output shows is committed with the state (and the watermark)
         // that produced it, which the phases' lateness classes rely on after a kill.
         "processing.guarantee=exactly_once", "task.commit.ms=500",
@@ -203,11 +267,39 @@ class ExampleRun {
     return s;
   }
 
+  void GridUp() {
+    std::string grid = dir_ + "/grid";
+    ::setenv("EDDY_GRID_DIR", grid.c_str(), 1);
+    auto out = RunCommand({std::string(EDDY_BIN_DIR) + "/eddy", "grid", "up", "--nodes", "2"});
+    ASSERT_TRUE(out.ok()) << out.status();
+    grid_up_ = true;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(*out, m, std::regex("EDDY_BOOTSTRAP=(\\S+)"))) << *out;
+    bootstrap_ = m[1];
+    ::setenv("EDDY_BOOTSTRAP", bootstrap_.c_str(), 1);
+  }
+
+  // `eddy job submit build/jobs/<x>.tar.gz` with two containers.
+  void Submit() {
+    std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy", "job", "submit",
+                                     std::string(EDDY_JOBS_DIR) + "/" + ex_.name + ".tar.gz",
+                                     "--set", "job.container.count=2", "--wait"};
+    for (const auto& s : Sets()) {
+      argv.push_back("--set");
+      argv.push_back(s);
+    }
+    auto out = RunCommand(argv);
+    ASSERT_TRUE(out.ok()) << out.status();
+  }
+
   void StartRunner() {
     std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy", "run", "--config",
                                      std::string(EDDY_SOURCE_DIR) + "/jobs/" + ex_.name + "/" +
                                          ex_.name + ".properties",
                                      "--work-dir", dir_ + "/work"};
+    argv.push_back("--set");
+    argv.push_back("task.library=" + std::string(EDDY_JOBS_DIR) + "/" + ex_.name + "/lib/lib" +
+                   ex_.name + ".so");
     for (const auto& s : Sets()) {
       argv.push_back("--set");
       argv.push_back(s);
@@ -226,7 +318,7 @@ class ExampleRun {
 
   TopicTail& Tail(const std::string& topic) {
     auto& t = tails_[topic];
-    if (!t) t = std::make_unique<TopicTail>(logd_.native, topic);
+    if (!t) t = std::make_unique<TopicTail>(bootstrap_, topic);
     return *t;
   }
 
@@ -253,8 +345,8 @@ class ExampleRun {
       }
       diff = Diff(want, tails_);
       if (diff.empty() || std::chrono::steady_clock::now() > deadline) break;
-      std::int32_t st = 0;
-      ASSERT_FALSE(runner_.Poll(&st)) << "the runner exited (status " << st << ")";
+      int st = 0;
+      if (!grid_) ASSERT_FALSE(runner_.Poll(&st)) << "the runner exited (status " << st << ")";
       std::this_thread::sleep_for(milliseconds(500));
     }
     ASSERT_TRUE(diff.empty()) << ex_.name << " (seed " << Seed() << "): after phase " << i + 1
@@ -270,7 +362,7 @@ class ExampleRun {
   void JoinProbe(size_t i, int marker) {
     int32_t parts = meta_["topics"]["clicks"].get<int32_t>();
     logstore::ProducerOptions o;
-    o.client.bootstrap = logd_.native;
+    o.client.bootstrap = bootstrap_;
     auto p = logstore::Producer::Create(o);
     ASSERT_TRUE(p.ok()) << p.status();
     std::set<int32_t> open;
@@ -302,7 +394,9 @@ class ExampleRun {
   }
 
   Example ex_;
-  std::string dir_, input_;
+  bool grid_ = false;
+  bool grid_up_ = false;
+  std::string dir_, input_, bootstrap_;
   runtime::testing::Logd logd_;
   ChildProcess runner_;
   nlohmann::json meta_;
@@ -314,6 +408,12 @@ int Kills() { return static_cast<int>(EnvInt("EDDY_EXAMPLES_KILLS", 3)); }
 
 TEST(ExamplesKill, WordcountTotalsEqualTheReference) {
   ExampleRun({"wordcount", "wordcount"}).Run(Scale(), Kills());
+}
+
+// The same on the grid: log store, coordinator and two nodes (`eddy grid up`), the job submitted
+// as a package with two containers; the killed container is restarted by its node/coordinator.
+TEST(ExamplesKillGrid, WordcountTotalsEqualTheReference) {
+  ExampleRun({"wordcount", "wordcount"}, /*grid=*/true).Run(Scale(), Kills());
 }
 
 TEST(ExamplesKill, PageviewCounterWindowsAndLateEventsEqualTheReference) {

@@ -137,7 +137,7 @@ def sessionize(rng, scale):
     X = T0 + 40 * G
     B1 = X + 5000
     B3 = X + 10 * G
-    users = ["u%03d" % i for i in range(max(10, 12 * scale))]
+    users = ["u%04d" % i for i in range(30 * scale)]
     page = [0]
 
     def click(user, ts):
