@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "eddy/async_task.h"
 #include "eddy/context.h"
 #include "eddy/registry.h"
 #include "eddy/serde.h"
@@ -20,14 +21,19 @@
 #include "log-store/client/producer.h"
 #include "log-store/client/share_consumer.h"
 #include "runtime/checkpoint/checkpoint.h"
+#include "runtime/container/async_dispatcher.h"
 #include "runtime/container/changelog_topics.h"
 #include "runtime/container/checkpoint_store.h"
 #include "runtime/container/commit_protocol.h"
+#include "runtime/container/control_records.h"
 #include "runtime/container/round_robin_chooser.h"
 #include "runtime/container/snapshot_reporter.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/container/task_stores.h"
+#include "runtime/container/task_time_service.h"
+#include "runtime/container/time_setup.h"
 #include "runtime/job/grouper.h"
+#include "runtime/job/internal_stores.h"
 
 namespace eddy::runtime {
 namespace {
@@ -90,6 +96,10 @@ class Container::Impl {
     int64_t high_watermark = -1;  // from the newest fetch of the partition
     StreamSerdes serdes;
     IncomingMessageEnvelope env;
+    int time_input = -1;       // index in the task's TaskTimeService
+    int async_partition = -1;  // index in the task's AsyncDispatcher (async tasks)
+    bool intermediate = false;  // streams.<s>.samza.intermediate: may carry control records
+    int64_t seen_next = 0;      // one past the last record taken from the batch
   };
 
   // A queue input (systems.<s>.streams.<t>.share.group): the task "Queue <stream> <container>"
@@ -140,6 +150,9 @@ class Container::Impl {
   void PublishProcessed();
   absl::Status Commit(const std::vector<TaskInstance*>& tasks);
   absl::Status WindowAll();
+  // Between batches: applies async completions, then ticks every task's time service (due
+  // timers, watermark listeners, control records). `blocked`: a pass found a task full.
+  absl::Status PumpTime(bool blocked);
   absl::Status Shutdown();
   void WriteMetrics();
 
@@ -187,8 +200,13 @@ class TaskInstance : public Context, public MessageCollector, public TaskCoordin
   }
   MetricsRegistry& metrics() override { return c_->metrics(); }
   absl::StatusOr<StoreHandle> GetStoreHandle(std::string_view name) override {
+    if (name == kTimerStoreName) {
+      return absl::NotFoundError(
+          absl::StrCat("store ", std::string(name), " is the runtime's timer store"));
+    }
     return stores_->Handle(name);
   }
+  TimerService& timers() override { return *time_; }
   // MessageCollector
   absl::Status Send(OutgoingMessageEnvelope envelope) override { return c_->Send(this, envelope); }
   // TaskCoordinator
@@ -217,6 +235,9 @@ class TaskInstance : public Context, public MessageCollector, public TaskCoordin
   ClosableTask* closable_ = nullptr;
   EndOfStreamListenerTask* eos_ = nullptr;
   std::unique_ptr<TaskStores> stores_;
+  std::unique_ptr<TaskTimeService> time_;  // watermark and timers (task_time_service.h)
+  AsyncStreamTask* async_ = nullptr;
+  std::unique_ptr<AsyncDispatcher> dispatcher_;  // async tasks (async_dispatcher.h)
   std::map<Ssp, int64_t> next_offsets_;
   Counter* processed_;
   Timer* process_timer_;
@@ -267,6 +288,12 @@ absl::Status Container::Impl::Setup() {
       return absl::InvalidArgumentError(
           absl::StrCat("config key task.library: cannot load ", job.task_library, ": ", dlerror()));
     }
+  }
+  // A task class that uses timers gets the timer store (time_setup.h), before anything reads the
+  // stores of the job config.
+  if (auto probe = TaskRegistry::Global().Create(job.task_class);
+      probe.ok() && UsesTimers(probe->get())) {
+    AddTimerStore(&opt_.config, &opt_.job);
   }
   // Checkpoints and the commit protocol.
   checkpoints_ = std::make_unique<CheckpointStore>(&hub_, job.checkpoint_system,
@@ -324,6 +351,12 @@ absl::Status Container::Impl::Setup() {
     t->windowable_ = dynamic_cast<WindowableTask*>(t->task_.get());
     t->closable_ = dynamic_cast<ClosableTask*>(t->task_.get());
     t->eos_ = dynamic_cast<EndOfStreamListenerTask*>(t->task_.get());
+    t->async_ = dynamic_cast<AsyncStreamTask*>(t->task_.get());
+    if (t->async_) {
+      t->dispatcher_ = std::make_unique<AsyncDispatcher>(
+          tm.name, AsyncDispatcher::Options{job.max_concurrency, job.callback_timeout_ms},
+          t.get(), &metrics_);
+    }
     auto stores = TaskStores::Open(job, opt_.config, tm, &hub_, &metrics_);
     if (!stores.ok()) return stores.status();
     t->stores_ = std::move(*stores);
@@ -334,6 +367,16 @@ absl::Status Container::Impl::Setup() {
       return absl::Status(s.code(),
                           absl::StrCat("restoring stores of task '", tm.name, "': ", s.message()));
     }
+    KeyValueStoreBytes* timer_store = nullptr;
+    if (UsesTimers(t->task_.get())) {
+      auto h = t->stores_->Handle(kTimerStoreName);
+      if (!h.ok()) return h.status();
+      timer_store = h->store;
+    }
+    t->time_ = std::make_unique<TaskTimeService>(
+        tm.name, TimeOptionsOf(job), timer_store, dynamic_cast<TimerTask*>(t->task_.get()),
+        dynamic_cast<WatermarkListenerTask*>(t->task_.get()), &metrics_);
+    if (auto s = t->time_->Load(); !s.ok()) return s;
     for (const auto& ssp : tm.inputs) {
       if (ssp.partition == kQueuePartition) continue;
       if (checkpoint) {
@@ -344,6 +387,10 @@ absl::Status Container::Impl::Setup() {
   }
 
   // Inputs: one consumer per system; register every partition at its checkpointed offset.
+  const int32_t watermark_writers = WatermarkWriters(opt_.model, opt_.config);
+  const int64_t setup_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   std::map<std::string, size_t> slot_of;
   for (auto& t : tasks_) {
     for (const auto& ssp : t->model_.inputs) {
@@ -370,6 +417,9 @@ absl::Status Container::Impl::Setup() {
       in.api_ssp = SystemStreamPartition(ssp.system, ssp.stream, ssp.partition);
       in.env.set_system_stream_partition(in.api_ssp);
       in.task = t.get();
+      in.intermediate = IsIntermediate(opt_.config, ssp.stream);
+      in.time_input = t->time_->AddInput(SystemStream(ssp.system, ssp.stream), in.intermediate,
+                                         watermark_writers, setup_ms);
       in.lag = &metrics_.NewGauge("task." + t->model_.name, "lag." + ssp.ToString());
       auto sd = SerdesFor(ssp.system, ssp.stream);
       if (!sd.ok()) return sd.status();
@@ -391,8 +441,23 @@ absl::Status Container::Impl::Setup() {
   }
   for (auto& in : inputs_) {
     in.next_offset = &in.task->next_offsets_[in.ssp];
+    in.seen_next = *in.next_offset;
     in.caught_up = *in.next_offset >= in.end_target;
     if (!in.caught_up) ++not_caught_up_;
+    if (in.task->dispatcher_) {
+      in.async_partition = in.task->dispatcher_->AddPartition(
+          absl::StrCat(in.ssp.system, ".", in.ssp.stream, " partition ", in.ssp.partition),
+          in.next_offset);
+    }
+  }
+  // Watermark control records: every writer task sends to every intermediate stream.
+  auto intermediates = IntermediateStreams(opt_.config, opt_.job, &hub_);
+  if (!intermediates.ok()) return intermediates.status();
+  for (auto& t : tasks_) {
+    if (!IsWatermarkWriter(t->model_, opt_.config)) continue;
+    for (const auto& target : *intermediates) {
+      t->time_->AddControlOutput(target.stream, target.partitions, watermark_writers);
+    }
   }
   chooser_.Resize(static_cast<int32_t>(inputs_.size()));
   // Every input offset is known now: trim the dead attempt's changelog tail (and commit), then
@@ -637,6 +702,17 @@ absl::Status Container::Impl::ProcessOne(Input& in) {
   } else if (!env.headers().empty()) {
     env.mutable_headers()->clear();
   }
+  in.seen_next = r.offset + 1;
+  if (in.intermediate && r.header_count > 0 && ControlKind(env.headers())) {
+    // A control record (control_records.h): the runtime's, never handed to the task.
+    if (auto s = t->time_->OnControl(in.time_input, env, batch_now_ms_); !s.ok()) return s;
+    if (t->dispatcher_) {
+      t->dispatcher_->Skip(in.async_partition, r.offset);
+    } else {
+      *in.next_offset = r.offset + 1;
+    }
+    return absl::OkStatus();
+  }
   if (in.serdes.key || in.serdes.msg) {
     for (int which = 0; which < 2; ++which) {
       const auto& serde = which == 0 ? in.serdes.key : in.serdes.msg;
@@ -648,7 +724,11 @@ absl::Status Container::Impl::ProcessOne(Input& in) {
         if (!d.ok()) {
           if (opt_.job.drop_deserialization_errors) {
             t->deser_errors_->Inc();
-            *in.next_offset = r.offset + 1;
+            if (t->dispatcher_) {
+              t->dispatcher_->Skip(in.async_partition, r.offset);
+            } else {
+              *in.next_offset = r.offset + 1;
+            }
             return absl::OkStatus();
           }
           return absl::DataLossError(absl::StrCat(
@@ -665,6 +745,19 @@ absl::Status Container::Impl::ProcessOne(Input& in) {
         env.set_decoded_message(std::move(v));
       }
     }
+  }
+  t->time_->OnMessage(in.time_input, env, batch_now_ms_);
+  if (t->dispatcher_) {
+    // Async (async_dispatcher.h): the checkpoint offset moves when the message completes.
+    auto started = t->dispatcher_->Start(in.async_partition, r.offset, env, in.batch.owner);
+    absl::Status s = Guard([&] {
+      t->async_->ProcessAsync(*started.envelope, t->dispatcher_->collector(), *t,
+                              started.callback);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) started.callback->Failure(s);
+    ++t->unpublished_;
+    return absl::OkStatus();
   }
   absl::Status s;
   if ((t->sample_tick_++ & 63) == 0) {
@@ -768,7 +861,37 @@ absl::Status Container::Impl::Send(TaskInstance* task, OutgoingMessageEnvelope& 
                  e.timestamp() >= 0 ? e.timestamp() : batch_now_ms_, headers);
 }
 
+absl::Status Container::Impl::PumpTime(bool blocked) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  for (auto& t : tasks_) {
+    if (!t->dispatcher_) continue;
+    if (blocked && t->dispatcher_->Full()) t->dispatcher_->WaitAny(std::chrono::milliseconds(5));
+    if (auto s = t->dispatcher_->Drain(); !s.ok()) return s;
+  }
+  for (auto& in : inputs_) {
+    if (!in.caught_up && *in.next_offset >= in.end_target) {  // async tasks complete later
+      in.caught_up = true;
+      --not_caught_up_;
+    }
+    in.task->time_->SetCaughtUp(
+        in.time_input, in.pos >= in.batch.records.size() && in.seen_next >= in.high_watermark);
+  }
+  for (auto& t : tasks_) {
+    if (auto s = t->time_->Tick(now_ms, *t, *t); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Container::Impl::Commit(const std::vector<TaskInstance*>& tasks) {
+  for (auto* t : tasks) {
+    // A commit waits for the task's in-flight messages (bounded by task.callback.timeout.ms).
+    if (t->dispatcher_) {
+      if (auto s = t->dispatcher_->DrainAll(); !s.ok()) return s;
+    }
+    if (auto s = t->time_->BeforeCommit(); !s.ok()) return s;
+  }
   std::vector<CommitUnit*> units;
   units.reserve(tasks.size());
   for (auto* t : tasks) units.push_back(&t->unit_);
@@ -784,6 +907,9 @@ absl::Status Container::Impl::Commit(const std::vector<TaskInstance*>& tasks) {
 absl::Status Container::Impl::WindowAll() {
   for (auto& t : tasks_) {
     if (!t->windowable_) continue;
+    if (t->dispatcher_) {  // Window runs with nothing in flight
+      if (auto s = t->dispatcher_->DrainAll(); !s.ok()) return s;
+    }
     ScopedTimer timer(*t->window_timer_);
     TaskInstance* ti = t.get();
     auto s = Guard([&] { return ti->windowable_->Window(*ti, *ti); });
@@ -808,6 +934,11 @@ void Container::Impl::WriteMetrics() {
 }
 
 absl::Status Container::Impl::Shutdown() {
+  for (auto& t : tasks_) {  // EOS and Close run with nothing in flight
+    if (t->dispatcher_) {
+      if (auto s = t->dispatcher_->DrainAll(); !s.ok()) return s;
+    }
+  }
   for (auto& t : tasks_) {
     if (opt_.until_caught_up && t->eos_ && !t->eos_done_) {
       TaskInstance* ti = t.get();
@@ -911,6 +1042,9 @@ absl::Status Container::Impl::RunLoop() {
       auto wait = std::min(next_window, next_commit) - Clock::now();
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
       ms = std::clamp<int64_t>(ms, 0, 100);
+      for (auto& t : tasks_) {
+        if (t->dispatcher_ && t->dispatcher_->in_flight() > 0) ms = std::min<int64_t>(ms, 2);
+      }
       if (auto s = Poll(std::chrono::milliseconds(ms)); !s.ok()) return s;
     }
     // Batch-at-a-time: up to 4096 records per pass, taken in runs of up to 256 from one input
@@ -920,6 +1054,7 @@ absl::Status Container::Impl::RunLoop() {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
     }
+    size_t blocked = 0;  // inputs whose async task was full this pass
     for (int budget = 4096; budget > 0;) {
       int32_t p = chooser_.Next();
       if (p < 0) break;
@@ -929,6 +1064,7 @@ absl::Status Container::Impl::RunLoop() {
           std::min(in.batch.records.size(), in.pos + static_cast<size_t>(std::min(budget, 256)));
       bool asked = false;
       while (in.pos < run_end) {
+        if (t->dispatcher_ && t->dispatcher_->Full()) break;  // backpressure
         if (auto s = ProcessOne(in); !s.ok()) return s;
         --budget;
         if (t->commit_requested_ || t->commit_all_requested_ || stop_all_) {
@@ -938,6 +1074,7 @@ absl::Status Container::Impl::RunLoop() {
       }
       if (in.pos < in.batch.records.size()) {
         chooser_.Ready(p);
+        if (t->dispatcher_ && t->dispatcher_->Full() && ++blocked > inputs_.size()) break;
       } else {
         in.batch.records.clear();
         in.batch.owner.reset();
@@ -959,6 +1096,7 @@ absl::Status Container::Impl::RunLoop() {
     if (!queues_.empty()) {
       if (auto s = ProcessQueues(); !s.ok()) return s;
     }
+    if (auto s = PumpTime(blocked > 0); !s.ok()) return s;
     batch_now_ms_ = -1;
     PublishProcessed();
     now = Clock::now();

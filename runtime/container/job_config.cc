@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/job/config_keys.h"
+#include "runtime/job/internal_stores.h"
 #include "runtime/job/names.h"
 
 namespace eddy::runtime {
@@ -147,6 +148,32 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
   if (auto s = num("task.window.ms", -1, &j.window_ms); !s.ok()) return s;
   if (auto s = num("task.commit.ms", 60000, &j.commit_ms); !s.ok()) return s;
   if (auto s = num("task.shutdown.ms", 30000, &j.shutdown_ms); !s.ok()) return s;
+  // Ranges are checked by CheckConfigKeys (config_keys.cc) before this.
+  if (auto s = num("task.watermark.max.out.of.orderness.ms", 0,
+                   &j.watermark_max_out_of_orderness_ms);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = num("task.watermark.idle.timeout.ms", 30000, &j.watermark_idle_timeout_ms);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = num("task.watermark.control.interval.ms", 100, &j.watermark_control_interval_ms);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = num("task.timer.check.ms", 100, &j.timer_check_ms); !s.ok()) return s;
+  if (auto s = num("task.callback.timeout.ms", 60000, &j.callback_timeout_ms); !s.ok()) return s;
+  if (auto v = c.GetLong("task.timers.max", 10'000'000); v.ok()) {
+    j.timers_max = *v;
+  } else {
+    return v.status();
+  }
+  if (auto v = c.GetInt("task.max.concurrency", 1); v.ok()) {
+    j.max_concurrency = *v;
+  } else {
+    return v.status();
+  }
   if (j.shutdown_ms < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("config key task.shutdown.ms: ", j.shutdown_ms, " must be >= 0"));
@@ -215,6 +242,11 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
     if (auto st = CheckName(NameKind::kStore, "store name in config key stores." + n, n);
         !st.ok()) {
       return st;
+    }
+    if (n == kTimerStoreName) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config key stores.", n, ".*: the store name ", n,
+          " is reserved for the runtime's timer store (runtime/job/internal_stores.h)"));
     }
     StoreConfig s;
     s.name = n;

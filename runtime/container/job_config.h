@@ -63,6 +63,15 @@ struct JobConfig {
   std::map<std::string, SystemConfig> systems;  // every systems.<sys>.*
   std::vector<StoreConfig> stores;
   MetricsReportersConfig reporters;  // metrics.reporters (runtime/container/metrics_reporters.h)
+  // Event time and timers (eddy/timers.h).
+  int64_t watermark_max_out_of_orderness_ms = 0;  // task.watermark.max.out.of.orderness.ms
+  int64_t watermark_idle_timeout_ms = 30000;      // task.watermark.idle.timeout.ms
+  int64_t watermark_control_interval_ms = 100;    // task.watermark.control.interval.ms
+  int64_t timer_check_ms = 100;                   // task.timer.check.ms
+  int64_t timers_max = 10'000'000;                // task.timers.max
+  // Async tasks (eddy/async_task.h).
+  int32_t max_concurrency = 1;         // task.max.concurrency
+  int64_t callback_timeout_ms = 60000;  // task.callback.timeout.ms
   // Unknown keys and Samza keys Eddy ignores, one line each (CheckConfigKeys); logged at start.
   std::vector<std::string> warnings;
 };

@@ -43,6 +43,21 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "commit in one log-store transaction; at_least_once: no transactions, state still exact "
        "(restore trims the dead attempt's changelog tail)",
        kNoMin, "exactly_once,exactly_once_v2,at_least_once"},
+      // Event time, watermarks, timers (eddy/timers.h; runtime/container/task_time_service.h).
+      {"task.watermark.max.out.of.orderness.ms", K::kDuration, "0",
+       "a partition's watermark is its largest event time minus this", 0},
+      {"task.watermark.idle.timeout.ms", K::kDuration, "30000",
+       "a caught-up partition silent this long stops holding the task's watermark", 1},
+      {"task.watermark.control.interval.ms", K::kDuration, "100",
+       "least time between two watermark control records a task sends to an intermediate "
+       "stream", 0},
+      {"task.timer.check.ms", K::kDuration, "100", "how often processing-time timers are checked",
+       1},
+      {"task.timers.max", K::kLong, "10000000", "timers one task may hold", 1},
+      // Async tasks (eddy/async_task.h; runtime/container/async_dispatcher.h).
+      {"task.max.concurrency", K::kInt, "1", "messages of one AsyncStreamTask in flight", 1},
+      {"task.callback.timeout.ms", K::kDuration, "60000",
+       "an async callback not completed this long fails the container", 1},
       // Cluster manager.
       {"cluster-manager.container.retry.count", K::kInt, "8",
        "container failures tolerated within the retry window; -1 = unlimited", -1},
@@ -101,6 +116,8 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"streams.*.partitions", K::kInt, "", "partitions of an output stream Eddy creates", 1},
       {"streams.*.samza.key.serde", K::kString, "", "key serde of one stream"},
       {"streams.*.samza.msg.serde", K::kString, "", "message serde of one stream"},
+      {"streams.*.samza.intermediate", K::kBool, "false",
+       "the job writes and reads this stream itself (carries watermark control records)"},
       // Stores.
       {"stores.*.factory", K::kString, "",
        "rocksdb | inmemory (Samza's RocksDb / InMemory KeyValueStorageEngineFactory accepted)"},

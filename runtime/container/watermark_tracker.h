@@ -1,0 +1,83 @@
+// WatermarkTracker: the watermark of one task from its input partitions (eddy/timers.h). Each
+// partition has a watermark: for a plain input, the largest event time seen minus
+// task.watermark.max.out.of.orderness.ms; for a partition of an intermediate stream, the minimum
+// over the writers of the watermarks their control records carried (control_records.h), once
+// every writer was heard of (kNoWatermark before). The task's watermark is the minimum over its
+// non-idle partitions; when every partition is idle, the largest partition watermark (nothing
+// is arriving that could be older). It never goes back; Restore() sets its floor (the persisted
+// watermark). A partition is idle when it delivered nothing (no message, no control record) for
+// task.watermark.idle.timeout.ms while the task is caught up on it; its next message makes it
+// take part again. Pure bookkeeping with times passed in, no clock and no threads: used by
+// TaskTimeService (task_time_service.h) on the run loop, and unit-tested alone.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "eddy/timers.h"
+
+namespace eddy::runtime {
+
+class WatermarkTracker {
+ public:
+  struct Options {
+    int64_t max_out_of_orderness_ms = 0;  // task.watermark.max.out.of.orderness.ms
+    int64_t idle_timeout_ms = 30000;      // task.watermark.idle.timeout.ms
+  };
+
+  explicit WatermarkTracker(Options options) : opt_(options) {}
+
+  // Adds a partition (index returned, 0, 1, ...), last active at `now_ms`. `intermediate`: its
+  // watermark comes from control records of `writers` writers (> 0), not from event times.
+  int AddPartition(int64_t now_ms, bool intermediate = false, int32_t writers = 0);
+
+  // A message of `partition` with event time `event_time_ms` arrived (a control-free input).
+  void OnEvent(int partition, int64_t event_time_ms, int64_t now_ms) {
+    Partition& p = partitions_[partition];
+    if (event_time_ms > p.max_event_time) p.max_event_time = event_time_ms;
+    p.last_active_ms = now_ms;
+  }
+  // A message of an intermediate partition: activity only (its event time does not count).
+  void OnActivity(int partition, int64_t now_ms) { partitions_[partition].last_active_ms = now_ms; }
+  // A control record of an intermediate partition: writer `writer` (of `writers`) reached
+  // `watermark_ms`. A writer's watermark never goes back (an older one is ignored); the writer
+  // count is the largest heard of.
+  void OnWriterWatermark(int partition, const std::string& writer, int32_t writers,
+                         int64_t watermark_ms, int64_t now_ms);
+  // Whether the task has read everything the partition had at its newest fetch.
+  void SetCaughtUp(int partition, bool caught_up) { partitions_[partition].caught_up = caught_up; }
+
+  // Recomputes the task watermark at `now_ms`; true when it advanced.
+  bool Update(int64_t now_ms);
+  int64_t watermark() const { return watermark_; }
+  // The same minimum over the non-intermediate partitions only (what this task sends to the
+  // intermediate streams it writes; kNoWatermark when it has none), monotonic too.
+  int64_t source_watermark() const { return source_watermark_; }
+  // Sets the floor of both watermarks (the value persisted before a restart).
+  void Restore(int64_t watermark_ms);
+
+  // The watermark of one partition (kNoWatermark before any) and whether it is idle at `now_ms`.
+  int64_t PartitionWatermark(int partition) const;
+  bool Idle(int partition, int64_t now_ms) const;
+  int size() const { return static_cast<int>(partitions_.size()); }
+
+ private:
+  struct Partition {
+    bool intermediate = false;
+    bool caught_up = false;
+    int32_t writers = 0;
+    int64_t max_event_time = kNoWatermark;
+    int64_t last_active_ms = 0;
+    std::map<std::string, int64_t> writer_watermarks;
+  };
+  static int64_t Compute(const std::vector<int64_t>& active, const std::vector<int64_t>& idle);
+
+  Options opt_;
+  std::vector<Partition> partitions_;
+  int64_t watermark_ = kNoWatermark;
+  int64_t source_watermark_ = kNoWatermark;
+};
+
+}  // namespace eddy::runtime
