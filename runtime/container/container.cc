@@ -1055,7 +1055,11 @@ absl::Status Container::Impl::RunLoop() {
                           .count();
     }
     size_t blocked = 0;  // inputs whose async task was full this pass
+    // A pass ends after task.timer.check.ms too, so timers and watermarks are checked that
+    // often even when a task is slow (one clock read per run of up to 256 records).
+    const auto pass_end = Clock::now() + std::chrono::milliseconds(job.timer_check_ms);
     for (int budget = 4096; budget > 0;) {
+      if (budget < 4096 && Clock::now() >= pass_end) break;
       int32_t p = chooser_.Next();
       if (p < 0) break;
       Input& in = inputs_[p];
