@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """examples_bench.py: the example jobs (issue 10) against their low-level equivalents, in the same
-run, on one eddy-logd and the same input.
+run, on the same input.
 
   examples_bench.py [--build build] [--scenario all|wordcount|windowed] [--lines N]
                     [--vocabulary V] [--keys K] [--events-per-key E] [--partitions P]
 
 wordcount: N lines (default 1,000,000) of 1..6 words from a V-word vocabulary (default 100,000)
-are produced into `wordcount-lines` first; then jobs/wordcount (high level: partition_by word,
+are produced into `wordcount-lines`; then jobs/wordcount (high level: partition_by word,
 count, totals out) and jobs/wordcount-lowlevel (per input partition counts, no repartitioning)
 each run with `eddy run --until-caught-up` on it. The figure is end to end, input produced ->
 every total emitted: lines / wall seconds from the runner's start to its exit (restore of nothing,
@@ -17,7 +17,9 @@ windowed: K distinct member ids (default 1,000,000) with E page views each (defa
 `pageviews`; jobs/pageview-counter (tumbling window, allowed lateness, watermark over
 partitions) against windowed_count_lowlevel (the pre-issue-10 low-level job: a RocksDB count
 per member and window, watermark = the largest event time seen). Checked: K windows of count E.
-Ratios are high level / low level; on a loaded machine only the ratio means much.
+Each job gets a log store of its own (the jobs share job and changelog names) with the input
+produced before its clock starts. Ratios are high level / low level; on a loaded machine only
+the ratio means much.
 """
 
 import argparse
@@ -91,7 +93,25 @@ def report(name, n, wall, cpu):
     print("  %-34s %8.2f s  %10.0f msgs/s  CPU %6.2f s" % (name, wall, n / wall, cpu), flush=True)
 
 
-def wordcount(a, bin_dir, logd, tmp, src, jobs):
+def job_config(src, job):
+    """jobs/<job>/'s .properties (the folder's only one)."""
+    d = os.path.join(src, "jobs", job)
+    props = sorted(f for f in os.listdir(d) if f.endswith(".properties"))
+    if not props:
+        raise SystemExit("%s: no .properties file" % d)
+    return os.path.join(d, props[0])
+
+
+def fresh_logd(bin_dir, tmp, name, topic, partitions, data):
+    """A log store of its own for one job (the jobs share names: job.name, changelogs), with the
+    input produced before the clock starts."""
+    logd = Logd(bin_dir, os.path.join(tmp, "log-" + name))
+    eddy(["topic", "create", topic, "--partitions", str(partitions)], bin_dir, logd.addr)
+    produce(bin_dir, logd.addr, topic, data)
+    return logd
+
+
+def wordcount(a, bin_dir, tmp, src, jobs):
     rng = random.Random(1)
     parts = {p: [] for p in range(a.partitions)}
     totals = {}
@@ -103,41 +123,36 @@ def wordcount(a, bin_dir, logd, tmp, src, jobs):
             ws.append(w)
             totals[w] = totals.get(w, 0) + 1
         parts[i % a.partitions].append("%d\t%s" % (i, " ".join(ws)))
-    eddy(["topic", "create", "wordcount-lines", "--partitions", str(a.partitions)], bin_dir,
-         logd.addr)
-    produce(bin_dir, logd.addr, "wordcount-lines", parts)
     print("wordcount: %d lines, %d words, %d distinct, %d partitions"
           % (a.lines, sum(totals.values()), len(totals), a.partitions), flush=True)
     res = {}
-    for name, job, lib, out in [
-            ("wordcount (partition_by, totals)", "wordcount", "wordcount", "wordcount-counts"),
-            ("wordcount-lowlevel (per partition)", "wordcount-lowlevel", "wordcount-lowlevel",
-             "wordcount-lowlevel-counts")]:
-        sets = ["task.library=%s/%s/lib/lib%s.so" % (jobs, lib, lib)]
-        if job == "wordcount-lowlevel":
-            sets += ["app.wordcount.output=eddy." + out,
-                     "streams.%s.samza.system=eddy" % out,
-                     "streams.%s.partitions=%d" % (out, a.partitions)]
-        wall, cpu = run_job(bin_dir, logd.addr, os.path.join(src, "jobs", job, job + ".properties"),
-                            os.path.join(tmp, "work-" + job), sets)
-        report(name, a.lines, wall, cpu)
-        res[job] = wall
-        got = {}
-        for p in range(a.partitions):
-            for k, v in consume(bin_dir, logd.addr, out, p).items():
-                if job == "wordcount":
-                    if k in got:
-                        raise SystemExit("%s: word %s in two partitions" % (out, k))
-                    got[k] = int(v)
-                else:
-                    got[k] = got.get(k, 0) + int(v)
+    for name, job in [("wordcount (partition_by, totals)", "wordcount"),
+                      ("wordcount-lowlevel (per partition)", "wordcount-lowlevel")]:
+        logd = fresh_logd(bin_dir, tmp, job, "wordcount-lines", a.partitions, parts)
+        try:
+            sets = ["task.library=%s/%s/lib/lib%s.so" % (jobs, job, job)]
+            wall, cpu = run_job(bin_dir, logd.addr, job_config(src, job),
+                                os.path.join(tmp, "work-" + job), sets)
+            report(name, a.lines, wall, cpu)
+            res[job] = wall
+            got = {}
+            for p in range(a.partitions):
+                for k, v in consume(bin_dir, logd.addr, "wordcount-counts", p).items():
+                    if job == "wordcount":
+                        if k in got:
+                            raise SystemExit("wordcount-counts: word %s in two partitions" % k)
+                        got[k] = int(v)
+                    else:
+                        got[k] = got.get(k, 0) + int(v)
+        finally:
+            logd.stop()
         bad = sum(1 for w, n in totals.items() if got.get(w) != n) + len(set(got) - set(totals))
         print("    totals: %s" % ("exact" if bad == 0 else "%d words WRONG" % bad), flush=True)
     print("  ratio wordcount / wordcount-lowlevel (msgs/s): %.2fx"
           % (res["wordcount-lowlevel"] / res["wordcount"]), flush=True)
 
 
-def windowed(a, bin_dir, logd, tmp, src, jobs, bench_dir):
+def windowed(a, bin_dir, tmp, src, jobs, bench_dir):
     rng = random.Random(2)
     W = 10000
     parts = {p: [] for p in range(a.partitions)}
@@ -150,31 +165,37 @@ def windowed(a, bin_dir, logd, tmp, src, jobs, bench_dir):
     for p in parts:
         parts[p].append('0\t{"memberId":0,"pageKey":"barrier","timestamp":%d}' % (T0 + 10 * W))
     n = sum(len(v) for v in parts.values())
-    eddy(["topic", "create", "pageviews", "--partitions", str(a.partitions)], bin_dir, logd.addr)
-    produce(bin_dir, logd.addr, "pageviews", parts)
     print("windowed count: %d keys x %d events in one window, %d messages, %d partitions"
           % (a.keys, a.events_per_key, n, a.partitions), flush=True)
     res = {}
     for name, config, lib, out in [
-            ("pageview-counter (window API)", os.path.join(src, "jobs", "pageview-counter",
-                                                           "pageview-counter.properties"),
+            ("pageview-counter (window API)", job_config(src, "pageview-counter"),
              "%s/pageview-counter/lib/libpageview-counter.so" % jobs, "pageview-counts"),
-            ("windowed_count_lowlevel", os.path.join(bench_dir, "windowed-count-lowlevel.properties"),
+            ("windowed_count_lowlevel",
+             os.path.join(bench_dir, "windowed-count-lowlevel.properties"),
              os.path.join(a.build, "lib", "libwindowed_count_lowlevel.so"),
              "windowed-count-lowlevel-counts")]:
-        sets = ["task.library=" + lib, "task.watermark.idle.timeout.ms=5000"]
-        wall, cpu = run_job(bin_dir, logd.addr, config, os.path.join(tmp, "work-" + out), sets)
-        report(name, n, wall, cpu)
-        res[out] = wall
-        full = 0
-        for p in range(a.partitions):
-            for k, v in consume(bin_dir, logd.addr, out, p).items():
+        logd = fresh_logd(bin_dir, tmp, out, "pageviews", a.partitions, parts)
+        try:
+            sets = ["task.library=" + lib, "task.watermark.idle.timeout.ms=5000"]
+            wall, cpu = run_job(bin_dir, logd.addr, config, os.path.join(tmp, "work-" + out), sets)
+            report(name, n, wall, cpu)
+            res[out] = wall
+            full = 0
+            for p in range(a.partitions):
                 try:
-                    j = json.loads(v)
-                except ValueError:
-                    continue
-                if j.get("memberId", 0) != 0 and j.get("count") == a.events_per_key:
-                    full += 1
+                    last = consume(bin_dir, logd.addr, out, p)
+                except subprocess.CalledProcessError:
+                    break  # fewer output partitions
+                for k, v in last.items():
+                    try:
+                        j = json.loads(v)
+                    except ValueError:
+                        continue
+                    if j.get("memberId", 0) != 0 and j.get("count") == a.events_per_key:
+                        full += 1
+        finally:
+            logd.stop()
         print("    windows with the full count: %d of %d%s" % (full, a.keys,
               "" if full == a.keys else "  WRONG"), flush=True)
     print("  ratio pageview-counter / low level (msgs/s): %.2fx"
@@ -201,15 +222,14 @@ def main():
     bench_dir = os.path.dirname(os.path.abspath(__file__))
     src = os.path.abspath(os.path.join(bench_dir, "..", "..", ".."))
     tmp = tempfile.mkdtemp(prefix="eddy-examples-bench-")
-    logd = Logd(bin_dir, os.path.join(tmp, "log"))
     try:
-        print("eddy-logd %s, dir %s, load %.1f" % (logd.addr, tmp, os.getloadavg()[0]), flush=True)
+        print("dir %s, load %.1f" % (tmp, os.getloadavg()[0]), flush=True)
         if a.scenario in ("all", "wordcount"):
-            wordcount(a, bin_dir, logd, tmp, src, jobs)
+            wordcount(a, bin_dir, tmp, src, jobs)
         if a.scenario in ("all", "windowed"):
-            windowed(a, bin_dir, logd, tmp, src, jobs, bench_dir)
+            windowed(a, bin_dir, tmp, src, jobs, bench_dir)
+        print("load %.1f" % os.getloadavg()[0], flush=True)
     finally:
-        logd.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
