@@ -179,6 +179,12 @@ TEST_F(FetchZeroCopyTest, SameBytesAsTheCopyingPathAtEveryOffsetAndLimit) {
   int64_t next = 0;
   AppendBatches(60, 25, &next);  // 1500 records, ~5.6 KiB batches
   StartServers();
+  {
+    logstore::FileSlice slice;  // written in this process: served from the file
+    ASSERT_TRUE(Log()->ReadSlice(100, 1 << 20, false, &slice).ok());
+    EXPECT_TRUE(slice.valid);
+    EXPECT_GT(slice.length, 0u);
+  }
   for (int64_t offset = 0; offset <= next; offset += 7) {
     for (int32_t max_bytes : {1, 6000, 20000, 1 << 20}) ExpectSameAnswers(offset, max_bytes);
   }
@@ -273,9 +279,17 @@ TEST_F(FetchZeroCopyTest, AfterARestartClosedSegmentsAreCheckedBeforeTheyAreSent
   }
   // Past it: the same bytes from both, at every offset, first through the checking path and
   // then (checked now) through sendfile.
+  logstore::FileSlice slice;
+  ASSERT_TRUE(Log()->ReadSlice(500, 8000, false, &slice).ok());
+  EXPECT_FALSE(slice.valid) << "a closed segment is not CRC-checked at open";
   for (int round = 0; round < 2; ++round) {
     for (int64_t offset = 25; offset <= next; offset += 11) ExpectSameAnswers(offset, 8000);
   }
+  ASSERT_TRUE(Log()->ReadSlice(500, 8000, false, &slice).ok());
+  EXPECT_TRUE(slice.valid) << "checked by the copying reads, so sent from the file now";
+  // The corrupt segment is checked only up to its first batch: it stays on the checking path.
+  ASSERT_TRUE(Log()->ReadSlice(25, 8000, false, &slice).ok());
+  EXPECT_FALSE(slice.valid);
 }
 
 TEST_F(FetchZeroCopyTest, WriterSendsFileReferencesInPlace) {
