@@ -7,7 +7,8 @@
 //   native        log-store/client Consumer with its defaults,
 //   kcat-tuned    kcat-default plus -X queued.min.messages=10000000
 //                 -X queued.max.messages.kbytes=2097151 (librdkafka never pauses fetching),
-// and prints msgs/s to the last record and the median of each over the rounds. kcat's stdout is
+// and prints msgs/s to the last record, the CPU time eddy-logd used for that read (from
+// /proc/<pid>/stat), and the median of each over the rounds. kcat's stdout is
 // read through a pipe; as it is block-buffered, kcat's clock stops when all but the last 64 KiB
 // of records are in (the rest comes at exit, after the final long poll of `-e`; the time to
 // exit is printed too). Every reader's output is checked: exactly N records, the i-th value starting with
@@ -34,6 +35,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -342,6 +344,22 @@ Run RunNative(const std::string& bootstrap, const std::string& topic, int64_t n)
   return r;
 }
 
+// CPU seconds (user + system) process `pid` has used so far, from /proc/<pid>/stat.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string f;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::atol(f.c_str());
+    if (i == 15) stime = std::atol(f.c_str());
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -424,13 +442,16 @@ int main(int argc, char** argv) {
   std::map<std::string, std::vector<double>> rates;  // "topic reader" -> msgs/s per round
   for (int round = 1; round <= rounds; ++round) {
     for (const auto& [label, t] : topics) {
+      double cpu0 = CpuSeconds(l.pid);
       auto line = [&](const std::string& reader, const Run& r, bool kcat_run) {
         const double rate = (kcat_run ? n - KcatTail(n, size) : n) / r.to_last_s;
         rates[t + " " + reader].push_back(rate);
+        const double cpu1 = CpuSeconds(l.pid);
         std::printf("round %d %-16s %-13s %9.2f M msgs/s  (%.3f s to the last record", round,
                     t.c_str(), reader.c_str(), rate / 1e6, r.to_last_s);
         if (kcat_run) std::printf(", %.3f s to exit", r.to_exit_s);
-        std::printf(")\n");
+        std::printf("; eddy-logd CPU %.0f ms)\n", (cpu1 - cpu0) * 1000);
+        cpu0 = cpu1;
         if (!r.analysis.empty()) std::printf("    %s\n", r.analysis.c_str());
         std::fflush(stdout);
       };
