@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
                  "fetch.max.bytes only (default 524288)")
       ->check(AtLeast(0))
       ->envname("EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES");
+  app.add_option("--kafka-fetch-zero-copy", kafka_options.fetch_zero_copy,
+                 "send fetched Kafka batches with sendfile from the segment files once they are "
+                 "CRC-checked (true|false; default true)")
+      ->envname("EDDY_KAFKA_FETCH_ZERO_COPY");
   app.add_option("--kafka-max-connections", kafka_options.max_connections,
                  "most Kafka connections at once; more are accepted and closed at once "
                  "(max.connections; default 1000, keep it below ulimit -n)")

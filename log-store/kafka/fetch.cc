@@ -6,9 +6,12 @@
 // AbortedTransactions lists the aborted transactions (producer id, first offset) overlapping
 // the returned range, from the storage layer's aborted-transaction index; the client drops
 // their records and the control batches.
-// The batches are read into the connection's scratch buffer and the response only references
-// them (Writer::BytesRef), so the server writes them with writev straight from where pread put
-// them: one copy from the page cache, none in user space.
+// Zero-copy (KafkaServerOptions::fetch_zero_copy, the default): where the stored batches are
+// already CRC-checked in this process, the partition log only says where they lie in the
+// segment file (PartitionLog::ReadSlice, headers read, no CRC pass) and the response references
+// that file range (Writer::BytesFileRef), sent with sendfile(2) from the page cache. Otherwise
+// the batches are read (and CRC-checked) into the connection's scratch buffer and the response
+// references them there (Writer::BytesRef), written with sendmsg.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,6 +30,7 @@ struct PartitionData {
   std::vector<logstore::AbortedTxn> aborted;  // read_committed only
   size_t records_at = 0;  // the batches are scratch[records_at, records_at + records_len)
   size_t records_len = 0;
+  logstore::FileSlice slice;  // zero-copy: the batches are this file range instead
 };
 
 int16_t ReadErrorCode(const absl::Status& s) {
@@ -95,8 +99,27 @@ int64_t ReadAll(BrokerContext& b, const RequestContext& ctx, const FetchRequest&
       } else {
         int32_t limit = static_cast<int32_t>(
             std::max<int64_t>(1, std::min<int64_t>(p.max_bytes > 0 ? p.max_bytes : 1, budget)));
+        absl::StatusOr<logstore::ReadResult> read;
+        if (b.options.fetch_zero_copy) {
+          read = (*log)->ReadSlice(p.fetch_offset, limit, req.isolation_level == 1, &d.slice);
+          if (read.ok() && !d.slice.valid) read = absl::UnavailableError("");  // copy instead
+        }
+        if (read.ok()) {
+          d.high_watermark = read->high_watermark;
+          d.last_stable_offset = read->last_stable_offset;
+          d.log_start_offset = read->log_start_offset;
+          d.records_len = static_cast<size_t>(d.slice.length);
+          if (req.isolation_level == 1 && d.records_len > 0)
+            d.aborted = (*log)->AbortedTransactions(p.fetch_offset, d.slice.last_offset + 1);
+          total += static_cast<int64_t>(d.records_len);
+          budget -= static_cast<int64_t>(d.records_len);
+          if (d.error != error::kNone) *any_error = true;
+          (*out)[i].push_back(std::move(d));
+          continue;
+        }
+        d.slice = logstore::FileSlice{};
         const size_t at = scratch.size();
-        auto read = (*log)->ReadAppend(p.fetch_offset, limit, &scratch);
+        read = (*log)->ReadAppend(p.fetch_offset, limit, &scratch);
         if (read.ok()) {
           d.high_watermark = read->high_watermark;
           d.last_stable_offset = read->last_stable_offset;
@@ -128,7 +151,7 @@ int64_t ReadAll(BrokerContext& b, const RequestContext& ctx, const FetchRequest&
         }
       }
       if (d.error != error::kNone) *any_error = true;
-      (*out)[i].push_back(d);
+      (*out)[i].push_back(std::move(d));
     }
   }
   return total;
@@ -184,7 +207,11 @@ absl::Status HandleFetch(BrokerContext& b, RequestContext& ctx, Reader& r, Write
       }
       if (v >= 11) w.Int32(-1);  // preferred_read_replica
       // Never null; referenced, not copied (the scratch buffer is complete by now).
-      w.BytesRef(std::string_view(ctx.scratch->data() + d.records_at, d.records_len));
+      if (d.slice.valid) {
+        w.BytesFileRef(d.slice.fd, d.slice.position, d.records_len, d.slice.owner);
+      } else {
+        w.BytesRef(std::string_view(ctx.scratch->data() + d.records_at, d.records_len));
+      }
     }
   }
   return absl::OkStatus();

@@ -1,5 +1,7 @@
 #include "log-store/kafka/kafka_codec.h"
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -222,12 +224,24 @@ void Writer::BytesRef(std::string_view b) {
   if (!b.empty()) refs_.push_back(Ref{out_.size(), b});
 }
 
-void Writer::Gather(std::vector<iovec>* iov) const {
+void Writer::BytesFileRef(int fd, uint64_t position, size_t length,
+                          std::shared_ptr<const void> owner) {
+  Int32(static_cast<int32_t>(length));
+  if (length > 0) refs_.push_back(Ref{out_.size(), {}, fd, position, length, std::move(owner)});
+}
+
+void Writer::Gather(std::vector<iovec>* iov, std::vector<FilePiece>* files) const {
   iov->clear();
+  if (files != nullptr) files->clear();
   size_t from = 0;
   for (const Ref& r : refs_) {
     if (r.at > from) iov->push_back({const_cast<char*>(out_.data() + from), r.at - from});
-    iov->push_back({const_cast<char*>(r.bytes.data()), r.bytes.size()});
+    if (r.fd >= 0) {
+      if (files != nullptr) files->push_back({iov->size(), r.fd, r.position});
+      iov->push_back({nullptr, r.length});
+    } else {
+      iov->push_back({const_cast<char*>(r.bytes.data()), r.bytes.size()});
+    }
     from = r.at;
   }
   if (out_.size() > from)
@@ -240,7 +254,20 @@ std::string Writer::Flatten() const {
   size_t from = 0;
   for (const Ref& r : refs_) {
     s.append(out_, from, r.at - from);
-    s.append(r.bytes);
+    if (r.fd >= 0) {
+      const size_t at = s.size();
+      s.resize(at + r.length);
+      size_t done = 0;
+      while (done < r.length) {
+        const ssize_t got = ::pread(r.fd, s.data() + at + done, r.length - done,
+                                    static_cast<off_t>(r.position + done));
+        if (got <= 0) break;  // short: the caller sees the wrong size
+        done += static_cast<size_t>(got);
+      }
+      s.resize(at + done);
+    } else {
+      s.append(r.bytes);
+    }
     from = r.at;
   }
   s.append(out_, from, std::string::npos);

@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +89,10 @@ class Writer {
   // BYTES whose content is not copied: the writer remembers the view and Gather() hands it to
   // writev in place. The bytes must stay alive and unchanged until the response is sent.
   void BytesRef(std::string_view b);
+  // BYTES whose content is `length` bytes of the file `fd` from `position`, sent by
+  // SendResponse (response_sender.h) with sendfile(2), never read into memory. `owner` keeps
+  // the file open until Clear(). The bytes must not change until the response is sent.
+  void BytesFileRef(int fd, uint64_t position, size_t length, std::shared_ptr<const void> owner);
 
   // Empties the writer but keeps its capacity (one writer per connection, reused).
   void Clear() {
@@ -99,19 +104,33 @@ class Writer {
   size_t size() const { return out_.size(); }
   // Whole encoded size, references included.
   size_t total_size() const { return out_.size() + ref_bytes_(); }
+  // A file piece of Gather's output: iov[iov_index] is {nullptr, length} in the iovec list.
+  struct FilePiece {
+    size_t iov_index;
+    int fd;
+    uint64_t position;
+  };
   // The encoding as iovecs in order: pieces of buffer() interleaved with the referenced bytes.
-  void Gather(std::vector<iovec>* iov) const;
-  // The encoding as one string (copies the references; for tests and small responses).
+  // File references (BytesFileRef) become {nullptr, length} entries described in *files; with
+  // files == nullptr there must be none.
+  void Gather(std::vector<iovec>* iov, std::vector<FilePiece>* files = nullptr) const;
+  // The encoding as one string (copies the references, file references read with pread; for
+  // tests and small responses).
   std::string Flatten() const;
 
  private:
   struct Ref {
     size_t at;  // position in out_ where the referenced bytes go
     std::string_view bytes;
+    int fd = -1;  // >= 0: a file reference of `length` bytes at `position`, not `bytes`
+    uint64_t position = 0;
+    size_t length = 0;
+    std::shared_ptr<const void> owner;
+    size_t size() const { return fd >= 0 ? length : bytes.size(); }
   };
   size_t ref_bytes_() const {
     size_t n = 0;
-    for (const Ref& r : refs_) n += r.bytes.size();
+    for (const Ref& r : refs_) n += r.size();
     return n;
   }
   std::string out_;

@@ -40,33 +40,10 @@
 #include "log-store/kafka/kafka_probe.h"
 #include "log-store/kafka/producer_state.h"
 #include "log-store/kafka/request_dispatcher.h"
+#include "log-store/kafka/response_sender.h"
 
 namespace eddy::kafka {
 namespace {
-
-// Writes every iovec fully, resuming after partial writes (a big Fetch response rarely goes out
-// in one call) and in chunks of IOV_MAX.
-bool WriteVecFull(int fd, std::vector<iovec>& iov) {
-  size_t i = 0;
-  while (i < iov.size()) {
-    msghdr msg{};
-    msg.msg_iov = iov.data() + i;
-    msg.msg_iovlen = std::min<size_t>(iov.size() - i, 1024);  // IOV_MAX on Linux
-    ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    auto n = static_cast<size_t>(sent);
-    while (i < iov.size() && n >= iov[i].iov_len) {
-      n -= iov[i].iov_len;
-      ++i;
-    }
-    if (n > 0) {
-      iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + n;
-      iov[i].iov_len -= n;
-    }
-  }
-  return true;
-}
 
 // The peer's address without the port: the key of the per-IP connection count.
 std::string PeerHost(const sockaddr_storage& addr) {
@@ -407,8 +384,8 @@ class KafkaServerImpl final : public KafkaServer {
 
   // One connection: frames are read with buffered reads (several pipelined requests per recv
   // when the client sends them back to back) and dispatched in place from the buffer; responses
-  // go out with one sendmsg of iovecs (the response header bytes plus, for Fetch, the batches
-  // where pread put them). The read buffer starts at 16 KiB, grows to the frame being read and
+  // go out with SendResponse (sendmsg of the encoded bytes; a Fetch's stored batches with
+  // sendfile, or from where pread put them). The read buffer starts at 16 KiB, grows to the frame being read and
   // shrinks back when the connection has nothing more to read; everything goes at close.
   void Serve(Connection& c, const std::string& client) {
     const int fd = c.fd;
@@ -419,7 +396,7 @@ class KafkaServerImpl final : public KafkaServer {
     size_t head = 0, tail = 0;  // unread bytes are in[head, tail)
     Writer out;
     std::string scratch;
-    std::vector<iovec> iov;
+    SendScratch send;
     auto last_request = std::chrono::steady_clock::now();
     bool idle = false;
     // Reads what is available into in[tail, capacity). Waits when nothing is (that is where the
@@ -510,9 +487,9 @@ class KafkaServerImpl final : public KafkaServer {
       DispatchResult res = Dispatch(broker_, payload, client, out, scratch);
       size_t response_bytes = 0;
       if (res.respond) {
-        out.Gather(&iov);
-        for (const auto& v : iov) response_bytes += v.iov_len;
-        if (!WriteVecFull(fd, iov)) break;
+        const bool sent = SendResponse(fd, out, &send, &response_bytes);
+        out.Clear();  // lets go of the segment files a Fetch response referenced
+        if (!sent) break;
       }
       traffic.Count(response_bytes, payload.size());
       traffic.latency.Observe(std::chrono::steady_clock::now() - begun);

@@ -58,6 +58,12 @@ struct KafkaServerOptions {
   // eddy-logd sets it with --kafka-fetch-response-max-bytes, or from the environment variable
   // EDDY_KAFKA_FETCH_RESPONSE_MAX_BYTES when the flag is not given.
   int32_t max_fetch_response_bytes = 512 << 10;
+  // Fetch sends stored batches with sendfile(2) straight from the segment files (no pread into
+  // user space, no CRC pass per fetch) where they already passed a CRC-32C check in this
+  // process (written by it, scanned at start, or read once through the copying path); other
+  // bytes are read and checked as before. false = always read and check (the old path).
+  // eddy-logd: --kafka-fetch-zero-copy, env EDDY_KAFKA_FETCH_ZERO_COPY.
+  bool fetch_zero_copy = true;
   // Fault hook for tests: when > 0, every Nth Produce request (acks != 0) is appended and then
   // the connection is closed without a response, so the client retries the same batch.
   // Also armed by the environment variable EDDY_KAFKA_FAULT_DROP_PRODUCE_RESPONSE_EVERY.

@@ -53,6 +53,16 @@ struct ReadResult {
   int64_t last_stable_offset = 0;  // first offset of the oldest open transaction, else the HW
 };
 
+// Where whole stored batches lie in a segment file (PartitionLog::ReadSlice).
+struct FileSlice {
+  bool valid = false;                 // false: no slice here (use ReadAppend)
+  std::shared_ptr<const void> owner;  // keeps `fd` open while held
+  int fd = -1;
+  uint64_t position = 0;
+  uint64_t length = 0;       // 0 (valid): nothing to serve
+  int64_t last_offset = -1;  // last offset of the last batch in the slice
+};
+
 // The result of a time lookup: the first record at or after the log start offset whose timestamp
 // is >= the target, with that record's own timestamp; both -1 when there is none.
 struct TimestampOffset {
@@ -110,6 +120,19 @@ class PartitionLog {
       r->batches.clear();
     }
     return r;
+  }
+
+  // ReadAppend's zero-copy form for the Kafka listener's Fetch: instead of the bytes, *out says
+  // where in a segment file the same whole batches lie (out->owner keeps that file open until
+  // it is released), for sendfile(2). Only batches below the high watermark, and with
+  // `stop_at_lso` only those below the last stable offset returned in the result. out->valid is
+  // false when this log cannot hand out a slice there (bytes not CRC-checked since the broker
+  // started, or no support): the result then means nothing and the caller uses ReadAppend.
+  // Errors as ReadAppend.
+  virtual absl::StatusOr<ReadResult> ReadSlice(int64_t /*offset*/, int32_t /*max_bytes*/,
+                                               bool /*stop_at_lso*/, FileSlice* out) const {
+    *out = FileSlice{};
+    return ReadResult{};
   }
 
   // The earliest record (at or after the log start offset) whose timestamp is >= `timestamp_ms`,

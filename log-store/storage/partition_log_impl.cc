@@ -649,6 +649,51 @@ absl::StatusOr<ReadResult> PartitionLogImpl::ReadAppend(int64_t offset, int32_t 
   return r;
 }
 
+absl::StatusOr<ReadResult> PartitionLogImpl::ReadSlice(int64_t offset, int32_t max_bytes,
+                                                       bool stop_at_lso, FileSlice* out) const {
+  *out = FileSlice{};
+  ReadResult r;
+  r.high_watermark = next_offset_.load(std::memory_order_acquire);
+  r.log_start_offset = log_start_.load(std::memory_order_acquire);
+  {
+    const int64_t fo = first_open_.load(std::memory_order_acquire);
+    r.last_stable_offset = fo >= 0 ? std::min(fo, r.high_watermark) : r.high_watermark;
+  }
+  if (offset < r.log_start_offset || offset > r.high_watermark) {
+    return absl::OutOfRangeError(absl::StrCat("OFFSET_OUT_OF_RANGE: ", Label(), ": offset ", offset,
+                                              " is outside [", r.log_start_offset, ", ",
+                                              r.high_watermark, "]"));
+  }
+  if (offset == r.high_watermark) {
+    out->valid = true;  // nothing to serve
+    return r;
+  }
+  std::shared_ptr<Segment> seg = Floor(offset);
+  if (seg == nullptr) {
+    return absl::OutOfRangeError(absl::StrCat("OFFSET_OUT_OF_RANGE: ", Label(), ": offset ", offset,
+                                              " was deleted by retention"));
+  }
+  const int64_t below = stop_at_lso ? r.last_stable_offset : r.high_watermark;
+  while (seg != nullptr) {
+    SegmentSlice s;
+    auto found = seg->Slice(offset, max_bytes, below, &s);
+    if (!found.ok()) return found.status();
+    if (*found) {
+      if (s.unchecked) return r;  // not valid: the caller reads (and CRC-checks) with ReadAppend
+      out->valid = true;
+      out->fd = seg->fd();
+      out->position = s.position;
+      out->length = s.length;
+      out->last_offset = s.last_offset;
+      out->owner = std::move(seg);
+      return r;
+    }
+    seg = Higher(seg->base_offset());
+  }
+  out->valid = true;  // nothing at or after offset below the end (a race with an append)
+  return r;
+}
+
 // An append writes its batches into the segment before it publishes the new end offset, so a
 // read racing it can find batches at or past the end offset it loaded. They are cut off: a read
 // never returns more than the end offset it reports (the next read gets them).

@@ -49,6 +49,8 @@ class PartitionLogImpl final : public PartitionLog {
   int32_t partition() const override { return partition_; }
   absl::StatusOr<AppendResult> Append(std::string_view batches, bool force_sync = false) override;
   absl::StatusOr<ReadResult> Read(int64_t offset, int32_t max_bytes) const override;
+  absl::StatusOr<ReadResult> ReadSlice(int64_t offset, int32_t max_bytes, bool stop_at_lso,
+                                       FileSlice* out) const override;
   absl::StatusOr<ReadResult> ReadAppend(int64_t offset, int32_t max_bytes,
                                         std::string* out) const override;
   static void TrimPastHighWatermark(size_t start, int64_t high_watermark, std::string* out);

@@ -149,6 +149,7 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(const std::string& dir, i
       if (::fdatasync(s->fd_) != 0) return fileio::ErrnoStatus(errno, "fsync", s->log_path_);
     }
     s->size_.store(*good);
+    s->checked_until_.store(*good);
     if (absl::Status st = s->index_->Flush(); !st.ok()) return st;
     if (absl::Status st = s->time_index_->Flush(); !st.ok()) return st;
     return s;
@@ -174,6 +175,7 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(const std::string& dir, i
   auto good = s->ScanAndIndex(*size, &why);
   if (!good.ok()) return good.status();
   s->size_.store(*size);  // never cut a closed segment: the bad bytes are reported on read
+  s->checked_until_.store(*good);
   s->next_offset_.store(end_offset);
   if (*good < *size) {
     absl::StrAppend(report, s->label_, ": DATA LOSS: corrupt batch in ", s->log_path_,
@@ -276,6 +278,7 @@ absl::Status Segment::Append(const struct iovec* iov, int iovcnt, size_t bytes,
   }
   if (count > 0) next_offset_.store(infos[count - 1].last_offset + 1, std::memory_order_release);
   size_.store(at + bytes, std::memory_order_release);
+  MarkChecked(at, at + bytes);  // callers append validated batches only
   // Index entries are written in chunks (the active segment's indexes are rebuilt at open
   // anyway); Seal, SyncAll and the destructor write the rest. A failed index write only costs
   // lookup speed until the next open rebuilds the index.
@@ -381,6 +384,55 @@ absl::StatusOr<bool> Segment::Read(int64_t offset, int32_t max_bytes, std::strin
     keep += *ok;
   }
   out->resize(start + keep);
+  MarkChecked(pos, pos + keep);
+  return true;
+}
+
+void Segment::MarkChecked(uint64_t from, uint64_t to) const {
+  uint64_t cur = checked_until_.load(std::memory_order_acquire);
+  while (from <= cur && cur < to &&
+         !checked_until_.compare_exchange_weak(cur, to, std::memory_order_acq_rel)) {
+  }
+}
+
+absl::StatusOr<bool> Segment::Slice(int64_t offset, int32_t max_bytes, int64_t below_offset,
+                                    SegmentSlice* out) const {
+  *out = SegmentSlice{};
+  const uint64_t limit = size();
+  uint64_t pos = 0, first_len = 0;
+  auto found = FindBatch(offset, limit, &pos, &first_len);
+  if (!found.ok() || !*found) return found;
+  const uint64_t checked = std::min(limit, checked_until_.load(std::memory_order_acquire));
+  if (pos + first_len > checked) {
+    out->unchecked = true;
+    return true;
+  }
+  const uint64_t budget =
+      std::min<uint64_t>(max_bytes > 0 ? static_cast<uint64_t>(max_bytes) : 0, kMaxReadBytes);
+  ChunkReader reader(fd_, log_path_, checked, kHeaderWalkChunk);
+  constexpr size_t kNeed = 27;  // through lastOffsetDelta
+  out->position = pos;
+  uint64_t at = pos;
+  while (at < checked) {
+    auto head = reader.Get(at, kNeed);
+    if (!head.ok()) return head.status();
+    if (*head == nullptr) break;
+    const char* p = *head;
+    const auto base = static_cast<int64_t>(enc::LoadBe64(p));
+    const auto len = static_cast<int32_t>(enc::LoadBe32(p + 8));
+    const auto lod = static_cast<int32_t>(enc::LoadBe32(p + 23));
+    if (p[16] != kMagicV2 || len < static_cast<int32_t>(kBatchHeaderSize - kBatchLogOverhead) ||
+        lod < 0) {
+      if (at == pos) return DataLoss(at, "bad batch header");
+      break;  // served up to here; the next read at that offset reports it
+    }
+    const uint64_t total = static_cast<uint64_t>(len) + kBatchLogOverhead;
+    if (base >= below_offset || at + total > checked) break;
+    if (at > pos && at + total - pos > budget) break;
+    out->last_offset = base + lod;
+    at += total;
+  }
+  out->length = at - pos;
   return true;
 }
 

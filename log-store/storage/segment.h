@@ -1,6 +1,8 @@
 // Segment: one `<base offset>.log` file of a partition with its `.index` and `.timeindex`.
 // Append-only (pwritev at the end); readers pread concurrently up to the published size.
-// Every batch handed out by Read is CRC-checked first, so corrupt bytes are never served.
+// Every batch handed out by Read is CRC-checked first, so corrupt bytes are never served; Slice
+// (the zero-copy form, for sendfile) hands out only bytes that passed such a check in this
+// process (see checked_until_).
 // Owned through shared_ptr by PartitionLogImpl; readers keep a segment alive while they read
 // even if retention or compaction drops it from the log meanwhile.
 #pragma once
@@ -24,6 +26,14 @@
 #include "log-store/storage/time_index.h"
 
 namespace eddy::logstore {
+
+// Where whole batches lie in a segment's log file (Segment::Slice).
+struct SegmentSlice {
+  uint64_t position = 0;
+  uint64_t length = 0;     // 0: no batch to serve (or `unchecked`)
+  int64_t last_offset = -1;  // last offset of the last batch in the slice
+  bool unchecked = false;  // the batches there have not been CRC-checked yet: use Read
+};
 
 // What the appender knows about each batch it writes (offsets already assigned).
 struct BatchInfo {
@@ -87,6 +97,16 @@ class Segment {
   // or after `offset`. DataLoss (naming the file and position) when the first batch there is
   // corrupt; a later corrupt batch only ends the result early.
   absl::StatusOr<bool> Read(int64_t offset, int32_t max_bytes, std::string* out) const;
+  // Read's zero-copy form: where in the log file (fd()) the batches Read would return lie, for
+  // sendfile(2), limited to batches whose base offset is below `below_offset`. Only headers are
+  // read (magic and lengths checked); the bytes are handed out only if they already passed a
+  // CRC-32C check in this process (appended by it, scanned when opened, or returned by Read),
+  // else `unchecked` is set and the caller uses Read. False when this segment has nothing at or
+  // after `offset`.
+  absl::StatusOr<bool> Slice(int64_t offset, int32_t max_bytes, int64_t below_offset,
+                             SegmentSlice* out) const;
+  // The log file's descriptor (valid while the Segment lives, even after RemoveFiles).
+  int fd() const { return fd_; }
   // First record in this segment at or after `min_offset` whose timestamp >= ts, with its
   // timestamp; {-1, -1} when there is none.
   absl::StatusOr<TimestampOffset> FindTimestamp(int64_t ts, int64_t min_offset) const;
@@ -133,6 +153,12 @@ class Segment {
   std::atomic<int64_t> next_offset_;
   std::atomic<int64_t> max_ts_{kNoTimestamp};
   std::atomic<bool> failed_{false};
+  // Bytes [0, checked_until_) of the log passed a CRC-32C check in this process: batches appended
+  // here (validated before Append), the scan at Open, and what Read checked from there on. Only
+  // these are served by Slice.
+  mutable std::atomic<uint64_t> checked_until_{0};
+  // Moves checked_until_ to `to` when [from, to) was just checked and from <= checked_until_.
+  void MarkChecked(uint64_t from, uint64_t to) const;
   uint64_t bytes_since_index_ = 0;
   int64_t created_ms_ = 0;
 };
