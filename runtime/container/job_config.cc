@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/job/config_keys.h"
+#include "runtime/job/internal_stores.h"
 #include "runtime/job/names.h"
 
 namespace eddy::runtime {
@@ -215,6 +216,11 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
     if (auto st = CheckName(NameKind::kStore, "store name in config key stores." + n, n);
         !st.ok()) {
       return st;
+    }
+    if (n == kTimerStoreName) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config key stores.", n, ".*: the store name ", n,
+          " is reserved for the runtime's timer store (runtime/job/internal_stores.h)"));
     }
     StoreConfig s;
     s.name = n;
