@@ -15,6 +15,8 @@ void AddClusterFlags(CLI::App* c, ClusterFlags* f);
 
 void AddGridCommand(CLI::App& app, Action* action);
 void AddJobCommand(CLI::App& app, Action* action);
+// `eddy job reset` (job_reset_command.cc), added under `job` by AddJobCommand.
+void AddJobResetCommand(CLI::App* job, ClusterFlags* flags, Action* action);
 void AddNodeCommand(CLI::App& app, Action* action);
 void AddStateCommand(CLI::App& app, Action* action);
 

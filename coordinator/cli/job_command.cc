@@ -1,4 +1,4 @@
-// `eddy job submit|list|status|kill|logs|scale`: talks to eddy-coordinator (and to a node's log
+// `eddy job submit|list|status|kill|logs|scale` (and `reset`, job_reset_command.cc): talks to eddy-coordinator (and to a node's log
 // service for logs).
 #include <time.h>
 
@@ -274,6 +274,7 @@ void AddJobCommand(CLI::App& app, Action* action) {
       };
     });
   }
+  AddJobResetCommand(job, flags.get(), action);
   {  // scale
     auto* c = job->add_subcommand("scale", "change job.container.count of a running job");
     AddClusterFlags(c, flags.get());

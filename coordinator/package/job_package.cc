@@ -243,7 +243,12 @@ absl::Status CheckPackageLayout(const std::string& root,
   if (!fs::is_directory(fs::path(root) / "lib", ec)) {
     return absl::InvalidArgumentError("job package has no lib/ directory (no task library)");
   }
+  // An application (app.class) generates task.class and task.inputs (eddy/app_registry.h).
+  const bool app = config.count("app.class") && !config.at("app.class").empty();
   for (const char* key : {"job.name", "task.class", "task.library", "task.inputs"}) {
+    if (app && (std::string_view(key) == "task.class" || std::string_view(key) == "task.inputs")) {
+      continue;
+    }
     auto it = config.find(key);
     if (it == config.end() || it->second.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("missing required key ", key));

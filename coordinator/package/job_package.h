@@ -34,7 +34,7 @@ absl::StatusOr<std::map<std::string, std::string>> ReadPackageConfig(const std::
 absl::StatusOr<std::string> ResolveTaskLibrary(const std::string& root, const std::string& value);
 
 // Checks at submit on an extracted package with its merged config: lib/ exists, task.library
-// and task.class are set and the library is in lib/. Errors name the key or the file.
+// and task.class (or app.class) are set and the library is in lib/. Errors name the key or the file.
 absl::Status CheckPackageLayout(const std::string& root,
                                 const std::map<std::string, std::string>& config);
 

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "coordinator/common/sha256.h"
 #include "coordinator/package/job_package.h"
+#include "coordinator/server/app_submit.h"
 #include "coordinator/server/job_planner.h"
 #include "coordinator/server/job_record.h"
 #include "coordinator/server/package_check.h"
@@ -652,12 +654,18 @@ absl::StatusOr<std::string> ClusterManager::Submit(
   if (auto s = CheckPackageLayout(dir.string(), *config); !s.ok()) return s;
   auto lib = ResolveTaskLibrary(dir.string(), config->at("task.library"));
   if (!lib.ok()) return lib.status();
-  // The runtime's own config parsing and the task registry, in a child process.
+  // The runtime's own config parsing and the task registry, in a child process; with
+  // app.class the child describes the application too (app_submit.h merges and plans it).
+  std::optional<AppDescription> app;
   if (!opt_.package_check_bin.empty()) {
-    if (auto s = CheckPackageInChild(opt_.package_check_bin, dir.string(), *config, *lib);
+    if (auto s = CheckPackageInChild(opt_.package_check_bin, dir.string(), *config, *lib, &app);
         !s.ok()) {
       return s;
     }
+  }
+  if (auto s = ApplySubmittedApp(app, config->count("app.class") > 0, &*config, &config_warnings);
+      !s.ok()) {
+    return s;
   }
   auto model = PlanJob(*config);
   if (!model.ok()) return model.status();
@@ -675,6 +683,7 @@ absl::StatusOr<std::string> ClusterManager::Submit(
   j->config = *config;
   j->submitted_ms = NowMs();
   if (old != jobs_.end()) j->changelog_partitions = old->second->changelog_partitions;
+  if (old != jobs_.end()) KeepResetEpoch(old->second->config, &j->config);
   for (auto& line : KeepChangelogPartitions(name, &j->changelog_partitions, &*model)) {
     config_warnings.push_back(std::move(line));
   }

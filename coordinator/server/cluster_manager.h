@@ -65,6 +65,10 @@ class ClusterManager {
   absl::StatusOr<v1::JobStatus> GetJob(const std::string& job);
   absl::Status Kill(const std::string& job);
   absl::StatusOr<int64_t> Scale(const std::string& job, int32_t containers);
+  // `eddy job reset` (coordinator.proto ResetJobRequest; job_reset_rpc.cc): refused on a
+  // running job unless r.restart(), which stops it first and starts it again after. Blocks
+  // (without the lock) while the containers stop and while the log store is reset.
+  absl::StatusOr<v1::ResetJobResponse> Reset(const v1::ResetJobRequest& r);
   std::vector<v1::NodeStatus> ListNodes();
 
   // Placement, node loss, scaling steps. Called every ~100 ms.

@@ -111,6 +111,15 @@ grpc::Status CoordinatorService::ScaleJob(grpc::ServerContext* ctx, const v1::Sc
   return grpc::Status::OK;
 }
 
+grpc::Status CoordinatorService::ResetJob(grpc::ServerContext* ctx, const v1::ResetJobRequest* r,
+                                          v1::ResetJobResponse* out) {
+  EDDY_AUTH(ctx);
+  auto got = m_->Reset(*r);
+  if (!got.ok()) return ToGrpc(got.status());
+  *out = std::move(*got);
+  return grpc::Status::OK;
+}
+
 grpc::Status CoordinatorService::ListNodes(grpc::ServerContext* ctx, const v1::ListNodesRequest*,
                                            v1::ListNodesResponse* out) {
   EDDY_AUTH(ctx);

@@ -33,6 +33,8 @@ class CoordinatorService final : public v1::Coordinator::Service {
   grpc::Status KillJob(grpc::ServerContext*, const v1::JobRequest*, v1::KillJobResponse*) override;
   grpc::Status ScaleJob(grpc::ServerContext*, const v1::ScaleJobRequest*,
                         v1::ScaleJobResponse*) override;
+  grpc::Status ResetJob(grpc::ServerContext*, const v1::ResetJobRequest*,
+                        v1::ResetJobResponse*) override;
   grpc::Status ListNodes(grpc::ServerContext*, const v1::ListNodesRequest*,
                          v1::ListNodesResponse*) override;
 

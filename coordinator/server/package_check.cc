@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "coordinator/common/properties.h"
+#include "runtime/job/app_description_json.h"
 
 extern char** environ;
 
@@ -63,7 +64,8 @@ std::pair<int, std::string> RunCapture(const std::vector<std::string>& argv,
 
 absl::Status CheckPackageInChild(const std::string& check_bin, const std::string& dir,
                                  const std::map<std::string, std::string>& config,
-                                 const std::string& library) {
+                                 const std::string& library,
+                                 std::optional<AppDescription>* app) {
   fs::path props = fs::path(dir) / "config" / ".eddy-submit.properties";
   {
     std::ofstream f(props);
@@ -71,9 +73,27 @@ absl::Status CheckPackageInChild(const std::string& check_bin, const std::string
       f << k << "=" << EscapePropertyValue(k == "task.library" ? library : v) << "\n";
     }
   }
-  auto [rc, err] =
-      RunCapture({check_bin, "--config", props.string()}, (fs::path(dir) / "check.err").string());
+  std::vector<std::string> argv = {check_bin, "--config", props.string()};
+  const bool describe = config.count("app.class") && !config.at("app.class").empty();
+  const std::string described = (fs::path(dir) / "app-description.json").string();
+  if (describe) {
+    argv.push_back("--describe-out");
+    argv.push_back(described);
+  }
+  auto [rc, err] = RunCapture(argv, (fs::path(dir) / "check.err").string());
   if (rc != 0) return absl::InvalidArgumentError(absl::StrCat("job package refused: ", err));
+  if (describe && app != nullptr) {
+    std::ifstream f(described);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    auto d = runtime::AppDescriptionFromJson(ss.str());
+    if (!d.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("job package refused: app.class=",
+                                                     config.at("app.class"), ": ",
+                                                     d.status().message()));
+    }
+    *app = std::move(*d);
+  }
   return absl::OkStatus();
 }
 

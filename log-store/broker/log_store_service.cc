@@ -397,6 +397,31 @@ grpc::Status LogStoreService::HandleListOffsets(const v1::ListOffsetsRequest& re
   return grpc::Status::OK;
 }
 
+grpc::Status LogStoreService::HandleDeleteRecords(const v1::DeleteRecordsRequest& req,
+                                                  v1::DeleteRecordsResponse* resp) {
+  if (req.partitions_size() > kMaxPartitionsPerRequest) {
+    return ToGrpc(absl::InvalidArgumentError("delete records: too many partitions"));
+  }
+  for (const auto& p : req.partitions()) {
+    auto* r = resp->add_results();
+    r->set_topic(p.topic());
+    r->set_partition(p.partition());
+    r->set_log_start_offset(-1);
+    auto got = logs_->GetPartition(p.topic(), p.partition());
+    if (!got.ok()) {
+      SetError(r->mutable_error(), got.status());
+      continue;
+    }
+    auto moved = (*got)->DeleteRecordsBefore(p.offset());
+    if (moved.ok()) {
+      r->set_log_start_offset(*moved);
+    } else {
+      SetError(r->mutable_error(), moved.status());
+    }
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status LogStoreService::HandleCommitOffsets(const v1::CommitOffsetsRequest& req,
                                                   v1::CommitOffsetsResponse* resp) {
   if (req.group().empty()) return ToGrpc(absl::InvalidArgumentError("commit: group is empty"));

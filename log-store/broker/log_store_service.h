@@ -48,6 +48,8 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
   grpc::Status HandleDescribeTopic(const v1::DescribeTopicRequest& req,
                                    v1::DescribeTopicResponse* resp);
   grpc::Status HandleListOffsets(const v1::ListOffsetsRequest& req, v1::ListOffsetsResponse* resp);
+  grpc::Status HandleDeleteRecords(const v1::DeleteRecordsRequest& req,
+                                   v1::DeleteRecordsResponse* resp);
   grpc::Status HandleCommitOffsets(const v1::CommitOffsetsRequest& req,
                                    v1::CommitOffsetsResponse* resp);
   grpc::Status HandleFetchOffsets(const v1::FetchOffsetsRequest& req,
@@ -114,6 +116,10 @@ class LogStoreService final : public eddy::logstore::v1::LogStore::Service {
   grpc::Status ListOffsets(grpc::ServerContext*, const v1::ListOffsetsRequest* req,
                            v1::ListOffsetsResponse* resp) override {
     return HandleListOffsets(*req, resp);
+  }
+  grpc::Status DeleteRecords(grpc::ServerContext*, const v1::DeleteRecordsRequest* req,
+                             v1::DeleteRecordsResponse* resp) override {
+    return HandleDeleteRecords(*req, resp);
   }
   grpc::Status CommitOffsets(grpc::ServerContext*, const v1::CommitOffsetsRequest* req,
                              v1::CommitOffsetsResponse* resp) override {

@@ -77,6 +77,24 @@ class AdminClientImpl final : public AdminClient {
     return resp.results(0).offset();
   }
 
+  absl::StatusOr<int64_t> DeleteRecordsBefore(const TopicPartition& tp, int64_t offset) override {
+    v1::DeleteRecordsRequest req;
+    auto* p = req.add_partitions();
+    p->set_topic(tp.topic);
+    p->set_partition(tp.partition);
+    p->set_offset(offset);
+    v1::DeleteRecordsResponse resp;
+    auto ctx = Ctx();
+    auto st = FromGrpc(ch_->stub->DeleteRecords(ctx.get(), req, &resp),
+                       absl::StrCat("delete records of ", tp.topic, "/", tp.partition),
+                       ch_->options);
+    if (!st.ok()) return st;
+    if (resp.results_size() != 1) return absl::InternalError("delete records: bad answer");
+    st = FromPartitionError(resp.results(0).error());
+    if (!st.ok()) return st;
+    return resp.results(0).log_start_offset();
+  }
+
   absl::Status CommitOffsets(const std::string& group,
                              const std::map<TopicPartition, int64_t>& offsets) override {
     v1::CommitOffsetsRequest req;

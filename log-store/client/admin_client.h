@@ -51,6 +51,15 @@ class AdminClient {
   // timestamp >= it; -1 when there is none).
   virtual absl::StatusOr<int64_t> ListOffset(const TopicPartition& tp, int64_t spec) = 0;
 
+  // Kafka's DeleteRecords: moves the partition's log start offset up to `offset` (-1 = its
+  // end) and returns the new log start offset. OutOfRange beyond the end; NotFound for an
+  // unknown topic or partition. Unimplemented where the client has no such call.
+  virtual absl::StatusOr<int64_t> DeleteRecordsBefore(const TopicPartition& tp, int64_t offset) {
+    (void)tp;
+    (void)offset;
+    return absl::UnimplementedError("delete records is not supported by this client");
+  }
+
   // Consumer group offsets (shared with the Kafka listener's OffsetCommit/OffsetFetch).
   virtual absl::Status CommitOffsets(const std::string& group,
                                      const std::map<TopicPartition, int64_t>& offsets) = 0;

@@ -26,6 +26,7 @@
 #include "runtime/container/prometheus_collector.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/inspect/state_server.h"
+#include "runtime/job/job_reset.h"
 #include "runtime/standalone/runner.h"
 
 namespace {
@@ -50,6 +51,10 @@ void PrintUsage(FILE* out, const std::string& mode) {
         "  --until-caught-up      stop once every input is processed to its end\n"
         "  --print-top stream[:N] at the end, print the N (default 10) keys with the largest "
         "last decimal value in the stream, summed over partitions\n"
+        "  --reset-to-earliest    before running, reset the job (README \"Replaying a job\"): "
+        "empty its changelogs, checkpoints and local stores, rewind inputs to the earliest\n"
+        "  --reset-to-timestamp T the same, rewinding to the first record at/after T (ms or "
+        "RFC 3339)\n"
         "  -h, --help             this help\n");
     return;
   }
@@ -128,6 +133,8 @@ int main(int argc, char** argv) {
   std::string print_top;
   int input_partitions = 4;
   bool until = false;
+  bool reset_earliest = false;
+  std::string reset_timestamp;
   bool config_warnings = true;
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -135,6 +142,10 @@ int main(int argc, char** argv) {
     const char* v = nullptr;
     if (a == "--until-caught-up") {
       until = true;
+      continue;
+    }
+    if (a == "--reset-to-earliest" && mode == "run") {
+      reset_earliest = true;
       continue;
     }
     if (a == "--no-config-warnings") {  // set by `run` for its containers: it warned already
@@ -169,6 +180,8 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--print-top")
       print_top = v;
+    else if (a == "--reset-to-timestamp" && mode == "run")
+      reset_timestamp = v;
     else
       return UsageError(mode, "unknown option " + a);
   }
@@ -183,6 +196,11 @@ int main(int argc, char** argv) {
     o.inputs = inputs;
     o.input_partitions = input_partitions;
     o.print_top = print_top;
+    if (reset_earliest || !reset_timestamp.empty()) {
+      auto spec = ParseResetSpec(reset_earliest, reset_timestamp);
+      if (!spec.ok()) return UsageError(mode, std::string(spec.status().message()));
+      o.reset = *spec;
+    }
     return RunStandalone(o);
   }
   auto cfg = LoadConfigWithOverrides(config, sets);

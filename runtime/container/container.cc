@@ -26,6 +26,7 @@
 #include "runtime/container/checkpoint_store.h"
 #include "runtime/container/commit_protocol.h"
 #include "runtime/container/control_records.h"
+#include "runtime/container/reset_epoch.h"
 #include "runtime/container/round_robin_chooser.h"
 #include "runtime/container/snapshot_reporter.h"
 #include "runtime/container/systems_hub.h"
@@ -314,6 +315,10 @@ absl::Status Container::Impl::Setup() {
   }
   auto cps = checkpoints_->ReadAll();
   if (!cps.ok()) return cps.status();
+  // `eddy job reset`: local store copies of an older reset epoch are never restored from.
+  std::vector<std::string> reset_lines;
+  if (auto s = ApplyResetEpoch(job, opt_.config, &reset_lines); !s.ok()) return s;
+  for (const auto& l : reset_lines) std::fprintf(stderr, "eddy-container: %s\n", l.c_str());
 
   // Changelog topics: checked, created or grown (changelog_topics.h).
   std::vector<std::string> changelog_notes;

@@ -214,6 +214,35 @@ absl::Status PrintTop(SystemsHub* hub, const std::string& system, const std::str
 
 }  // namespace
 
+namespace {
+
+// `eddy run --reset-*`: the log-store part of `eddy job reset`, then the work dir's local stores
+// (no container runs yet, so no reset epoch is needed).
+absl::Status ResetStandalone(const JobConfig& job, const Config& config, const JobModel& model,
+                             const ResetSpec& spec) {
+  std::map<std::string, std::string> entries(config.entries().begin(), config.entries().end());
+  auto report = ResetJobState(entries, model, spec);
+  if (!report.ok()) return report.status();
+  for (const auto& line : report->lines) {
+    std::fprintf(stderr, "eddy-container run: reset: %s\n", line.c_str());
+  }
+  for (const auto& store : job.stores) {
+    std::error_code ec;
+    fs::path dir = fs::path(job.store_base_dir) / store.name;
+    fs::remove_all(dir, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat("reset: cannot remove local store ", store.name, " at ", dir.string(), ": ",
+                       ec.message()));
+    }
+  }
+  std::fprintf(stderr, "eddy-container run: reset job %s: %zu local store(s) removed\n",
+               job.job_name.c_str(), job.stores.size());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 int RunStandalone(const RunnerOptions& o) {
   auto fail = [](const absl::Status& s) {
     std::fprintf(stderr, "eddy-container run: %s\n", std::string(s.message()).c_str());
@@ -290,6 +319,12 @@ int RunStandalone(const RunnerOptions& o) {
   if (auto s = KeepStoredPartitions(work, job->job_name, &model); !s.ok()) {
     if (logd.running()) logd.Stop(std::chrono::seconds(10));
     return fail(s);
+  }
+  if (o.reset) {
+    if (auto s = ResetStandalone(*job, *config, model, *o.reset); !s.ok()) {
+      if (logd.running()) logd.Stop(std::chrono::seconds(10));
+      return fail(s);
+    }
   }
   fs::path model_path = work / "job-model.json";
   {

@@ -6,6 +6,7 @@
 // cleanly on SIGTERM/SIGINT.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "runtime/container/job_config.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/job/job_model.h"
+#include "runtime/job/job_reset.h"
 
 namespace eddy::runtime {
 
@@ -30,6 +32,9 @@ struct RunnerOptions {
   // "stream[:N]": after the job ends, print the N (default 10) keys with the largest sum over
   // partitions of their last decimal value in the stream (e.g. wordcount's counts).
   std::string print_top;
+  // --reset-to-earliest / --reset-to-timestamp: before the containers start, the job is reset
+  // (runtime/job/job_reset.h) and its local stores under the work dir are removed.
+  std::optional<ResetSpec> reset;
 };
 
 // Runs to the end; returns the process exit code.
