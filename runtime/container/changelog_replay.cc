@@ -39,8 +39,7 @@ void ArmReplayFaultHook(ReplayFaultHook hook) {
 }
 
 absl::StatusOr<int64_t> ReplayChangelogRange(SystemConsumer& consumer, const Ssp& changelog,
-                                             int64_t start, int64_t end,
-                                             KeyValueStoreBytes* engine,
+                                             int64_t start, int64_t end, KeyValueStoreBytes* engine,
                                              const state::StoreMetrics& metrics,
                                              const ChangelogReplayOptions& options) {
   if (metrics.restore_offset != nullptr) metrics.restore_offset->Set(static_cast<double>(start));

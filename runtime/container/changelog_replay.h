@@ -27,8 +27,8 @@
 
 #include "absl/status/statusor.h"
 #include "eddy/kv_store.h"
-#include "runtime/system/ssp.h"
 #include "runtime/state/store_metrics.h"
+#include "runtime/system/ssp.h"
 #include "runtime/system/system_consumer.h"
 
 namespace eddy::runtime {
@@ -53,8 +53,7 @@ struct ChangelogReplayOptions {
 // the store and the changelog; on error the engine may hold a prefix of the range (a restore
 // then starts over from a wiped directory or a local checkpoint, see task_stores.h).
 absl::StatusOr<int64_t> ReplayChangelogRange(SystemConsumer& consumer, const Ssp& changelog,
-                                             int64_t start, int64_t end,
-                                             KeyValueStoreBytes* engine,
+                                             int64_t start, int64_t end, KeyValueStoreBytes* engine,
                                              const state::StoreMetrics& metrics,
                                              const ChangelogReplayOptions& options = {});
 

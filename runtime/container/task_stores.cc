@@ -168,9 +168,9 @@ class TaskStoresImpl : public TaskStores {
       StoreEntry& e = *job.e;
       if (!job.replayed.ok()) return job.replayed.status();
       e.restored_to = job.target;
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                  job.t0)
-                            .count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - job.t0)
+              .count();
       e.stack.metrics.restore_wall_ms->Set(ms);
       e.stack.metrics.restore_done->Set(1);
       std::string from = job.from_checkpoint
@@ -325,8 +325,8 @@ absl::StatusOr<std::unique_ptr<TaskStores>> TaskStores::Open(const JobConfig& jo
   auto threads = config.GetInt("task.store.restore.threads", 2);
   if (!threads.ok()) return threads.status();
   if (*threads < 1 || *threads > 64) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config key task.store.restore.threads: expected 1 to 64, got ", *threads));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key task.store.restore.threads: expected 1 to 64, got ", *threads));
   }
   auto ts = std::make_unique<TaskStoresImpl>(task, hub, metrics, static_cast<size_t>(*threads));
   for (const auto& name : state::StoreFactory::StoreNames(config)) {

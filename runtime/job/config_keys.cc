@@ -134,8 +134,8 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "RocksDB flush and compaction threads (1 to 64)", 1},
       {"stores.*.rocksdb.level0.file.num.compaction.trigger", K::kInt, "8",
        "L0 files that start a compaction (1 to 1000)", 1},
-      {"task.store.restore.threads", K::kInt, "2",
-       "stores of one task restored at once (1 to 64)", 1},
+      {"task.store.restore.threads", K::kInt, "2", "stores of one task restored at once (1 to 64)",
+       1},
       {"stores.*.rocksdb.**", K::kPassThrough, "",
        "RocksDB options, checked by the store (unknown ones are errors)"},
       // Serdes.

@@ -114,11 +114,12 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
                                                                  const Config& c,
                                                                  StoreMetrics metrics) {
   static const std::set<std::string> kKnown = {
-      "rocksdb.write.buffer.size",      "rocksdb.max.write.buffers", "rocksdb.num.write.buffers",
-      "rocksdb.block.cache.size.bytes", "rocksdb.block.size.bytes",  "rocksdb.compression",
-      "rocksdb.compaction.style",       "rocksdb.bloom.bits.per.key", "rocksdb.memtable.bloom.ratio",
-      "rocksdb.cache.index.and.filter.blocks", "rocksdb.max.background.jobs",
-      "rocksdb.level0.file.num.compaction.trigger"};
+      "rocksdb.write.buffer.size",    "rocksdb.max.write.buffers",
+      "rocksdb.num.write.buffers",    "rocksdb.block.cache.size.bytes",
+      "rocksdb.block.size.bytes",     "rocksdb.compression",
+      "rocksdb.compaction.style",     "rocksdb.bloom.bits.per.key",
+      "rocksdb.memtable.bloom.ratio", "rocksdb.cache.index.and.filter.blocks",
+      "rocksdb.max.background.jobs",  "rocksdb.level0.file.num.compaction.trigger"};
   const Config rocks = c.Subset("rocksdb.", false);
   for (const auto& [k, v] : rocks.entries()) {
     if (!kKnown.count(k)) {
@@ -254,8 +255,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
         std::to_string(*l0_trigger));
   }
   options.level0_file_num_compaction_trigger = *l0_trigger;
-  options.level0_slowdown_writes_trigger = std::max(options.level0_slowdown_writes_trigger,
-                                                    *l0_trigger * 3);
+  options.level0_slowdown_writes_trigger =
+      std::max(options.level0_slowdown_writes_trigger, *l0_trigger * 3);
   options.level0_stop_writes_trigger =
       std::max(options.level0_stop_writes_trigger, *l0_trigger * 5);
 

@@ -109,7 +109,7 @@ class RocksDbStore final : public KeyValueStoreBytes {
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (no timers), for metrics
   int64_t probe_id_ = 0;                             // in RocksDbProbes::Global(), 0 = none
-  std::unique_ptr<rocksdb::Options> sst_options_;  // for WriteSst; fixed at Open
+  std::unique_ptr<rocksdb::Options> sst_options_;    // for WriteSst; fixed at Open
   std::unique_ptr<rocksdb::DB> db_;
   absl::Status failed_;
   int64_t ingest_seq_ = 0;

@@ -1,6 +1,6 @@
 // StoreMetrics: the per-store counters (puts, gets, deletes, cache hits/misses and hit rate,
-// flushes, restore records/bytes/time/source, local checkpoints), registered in a MetricsRegistry group such as
-// "store.<task>.<store>". Shared by every layer of one store stack.
+// flushes, restore records/bytes/time/source, local checkpoints), registered in a MetricsRegistry
+// group such as "store.<task>.<store>". Shared by every layer of one store stack.
 #pragma once
 
 #include <string>

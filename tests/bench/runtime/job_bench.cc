@@ -31,12 +31,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cmath>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -164,8 +164,8 @@ class KeySequence {
       for (int64_t i = 1; i <= keys_; ++i) zetan_ += 1.0 / std::pow(static_cast<double>(i), kTheta);
       const double zeta2 = 1.0 + 1.0 / std::pow(2.0, kTheta);
       alpha_ = 1.0 / (1.0 - kTheta);
-      eta_ = (1.0 - std::pow(2.0 / static_cast<double>(keys_), 1.0 - kTheta)) /
-             (1.0 - zeta2 / zetan_);
+      eta_ =
+          (1.0 - std::pow(2.0 / static_cast<double>(keys_), 1.0 - kTheta)) / (1.0 - zeta2 / zetan_);
     }
   }
   int64_t Next(int64_t n) {
@@ -357,16 +357,17 @@ int RunScenario(Env& env, const std::string& name, const std::string& cls, bool 
       (name + env.suffix).c_str(), static_cast<long long>(n), secs, n / secs,
       n * 100.0 / secs / 1e6, s1.cpu_s - s0.cpu_s, l1.cpu_s - l0.cpu_s,
       100.0 * ((s1.cpu_s - s0.cpu_s) + (l1.cpu_s - l0.cpu_s)) / secs,
-      1e6 * (s1.cpu_s - s0.cpu_s) / static_cast<double>(std::max<int64_t>(n, 1)),
-      s1.rss_kb / 1024, l1.rss_kb / 1024);
+      1e6 * (s1.cpu_s - s0.cpu_s) / static_cast<double>(std::max<int64_t>(n, 1)), s1.rss_kb / 1024,
+      l1.rss_kb / 1024);
   if (env.scrape) {
     std::printf("%-12s /metrics scraped %lld times (every 1 s), last answer %lld bytes\n",
                 name.c_str(), static_cast<long long>(scrapes),
                 static_cast<long long>(scrape_bytes));
   }
   std::printf("%-12s %s: %zu commits, commit latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-              (name + env.suffix).c_str(), guarantee.c_str(), lat.size(), Percentile(lat, 0.5) / 1000.0,
-              Percentile(lat, 0.99) / 1000.0, Percentile(lat, 1.0) / 1000.0);
+              (name + env.suffix).c_str(), guarantee.c_str(), lat.size(),
+              Percentile(lat, 0.5) / 1000.0, Percentile(lat, 0.99) / 1000.0,
+              Percentile(lat, 1.0) / 1000.0);
   std::fflush(stdout);
   return 0;
 }
@@ -397,9 +398,10 @@ int RunRestore(Env& env) {
     if (!(*p)->Send("bench-restore-changelog", 0, std::string_view(key, 10), v).ok()) return 1;
   }
   if (!(*p)->Close().ok()) return 1;
-  std::printf("restore      changelog: %lld records, %lld distinct keys in random order, 1 in 16 "
-              "a tombstone\n",
-              static_cast<long long>(r_count), static_cast<long long>(k_count));
+  std::printf(
+      "restore      changelog: %lld records, %lld distinct keys in random order, 1 in 16 "
+      "a tombstone\n",
+      static_cast<long long>(r_count), static_cast<long long>(k_count));
   std::vector<std::pair<std::string, double>> rates;
   std::vector<std::unique_ptr<TaskStores>> keep;  // the restored stores, compared at the end
   std::vector<std::unique_ptr<SystemsHub>> hubs;
@@ -445,8 +447,8 @@ int RunRestore(Env& env) {
     std::printf(
         "%-12s records=%lld time=%.2fs rate=%.0f records/s cpu: container %.2fs + logd %.2fs; "
         "peak RSS: container %ld MB, logd %ld MB\n",
-        ("restore/" + mode).c_str(), static_cast<long long>(n), secs, n / secs,
-        s1.cpu_s - s0.cpu_s, l1.cpu_s - l0.cpu_s, s1.rss_kb / 1024, l1.rss_kb / 1024);
+        ("restore/" + mode).c_str(), static_cast<long long>(n), secs, n / secs, s1.cpu_s - s0.cpu_s,
+        l1.cpu_s - l0.cpu_s, s1.rss_kb / 1024, l1.rss_kb / 1024);
     std::fflush(stdout);
     if (n != r_count) {
       std::fprintf(stderr, "restore %s: restored %lld records, expected %lld\n", mode.c_str(),
@@ -551,7 +553,8 @@ int main(int argc, char** argv) {
       std::string mode;
       while (std::getline(in, mode, ',')) {
         if (mode != "bulk" && mode != "direct") {
-          std::fprintf(stderr, "eddy-job-bench: --restore-modes: expected bulk or direct, got '%s'\n%s",
+          std::fprintf(stderr,
+                       "eddy-job-bench: --restore-modes: expected bulk or direct, got '%s'\n%s",
                        mode.c_str(), kUsage);
           return 2;
         }
@@ -561,8 +564,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "eddy-job-bench: --restore-modes: empty\n%s", kUsage);
         return 2;
       }
-    }
-    else if (a == "--scrape-metrics") {
+    } else if (a == "--scrape-metrics") {
       scrape_mode = argv[i + 1];
       if (scrape_mode != "off" && scrape_mode != "on" && scrape_mode != "both") {
         std::fprintf(stderr,

@@ -105,8 +105,8 @@ class BulkRestoreTest : public ::testing::Test {
   };
   // Opens the task's stores, restores them to `targets` (store → changelog offset), reads every
   // store whole, and closes them.
-  Restored Restore(const Config& config, const std::map<std::string, std::pair<std::string,
-                                                                               int64_t>>& targets) {
+  Restored Restore(const Config& config,
+                   const std::map<std::string, std::pair<std::string, int64_t>>& targets) {
     Restored out;
     auto job = ParseJobConfig(config, dir_, dir_);
     EXPECT_TRUE(job.ok()) << job.status();
@@ -164,10 +164,10 @@ TEST_F(BulkRestoreTest, EqualsInOrderReplayWithOverwritesAndTombstones) {
 TEST_F(BulkRestoreTest, EqualsARestoreThroughWriteBatches) {
   WriteChangelog("cl", 30000, 2000, 2);
   Restored bulk = Restore(MakeConfig({{"s", "cl"}}), {{"s", {"cl", 30000}}});
-  Restored direct = Restore(MakeConfig({{"s", "cl"}}, {{"stores.s.restore.bulk.load", "false"},
-                                                        {"job.logged.store.base.dir",
-                                                         dir_ + "/state-direct"}}),
-                            {{"s", {"cl", 30000}}});
+  Restored direct =
+      Restore(MakeConfig({{"s", "cl"}}, {{"stores.s.restore.bulk.load", "false"},
+                                         {"job.logged.store.base.dir", dir_ + "/state-direct"}}),
+              {{"s", {"cl", 30000}}});
   ASSERT_TRUE(bulk.status.ok()) << bulk.status;
   ASSERT_TRUE(direct.status.ok()) << direct.status;
   EXPECT_EQ(bulk.stores["s"], direct.stores["s"]);
@@ -187,9 +187,9 @@ TEST_F(BulkRestoreTest, SeveralStoresRestoredAtOnceAreEachExact) {
   WriteChangelog("cl-a", 25000, 1500, 4);
   WriteChangelog("cl-b", 20000, 5000, 5);
   WriteChangelog("cl-c", 500, 50, 6);  // small: stays on WriteBatches
-  Restored r = Restore(
-      MakeConfig({{"a", "cl-a"}, {"b", "cl-b"}, {"c", "cl-c"}}, {{"task.store.restore.threads", "3"}}),
-      {{"a", {"cl-a", 25000}}, {"b", {"cl-b", 19000}}, {"c", {"cl-c", 500}}});
+  Restored r = Restore(MakeConfig({{"a", "cl-a"}, {"b", "cl-b"}, {"c", "cl-c"}},
+                                  {{"task.store.restore.threads", "3"}}),
+                       {{"a", {"cl-a", 25000}}, {"b", {"cl-b", 19000}}, {"c", {"cl-c", 500}}});
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.stores["a"], ExpectedAt("cl-a", 25000));
   EXPECT_EQ(r.stores["b"], ExpectedAt("cl-b", 19000));
@@ -228,8 +228,7 @@ TEST_F(BulkRestoreTest, CrashHalfWayThenASecondRestoreIsExact) {
 
 TEST_F(BulkRestoreTest, BadRestoreSettingsAreErrorsNamingTheKey) {
   WriteChangelog("cl", 10, 5, 9);
-  for (const auto& [key, value] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
            {"stores.s.restore.bulk.buffer.bytes", "100"},
            {"stores.s.restore.bulk.buffer.bytes", "lots"},
            {"stores.s.restore.bulk.load", "maybe"},
