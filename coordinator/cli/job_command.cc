@@ -60,8 +60,18 @@ void PrintAttempts(const cv1::ContainerStatus& c) {
 // gauges (high watermark - next offset, as of the container's last fetch), read from each
 // running container's state service. Tasks of containers that are not running or do not
 // answer are absent.
-std::map<std::string, int64_t> TaskLag(ClusterClient& cl, const cv1::JobStatus& s) {
+// Per running task, from its container's metrics snapshot: the input lag (sum of its lag.*
+// gauges) and, per store, the restore's progress (runtime/container/changelog_replay.h:
+// restore-offset between restore-start-offset and restore-end-offset, restore-done once done).
+struct TaskFiguresCli {
   std::map<std::string, int64_t> lag;
+  // task -> "store 37% (offset 370000 of [0, 1000000)), other done"
+  std::map<std::string, std::string> restore;
+};
+
+TaskFiguresCli TaskFigures(ClusterClient& cl, const cv1::JobStatus& s) {
+  TaskFiguresCli out;
+  auto& lag = out.lag;
   for (const auto& c : s.containers()) {
     if (c.state() != "running" || c.inspect_address().empty()) continue;
     runtime::v1::StateStatsRequest r;
@@ -72,7 +82,33 @@ std::map<std::string, int64_t> TaskLag(ClusterClient& cl, const cv1::JobStatus& 
     nlohmann::json m = nlohmann::json::parse(resp.metrics_json(), nullptr, false);
     if (!m.is_object()) continue;
     for (const auto& [group, metrics] : m.items()) {
-      if (group.rfind("task.", 0) != 0 || !metrics.is_object()) continue;
+      if (!metrics.is_object()) continue;
+      if (group.rfind("store.", 0) == 0 && metrics.contains("restore-done") &&
+          group.find(".engine") == std::string::npos) {
+        // store.<task>.<store>: task names may hold dots, store names do not.
+        const std::string rest = group.substr(6);
+        const size_t dot = rest.rfind('.');
+        if (dot == std::string::npos) continue;
+        const std::string task = rest.substr(0, dot), store = rest.substr(dot + 1);
+        const double done = metrics.value("restore-done", 0.0);
+        const double from = metrics.value("restore-start-offset", -1.0);
+        const double to = metrics.value("restore-end-offset", -1.0);
+        const double at = metrics.value("restore-offset", -1.0);
+        std::string text;
+        if (done > 0) {
+          text = store + " done";
+        } else if (from >= 0 && to > from && at >= from) {
+          text = absl::StrCat(store, " ", static_cast<int>(100.0 * (at - from) / (to - from)),
+                              "% (offset ", static_cast<int64_t>(at), " of [",
+                              static_cast<int64_t>(from), ", ", static_cast<int64_t>(to), "))");
+        } else {
+          text = store + " starting";
+        }
+        std::string& all = out.restore[task];
+        all += (all.empty() ? "" : ", ") + text;
+        continue;
+      }
+      if (group.rfind("task.", 0) != 0) continue;
       const std::string task = group.substr(5);
       for (const auto& [name, v] : metrics.items()) {
         if (name.rfind("lag.", 0) != 0 || !v.is_number()) continue;
@@ -80,10 +116,11 @@ std::map<std::string, int64_t> TaskLag(ClusterClient& cl, const cv1::JobStatus& 
       }
     }
   }
-  return lag;
+  return out;
 }
 
-void PrintStatus(const cv1::JobStatus& s, const std::map<std::string, int64_t>& lag) {
+void PrintStatus(const cv1::JobStatus& s, const TaskFiguresCli& figures) {
+  const auto& lag = figures.lag;
   std::printf("job %s: %s (generation %lld, %d containers, package %s)\n", s.job().c_str(),
               s.state().c_str(), static_cast<long long>(s.generation()), s.container_count(),
               s.package_digest().substr(0, 12).c_str());
@@ -103,12 +140,14 @@ void PrintStatus(const cv1::JobStatus& s, const std::map<std::string, int64_t>& 
     if (!c.last_exit().empty()) std::printf("     last exit: %s\n", c.last_exit().c_str());
     PrintAttempts(c);
   }
-  std::printf("%-26s %-4s %12s\n", "TASK", "ID", "LAG");
+  std::printf("%-26s %-4s %12s  %s\n", "TASK", "ID", "LAG", "RESTORE");
   for (const auto& c : s.containers()) {
     for (const auto& t : c.tasks()) {
       auto it = lag.find(t);
-      std::printf("%-26s %-4s %12s\n", t.c_str(), c.id().c_str(),
-                  it == lag.end() ? "-" : std::to_string(it->second).c_str());
+      auto r = figures.restore.find(t);
+      std::printf("%-26s %-4s %12s  %s\n", t.c_str(), c.id().c_str(),
+                  it == lag.end() ? "-" : std::to_string(it->second).c_str(),
+                  r == figures.restore.end() ? "-" : r->second.c_str());
     }
   }
 }
@@ -243,14 +282,16 @@ void AddJobCommand(CLI::App& app, Action* action) {
         cv1::JobStatus s;
         auto st = cl->coordinator().GetJob(cl->Context().get(), r, &s);
         if (!st.ok()) return Fail("job status", FromGrpc(st, "job " + *job_name));
-        const auto lag = TaskLag(*cl, s);
+        const TaskFiguresCli figures = TaskFigures(*cl, s);
         if (out->json()) {
-          // The JobStatus message, plus "task_lag": {task: messages} of the running tasks.
+          // The JobStatus message, plus "task_lag": {task: messages} and "task_restore":
+          // {task: progress of each store's restore} of the running tasks.
           nlohmann::json j = ProtoToJson(s);
-          j["task_lag"] = lag;
+          j["task_lag"] = figures.lag;
+          j["task_restore"] = figures.restore;
           PrintJson(j);
         } else {
-          PrintStatus(s, lag);
+          PrintStatus(s, figures);
         }
         return kExitOk;
       };

@@ -1,11 +1,14 @@
 #include "runtime/container/task_stores.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/container/changelog_replay.h"
 #include "runtime/container/producer_changelog_writer.h"
 #include "runtime/state/offset_file.h"
 #include "runtime/state/restore_batch.h"
@@ -35,8 +38,9 @@ struct StoreEntry {
 
 class TaskStoresImpl : public TaskStores {
  public:
-  TaskStoresImpl(const TaskModel& task, SystemsHub* hub, MetricsRegistry* metrics)
-      : task_(task), hub_(hub), metrics_(metrics) {}
+  TaskStoresImpl(const TaskModel& task, SystemsHub* hub, MetricsRegistry* metrics,
+                 size_t restore_threads)
+      : task_(task), hub_(hub), metrics_(metrics), restore_threads_(restore_threads) {}
 
   absl::Status Add(const Config& config, const std::string& name, const std::string& base) {
     auto spec = state::StoreFactory::ParseSpec(config, name);
@@ -66,7 +70,22 @@ class TaskStoresImpl : public TaskStores {
     return absl::OkStatus();
   }
 
+  // One store's part of a restore, planned on the caller's thread.
+  struct ReplayJob {
+    StoreEntry* e;
+    std::string cl_name;
+    int64_t start, target;
+    bool from_checkpoint;
+    std::chrono::steady_clock::time_point t0;
+    std::unique_ptr<SystemConsumer> consumer;
+    absl::StatusOr<int64_t> replayed = int64_t{0};
+  };
+
+  // Plans every store on this thread (the checkpoint copy, the engine open, the consumer: the
+  // hub is not thread-safe), then replays the changelog ranges, up to restore_threads_ stores at
+  // once (ReplayChangelogRange, changelog_replay.h).
   absl::Status Restore(const Checkpoint* cp) override {
+    std::vector<ReplayJob> jobs;
     for (auto& e : entries_) {
       if (!e.changelog) {
         if (auto s = Build(e); !s.ok()) return s;
@@ -85,22 +104,25 @@ class TaskStoresImpl : public TaskStores {
       } else {
         target = offs->upcoming;  // a store added after the last checkpoint
       }
-      std::string cl_name =
+      ReplayJob job;
+      job.e = &e;
+      job.cl_name =
           SystemStreamPartition(e.changelog->system, e.changelog->stream, e.changelog->partition)
               .ToString();
-      auto t0 = std::chrono::steady_clock::now();
-      int64_t start = offs->oldest;
-      bool from_checkpoint = false;
+      job.t0 = std::chrono::steady_clock::now();
+      job.start = offs->oldest;
+      job.target = target;
+      job.from_checkpoint = false;
       if (e.spec.persistent()) {
         // The live directory may hold writes past the task checkpoint (WAL off, RocksDB flushes
         // on its own): never reuse it; start from a local checkpoint not ahead of the task's.
         state::StoreCheckpoints cps(e.dir);
-        auto usable = cps.Usable(cl_name, offs->oldest, target);
+        auto usable = cps.Usable(job.cl_name, offs->oldest, target);
         if (!usable.ok()) return usable.status();
         if (usable->has_value()) {
           if (auto s = cps.RestoreInto((*usable)->offset, e.dir); !s.ok()) return s;
-          start = (*usable)->offset;
-          from_checkpoint = true;
+          job.start = (*usable)->offset;
+          job.from_checkpoint = true;
         } else {
           std::error_code ec;
           fs::remove_all(e.dir, ec);
@@ -112,77 +134,55 @@ class TaskStoresImpl : public TaskStores {
         }
       }
       if (auto s = Build(e); !s.ok()) return s;
-      const int64_t before = e.stack.metrics.restore_records->Get();
-      if (auto s = Replay(e, start, target); !s.ok()) return s;
-      e.restored_to = target;
-      const int64_t replayed = e.stack.metrics.restore_records->Get() - before;
+      e.stack.metrics.restore_from_local_checkpoint->Set(job.from_checkpoint ? 1 : 0);
+      e.stack.metrics.restore_start_offset->Set(static_cast<double>(job.start));
+      e.stack.metrics.restore_end_offset->Set(static_cast<double>(job.target));
+      e.stack.metrics.restore_offset->Set(static_cast<double>(job.start));
+      if (job.start < job.target) {
+        auto consumer = hub_->NewConsumer(e.changelog->system);
+        if (!consumer.ok()) return consumer.status();
+        job.consumer = std::move(*consumer);
+      }
+      jobs.push_back(std::move(job));
+    }
+    auto run = [this](ReplayJob& job) {
+      if (!job.consumer) return;
+      ChangelogReplayOptions o;
+      o.bulk_load = job.e->spec.restore_bulk_load;
+      o.bulk_buffer_bytes = job.e->spec.restore_bulk_buffer_bytes;
+      job.replayed = ReplayChangelogRange(*job.consumer, *job.e->changelog, job.start, job.target,
+                                          job.e->stack.engine, job.e->stack.metrics, o);
+    };
+    // Workers take the next job; this thread runs one of them too.
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i = next++; i < jobs.size(); i = next++) run(jobs[i]);
+    };
+    {
+      std::vector<std::jthread> threads;
+      const size_t extra = std::min<size_t>(jobs.size(), restore_threads_) - (jobs.empty() ? 0 : 1);
+      for (size_t i = 0; i < extra; ++i) threads.emplace_back(worker);
+      worker();
+    }  // joined
+    for (ReplayJob& job : jobs) {
+      StoreEntry& e = *job.e;
+      if (!job.replayed.ok()) return job.replayed.status();
+      e.restored_to = job.target;
       const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      e.stack.metrics.restore_from_local_checkpoint->Set(from_checkpoint ? 1 : 0);
-      e.stack.metrics.restore_start_offset->Set(static_cast<double>(start));
-      e.stack.metrics.restore_end_offset->Set(static_cast<double>(target));
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - job.t0)
+              .count();
       e.stack.metrics.restore_wall_ms->Set(ms);
       e.stack.metrics.restore_done->Set(1);
-      std::string from = from_checkpoint ? absl::StrCat("local checkpoint at offset ", start)
-                                         : absl::StrCat("changelog start (offset ", start, ")");
+      std::string from = job.from_checkpoint
+                             ? absl::StrCat("local checkpoint at offset ", job.start)
+                             : absl::StrCat("changelog start (offset ", job.start, ")");
       std::fprintf(stderr,
                    "eddy-container: task '%s' store %s: restored from %s: replayed %s [%lld, "
                    "%lld), %lld records in %.1f ms\n",
-                   task_.name.c_str(), e.spec.name.c_str(), from.c_str(), cl_name.c_str(),
-                   static_cast<long long>(start), static_cast<long long>(target),
-                   static_cast<long long>(replayed), ms);
+                   task_.name.c_str(), e.spec.name.c_str(), from.c_str(), job.cl_name.c_str(),
+                   static_cast<long long>(job.start), static_cast<long long>(job.target),
+                   static_cast<long long>(*job.replayed), ms);
     }
-    return absl::OkStatus();
-  }
-
-  absl::Status Replay(StoreEntry& e, int64_t start, int64_t target) {
-    if (start >= target) return absl::OkStatus();
-    auto consumer = hub_->NewConsumer(e.changelog->system);
-    if (!consumer.ok()) return consumer.status();
-    auto idx = (*consumer)->Register(*e.changelog, start);
-    if (!idx.ok()) return idx.status();
-    if (auto s = (*consumer)->Start(); !s.ok()) return s;
-    state::RestoreBatch batch(e.stack.engine, e.stack.metrics);
-    batch.ExpectRecords(target - start);  // an upper bound (compaction leaves gaps)
-    std::vector<KeyValueWrite> writes;
-    int64_t next = start;
-    int idle = 0;
-    while (next < target) {
-      auto polled = (*consumer)->Poll(std::chrono::milliseconds(200));
-      if (!polled.ok()) return polled.status();
-      if (auto pos = (*consumer)->Position(*idx); pos && *pos > next && polled->empty()) {
-        next = std::min(*pos, target);  // skipped control batches / aborted records only
-        continue;
-      }
-      if (polled->empty()) {
-        if (++idle > 150) {
-          return absl::DeadlineExceededError(
-              absl::StrCat("restoring store ", e.spec.name, " from ", e.changelog->ToString(),
-                           ": no data at offset ", next, " (target ", target, ")"));
-        }
-        continue;
-      }
-      idle = 0;
-      for (const auto& b : *polled) {
-        writes.clear();
-        for (const auto& r : b.records) {
-          if (r.offset >= target) {
-            next = target;
-            break;
-          }
-          next = r.offset + 1;
-          if (!r.key) continue;
-          writes.push_back({*r.key, r.value});
-        }
-        if (!writes.empty()) {
-          if (auto s = batch.Apply(writes); !s.ok()) return s;
-        }
-        // Compaction leaves offset gaps: the fetch position covers them.
-        if (b.next_offset > next) next = std::min(b.next_offset, target);
-      }
-    }
-    if (auto s = batch.Finish(); !s.ok()) return s;
-    (*consumer)->Stop();
     return absl::OkStatus();
   }
 
@@ -312,6 +312,7 @@ class TaskStoresImpl : public TaskStores {
   TaskModel task_;
   SystemsHub* hub_;
   MetricsRegistry* metrics_;
+  size_t restore_threads_;
   std::vector<StoreEntry> entries_;
 };
 
@@ -321,7 +322,13 @@ absl::StatusOr<std::unique_ptr<TaskStores>> TaskStores::Open(const JobConfig& jo
                                                              const Config& config,
                                                              const TaskModel& task, SystemsHub* hub,
                                                              MetricsRegistry* metrics) {
-  auto ts = std::make_unique<TaskStoresImpl>(task, hub, metrics);
+  auto threads = config.GetInt("task.store.restore.threads", 2);
+  if (!threads.ok()) return threads.status();
+  if (*threads < 1 || *threads > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key task.store.restore.threads: expected 1 to 64, got ", *threads));
+  }
+  auto ts = std::make_unique<TaskStoresImpl>(task, hub, metrics, static_cast<size_t>(*threads));
   for (const auto& name : state::StoreFactory::StoreNames(config)) {
     if (auto s = ts->Add(config, name, job.store_base_dir); !s.ok()) return s;
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "runtime/state/rocksdb_store.h"
@@ -86,6 +87,17 @@ absl::Status RestoreBatch::Finish() {
   if (!bulk_status_.ok()) return bulk_status_;
   if (!s.ok()) return s;
   return rest.ok() ? end : rest;
+}
+
+void RestoreBatch::Abandon() {
+  if (worker_.joinable()) worker_.join();
+  if (inflight_) {
+    std::error_code ec;
+    std::filesystem::remove(inflight_->file, ec);
+    inflight_.reset();
+  }
+  buf_.clear();
+  pending_.clear();
 }
 
 absl::Status RestoreBatch::ApplyDirect(std::span<const KeyValueWrite> records) {

@@ -51,6 +51,9 @@ class RestoreBatch {
   absl::Status Add(std::string_view key, std::optional<std::string_view> value);
   // Applies everything buffered. After it returns OK every record given so far is in the engine.
   absl::Status Finish();
+  // Drops everything not yet in the engine (buffered records, the file being built), as a crash
+  // would; what was applied or ingested before stays. For the restore's fault hook.
+  void Abandon();
 
   // Records after which a RocksDB engine switches to bulk mode (default 50000; 0 = at once,
   // negative = never).

@@ -3,6 +3,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
@@ -113,9 +114,12 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
                                                                  const Config& c,
                                                                  StoreMetrics metrics) {
   static const std::set<std::string> kKnown = {
-      "rocksdb.write.buffer.size",      "rocksdb.max.write.buffers", "rocksdb.num.write.buffers",
-      "rocksdb.block.cache.size.bytes", "rocksdb.block.size.bytes",  "rocksdb.compression",
-      "rocksdb.compaction.style"};
+      "rocksdb.write.buffer.size",    "rocksdb.max.write.buffers",
+      "rocksdb.num.write.buffers",    "rocksdb.block.cache.size.bytes",
+      "rocksdb.block.size.bytes",     "rocksdb.compression",
+      "rocksdb.compaction.style",     "rocksdb.bloom.bits.per.key",
+      "rocksdb.memtable.bloom.ratio", "rocksdb.cache.index.and.filter.blocks",
+      "rocksdb.max.background.jobs",  "rocksdb.level0.file.num.compaction.trigger"};
   const Config rocks = c.Subset("rocksdb.", false);
   for (const auto& [k, v] : rocks.entries()) {
     if (!kKnown.count(k)) {
@@ -206,9 +210,65 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(std::string nam
                                       style + "'");
   }
 
+  // Large state (state far larger than the object cache): most reads of a counting or joining
+  // task are for keys that are not in the store yet, or not in the memtable. Bloom filters on
+  // the SST files and on the memtables answer those without a search.
+  absl::StatusOr<int32_t> bloom_bits = c.GetInt("rocksdb.bloom.bits.per.key", 10);
+  if (!bloom_bits.ok()) return Named(bloom_bits.status(), name);
+  if (*bloom_bits < 0 || *bloom_bits > 64) {
+    return absl::InvalidArgumentError("config key stores." + name +
+                                      ".rocksdb.bloom.bits.per.key: expected 0 (off) to 64, got " +
+                                      std::to_string(*bloom_bits));
+  }
+  // Percent of the write buffer given to the memtable bloom filter (whole keys); 0 = off.
+  absl::StatusOr<int32_t> memtable_bloom = c.GetInt("rocksdb.memtable.bloom.ratio", 5);
+  if (!memtable_bloom.ok()) return Named(memtable_bloom.status(), name);
+  if (*memtable_bloom < 0 || *memtable_bloom > 25) {
+    return absl::InvalidArgumentError(
+        "config key stores." + name +
+        ".rocksdb.memtable.bloom.ratio: expected a percent of the write buffer from 0 (off) to "
+        "25, got " +
+        std::to_string(*memtable_bloom));
+  }
+  if (*memtable_bloom > 0) {
+    options.memtable_prefix_bloom_size_ratio = *memtable_bloom / 100.0;
+    options.memtable_whole_key_filtering = true;
+  }
+  absl::StatusOr<bool> index_in_cache = c.GetBool("rocksdb.cache.index.and.filter.blocks", false);
+  if (!index_in_cache.ok()) return Named(index_in_cache.status(), name);
+  absl::StatusOr<int32_t> bg_jobs = c.GetInt("rocksdb.max.background.jobs", 2);
+  if (!bg_jobs.ok()) return Named(bg_jobs.status(), name);
+  if (*bg_jobs < 1 || *bg_jobs > 64) {
+    return absl::InvalidArgumentError("config key stores." + name +
+                                      ".rocksdb.max.background.jobs: expected 1 to 64, got " +
+                                      std::to_string(*bg_jobs));
+  }
+  options.max_background_jobs = *bg_jobs;
+  // The changelog, not the WAL, makes writes durable, and the commit flushes the memtables: L0
+  // files come in bursts of small files. A higher trigger merges them in fewer, larger runs.
+  absl::StatusOr<int32_t> l0_trigger = c.GetInt("rocksdb.level0.file.num.compaction.trigger", 8);
+  if (!l0_trigger.ok()) return Named(l0_trigger.status(), name);
+  if (*l0_trigger < 1 || *l0_trigger > 1000) {
+    return absl::InvalidArgumentError(
+        "config key stores." + name +
+        ".rocksdb.level0.file.num.compaction.trigger: expected 1 to 1000, got " +
+        std::to_string(*l0_trigger));
+  }
+  options.level0_file_num_compaction_trigger = *l0_trigger;
+  options.level0_slowdown_writes_trigger =
+      std::max(options.level0_slowdown_writes_trigger, *l0_trigger * 3);
+  options.level0_stop_writes_trigger =
+      std::max(options.level0_stop_writes_trigger, *l0_trigger * 5);
+
   std::unique_ptr<RocksDbStore> store(new RocksDbStore(name, dir, metrics));
   rocksdb::BlockBasedTableOptions table;
   table.block_size = static_cast<size_t>(*block_size);
+  if (*bloom_bits > 0) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(*bloom_bits));
+    table.whole_key_filtering = true;
+  }
+  table.cache_index_and_filter_blocks = *index_in_cache;
+  table.pin_l0_filter_and_index_blocks_in_cache = *index_in_cache;
   if (*block_cache > 0) {
     store->block_cache_ = rocksdb::NewLRUCache(static_cast<size_t>(*block_cache));
     table.block_cache = store->block_cache_;

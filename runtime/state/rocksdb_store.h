@@ -10,6 +10,15 @@
 //   rocksdb.block.size.bytes                                       block size (4096)
 //   rocksdb.compression    none | snappy | lz4 | lz4hc | zstd | zlib (snappy)
 //   rocksdb.compaction.style   level | universal | fifo (universal, as Samza)
+//   rocksdb.bloom.bits.per.key     SST bloom filter, whole keys (10; 0 = none)
+//   rocksdb.memtable.bloom.ratio   percent of the write buffer for a memtable bloom filter (5)
+//   rocksdb.cache.index.and.filter.blocks   index/filter blocks in the block cache (false: heap)
+//   rocksdb.max.background.jobs    flush + compaction threads (2)
+//   rocksdb.level0.file.num.compaction.trigger   L0 files that start a compaction (8)
+// The defaults are for state far larger than the object cache (docs/benchmarks/state.md): most
+// reads are for keys absent from the store or from the memtables, which the bloom filters answer
+// without a search; commits flush the memtables (WAL off), so L0 gets bursts of small files,
+// merged in fewer, larger compactions with the higher L0 trigger.
 // Unknown rocksdb.* keys are a warning on stderr; a malformed value is an error naming the key.
 #pragma once
 
@@ -100,7 +109,7 @@ class RocksDbStore final : public KeyValueStoreBytes {
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::Statistics> statistics_;  // tickers only (no timers), for metrics
   int64_t probe_id_ = 0;                             // in RocksDbProbes::Global(), 0 = none
-  std::unique_ptr<rocksdb::Options> sst_options_;  // for WriteSst; fixed at Open
+  std::unique_ptr<rocksdb::Options> sst_options_;    // for WriteSst; fixed at Open
   std::unique_ptr<rocksdb::DB> db_;
   absl::Status failed_;
   int64_t ingest_seq_ = 0;

@@ -85,6 +85,18 @@ absl::StatusOr<StoreSpec> StoreFactory::ParseSpec(const Config& config, std::str
                                       std::to_string(*batch));
   }
   spec.write_batch_size = static_cast<size_t>(*batch);
+  absl::StatusOr<bool> bulk = config.GetBool(p + "restore.bulk.load", true);
+  if (!bulk.ok()) return bulk.status();
+  spec.restore_bulk_load = *bulk;
+  absl::StatusOr<int64_t> bulk_bytes = config.GetLong(p + "restore.bulk.buffer.bytes", 16 << 20);
+  if (!bulk_bytes.ok()) return bulk_bytes.status();
+  if (*bulk_bytes < (64 << 10) || *bulk_bytes > (int64_t{1} << 32)) {
+    return absl::InvalidArgumentError("config key " + p +
+                                      "restore.bulk.buffer.bytes: expected 65536 to 4294967296, "
+                                      "got " +
+                                      std::to_string(*bulk_bytes));
+  }
+  spec.restore_bulk_buffer_bytes = static_cast<size_t>(*bulk_bytes);
   return spec;
 }
 

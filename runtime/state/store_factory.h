@@ -10,6 +10,10 @@
 //   stores.<s>.changelog     system.stream; the stack gets a LoggedStore when set
 //   stores.<s>.object.cache.size (1000; 0 = no cache), stores.<s>.write.batch.size (500)
 //   stores.<s>.rocksdb.* and container.*.bytes   see rocksdb_store.h
+//   stores.<s>.restore.bulk.load (true): a long restore into RocksDB writes sorted SST files and
+//                            ingests them (restore_batch.h); false = WriteBatches only
+//   stores.<s>.restore.bulk.buffer.bytes (16777216, at least 65536): records per SST file, in
+//                            bytes (the restore holds about twice this in memory per store)
 #pragma once
 
 #include <memory>
@@ -43,6 +47,8 @@ struct StoreSpec {
   std::shared_ptr<const SerdeBase> msg_serde;
   size_t object_cache_size = 1000;
   size_t write_batch_size = 500;
+  bool restore_bulk_load = true;
+  size_t restore_bulk_buffer_bytes = 16 << 20;
   Config store_config;  // Subset("stores.<name>.")
 
   bool persistent() const { return engine == EngineKind::kRocksDb; }

@@ -24,12 +24,14 @@ StoreMetrics StoreMetrics::Register(MetricsRegistry* r, std::string_view g) {
   m.restore_start_offset = &r->NewGauge(g, "restore-start-offset");
   m.restore_end_offset = &r->NewGauge(g, "restore-end-offset");
   m.restore_wall_ms = &r->NewGauge(g, "restore-wall-ms");
+  m.restore_offset = &r->NewGauge(g, "restore-offset");
   m.checkpoints_created = &r->NewCounter(g, "checkpoints-created");
   m.checkpoint_time = &r->NewTimer(g, "checkpoint-time");
   m.restore_done = &r->NewGauge(g, "restore-done");
   m.restore_from_local_checkpoint->Set(-1);
   m.restore_start_offset->Set(-1);
   m.restore_end_offset->Set(-1);
+  m.restore_offset->Set(-1);
   return m;
 }
 

@@ -1,6 +1,6 @@
 // StoreMetrics: the per-store counters (puts, gets, deletes, cache hits/misses and hit rate,
-// flushes, restore records/bytes/time/source, local checkpoints), registered in a MetricsRegistry group such as
-// "store.<task>.<store>". Shared by every layer of one store stack.
+// flushes, restore records/bytes/time/source, local checkpoints), registered in a MetricsRegistry
+// group such as "store.<task>.<store>". Shared by every layer of one store stack.
 #pragma once
 
 #include <string>
@@ -33,6 +33,10 @@ struct StoreMetrics {
   Gauge* restore_start_offset = nullptr;
   Gauge* restore_end_offset = nullptr;
   Gauge* restore_wall_ms = nullptr;  // whole restore: checkpoint copy + open + changelog replay
+  // The changelog offset the running (or last) restore has replayed up to, -1 before it starts:
+  // progress = (restore_offset - restore_start_offset) / (restore_end_offset -
+  // restore_start_offset).
+  Gauge* restore_offset = nullptr;
   Counter* checkpoints_created = nullptr;  // local store checkpoints made at commit
   Timer* checkpoint_time = nullptr;
   // 1 once the store is restored (or built, for a store without a changelog), else 0.

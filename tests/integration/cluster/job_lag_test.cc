@@ -76,10 +76,18 @@ TEST(JobLag, StatusShowsLagPerTaskAndTheContainerServesMetrics) {
   ASSERT_TRUE(s.contains("task_lag")) << s.dump();
   EXPECT_EQ(s["task_lag"].size(), 4u) << s.dump();
   for (const auto& [task, lag] : s["task_lag"].items()) EXPECT_EQ(lag, 0) << task;
+  // And each task's store restore, finished.
+  ASSERT_TRUE(s.contains("task_restore")) << s.dump();
+  EXPECT_EQ(s["task_restore"].size(), 4u) << s.dump();
+  for (const auto& [task, restore] : s["task_restore"].items()) {
+    EXPECT_EQ(restore, "wordcount-counts done") << task;
+  }
   auto text = g.Eddy("job status wordcount");
   ASSERT_EQ(text.code, 0);
   EXPECT_NE(text.out.find("Partition 3"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("LAG"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("RESTORE"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("wordcount-counts done"), std::string::npos) << text.out;
 
   // `eddy group describe wordcount`: from the checkpoints; once a commit covered all 2000
   // messages, lag 0 on every partition.

@@ -56,6 +56,7 @@ TEST(RestoreBatch, ExpectedLargeRestoreBulkLoadsWithoutCompactionsUntilFinish) {
   testing::TempDir dir;
   auto store = RocksDbStore::Open("s", dir.path(), Config());
   ASSERT_TRUE(store.ok()) << store.status();
+  const int opened_stop_trigger = (*store)->db()->GetOptions().level0_stop_writes_trigger;
   RestoreBatch restore(store->get());
   restore.ExpectRecords(1000000);
   EXPECT_TRUE(restore.bulk_loading()) << "a known large restore starts in bulk mode";
@@ -68,8 +69,8 @@ TEST(RestoreBatch, ExpectedLargeRestoreBulkLoadsWithoutCompactionsUntilFinish) {
   ASSERT_TRUE(restore.Finish().ok());
   EXPECT_FALSE((*store)->db()->GetOptions().disable_auto_compactions)
       << "Finish must turn compactions back on";
-  EXPECT_EQ((*store)->db()->GetOptions().level0_stop_writes_trigger,
-            rocksdb::Options().level0_stop_writes_trigger);
+  EXPECT_EQ((*store)->db()->GetOptions().level0_stop_writes_trigger, opened_stop_trigger)
+      << "Finish must restore the L0 stall settings of Open";
   EXPECT_EQ(**(*store)->Get("k99"), keys[0]);  // the last write of k99 (i = 299)
   EXPECT_EQ(**(*store)->Get("k0"), keys[201]);
   EXPECT_EQ(restore.records(), 300);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/table.h>
 
 #include <filesystem>
 #include <fstream>
@@ -132,6 +133,64 @@ TEST(RocksDbStore, SettingsAndConfigErrors) {
       {{{"container.write.buffer.size.bytes", "10"}}, "stores.s.container.write.buffer.size.bytes"},
       {{{"rocksdb.compaction.style", "sideways"}}, "stores.s.rocksdb.compaction.style"},
       {{{"rocksdb.max.write.buffers", "0"}}, "stores.s.rocksdb.max.write.buffers"},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
+    auto s = RocksDbStore::Open("s", dir.sub("bad" + std::to_string(i++)), Config(c.map));
+    ASSERT_FALSE(s.ok()) << c.expect;
+    EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status();
+  }
+}
+
+TEST(RocksDbStore, LargeStateDefaultsAndTheirSettings) {
+  TempDir dir;
+  // Defaults: bloom filters on the SST files and the memtables, L0 trigger 8, 2 background jobs.
+  auto def = RocksDbStore::Open("s", dir.sub("default"), Config(Config::Map{}));
+  ASSERT_TRUE(def.ok()) << def.status();
+  rocksdb::Options o = (*def)->db()->GetOptions();
+  EXPECT_DOUBLE_EQ(o.memtable_prefix_bloom_size_ratio, 0.05);
+  EXPECT_TRUE(o.memtable_whole_key_filtering);
+  EXPECT_EQ(o.level0_file_num_compaction_trigger, 8);
+  EXPECT_GE(o.level0_slowdown_writes_trigger, 24);
+  EXPECT_EQ(o.max_background_jobs, 2);
+  std::string opts = o.table_factory->GetPrintableOptions();
+  EXPECT_NE(opts.find("bloomfilter"), std::string::npos) << opts;
+  EXPECT_NE(opts.find("cache_index_and_filter_blocks: 0"), std::string::npos) << opts;
+  // Absent keys answered (through the filters) and present ones found, after a flush to SST.
+  ASSERT_TRUE((*def)->Put("k1", "v1").ok());
+  ASSERT_TRUE((*def)->Flush().ok());
+  auto got = (*def)->GetAll(std::vector<std::string_view>{"k0", "k1"});
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE((*got)[0].has_value());
+  EXPECT_EQ((*got)[1], std::optional<std::string>("v1"));
+
+  Config set(Config::Map{{"rocksdb.bloom.bits.per.key", "0"},
+                         {"rocksdb.memtable.bloom.ratio", "0"},
+                         {"rocksdb.cache.index.and.filter.blocks", "true"},
+                         {"rocksdb.max.background.jobs", "4"},
+                         {"rocksdb.level0.file.num.compaction.trigger", "2"}});
+  auto tuned = RocksDbStore::Open("s", dir.sub("tuned"), set);
+  ASSERT_TRUE(tuned.ok()) << tuned.status();
+  o = (*tuned)->db()->GetOptions();
+  EXPECT_DOUBLE_EQ(o.memtable_prefix_bloom_size_ratio, 0.0);
+  EXPECT_EQ(o.level0_file_num_compaction_trigger, 2);
+  EXPECT_EQ(o.max_background_jobs, 4);
+  opts = o.table_factory->GetPrintableOptions();
+  EXPECT_EQ(opts.find("bloomfilter"), std::string::npos) << opts;
+  EXPECT_NE(opts.find("cache_index_and_filter_blocks: 1"), std::string::npos) << opts;
+
+  struct Case {
+    Config::Map map;
+    const char* expect;
+  } cases[] = {
+      {{{"rocksdb.bloom.bits.per.key", "-1"}}, "stores.s.rocksdb.bloom.bits.per.key"},
+      {{{"rocksdb.bloom.bits.per.key", "ten"}}, "stores.s.rocksdb.bloom.bits.per.key"},
+      {{{"rocksdb.memtable.bloom.ratio", "30"}}, "stores.s.rocksdb.memtable.bloom.ratio"},
+      {{{"rocksdb.cache.index.and.filter.blocks", "yes please"}},
+       "stores.s.rocksdb.cache.index.and.filter.blocks"},
+      {{{"rocksdb.max.background.jobs", "0"}}, "stores.s.rocksdb.max.background.jobs"},
+      {{{"rocksdb.level0.file.num.compaction.trigger", "0"}},
+       "stores.s.rocksdb.level0.file.num.compaction.trigger"},
   };
   int i = 0;
   for (const Case& c : cases) {
