@@ -1,11 +1,13 @@
 #include "runtime/container/standby_task.h"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "eddy/system_stream.h"
 #include "runtime/container/task_lock.h"
 #include "runtime/state/restore_batch.h"
 #include "runtime/state/rocksdb_store.h"
