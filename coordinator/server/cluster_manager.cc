@@ -794,7 +794,7 @@ void FillStatus(const ClusterManager::Job& j,
   out->set_job(j.name);
   out->set_state(j.state);
   out->set_reason(j.reason);
-  out->set_container_count(static_cast<int32_t>(j.containers.size()));
+  out->set_container_count(j.model.ActiveContainerCount());  // standbys are listed, not counted
   out->set_generation(j.generation);
   out->set_package_digest(j.digest);
   out->set_job_model_json(j.model_json);

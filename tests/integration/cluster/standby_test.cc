@@ -92,6 +92,7 @@ TEST(Standby, TakesOverWithExactStateAfterNodeLossReplayingOnlyTheTail) {
 
   auto s = g.JobStatus(kJob);
   ASSERT_EQ(s["containers"].size(), 2u) << s.dump();
+  EXPECT_EQ(s.value("container_count", 0), 1);
   const nlohmann::json* active = Container(s, "0");
   const nlohmann::json* standby = Container(s, "0-standby-1");
   ASSERT_TRUE(active && standby) << s.dump();
@@ -184,8 +185,8 @@ TEST(Standby, TakesOverWithExactStateAfterNodeLossReplayingOnlyTheTail) {
 TEST(Standby, TooFewNodesIsSaidAndNeverCoLocated) {
   Grid g(1);
   ASSERT_TRUE(g.ok());
-  ASSERT_TRUE(g.CreateTopic("wordcount-lines", 2));
-  ASSERT_TRUE(g.CreateTopic("wordcount-counts", 2));
+  ASSERT_TRUE(g.CreateTopic("wordcount-lines", 4));
+  ASSERT_TRUE(g.CreateTopic("wordcount-counts", 4));
   auto bad = g.Eddy("job submit " + WordcountPackage() +
                     " --set job.standbytasks.replication.factor=9");
   EXPECT_NE(bad.code, 0);
@@ -193,7 +194,7 @@ TEST(Standby, TooFewNodesIsSaidAndNeverCoLocated) {
       << bad.out << bad.err;
   auto sub = g.Eddy("job submit " + WordcountPackage() +
                     " --set job.standbytasks.replication.factor=2"
-                    " --set cluster-manager.container.memory.mb=256");
+                    " --set cluster-manager.container.memory.mb=512");
   ASSERT_EQ(sub.code, 0) << sub.out << sub.err;
   EXPECT_NE((sub.out + sub.err).find("needs 2 nodes"), std::string::npos) << sub.out << sub.err;
   nlohmann::json s;
@@ -210,6 +211,7 @@ TEST(Standby, TooFewNodesIsSaidAndNeverCoLocated) {
   }
   ASSERT_TRUE(said) << s.dump();
   EXPECT_EQ(Container(s, "0-standby-1")->value("node", ""), "");
+  EXPECT_EQ(s.value("container_count", 0), 1) << "standbys are not counted as containers";
 }
 
 }  // namespace
