@@ -73,6 +73,7 @@ TaskFiguresCli TaskFigures(ClusterClient& cl, const cv1::JobStatus& s) {
   TaskFiguresCli out;
   auto& lag = out.lag;
   for (const auto& c : s.containers()) {
+    if (!c.standby_of().empty()) continue;  // StandbyLag
     if (c.state() != "running" || c.inspect_address().empty()) continue;
     runtime::v1::StateStatsRequest r;
     r.set_store("-");  // no store's figures, only the metrics snapshot
@@ -119,6 +120,64 @@ TaskFiguresCli TaskFigures(ClusterClient& cl, const cv1::JobStatus& s) {
   return out;
 }
 
+// Lag of every standby container's stores: container id → task → store → changelog high
+// watermark - applied offset (the "standby.<task>" gauges "lag.<store>",
+// runtime/container/standby_task.h), read from each running standby's state service.
+using StandbyLags = std::map<std::string, std::map<std::string, std::map<std::string, int64_t>>>;
+StandbyLags StandbyLag(ClusterClient& cl, const cv1::JobStatus& s) {
+  StandbyLags out;
+  for (const auto& c : s.containers()) {
+    if (c.standby_of().empty() || c.state() != "running" || c.inspect_address().empty()) continue;
+    runtime::v1::StateStatsRequest r;
+    r.set_store("-");
+    runtime::v1::StateStatsResponse resp;
+    auto st = cl.Container(c.inspect_address())->Stats(cl.Context(10).get(), r, &resp);
+    if (!st.ok()) continue;
+    nlohmann::json m = nlohmann::json::parse(resp.metrics_json(), nullptr, false);
+    if (!m.is_object()) continue;
+    for (const auto& [group, metrics] : m.items()) {
+      if (group.rfind("standby.", 0) != 0 || !metrics.is_object()) continue;
+      const std::string task = group.substr(8);
+      for (const auto& [name, v] : metrics.items()) {
+        if (name.rfind("lag.", 0) != 0 || !v.is_number()) continue;
+        out[c.id()][task][name.substr(4)] = static_cast<int64_t>(v.get<double>());
+      }
+    }
+  }
+  return out;
+}
+
+void PrintStandbys(const cv1::JobStatus& s, const StandbyLags& lags) {
+  bool any = false;
+  for (const auto& c : s.containers()) any = any || !c.standby_of().empty();
+  if (!any) return;
+  std::printf("%-14s %-4s %-9s %-10s %-26s %-20s %12s\n", "STANDBY", "OF", "STATE", "NODE",
+              "TASK", "STORE", "LAG");
+  for (const auto& c : s.containers()) {
+    if (c.standby_of().empty()) continue;
+    auto cl = lags.find(c.id());
+    for (const auto& t : c.tasks()) {
+      const std::map<std::string, int64_t>* stores = nullptr;
+      if (cl != lags.end()) {
+        if (auto it = cl->second.find(t); it != cl->second.end()) stores = &it->second;
+      }
+      if (stores == nullptr || stores->empty()) {
+        std::printf("%-14s %-4s %-9s %-10s %-26s %-20s %12s\n", c.id().c_str(),
+                    c.standby_of().c_str(), c.state().c_str(),
+                    c.node().empty() ? "-" : c.node().c_str(), t.c_str(), "-", "-");
+        continue;
+      }
+      for (const auto& [store, lag] : *stores) {
+        std::printf("%-14s %-4s %-9s %-10s %-26s %-20s %12lld\n", c.id().c_str(),
+                    c.standby_of().c_str(), c.state().c_str(),
+                    c.node().empty() ? "-" : c.node().c_str(), t.c_str(), store.c_str(),
+                    static_cast<long long>(lag));
+      }
+    }
+    if (!c.waiting().empty()) std::printf("     waiting: %s\n", c.waiting().c_str());
+  }
+}
+
 void PrintStatus(const cv1::JobStatus& s, const TaskFiguresCli& figures) {
   const auto& lag = figures.lag;
   std::printf("job %s: %s (generation %lld, %d containers, package %s)\n", s.job().c_str(),
@@ -142,6 +201,7 @@ void PrintStatus(const cv1::JobStatus& s, const TaskFiguresCli& figures) {
   }
   std::printf("%-26s %-4s %12s  %s\n", "TASK", "ID", "LAG", "RESTORE");
   for (const auto& c : s.containers()) {
+    if (!c.standby_of().empty()) continue;  // PrintStandbys
     for (const auto& t : c.tasks()) {
       auto it = lag.find(t);
       auto r = figures.restore.find(t);
@@ -230,7 +290,10 @@ void AddJobCommand(CLI::App& app, Action* action) {
             return kExitFailure;
           }
           bool all = s.container_count() > 0;
-          for (const auto& c2 : s.containers()) all = all && c2.state() == "running";
+          for (const auto& c2 : s.containers()) {
+            // A standby held back by the placement rules (too few nodes) is not waited for.
+            all = all && (c2.state() == "running" || !c2.waiting().empty());
+          }
           if (all) break;
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
@@ -283,15 +346,19 @@ void AddJobCommand(CLI::App& app, Action* action) {
         auto st = cl->coordinator().GetJob(cl->Context().get(), r, &s);
         if (!st.ok()) return Fail("job status", FromGrpc(st, "job " + *job_name));
         const TaskFiguresCli figures = TaskFigures(*cl, s);
+        const auto standby_lag = StandbyLag(*cl, s);
         if (out->json()) {
           // The JobStatus message, plus "task_lag": {task: messages} and "task_restore":
-          // {task: progress of each store's restore} of the running tasks.
+          // {task: progress of each store's restore} of the running tasks, and "standby_lag":
+          // {standby container: {task: {store: changelog records behind}}}.
           nlohmann::json j = ProtoToJson(s);
           j["task_lag"] = figures.lag;
           j["task_restore"] = figures.restore;
+          j["standby_lag"] = standby_lag;
           PrintJson(j);
         } else {
           PrintStatus(s, figures);
+          PrintStandbys(s, standby_lag);
         }
         return kExitOk;
       };

@@ -32,6 +32,7 @@ absl::StatusOr<std::vector<Target>> Targets(ClusterClient& cl, const std::string
   std::vector<Target> out;
   std::string not_running;
   for (const auto& c : s.containers()) {
+    if (!c.standby_of().empty()) continue;  // a standby serves no store reads
     if (c.state() != "running" || c.inspect_address().empty()) {
       absl::StrAppend(&not_running, not_running.empty() ? "" : ", ", c.id(), " (", c.state(),
                       ")");

@@ -15,9 +15,11 @@
 #include "coordinator/server/job_planner.h"
 #include "coordinator/server/job_record.h"
 #include "coordinator/server/package_check.h"
+#include "coordinator/server/standby_placement.h"
 #include "eddy/config.h"
 #include "runtime/job/config_keys.h"
 #include "runtime/job/names.h"
+#include "runtime/job/standby_model.h"
 
 namespace eddy::cluster {
 namespace fs = std::filesystem;
@@ -449,22 +451,55 @@ void ClusterManager::Place(Job& j, Clock::time_point now) {
       if (name == j.name) of_job[c.node]++;
     }
   }
+  int alive = 0;
+  for (const auto& [nid, n] : nodes_) alive += n->alive ? 1 : 0;
   for (auto& [id, c] : j.containers) {
     if (c.state != "pending" && c.state != "failed") continue;
     int64_t mem = j.memory_mb();
     double cores = j.cores();
+    // Standby rules (standby_placement.h): never with its active or a sibling standby.
+    const std::set<std::string> excluded = StandbyExcludedNodes(j, id);
     auto fits = [&](const Node& n) {
-      return n.alive && n.memory_mb - used[n.id].first >= mem &&
+      return n.alive && !excluded.count(n.id) && n.memory_mb - used[n.id].first >= mem &&
              n.cores - used[n.id].second >= cores - 1e-9;
     };
     Node* pick = nullptr;
-    if (j.affinity() && !c.last_host.empty()) {
+    if (j.affinity() && !c.last_host.empty() && !excluded.count(c.last_host)) {
       auto it = nodes_.find(c.last_host);
       if (it != nodes_.end() && fits(*it->second)) {
         pick = it->second.get();
       } else if (it != nodes_.end() && it->second->alive &&
                  now - c.pending_since < std::chrono::milliseconds(j.request_timeout_ms())) {
         continue;  // wait for the last host (cluster-manager.container.request.timeout.ms)
+      }
+    }
+    if (!pick && c.standby_of.empty()) {
+      // A standby takeover: the node of a running standby of it, with the standby's share freed.
+      ContainerState* s = TakeoverStandby(j, id, [&](const std::string& nid) {
+        auto it = nodes_.find(nid);
+        return it != nodes_.end() && it->second->alive &&
+               it->second->memory_mb - used[nid].first + mem >= mem &&
+               it->second->cores - used[nid].second + cores >= cores - 1e-9;
+      });
+      if (s != nullptr) {
+        pick = nodes_[s->node].get();
+        QueueStop(s->node, j.name, s->id, s->attempt, /*kill=*/true);
+        s->attempts.End(s->attempt, AttemptEnd::kStopped,
+                        absl::StrCat("stopped: active container ", id, " took over node ",
+                                     s->node, " (standby takeover)"),
+                        NowMs());
+        std::fprintf(stderr,
+                     "eddy-coordinator: job %s container %s: standby takeover: %s on node %s is "
+                     "killed, the active starts there from its warm stores\n",
+                     j.name.c_str(), id.c_str(), s->id.c_str(), s->node.c_str());
+        used[s->node].first -= mem;
+        used[s->node].second -= cores;
+        of_job[s->node]--;
+        s->state = "pending";
+        s->node.clear();
+        s->inspect.clear();
+        s->http.clear();
+        s->pending_since = now;
       }
     }
     if (!pick) {
@@ -479,7 +514,13 @@ void ClusterManager::Place(Job& j, Clock::time_point now) {
         if (a < b || (a == b && fa > fb)) pick = n.get();
       }
     }
-    if (!pick) continue;  // no node has room: stays pending
+    if (!pick) {  // no node has room (or none the standby rules allow): stays pending
+      c.waiting = !c.standby_of.empty() && !excluded.empty()
+                      ? StandbyWaitingReason(c, excluded, alive)
+                      : "";
+      continue;
+    }
+    c.waiting.clear();
     // An attempt no node ever reported after a coordinator restart ends here.
     c.attempts.End(c.attempt, AttemptEnd::kNodeLost,
                    "no node reported it after the coordinator restarted", NowMs());
@@ -667,6 +708,8 @@ absl::StatusOr<std::string> ClusterManager::Submit(
       !s.ok()) {
     return s;
   }
+  auto standby_factor = runtime::StandbyFactor(*config);
+  if (!standby_factor.ok()) return standby_factor.status();
   auto model = PlanJob(*config);
   if (!model.ok()) return model.status();
   std::string name = config->at("job.name");
@@ -686,6 +729,14 @@ absl::StatusOr<std::string> ClusterManager::Submit(
   if (old != jobs_.end()) KeepResetEpoch(old->second->config, &j->config);
   for (auto& line : KeepChangelogPartitions(name, &j->changelog_partitions, &*model)) {
     config_warnings.push_back(std::move(line));
+  }
+  runtime::AddStandbyContainers(*standby_factor, &*model);
+  {
+    int alive = 0;
+    for (const auto& [nid, n] : nodes_) alive += n->alive ? 1 : 0;
+    if (auto w = StandbyNodeWarning(name, *standby_factor, alive); !w.empty()) {
+      config_warnings.push_back(std::move(w));
+    }
   }
   ApplyModel(*j, *model);
   if (old != jobs_.end()) {
@@ -712,7 +763,7 @@ absl::StatusOr<std::string> ClusterManager::Submit(
   jobs_[name] = std::move(j);
   std::fprintf(stderr, "eddy-coordinator: job %s submitted (package %s, %s, %zu containers)\n",
                name.c_str(), digest->substr(0, 12).c_str(),
-               PackageStore::DescribeSize(upload.size()).c_str(), model->containers.size());
+               PackageStore::DescribeSize(upload.size()).c_str(), static_cast<size_t>(model->ActiveContainerCount()));
   for (const auto& w : config_warnings) {
     std::fprintf(stderr, "eddy-coordinator: job %s: warning: %s\n", name.c_str(), w.c_str());
   }
@@ -752,7 +803,7 @@ void FillStatus(const ClusterManager::Job& j,
   out->set_job(j.name);
   out->set_state(j.state);
   out->set_reason(j.reason);
-  out->set_container_count(static_cast<int32_t>(j.containers.size()));
+  out->set_container_count(j.model.ActiveContainerCount());  // standbys are listed, not counted
   out->set_generation(j.generation);
   out->set_package_digest(j.digest);
   out->set_job_model_json(j.model_json);
@@ -783,6 +834,8 @@ void FillStatus(const ClusterManager::Job& j,
     o->set_inspect_address(c->state == "running" ? c->inspect : "");
     o->set_http_address(c->state == "running" ? c->http : "");
     o->set_generation(j.generation);
+    o->set_standby_of(c->standby_of);
+    o->set_waiting(c->waiting);
     c->attempts.Fill(o);
   }
 }
@@ -830,6 +883,7 @@ absl::StatusOr<int64_t> ClusterManager::Scale(const std::string& job, int32_t co
   Job& j = *it->second;
   Job next = j;
   auto changes = KeepChangelogPartitions(job, &next.changelog_partitions, &*model);
+  if (auto f = runtime::StandbyFactor(config); f.ok()) runtime::AddStandbyContainers(*f, &*model);
   next.pending = *model;
   next.has_pending = true;
   next.state = "SCALING";

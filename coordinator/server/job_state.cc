@@ -48,6 +48,7 @@ void ApplyModel(JobState& j, const runtime::JobModel& m) {
   for (const auto& cm : m.containers) {
     ContainerState c;
     c.id = cm.id;
+    c.standby_of = cm.standby_of;
     for (const auto& t : cm.tasks) c.tasks.push_back(t.name);
     if (auto it = old.find(cm.id); it != old.end()) {
       c.last_host = it->second.last_host;
@@ -57,7 +58,7 @@ void ApplyModel(JobState& j, const runtime::JobModel& m) {
     c.pending_since = std::chrono::steady_clock::now();
     j.containers[c.id] = std::move(c);
   }
-  j.config["job.container.count"] = std::to_string(m.containers.size());
+  j.config["job.container.count"] = std::to_string(m.ActiveContainerCount());
 }
 
 void MarkUnstartedStopped(JobState& j) {

@@ -24,6 +24,10 @@ struct ContainerState {
   std::string state = "pending";  // pending | starting | running | failed | stopped
   std::string node, last_host, last_exit, work_dir, inspect;
   std::string http;  // HOST:PORT of the running attempt's HTTP endpoint (/metrics), else ""
+  // A standby container (runtime/job/standby_model.h): the id of its active container, else "".
+  std::string standby_of;
+  // Why it is not placed, when a rule (not a lack of room) keeps it back: "" = nothing to say.
+  std::string waiting;
   int64_t attempt = 0, restarts = 0, exited_attempt = -1;
   bool stop_sent = false;
   std::chrono::steady_clock::time_point pending_since, placed_at;

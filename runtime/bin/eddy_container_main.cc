@@ -24,6 +24,7 @@
 #include "runtime/container/commit_protocol.h"
 #include "runtime/container/container.h"
 #include "runtime/container/prometheus_collector.h"
+#include "runtime/container/standby_container.h"
 #include "runtime/container/systems_hub.h"
 #include "runtime/inspect/state_server.h"
 #include "runtime/job/job_reset.h"
@@ -31,7 +32,10 @@
 
 namespace {
 
-void OnTerm(int) { eddy::runtime::Container::RequestShutdownAll(); }
+void OnTerm(int) {
+  eddy::runtime::Container::RequestShutdownAll();
+  eddy::runtime::StandbyContainer::RequestShutdownAll();
+}
 
 // `eddy run --help` (mode "run") explains that command, since the user typed `eddy run`.
 void PrintUsage(FILE* out, const std::string& mode) {
@@ -80,12 +84,12 @@ int UsageError(const std::string& mode, const std::string& why) {
 // (else EDDY_INSPECT_HOST, else 127.0.0.1) port 0, and writes the bound HOST:PORT to
 // EDDY_HTTP_ADDR_FILE (else WORK_DIR/http.addr), where eddy-node reads it.
 absl::StatusOr<std::string> StartMetricsHttp(eddy::http::HttpServer& http,
-                                             const eddy::runtime::Container& c,
+                                             const eddy::MetricsRegistry& metrics,
                                              const std::string& job, const std::string& container,
                                              const std::string& work_dir) {
   namespace fs = std::filesystem;
   eddy::http::ServeMetrics(
-      http, {std::make_shared<eddy::runtime::ContainerCollector>(&c.metrics(), job, container)});
+      http, {std::make_shared<eddy::runtime::ContainerCollector>(&metrics, job, container)});
   std::string address;
   if (const char* a = std::getenv("EDDY_HTTP_ADDRESS"); a && *a) {
     address = a;
@@ -259,6 +263,34 @@ int main(int argc, char** argv) {
     }
     state_server = std::move(*srv);
   }
+  eddy::http::HttpServerOptions http_options;
+  http_options.worker_threads = 2;  // a scraper or two; the dashboard reads the coordinator
+  if (const ContainerModel* cm = model->FindContainer(container_id); cm && cm->standby()) {
+    // A standby container (job.standbytasks.replication.factor): warm stores, no processing.
+    StandbyOptions so;
+    so.config = *cfg;
+    so.job = *job;
+    so.model = *model;
+    so.container_id = container_id;
+    so.hook = state_server.get();
+    StandbyContainer sc(std::move(so));
+    eddy::http::HttpServer http(http_options);
+    if (job->reporters.prometheus) {
+      auto bound = StartMetricsHttp(http, sc.metrics(), job->job_name, container_id, work_dir);
+      if (!bound.ok()) {
+        std::fprintf(stderr, "eddy-container: %s\n", std::string(bound.status().message()).c_str());
+        return 1;
+      }
+    }
+    auto s = sc.Run();
+    http.Stop();
+    if (!s.ok()) {
+      std::fprintf(stderr, "eddy-container %s: FAILED: %s\n", container_id.c_str(),
+                   std::string(s.message()).c_str());
+      return 1;
+    }
+    return 0;
+  }
   ContainerOptions o;
   o.hook = state_server.get();
   o.config = *cfg;
@@ -269,11 +301,9 @@ int main(int argc, char** argv) {
   o.until_caught_up = until;
   Container c(std::move(o));
   // metrics.reporters has prometheus (the default): serve GET /metrics, stopped before `c` goes.
-  eddy::http::HttpServerOptions http_options;
-  http_options.worker_threads = 2;  // a scraper or two; the dashboard reads the coordinator
   eddy::http::HttpServer http(http_options);
   if (job->reporters.prometheus) {
-    auto bound = StartMetricsHttp(http, c, job->job_name, container_id, work_dir);
+    auto bound = StartMetricsHttp(http, c.metrics(), job->job_name, container_id, work_dir);
     if (!bound.ok()) {
       std::fprintf(stderr, "eddy-container: %s\n", std::string(bound.status().message()).c_str());
       return 1;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/container/changelog_replay.h"
 #include "runtime/container/producer_changelog_writer.h"
+#include "runtime/container/task_lock.h"
 #include "runtime/state/offset_file.h"
 #include "runtime/state/restore_batch.h"
 #include "runtime/state/rocksdb_store.h"
@@ -303,6 +304,18 @@ class TaskStoresImpl : public TaskStores {
 
   bool empty() const override { return entries_.empty(); }
 
+  // Before anything touches the store directories: a standby of this task on this node (being
+  // killed for a takeover) lets go first (task_lock.h).
+  absl::Status Lock(const std::string& base) {
+    bool persistent = false;
+    for (const auto& e : entries_) persistent = persistent || e.spec.persistent();
+    if (!persistent) return absl::OkStatus();
+    auto l = TaskLock::Acquire(base, task_.name, TaskLock::kActiveWait);
+    if (!l.ok()) return l.status();
+    lock_ = std::move(*l);
+    return absl::OkStatus();
+  }
+
   absl::Status Close() override {
     entries_.clear();
     return absl::OkStatus();
@@ -313,6 +326,7 @@ class TaskStoresImpl : public TaskStores {
   SystemsHub* hub_;
   MetricsRegistry* metrics_;
   size_t restore_threads_;
+  std::unique_ptr<TaskLock> lock_;  // released after the stores are closed (declared first)
   std::vector<StoreEntry> entries_;
 };
 
@@ -332,6 +346,7 @@ absl::StatusOr<std::unique_ptr<TaskStores>> TaskStores::Open(const JobConfig& jo
   for (const auto& name : state::StoreFactory::StoreNames(config)) {
     if (auto s = ts->Add(config, name, job.store_base_dir); !s.ok()) return s;
   }
+  if (auto s = ts->Lock(job.store_base_dir); !s.ok()) return s;
   return std::unique_ptr<TaskStores>(std::move(ts));
 }
 

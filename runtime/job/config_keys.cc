@@ -26,6 +26,10 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"job.logged.store.base.dir", K::kString, "<work dir>/state", "where local stores live"},
       {"job.host-affinity.enabled", K::kBool, "false",
        "restart a container on its last node, reusing its local state"},
+      {"job.standbytasks.replication.factor", K::kInt, "1",
+       "copies of each task: the active and N-1 standbys on other nodes, each keeping a warm copy "
+       "of the task's stores from its changelogs (cluster only; 1 = none, at most 5)",
+       1},
       {"job.package.path", K::kString, "", "the job package (set by `eddy job submit PACKAGE`)"},
       {"job.intermediate.stream.partitions", K::kInt, "",
        "partitions of an application's intermediate streams (default: largest input)", 1},

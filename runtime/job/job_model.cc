@@ -17,7 +17,15 @@ const ContainerModel* JobModel::FindContainer(const std::string& id) const {
 
 int32_t JobModel::TaskCount() const {
   int32_t n = 0;
-  for (const auto& c : containers) n += static_cast<int32_t>(c.tasks.size());
+  for (const auto& c : containers) {
+    if (!c.standby()) n += static_cast<int32_t>(c.tasks.size());
+  }
+  return n;
+}
+
+int32_t JobModel::ActiveContainerCount() const {
+  int32_t n = 0;
+  for (const auto& c : containers) n += c.standby() ? 0 : 1;
   return n;
 }
 
@@ -36,7 +44,9 @@ std::string JobModelToJson(const JobModel& m) {
       ts.push_back(
           {{"name", t.name}, {"changelog_partition", t.changelog_partition}, {"inputs", in}});
     }
-    cs.push_back({{"id", c.id}, {"tasks", ts}});
+    json jc = {{"id", c.id}, {"tasks", ts}};
+    if (c.standby()) jc["standby_of"] = c.standby_of;
+    cs.push_back(std::move(jc));
   }
   j["containers"] = cs;
   return j.dump(2);
@@ -57,6 +67,7 @@ absl::StatusOr<JobModel> JobModelFromJson(const std::string& text) {
     for (const auto& jc : j.at("containers")) {
       ContainerModel c;
       c.id = jc.at("id").get<std::string>();
+      if (jc.contains("standby_of")) c.standby_of = jc.at("standby_of").get<std::string>();
       for (const auto& jt : jc.at("tasks")) {
         TaskModel t;
         t.name = jt.at("name").get<std::string>();
@@ -72,6 +83,15 @@ absl::StatusOr<JobModel> JobModelFromJson(const std::string& text) {
     }
   } catch (const json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("job model: ", e.what()));
+  }
+  for (const auto& c : m.containers) {
+    if (!c.standby()) continue;
+    const ContainerModel* a = m.FindContainer(c.standby_of);
+    if (a == nullptr || a->standby()) {
+      return absl::InvalidArgumentError(absl::StrCat("job model: container ", c.id,
+                                                     ": standby_of '", c.standby_of,
+                                                     "' is not an active container"));
+    }
   }
   return m;
 }

@@ -20,8 +20,14 @@ struct TaskModel {
 };
 
 struct ContainerModel {
-  std::string id;  // "0", "1", ...
+  std::string id;  // "0", "1", ...; a standby container: "<active id>-standby-<k>"
   std::vector<TaskModel> tasks;
+  // "" = an active container (processes its tasks). Else the id of the active container whose
+  // tasks this standby container mirrors: it keeps a warm copy of their stores by tailing their
+  // changelogs and never processes input or writes (runtime/container/standby_container.h).
+  std::string standby_of;
+
+  bool standby() const { return !standby_of.empty(); }
 };
 
 struct JobModel {
@@ -31,7 +37,10 @@ struct JobModel {
   std::vector<ContainerModel> containers;
 
   const ContainerModel* FindContainer(const std::string& id) const;
+  // Tasks of the active containers (a standby's copies are not counted).
   int32_t TaskCount() const;
+  // Active containers (job.container.count); standby containers are not counted.
+  int32_t ActiveContainerCount() const;
 };
 
 std::string JobModelToJson(const JobModel& model);
