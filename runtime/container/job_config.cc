@@ -185,6 +185,11 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
         absl::StrCat("config key processing.guarantee: '", guarantee,
                      "' is not one of exactly_once, exactly_once_v2, at_least_once"));
   }
+  // Under exactly_once a read_committed reader sees a task's outputs only when it commits, so the
+  // commit interval IS the output latency: without task.commit.ms, commit every second (Kafka
+  // Streams commits every 100 ms under exactly-once), not every 60 s (Samza's at-least-once
+  // default, kept for at_least_once). docs/benchmarks/latency.md has the trade-off.
+  if (j.exactly_once && !c.Has("task.commit.ms")) j.commit_ms = kExactlyOnceDefaultCommitMs;
   std::string base = c.GetOr("job.logged.store.base.dir", "");
   if (j.exactly_once) {
     // A queue input has no offsets to commit atomically with a store's changelog.
