@@ -2,6 +2,7 @@
 //   eddy-latency-bench [--rates R1,R2,...] [--seconds S] [--warmup-seconds W] [--keys K]
 //                      [--partitions P] [--guarantee at_least_once|exactly_once]
 //                      [--producer-linger-ms MS] [--drain-seconds D] [--set k=v]...
+//                      [--bin-dir D]
 // Starts a real eddy-logd on a temp dir and a real job (`eddy-container run`, which spawns one
 // eddy-container) running LatencyCount (latency_count_task.cc): a count per key in a RocksDB
 // store logged to a changelog, one output per input. Then, for each rate, a producer thread
@@ -87,12 +88,13 @@ struct Options {
   std::vector<int64_t> rates = {10000, 100000, 1000000};
   double seconds = 10;
   double warmup_seconds = 1;
-  int64_t keys = 10000;
+  int64_t keys = 1000;
   int32_t partitions = 4;
   std::string guarantee = "at_least_once";
   int64_t producer_linger_ms = -1;  // -1: the producer's default
   double drain_seconds = 15;
   std::vector<std::string> sets;  // job config overrides
+  std::string bin_dir = EDDY_BIN_DIR;  // where eddy-logd and eddy-container are
 };
 
 // What one rate's run saw. recv_ns[seq] = arrival time of message seq's output (0 = not yet).
@@ -181,7 +183,7 @@ class Bench {
   }
 
   int Run() {
-    if (auto s = logd_.Start({std::string(EDDY_BIN_DIR) + "/eddy-logd", "--data-dir",
+    if (auto s = logd_.Start({o_.bin_dir + "/eddy-logd", "--data-dir",
                               dir_ + "/log", "--listen", "127.0.0.1:0"},
                              true);
         !s.ok()) {
@@ -258,7 +260,7 @@ class Bench {
       << "app.latency.output=eddy.lat-out\n";
     f.close();
     if (!f) return Fail("cannot write " + cfg);
-    std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy-container", "run",
+    std::vector<std::string> argv = {o_.bin_dir + "/eddy-container", "run",
                                      "--config",  cfg, "--work-dir", dir_ + "/work"};
     for (const auto& s : o_.sets) {
       argv.push_back("--set");
@@ -463,13 +465,15 @@ constexpr char kUsage[] =
     "                          [--keys K] [--partitions P]\n"
     "                          [--guarantee at_least_once|exactly_once]\n"
     "                          [--producer-linger-ms MS] [--drain-seconds D] [--set k=v]...\n"
+    "                          [--bin-dir D]  (eddy-logd and eddy-container from D, e.g. an\n"
+    "                          older build to compare against; default the build's bin/)\n"
     "Open-loop end-to-end latency: starts eddy-logd and a stateful job (eddy-container run,\n"
     "a count per key in RocksDB + changelog, one output per input), produces at each fixed\n"
     "rate (default 10000,100000,1000000 msgs/s) for S seconds (default 10) and reports\n"
     "produce->output latency p50/p99/p99.9/max, measured from each message's scheduled send\n"
     "time, and the output rate actually sustained. The first W seconds (default 1) of each\n"
     "rate are not in the percentiles. --set passes a job config override (repeatable), e.g.\n"
-    "--set task.commit.ms=1000 or --set systems.eddy.producer.linger.ms=5. Defaults: 10000\n"
+    "--set task.commit.ms=1000 or --set systems.eddy.producer.linger.ms=5. Defaults: 1000\n"
     "keys, 4 partitions, at_least_once, the producer's default linger, 15 s drain.\n";
 
 int UsageError(const std::string& why) {
@@ -517,6 +521,12 @@ int main(int argc, char** argv) {
       o.guarantee = v;
     } else if (a == "--producer-linger-ms") {
       if (!ParseInt(v, &o.producer_linger_ms) || o.producer_linger_ms < 0) return bad();
+    } else if (a == "--bin-dir") {
+      if (!std::filesystem::exists(v + "/eddy-container") ||
+          !std::filesystem::exists(v + "/eddy-logd")) {
+        return UsageError("--bin-dir: no eddy-container and eddy-logd in '" + v + "'");
+      }
+      o.bin_dir = v;
     } else if (a == "--set") {
       if (v.find('=') == std::string::npos) return UsageError("--set: expected k=v, got '" + v + "'");
       o.sets.push_back(v);
