@@ -15,19 +15,19 @@
 // p99.9 and max. The rate actually sustained is the output rate while the job is fed (outputs
 // that arrive between the end of the warm-up and the last scheduled send, per second); a rate
 // is "sustained" only if every message came out, the producer kept its schedule and that
-// output rate is >= 95 % of the target (else the line says NOT SUSTAINED and why). Counts are checked:
-// each key's last output count must equal the messages sent for that key so far.
-// One line per rate starts with "result " and holds key=value pairs (for scripts and the smoke
-// test, tests/integration/runtime/latency_bench_test.cc). Exit code 0 when every message was
-// accounted for and every count was exact, 1 otherwise, 2 on bad usage.
+// output rate is >= 95 % of the target (else the line says NOT SUSTAINED and why). Counts are
+// checked: each key's last output count must equal the messages sent for that key so far. One line
+// per rate starts with "result " and holds key=value pairs (for scripts and the smoke test,
+// tests/bench/runtime/latency_bench_test.cc). Exit code 0 when every message was accounted for and
+// every count was exact, 1 otherwise, 2 on bad usage.
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -77,8 +77,7 @@ double CpuSeconds(pid_t pid) {
 // CPU seconds of `pid` and its children (the job's runner and its eddy-container).
 double TreeCpuSeconds(pid_t pid) {
   double total = CpuSeconds(pid);
-  std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
-                  "/children");
+  std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
   long child = 0;
   while (f >> child) total += CpuSeconds(static_cast<pid_t>(child));
   return total;
@@ -93,7 +92,7 @@ struct Options {
   std::string guarantee = "at_least_once";
   int64_t producer_linger_ms = -1;  // -1: the producer's default
   double drain_seconds = 15;
-  std::vector<std::string> sets;  // job config overrides
+  std::vector<std::string> sets;       // job config overrides
   std::string bin_dir = EDDY_BIN_DIR;  // where eddy-logd and eddy-container are
 };
 
@@ -183,9 +182,9 @@ class Bench {
   }
 
   int Run() {
-    if (auto s = logd_.Start({o_.bin_dir + "/eddy-logd", "--data-dir",
-                              dir_ + "/log", "--listen", "127.0.0.1:0"},
-                             true);
+    if (auto s = logd_.Start(
+            {o_.bin_dir + "/eddy-logd", "--data-dir", dir_ + "/log", "--listen", "127.0.0.1:0"},
+            true);
         !s.ok()) {
       return Fail("start eddy-logd: " + std::string(s.message()));
     }
@@ -221,10 +220,11 @@ class Bench {
     last_count_.assign(static_cast<size_t>(o_.keys), 0);
 
     // Warm-up (run 0): until the job answers at all (it starts, creates its changelog, ...).
-    std::printf("job          LatencyCount, count per key in RocksDB + changelog, %s, %lld keys, "
-                "%d partitions; config overrides:%s\n",
-                o_.guarantee.c_str(), static_cast<long long>(o_.keys), o_.partitions,
-                overrides_.empty() ? " none" : overrides_.c_str());
+    std::printf(
+        "job          LatencyCount, count per key in RocksDB + changelog, %s, %lld keys, "
+        "%d partitions; config overrides:%s\n",
+        o_.guarantee.c_str(), static_cast<long long>(o_.keys), o_.partitions,
+        overrides_.empty() ? " none" : overrides_.c_str());
     RunResult warm = RunRate(0, 1000, 2.0, 120.0);
     if (warm.received != warm.sent) {
       return Fail("warm-up: the job answered " + std::to_string(warm.received) + " of " +
@@ -260,8 +260,8 @@ class Bench {
       << "app.latency.output=eddy.lat-out\n";
     f.close();
     if (!f) return Fail("cannot write " + cfg);
-    std::vector<std::string> argv = {o_.bin_dir + "/eddy-container", "run",
-                                     "--config",  cfg, "--work-dir", dir_ + "/work"};
+    std::vector<std::string> argv = {
+        o_.bin_dir + "/eddy-container", "run", "--config", cfg, "--work-dir", dir_ + "/work"};
     for (const auto& s : o_.sets) {
       argv.push_back("--set");
       argv.push_back(s);
@@ -306,8 +306,8 @@ class Bench {
         lag = std::max(lag, now - due);
         FormatKey(key, KeyOf(run, seq));
         FormatValue(value, run, seq);
-        auto s = producer_->Send("lat-in", -1, std::string_view(key, 10),
-                                 std::string_view(value, 90));
+        auto s =
+            producer_->Send("lat-in", -1, std::string_view(key, 10), std::string_view(value, 90));
         if (!s.ok()) {
           std::fprintf(stderr, "eddy-latency-bench: send: %s\n", std::string(s.message()).c_str());
           producer_failed = true;
@@ -339,8 +339,7 @@ class Bench {
             continue;
           }
           int64_t k = 0;
-          if (rec.key->size() != 10 || !ParseInt(rec.key->substr(1), &k) || k < 0 ||
-              k >= o_.keys) {
+          if (rec.key->size() != 10 || !ParseInt(rec.key->substr(1), &k) || k < 0 || k >= o_.keys) {
             r.counts_exact = false;
             r.count_error = "an output record has a key the bench did not send";
             continue;
@@ -432,10 +431,11 @@ class Bench {
         static_cast<long long>(r.received), static_cast<long long>(r.duplicates),
         Quantile(l, 0.5) / ms, Quantile(l, 0.99) / ms, Quantile(l, 0.999) / ms,
         l.empty() ? -1.0 : l.back() / ms, l.size(), output_rate, tail_ms, producer_rate,
-        r.max_send_lag_ns / ms, r.job_cpu_s, r.logd_cpu_s, sustained ? "" : " NOT SUSTAINED: ",
-        why.c_str());
-    if (!r.counts_exact) std::printf("rate %8lld msgs/s: COUNTS WRONG: %s\n",
-                                     static_cast<long long>(r.target_rate), r.count_error.c_str());
+        r.max_send_lag_ns / ms, r.job_cpu_s, r.logd_cpu_s,
+        sustained ? "" : " NOT SUSTAINED: ", why.c_str());
+    if (!r.counts_exact)
+      std::printf("rate %8lld msgs/s: COUNTS WRONG: %s\n", static_cast<long long>(r.target_rate),
+                  r.count_error.c_str());
     std::printf(
         "result rate=%lld sent=%lld received=%lld duplicates=%lld samples=%zu p50_us=%lld "
         "p99_us=%lld p999_us=%lld max_us=%lld output_rate=%.0f producer_rate=%.0f "
@@ -500,7 +500,8 @@ int main(int argc, char** argv) {
         size_t e = v.find(',', b);
         if (e == std::string::npos) e = v.size();
         int64_t r = 0;
-        if (!ParseInt(std::string_view(v).substr(b, e - b), &r) || r <= 0 || r > 100'000'000) return bad();
+        if (!ParseInt(std::string_view(v).substr(b, e - b), &r) || r <= 0 || r > 100'000'000)
+          return bad();
         o.rates.push_back(r);
         b = e + 1;
       }
@@ -528,7 +529,8 @@ int main(int argc, char** argv) {
       }
       o.bin_dir = v;
     } else if (a == "--set") {
-      if (v.find('=') == std::string::npos) return UsageError("--set: expected k=v, got '" + v + "'");
+      if (v.find('=') == std::string::npos)
+        return UsageError("--set: expected k=v, got '" + v + "'");
       o.sets.push_back(v);
     } else {
       return UsageError("unknown option " + a);

@@ -38,9 +38,9 @@ int64_t Num(const std::map<std::string, std::string>& kv, const std::string& key
 TEST(LatencyBench, AccountsForEveryMessageAndOrdersPercentiles) {
   eddy::runtime::ChildProcess bench;
   ASSERT_TRUE(bench
-                  .Start({std::string(EDDY_BIN_DIR) + "/eddy-latency-bench", "--rates",
-                          "2000,5000", "--seconds", "2", "--warmup-seconds", "0.5", "--keys",
-                          "100", "--drain-seconds", "60"},
+                  .Start({std::string(EDDY_BIN_DIR) + "/eddy-latency-bench", "--rates", "2000,5000",
+                          "--seconds", "2", "--warmup-seconds", "0.5", "--keys", "100",
+                          "--drain-seconds", "60"},
                          true)
                   .ok());
   const int64_t rates[] = {2000, 5000};
