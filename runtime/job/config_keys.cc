@@ -76,8 +76,7 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"systems.*.producer.linger.ms", K::kLong, "1",
        "how long a batch waits to fill before it is sent (a partition with a request in flight "
        "keeps filling until it returns)",
-       0, "",
-       S::kEddy},
+       0, "", S::kEddy},
       {"systems.*.producer.batch.size", K::kInt, "262144", "bytes per produced batch", 1, "",
        S::kEddy},
       {"systems.*.producer.acks", K::kEnum, "-1", "-1 (all in-sync replicas) | 0 | 1", kNoMin,
