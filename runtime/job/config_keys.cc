@@ -34,7 +34,8 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"task.window.ms", K::kDuration, "-1", "window() period; -1 = never", -1},
       {"task.commit.ms", K::kDuration, "1000 (exactly_once), 60000 (at_least_once)",
        "commit period; -1 = only when asked. Under exactly_once outputs show at commit, so the "
-       "period is their latency",
+       "period is their latency, and it must be below the writer's "
+       "systems.<s>.producer.transaction.timeout.ms",
        -1},
       {"task.shutdown.ms", K::kDuration, "30000", "time a container gets to stop cleanly", 0},
       {"task.drop.deserialization.errors", K::kBool, "false",

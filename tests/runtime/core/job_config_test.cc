@@ -66,6 +66,18 @@ TEST(JobConfig, ProcessingGuaranteeDefaultsToExactlyOnce) {
   a = ParseJobConfig(Config(m), "/cfg", "/work");
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->commit_ms, 250);
+  // Under exactly_once the interval must stay below the writer's transaction timeout (60 s by
+  // default), which would otherwise abort the open transaction and fence the task.
+  m["task.commit.ms"] = "60000";
+  ExpectErrorNaming(m, "producer.transaction.timeout.ms");
+  m["systems.eddy.producer.transaction.timeout.ms"] = "120000";
+  a = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->commit_ms, 60000);
+  m["processing.guarantee"] = "at_least_once";  // no transactions: any interval
+  m.erase("systems.eddy.producer.transaction.timeout.ms");
+  a = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(a.ok()) << a.status();
   m.erase("task.commit.ms");
   m["processing.guarantee"] = "exactly-once";
   ExpectErrorNaming(m, "processing.guarantee");
