@@ -195,7 +195,8 @@ class ProducerImpl final : public Producer {
       }
       if (txn == txn_number_) ps->added_in_txn = txn;
     }
-    if (ps->builder->empty()) ps->open_since = Clock::now();
+    const bool opens_batch = ps->builder->empty();
+    if (opens_batch) ps->open_since = Clock::now();
     const size_t before = ps->builder->size_bytes();
     if (callback) ps->open_callbacks.emplace_back(ps->builder->record_count(), std::move(callback));
     ps->builder->Add(key, value, timestamp_ms, headers);
@@ -203,6 +204,10 @@ class ProducerImpl final : public Producer {
     if (ps->builder->size_bytes() >= t.max_batch) {
       Seal(ps);
       if (sticky) ++t.sticky;
+      work_cv_.notify_one();
+    } else if (opens_batch && sender_sleeps_until_ > ps->open_since + options_.linger) {
+      // The sender planned its wake before this batch existed (up to 100 ms away when it was
+      // idle): wake it so the batch leaves after linger.ms, not at the sender's next wake.
       work_cv_.notify_one();
     }
     return absl::OkStatus();
@@ -507,7 +512,9 @@ class ProducerImpl final : public Producer {
         continue;
       }
       if (stopped_ && in_flight_ == 0 && Idle()) return;
+      sender_sleeps_until_ = next_wake;
       work_cv_.wait_until(l, next_wake);
+      sender_sleeps_until_ = Clock::time_point::min();
     }
   }
 
@@ -604,6 +611,9 @@ class ProducerImpl final : public Producer {
   std::vector<PartitionState*> all_;
   size_t rr_ = 0;
   size_t buffered_ = 0;
+  // When the sender thread waits: the time it will wake by itself; min() while it runs (it
+  // rescans every partition before it waits again, so a Send then needs no notify).
+  Clock::time_point sender_sleeps_until_ = Clock::time_point::min();
   int32_t in_flight_ = 0;
   int flush_waiters_ = 0;
   bool closed_ = false;

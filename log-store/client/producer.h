@@ -32,7 +32,11 @@ namespace eddy::logstore {
 struct ProducerOptions {
   ClientOptions client;
   int32_t acks = -1;                    // 0, 1 or -1 (all)
-  std::chrono::milliseconds linger{5};  // linger.ms: wait this long for a batch to fill
+  // linger.ms: how long a partition's batch waits to fill before it is sent. Under load batches
+  // fill anyway (one request in flight per partition: the next batch grows while it is out), so
+  // this only adds latency at moderate rates: 1 ms keeps requests few there without costing
+  // more than a millisecond per hop (docs/benchmarks/latency.md).
+  std::chrono::milliseconds linger{1};
   size_t batch_size = 256 * 1024;       // batch.size: bytes per partition batch
   size_t max_request_bytes = 4 << 20;   // bytes of batches in one Produce request
   int32_t max_in_flight = 8;            // max.in.flight.requests (across partitions)

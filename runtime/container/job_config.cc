@@ -212,6 +212,26 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
         absl::StrCat("config key processing.guarantee: '", guarantee,
                      "' is not one of exactly_once, exactly_once_v2, at_least_once"));
   }
+  // Under exactly_once a read_committed reader sees a task's outputs only when it commits, so the
+  // commit interval IS the output latency: without task.commit.ms, commit every second (Kafka
+  // Streams commits every 100 ms under exactly-once), not every 60 s (Samza's at-least-once
+  // default, kept for at_least_once). docs/benchmarks/latency.md has the trade-off.
+  if (j.exactly_once && !c.Has("task.commit.ms")) j.commit_ms = kExactlyOnceDefaultCommitMs;
+  if (j.exactly_once && j.commit_ms > 0) {
+    // A task's transaction stays open from one commit to the next: an interval at or above the
+    // writer's transaction timeout lets the log store abort it and fence the task before it can
+    // commit (the job then stops, fenced). Refuse it here, naming both keys.
+    const std::string timeout_key =
+        absl::StrCat("systems.", j.checkpoint_system, ".producer.transaction.timeout.ms");
+    auto timeout = c.GetLong(timeout_key, 60000);
+    if (!timeout.ok()) return timeout.status();
+    if (j.commit_ms >= *timeout) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config key task.commit.ms=", j.commit_ms, " is not below ", timeout_key, "=", *timeout,
+          ": under exactly_once a task's transaction stays open between commits and the log "
+          "store would abort it; lower task.commit.ms or raise the timeout"));
+    }
+  }
   std::string base = c.GetOr("job.logged.store.base.dir", "");
   if (j.exactly_once) {
     // A queue input has no offsets to commit atomically with a store's changelog.

@@ -40,6 +40,10 @@ struct StoreConfig {
   int64_t changelog_min_compaction_lag_ms = 4 * 3600 * 1000;
 };
 
+// task.commit.ms when the key is absent and processing.guarantee is exactly_once: a
+// read_committed reader sees outputs only at commit, so this bounds their latency.
+inline constexpr int64_t kExactlyOnceDefaultCommitMs = 1000;
+
 struct JobConfig {
   std::string job_name;             // job.name
   std::string job_id = "1";         // job.id
@@ -47,7 +51,9 @@ struct JobConfig {
   std::string task_library;         // task.library, resolved to an absolute path ("" = none)
   std::vector<InputStream> inputs;  // task.inputs
   int64_t window_ms = -1;           // task.window.ms
-  int64_t commit_ms = 60000;        // task.commit.ms
+  // task.commit.ms; without the key 60000 (Samza's default) under at_least_once and
+  // kExactlyOnceDefaultCommitMs under exactly_once (its outputs show at commit).
+  int64_t commit_ms = 60000;
   int64_t shutdown_ms = 30000;      // task.shutdown.ms
   bool drop_deserialization_errors = false;  // task.drop.deserialization.errors
   int32_t container_count = 1;               // job.container.count

@@ -40,7 +40,11 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"task.library", K::kString, "", "the job's shared library, relative to the config dir"},
       {"task.inputs", K::kList, "", "input streams, system.stream,... (required)"},
       {"task.window.ms", K::kDuration, "-1", "window() period; -1 = never", -1},
-      {"task.commit.ms", K::kDuration, "60000", "commit period; -1 = only when asked", -1},
+      {"task.commit.ms", K::kDuration, "1000 (exactly_once), 60000 (at_least_once)",
+       "commit period; -1 = only when asked. Under exactly_once outputs show at commit, so the "
+       "period is their latency, and it must be below the writer's "
+       "systems.<s>.producer.transaction.timeout.ms",
+       -1},
       {"task.shutdown.ms", K::kDuration, "30000", "time a container gets to stop cleanly", 0},
       {"task.drop.deserialization.errors", K::kBool, "false",
        "drop a message that does not deserialize instead of failing"},
@@ -93,8 +97,10 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        S::kEddy},
       {"systems.*.consumer.fetch.min.bytes", K::kInt, "1", "bytes a fetch waits for", 0, "",
        S::kEddy},
-      {"systems.*.producer.linger.ms", K::kLong, "5", "how long a batch waits to fill", 0, "",
-       S::kEddy},
+      {"systems.*.producer.linger.ms", K::kLong, "1",
+       "how long a batch waits to fill before it is sent (a partition with a request in flight "
+       "keeps filling until it returns)",
+       0, "", S::kEddy},
       {"systems.*.producer.batch.size", K::kInt, "262144", "bytes per produced batch", 1, "",
        S::kEddy},
       {"systems.*.producer.acks", K::kEnum, "-1", "-1 (all in-sync replicas) | 0 | 1", kNoMin,

@@ -324,7 +324,7 @@ class EddyFactory : public SystemFactory {
     logstore::ProducerOptions o;
     o.client = *co;
     IntReader num{c, absl::OkStatus()};
-    o.linger = std::chrono::milliseconds(num("producer.linger.ms", 5, 0));
+    o.linger = std::chrono::milliseconds(num("producer.linger.ms", 1, 0));
     o.batch_size = static_cast<size_t>(num("producer.batch.size", 256 * 1024, 1));
     o.acks = c.Get("producer.acks") == "all"
                  ? -1

@@ -66,7 +66,6 @@ Result Produce(const std::string& bootstrap, const std::string& topic, int parti
   ProducerOptions po;
   po.client.bootstrap = bootstrap;
   po.acks = acks;
-  po.linger = std::chrono::milliseconds(5);
   po.batch_size = 1000 * 1000;
   po.max_request_bytes = 8 << 20;
   po.max_in_flight = 16;

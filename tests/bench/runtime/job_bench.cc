@@ -263,7 +263,6 @@ Config MakeConfig(const Env& env, const std::string& job, const std::string& cls
                    {"systems.eddy.factory", "eddy"},
                    {"systems.eddy.bootstrap.servers", env.bootstrap},
                    {"systems.eddy.samza.offset.default", "oldest"},
-                   {"systems.eddy.producer.linger.ms", "5"},
                    {"streams.bench-out.samza.system", "eddy"},
                    {"streams.bench-out.partitions", std::to_string(env.partitions)},
                    {"job.logged.store.base.dir", env.dir + "/state-" + job}};

@@ -29,7 +29,7 @@ TEST(JobConfig, ValidConfigAndDefaults) {
   m["stores.counts.changelog"] = "eddy.counts-changelog";
   auto j = ParseJobConfig(Config(m), "/cfg", "/work");
   ASSERT_TRUE(j.ok()) << j.status();
-  EXPECT_EQ(j->commit_ms, 60000);  // Samza's default
+  EXPECT_EQ(j->commit_ms, 1000);  // exactly_once (the default): outputs show at commit
   EXPECT_EQ(j->window_ms, -1);
   EXPECT_EQ(j->shutdown_ms, 30000);
   EXPECT_EQ(j->container_count, 1);
@@ -57,6 +57,28 @@ TEST(JobConfig, ProcessingGuaranteeDefaultsToExactlyOnce) {
   auto a = ParseJobConfig(Config(m), "/cfg", "/work");
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_FALSE(a->exactly_once);
+  EXPECT_EQ(a->commit_ms, 60000);  // Samza's default, kept for at_least_once
+  m["task.commit.ms"] = "250";
+  a = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->commit_ms, 250);
+  m["processing.guarantee"] = "exactly_once";  // an explicit interval wins over the eos default
+  a = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->commit_ms, 250);
+  // Under exactly_once the interval must stay below the writer's transaction timeout (60 s by
+  // default), which would otherwise abort the open transaction and fence the task.
+  m["task.commit.ms"] = "60000";
+  ExpectErrorNaming(m, "producer.transaction.timeout.ms");
+  m["systems.eddy.producer.transaction.timeout.ms"] = "120000";
+  a = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->commit_ms, 60000);
+  m["processing.guarantee"] = "at_least_once";  // no transactions: any interval
+  m.erase("systems.eddy.producer.transaction.timeout.ms");
+  a = ParseJobConfig(Config(m), "/cfg", "/work");
+  ASSERT_TRUE(a.ok()) << a.status();
+  m.erase("task.commit.ms");
   m["processing.guarantee"] = "exactly-once";
   ExpectErrorNaming(m, "processing.guarantee");
 }
