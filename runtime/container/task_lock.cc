@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -60,5 +61,16 @@ absl::StatusOr<std::unique_ptr<TaskLock>> TaskLock::Acquire(const std::string& b
 }
 
 TaskLock::~TaskLock() { ::close(fd_); }
+
+namespace {
+std::atomic<int64_t> g_active_wait_ms{60000};
+}  // namespace
+
+std::chrono::milliseconds TaskLock::ActiveWait() {
+  return std::chrono::milliseconds(g_active_wait_ms.load());
+}
+void TaskLock::SetActiveWaitForTest(std::chrono::milliseconds wait) {
+  g_active_wait_ms.store(wait.count());
+}
 
 }  // namespace eddy::runtime

@@ -27,8 +27,11 @@ class TaskLock {
   TaskLock& operator=(const TaskLock&) = delete;
   const std::string& path() const { return path_; }
 
-  // How long an active task waits for a standby (or a dying earlier attempt) to let go.
-  static constexpr std::chrono::milliseconds kActiveWait{60000};
+  // How long an active task (TaskStores::Open) waits for a standby (or a dying earlier attempt)
+  // to let go: 60 s.
+  static std::chrono::milliseconds ActiveWait();
+  // Test hook: changes ActiveWait() for this process.
+  static void SetActiveWaitForTest(std::chrono::milliseconds wait);
 
  private:
   TaskLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}

@@ -310,7 +310,7 @@ class TaskStoresImpl : public TaskStores {
     bool persistent = false;
     for (const auto& e : entries_) persistent = persistent || e.spec.persistent();
     if (!persistent) return absl::OkStatus();
-    auto l = TaskLock::Acquire(base, task_.name, TaskLock::kActiveWait);
+    auto l = TaskLock::Acquire(base, task_.name, TaskLock::ActiveWait());
     if (!l.ok()) return l.status();
     lock_ = std::move(*l);
     return absl::OkStatus();

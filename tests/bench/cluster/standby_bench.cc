@@ -1,7 +1,8 @@
 // eddy-standby-bench: node loss with and without a standby (issue 13), on real grids (eddy-logd,
 // eddy-coordinator, three eddy-node processes on 127.0.0.1, heartbeat 200 ms, node lost after
 // 1500 ms without one). wordcount with KEYS distinct words of KEY_BYTES bytes each in one
-// container (4 tasks); the active's node is killed (kill -9 of eddy-node, its containers die
+// container (4 tasks; both its stores in RocksDB, stores.wordcount-pending.factory=rocksdb); the
+// active's node is killed (kill -9 of eddy-node, its containers die
 // with it) while 32 marker words are produced right after. Two runs, each on a fresh grid:
 //  - standby: job.standbytasks.replication.factor=2; the active comes back on the standby's node
 //    from the standby's local checkpoint (changelog tail only);
@@ -64,6 +65,10 @@ bool Run(int keys, int key_bytes, bool standby) {
                   " --set job.container.count=1 --set job.host-affinity.enabled=true"
                   " --set job.standbytasks.replication.factor=" + (standby ? "2" : "1") +
                   " --set cluster-manager.container.memory.mb=1024 --set task.commit.ms=1000"
+                  // Both stores in RocksDB: a standby keeps no copy of an in-memory store, and
+                  // wordcount's pending store (its changelog about twice the counts') would be
+                  // restored in full either way.
+                  " --set stores.wordcount-pending.factory=rocksdb"
                   " --wait");
   if (r.code != 0) {
     std::fprintf(stderr, "%s: submit: %s%s\n", name, r.out.c_str(), r.err.c_str());
@@ -149,8 +154,10 @@ bool Run(int keys, int key_bytes, bool standby) {
                       : "",
               (detected_ms - killed_ms) / 1000.0, (processing_ms - detected_ms) / 1000.0,
               (processing_ms - killed_ms) / 1000.0);
-  auto stats = g.Eddy("state stats wordcount wordcount-counts");
-  std::printf("%s", stats.out.c_str());
+  for (const char* store : {"wordcount-counts", "wordcount-pending"}) {
+    auto stats = g.Eddy(std::string("state stats wordcount ") + store);
+    std::printf("%s", stats.out.c_str());
+  }
   PrintRestoreLines(g);
   for (auto& m : markers) expected[m] = 1;
   if (!g.WaitCounts("wordcount", expected, 600, &why)) {
