@@ -17,7 +17,7 @@ struct AsyncDispatcher::Shared {
   };
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<Completion> completions;     // guarded by mu
+  std::vector<Completion> completions;          // guarded by mu
   std::vector<OutgoingMessageEnvelope> outbox;  // guarded by mu
   Counter* twice = nullptr;
 };
@@ -131,9 +131,9 @@ absl::Status AsyncDispatcher::Drain() {
   // Sends first: a completion that follows them must not be checkpointed before they are sent.
   for (auto& e : outbox) {
     if (auto s = collector_->Send(std::move(e)); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("task '", task_,
-                                                 "': a send from an async callback failed: ",
-                                                 s.message()));
+      return absl::Status(
+          s.code(),
+          absl::StrCat("task '", task_, "': a send from an async callback failed: ", s.message()));
     }
   }
   for (auto& c : completions) {
@@ -141,9 +141,8 @@ absl::Status AsyncDispatcher::Drain() {
     Entry& e = p.entries[c.seq - p.first_seq];
     if (!c.status.ok()) {
       return absl::Status(c.status.code(),
-                          absl::StrCat("task '", task_, "' failed processing ", p.what,
-                                       " offset ", e.offset, " (async callback): ",
-                                       c.status.message()));
+                          absl::StrCat("task '", task_, "' failed processing ", p.what, " offset ",
+                                       e.offset, " (async callback): ", c.status.message()));
     }
     e.done = true;
     e.envelope = IncomingMessageEnvelope();
@@ -172,10 +171,10 @@ absl::Status AsyncDispatcher::CheckTimeouts() {
     for (const auto& e : p.entries) {  // the oldest unfinished of the partition is first
       if (e.done) continue;
       if (now - e.started > limit) {
-        return absl::DeadlineExceededError(absl::StrCat(
-            "task '", task_, "': the async callback of ", p.what, " offset ", e.offset,
-            " was neither completed nor failed within task.callback.timeout.ms=",
-            opt_.callback_timeout_ms));
+        return absl::DeadlineExceededError(
+            absl::StrCat("task '", task_, "': the async callback of ", p.what, " offset ", e.offset,
+                         " was neither completed nor failed within task.callback.timeout.ms=",
+                         opt_.callback_timeout_ms));
       }
       break;
     }

@@ -31,7 +31,7 @@ namespace eddy::runtime {
 class AsyncDispatcher {
  public:
   struct Options {
-    int32_t max_concurrency = 1;         // task.max.concurrency
+    int32_t max_concurrency = 1;          // task.max.concurrency
     int64_t callback_timeout_ms = 60000;  // task.callback.timeout.ms
   };
 

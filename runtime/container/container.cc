@@ -97,8 +97,8 @@ class Container::Impl {
     int64_t high_watermark = -1;  // from the newest fetch of the partition
     StreamSerdes serdes;
     IncomingMessageEnvelope env;
-    int time_input = -1;       // index in the task's TaskTimeService
-    int async_partition = -1;  // index in the task's AsyncDispatcher (async tasks)
+    int time_input = -1;        // index in the task's TaskTimeService
+    int async_partition = -1;   // index in the task's AsyncDispatcher (async tasks)
     bool intermediate = false;  // streams.<s>.samza.intermediate: may carry control records
     int64_t seen_next = 0;      // one past the last record taken from the batch
   };
@@ -359,8 +359,8 @@ absl::Status Container::Impl::Setup() {
     t->async_ = dynamic_cast<AsyncStreamTask*>(t->task_.get());
     if (t->async_) {
       t->dispatcher_ = std::make_unique<AsyncDispatcher>(
-          tm.name, AsyncDispatcher::Options{job.max_concurrency, job.callback_timeout_ms},
-          t.get(), &metrics_);
+          tm.name, AsyncDispatcher::Options{job.max_concurrency, job.callback_timeout_ms}, t.get(),
+          &metrics_);
     }
     auto stores = TaskStores::Open(job, opt_.config, tm, &hub_, &metrics_);
     if (!stores.ok()) return stores.status();
@@ -758,8 +758,7 @@ absl::Status Container::Impl::ProcessOne(Input& in) {
     // Async (async_dispatcher.h): the checkpoint offset moves when the message completes.
     auto started = t->dispatcher_->Start(in.async_partition, r.offset, env, in.batch.owner);
     absl::Status s = Guard([&] {
-      t->async_->ProcessAsync(*started.envelope, t->dispatcher_->collector(), *t,
-                              started.callback);
+      t->async_->ProcessAsync(*started.envelope, t->dispatcher_->collector(), *t, started.callback);
       return absl::OkStatus();
     });
     if (!s.ok()) started.callback->Failure(s);

@@ -42,9 +42,9 @@ absl::StatusOr<WatermarkControl> DecodeWatermarkControl(std::optional<std::strin
     }
   }
   if (!have_w || !have_n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("watermark control record of ", c.writer, ": bad value '",
-                     std::string(*value), "' (expected \"watermark=<ms> writers=<n>\")"));
+    return absl::InvalidArgumentError(absl::StrCat("watermark control record of ", c.writer,
+                                                   ": bad value '", std::string(*value),
+                                                   "' (expected \"watermark=<ms> writers=<n>\")"));
   }
   return c;
 }

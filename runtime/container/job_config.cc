@@ -149,8 +149,8 @@ absl::StatusOr<JobConfig> ParseJobConfig(const Config& original, const std::stri
   if (auto s = num("task.commit.ms", 60000, &j.commit_ms); !s.ok()) return s;
   if (auto s = num("task.shutdown.ms", 30000, &j.shutdown_ms); !s.ok()) return s;
   // Ranges are checked by CheckConfigKeys (config_keys.cc) before this.
-  if (auto s = num("task.watermark.max.out.of.orderness.ms", 0,
-                   &j.watermark_max_out_of_orderness_ms);
+  if (auto s =
+          num("task.watermark.max.out.of.orderness.ms", 0, &j.watermark_max_out_of_orderness_ms);
       !s.ok()) {
     return s;
   }

@@ -76,7 +76,7 @@ struct JobConfig {
   int64_t timer_check_ms = 100;                   // task.timer.check.ms
   int64_t timers_max = 10'000'000;                // task.timers.max
   // Async tasks (eddy/async_task.h).
-  int32_t max_concurrency = 1;         // task.max.concurrency
+  int32_t max_concurrency = 1;          // task.max.concurrency
   int64_t callback_timeout_ms = 60000;  // task.callback.timeout.ms
   // Unknown keys and Samza keys Eddy ignores, one line each (CheckConfigKeys); logged at start.
   std::vector<std::string> warnings;

@@ -94,9 +94,9 @@ absl::Status TaskTimeService::Register(TimeDomain domain, std::string_view key,
   if (auto s = NeedsTimers("TimerService::Register"); !s.ok()) return s;
   const size_t before = timers_->size();
   if (auto s = timers_->Add(domain, key, timestamp_ms); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("task '", task_, "' registering a ",
-                                               DomainName(domain), " timer at ", timestamp_ms,
-                                               ": ", s.message()));
+    return absl::Status(s.code(),
+                        absl::StrCat("task '", task_, "' registering a ", DomainName(domain),
+                                     " timer at ", timestamp_ms, ": ", s.message()));
   }
   if (timers_->size() != before) {
     registered_->Inc();
@@ -112,9 +112,8 @@ absl::Status TaskTimeService::Delete(TimeDomain domain, std::string_view key,
                                      int64_t timestamp_ms) {
   if (auto s = NeedsTimers("TimerService::Delete"); !s.ok()) return s;
   if (auto s = timers_->Remove(domain, key, timestamp_ms); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("task '", task_, "' deleting a ",
-                                               DomainName(domain), " timer at ", timestamp_ms,
-                                               ": ", s.message()));
+    return absl::Status(s.code(), absl::StrCat("task '", task_, "' deleting a ", DomainName(domain),
+                                               " timer at ", timestamp_ms, ": ", s.message()));
   }
   pending_->Set(static_cast<double>(timers_->size()));
   return absl::OkStatus();
@@ -186,10 +185,9 @@ absl::Status TaskTimeService::SendControls(int64_t now_ms, MessageCollector& col
       OutgoingMessageEnvelope e(out.stream, task_, value);
       e.WithPartition(p).WithTimestamp(now_ms).AddHeader(kControlHeader, kControlWatermark);
       if (auto s = collector.Send(std::move(e)); !s.ok()) {
-        return absl::Status(s.code(), absl::StrCat("task '", task_,
-                                                   "' sending a watermark control record to ",
-                                                   out.stream.ToString(), " partition ", p, ": ",
-                                                   s.message()));
+        return absl::Status(
+            s.code(), absl::StrCat("task '", task_, "' sending a watermark control record to ",
+                                   out.stream.ToString(), " partition ", p, ": ", s.message()));
       }
       controls_sent_->Inc();
     }
@@ -209,11 +207,10 @@ absl::Status TaskTimeService::Tick(int64_t now_ms, MessageCollector& collector,
       if (auto s = FireEventTimers(collector, coordinator); !s.ok()) return s;
     }
     if (advanced && listener_) {
-      if (auto s = listener_->OnWatermark(tracker_.watermark(), collector, coordinator);
-          !s.ok()) {
-        return absl::Status(s.code(), absl::StrCat("task '", task_, "' OnWatermark(",
-                                                   tracker_.watermark(),
-                                                   ") failed: ", s.message()));
+      if (auto s = listener_->OnWatermark(tracker_.watermark(), collector, coordinator); !s.ok()) {
+        return absl::Status(s.code(),
+                            absl::StrCat("task '", task_, "' OnWatermark(", tracker_.watermark(),
+                                         ") failed: ", s.message()));
       }
     }
     if (now_ms >= next_processing_check_ms_) {
@@ -228,8 +225,8 @@ absl::Status TaskTimeService::Tick(int64_t now_ms, MessageCollector& collector,
 absl::Status TaskTimeService::BeforeCommit() {
   if (!timers_ || tracker_.watermark() == kNoWatermark) return absl::OkStatus();
   if (auto s = timers_->PersistWatermark(tracker_.watermark()); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("task '", task_,
-                                               "' persisting its watermark: ", s.message()));
+    return absl::Status(s.code(),
+                        absl::StrCat("task '", task_, "' persisting its watermark: ", s.message()));
   }
   return absl::OkStatus();
 }

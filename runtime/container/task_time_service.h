@@ -31,9 +31,9 @@ namespace eddy::runtime {
 
 struct TimeOptions {
   WatermarkTracker::Options watermark;
-  int64_t timer_check_ms = 100;           // task.timer.check.ms
-  int64_t max_timers = 10'000'000;        // task.timers.max
-  int64_t control_interval_ms = 100;      // task.watermark.control.interval.ms
+  int64_t timer_check_ms = 100;       // task.timer.check.ms
+  int64_t max_timers = 10'000'000;    // task.timers.max
+  int64_t control_interval_ms = 100;  // task.watermark.control.interval.ms
 };
 
 class TaskTimeService final : public TimerService {
@@ -41,8 +41,7 @@ class TaskTimeService final : public TimerService {
   // `store` (nullable: the task uses no timers; its watermark is then not persisted) is the
   // task's __eddy_timers store; `timer_task` / `listener` (nullable) the task's interfaces.
   TaskTimeService(std::string task_name, TimeOptions options, KeyValueStoreBytes* store,
-                  TimerTask* timer_task, WatermarkListenerTask* listener,
-                  MetricsRegistry* metrics);
+                  TimerTask* timer_task, WatermarkListenerTask* listener, MetricsRegistry* metrics);
 
   // Setup: an input partition (its index is returned); `writers` > 0 for an intermediate one.
   int AddInput(const SystemStream& stream, bool intermediate, int32_t writers, int64_t now_ms);

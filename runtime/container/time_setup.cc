@@ -71,17 +71,17 @@ absl::StatusOr<std::vector<ControlTarget>> IntermediateStreams(const Config& con
       }
     }
     if (system.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "config key ", k, "=true: the stream's system is unknown (set streams.", stream,
-          ".samza.system or read it through task.inputs)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key ", k, "=true: the stream's system is unknown (set streams.",
+                       stream, ".samza.system or read it through task.inputs)"));
     }
     auto admin = hub->Admin(system);
     if (!admin.ok()) return admin.status();
     auto n = (*admin)->PartitionCount(stream);
     if (!n.ok()) {
       return absl::Status(n.status().code(),
-                          absl::StrCat("intermediate stream ", system, ".", stream,
-                                       " (config key ", k, "): ", n.status().message()));
+                          absl::StrCat("intermediate stream ", system, ".", stream, " (config key ",
+                                       k, "): ", n.status().message()));
     }
     out.push_back({SystemStream(system, stream), *n});
   }

@@ -72,10 +72,10 @@ absl::Status TimerStore::Add(TimeDomain domain, std::string_view key, int64_t ti
   std::pair<int64_t, std::string> entry(timestamp_ms, std::string(key));
   if (t.count(entry)) return absl::OkStatus();
   if (static_cast<int64_t>(size()) >= max_timers_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "timer store ", store_->name(), ": the task holds ", size(),
-        " timers, the most task.timers.max=", max_timers_,
-        " allows; delete fired or unneeded timers or raise task.timers.max"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("timer store ", store_->name(), ": the task holds ", size(),
+                     " timers, the most task.timers.max=", max_timers_,
+                     " allows; delete fired or unneeded timers or raise task.timers.max"));
   }
   if (auto s = store_->Put(TimerKeyBytes(domain, key, timestamp_ms), ""); !s.ok()) return s;
   t.insert(std::move(entry));

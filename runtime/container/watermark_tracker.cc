@@ -13,8 +13,8 @@ int WatermarkTracker::AddPartition(int64_t now_ms, bool intermediate, int32_t wr
   return static_cast<int>(partitions_.size()) - 1;
 }
 
-void WatermarkTracker::OnWriterWatermark(int partition, const std::string& writer,
-                                         int32_t writers, int64_t watermark_ms, int64_t now_ms) {
+void WatermarkTracker::OnWriterWatermark(int partition, const std::string& writer, int32_t writers,
+                                         int64_t watermark_ms, int64_t now_ms) {
   Partition& p = partitions_[partition];
   p.last_active_ms = now_ms;
   p.writers = std::max(p.writers, writers);

@@ -62,7 +62,8 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "a caught-up partition silent this long stops holding the task's watermark", 1},
       {"task.watermark.control.interval.ms", K::kDuration, "100",
        "least time between two watermark control records a task sends to an intermediate "
-       "stream", 0},
+       "stream",
+       0},
       {"task.timer.check.ms", K::kDuration, "100", "how often processing-time timers are checked",
        1},
       {"task.timers.max", K::kLong, "10000000", "timers one task may hold", 1},

@@ -51,9 +51,9 @@ class TimerProbe : public eddy::StreamTask,
     delay_ = std::stoll(context.config().GetOr("app.probe.delay.ms", "0"));
     sleep_us_ = std::stoll(context.config().GetOr("app.probe.sleep.us", "0"));
     for (const auto& ssp : context.system_stream_partitions()) {
-      timers_->SetEventTimeExtractor(ssp.system_stream(), [](const eddy::IncomingMessageEnvelope& e) {
-        return LeadingNumber(e.message());
-      });
+      timers_->SetEventTimeExtractor(
+          ssp.system_stream(),
+          [](const eddy::IncomingMessageEnvelope& e) { return LeadingNumber(e.message()); });
     }
     return absl::OkStatus();
   }
@@ -72,8 +72,8 @@ class TimerProbe : public eddy::StreamTask,
   }
   absl::Status OnWatermark(int64_t watermark_ms, eddy::MessageCollector& collector,
                            eddy::TaskCoordinator&) override {
-    return collector.Send(
-        eddy::OutgoingMessageEnvelope(watermarks_, std::string("wm"), std::to_string(watermark_ms)));
+    return collector.Send(eddy::OutgoingMessageEnvelope(watermarks_, std::string("wm"),
+                                                        std::to_string(watermark_ms)));
   }
 
  private:
@@ -107,7 +107,8 @@ class AsyncProbe : public eddy::AsyncStreamTask,
     if (!c.ok()) return callback->Failure(c.status());
     int64_t n = c->value_or(0) + 1;
     if (auto s = counts_->Put(word, n); !s.ok()) return callback->Failure(s);
-    if (auto s = collector.Send(eddy::OutgoingMessageEnvelope(counts_out_, word, std::to_string(n)));
+    if (auto s =
+            collector.Send(eddy::OutgoingMessageEnvelope(counts_out_, word, std::to_string(n)));
         !s.ok()) {
       return callback->Failure(s);
     }
@@ -172,7 +173,6 @@ class AsyncProbe : public eddy::AsyncStreamTask,
   std::vector<std::thread> pool_;
 };
 
-
 // Repartitioner: reads app.probe.source (default tk-src) and the intermediate stream
 // app.probe.intermediate (default eddy.tk-mid). A source record is sent on to the intermediate
 // stream, partitioned by its key; an intermediate record registers an event-time timer (key, its
@@ -191,9 +191,9 @@ class Repartitioner : public eddy::StreamTask,
     watermarks_ = StreamOr(context, "app.probe.watermarks", "eddy.tk-wm");
     name_ = context.task_name().name;
     for (const auto& ssp : context.system_stream_partitions()) {
-      timers_->SetEventTimeExtractor(ssp.system_stream(), [](const eddy::IncomingMessageEnvelope& e) {
-        return LeadingNumber(e.message());
-      });
+      timers_->SetEventTimeExtractor(
+          ssp.system_stream(),
+          [](const eddy::IncomingMessageEnvelope& e) { return LeadingNumber(e.message()); });
     }
     return absl::OkStatus();
   }

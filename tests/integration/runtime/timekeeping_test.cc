@@ -242,7 +242,6 @@ TEST(Timekeeping, IdlePartitionStopsHoldingSlowOneHolds) {
   fs::remove_all(job.dir, ec);
 }
 
-
 // Watermarks across an intermediate stream: two tasks (GroupByPartition over tk-src and the
 // intermediate tk-mid, 2 partitions each) send source records on through tk-mid; timers come
 // from tk-mid records. Source partition 0 reaches 2000, partition 1 5000: the watermark of tk-mid
@@ -277,11 +276,10 @@ TEST(Timekeeping, WatermarkCrossesAnIntermediateStream) {
     ASSERT_TRUE((*producer)->Send("tk-src", 1, "p1-" + std::to_string(i), std::to_string(t1)).ok());
   }
   ASSERT_TRUE((*producer)->Flush().ok());
-  ASSERT_TRUE(job.Start(Base("tk-mid", "exactly_once") +
-                        "task.class=Repartitioner\n"
-                        "task.inputs=eddy.tk-src,eddy.tk-mid\n"
-                        "streams.tk-mid.samza.intermediate=true\n"
-                        "task.watermark.idle.timeout.ms=600000\n")
+  ASSERT_TRUE(job.Start(Base("tk-mid", "exactly_once") + "task.class=Repartitioner\n"
+                                                         "task.inputs=eddy.tk-src,eddy.tk-mid\n"
+                                                         "streams.tk-mid.samza.intermediate=true\n"
+                                                         "task.watermark.idle.timeout.ms=600000\n")
                   .ok());
   auto watermarks = [&]() {
     auto r = ReadAll(logd.native, "tk-wm");
@@ -393,9 +391,9 @@ TEST_P(TimersKill, TimersAndWatermarkSurviveKill9) {
   EXPECT_EQ(pending_before, 50) << "the last 50 timers are not due yet";
   ASSERT_TRUE(job.KillAndAwaitRestart().ok());
   // Restored before any new input: the watermark and the pending timers.
-  ASSERT_TRUE(WaitFor(
-      [&] { return job.Metric("task.Partition 0", "watermark") == std::stod(last1); },
-      std::chrono::seconds(60)))
+  ASSERT_TRUE(
+      WaitFor([&] { return job.Metric("task.Partition 0", "watermark") == std::stod(last1); },
+              std::chrono::seconds(60)))
       << "watermark after restart " << job.Metric("task.Partition 0", "watermark");
   EXPECT_EQ(job.Metric("task.Partition 0", "timers-pending"), 50);
 

@@ -10,8 +10,8 @@
 
 #include "eddy/envelope.h"
 #include "runtime/container/async_dispatcher.h"
-#include "runtime/container/job_config.h"
 #include "runtime/container/control_records.h"
+#include "runtime/container/job_config.h"
 #include "runtime/container/timer_store.h"
 #include "runtime/container/watermark_tracker.h"
 #include "runtime/job/internal_stores.h"
@@ -215,7 +215,8 @@ TEST(AsyncDispatcher, SendsFromOtherThreadsPrecedeTheirCompletion) {
     int delay = static_cast<int>(rng() % 20);
     threads.emplace_back([&d, cb, off, delay] {
       std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-      ASSERT_TRUE(d.collector().Send(OutgoingMessageEnvelope({"s", "o"}, std::to_string(off))).ok());
+      ASSERT_TRUE(
+          d.collector().Send(OutgoingMessageEnvelope({"s", "o"}, std::to_string(off))).ok());
       cb->Complete();
     });
   }
