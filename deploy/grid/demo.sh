@@ -8,7 +8,7 @@
 set -euo pipefail
 BUILD=${1:-build}
 B=$(cd "$BUILD/bin" && pwd)
-PKG=$(cd "$BUILD/jobs" && pwd)/wordcount-lowlevel.tar.gz
+PKG=$(cd "$BUILD/jobs" && pwd)/wordcount.tar.gz
 export EDDY_GRID_DIR=${EDDY_GRID_DIR:-$(mktemp -d /tmp/eddy-demo-XXXXXX)}
 trap '"$B/eddy" grid down >/dev/null 2>&1 || true' EXIT
 
@@ -28,7 +28,7 @@ for i in $(seq 1 500); do
   for w in $text; do echo "$w|$w"; done
 done | "$B/eddy" topic produce wordcount-lines --key-separator '|'
 
-step "eddy job submit wordcount-lowlevel.tar.gz (2 containers)"
+step "eddy job submit wordcount.tar.gz (2 containers)"
 "$B/eddy" job submit "$PKG" --set job.container.count=2 --set job.host-affinity.enabled=true \
   --set cluster-manager.container.memory.mb=512 --wait
 "$B/eddy" job status wordcount
