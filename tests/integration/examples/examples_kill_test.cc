@@ -21,6 +21,7 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -216,9 +217,15 @@ class ExampleRun {
       bootstrap_ = logd_.native;
     }
     input_ = dir_ + "/input";
-    auto gen = RunCommand({"python3", std::string(EDDY_EXAMPLES_DIR) + "/gen/generate.py",
-                           ex_.name, "--seed", std::to_string(seed), "--scale",
-                           std::to_string(scale), "--out", input_});
+    std::vector<std::string> gen_argv = {
+        "python3", std::string(EDDY_EXAMPLES_DIR) + "/gen/generate.py", ex_.name, "--seed",
+        std::to_string(seed), "--scale", std::to_string(scale), "--out", input_};
+    // EDDY_EXAMPLES_GEN_FLAGS: more generator flags, for diagnosis (--no-idle-partition).
+    if (const char* f = std::getenv("EDDY_EXAMPLES_GEN_FLAGS"); f && *f) {
+      std::istringstream in(f);
+      for (std::string w; in >> w;) gen_argv.push_back(w);
+    }
+    auto gen = RunCommand(gen_argv);
     ASSERT_TRUE(gen.ok()) << gen.status();
     std::ifstream mf(input_ + "/meta.json");
     meta_ = nlohmann::json::parse(mf, nullptr, false);
