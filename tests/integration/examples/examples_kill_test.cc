@@ -217,9 +217,15 @@ class ExampleRun {
       bootstrap_ = logd_.native;
     }
     input_ = dir_ + "/input";
-    std::vector<std::string> gen_argv = {
-        "python3", std::string(EDDY_EXAMPLES_DIR) + "/gen/generate.py", ex_.name, "--seed",
-        std::to_string(seed), "--scale", std::to_string(scale), "--out", input_};
+    std::vector<std::string> gen_argv = {"python3",
+                                         std::string(EDDY_EXAMPLES_DIR) + "/gen/generate.py",
+                                         ex_.name,
+                                         "--seed",
+                                         std::to_string(seed),
+                                         "--scale",
+                                         std::to_string(scale),
+                                         "--out",
+                                         input_};
     // EDDY_EXAMPLES_GEN_FLAGS: more generator flags, for diagnosis (--no-idle-partition).
     if (const char* f = std::getenv("EDDY_EXAMPLES_GEN_FLAGS"); f && *f) {
       std::istringstream in(f);
@@ -310,9 +316,13 @@ class ExampleRun {
 
   // `eddy job submit build/jobs/<x>.tar.gz` with two containers.
   void Submit() {
-    std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy", "job", "submit",
+    std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy",
+                                     "job",
+                                     "submit",
                                      std::string(EDDY_JOBS_DIR) + "/" + ex_.name + ".tar.gz",
-                                     "--set", "job.container.count=2", "--wait"};
+                                     "--set",
+                                     "job.container.count=2",
+                                     "--wait"};
     for (const auto& s : Sets()) {
       argv.push_back("--set");
       argv.push_back(s);
@@ -322,10 +332,13 @@ class ExampleRun {
   }
 
   void StartRunner() {
-    std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy", "run", "--config",
-                                     std::string(EDDY_SOURCE_DIR) + "/jobs/" + ex_.name + "/" +
-                                         ex_.name + ".properties",
-                                     "--work-dir", dir_ + "/work"};
+    std::vector<std::string> argv = {
+        std::string(EDDY_BIN_DIR) + "/eddy",
+        "run",
+        "--config",
+        std::string(EDDY_SOURCE_DIR) + "/jobs/" + ex_.name + "/" + ex_.name + ".properties",
+        "--work-dir",
+        dir_ + "/work"};
     argv.push_back("--set");
     argv.push_back("task.library=" + std::string(EDDY_JOBS_DIR) + "/" + ex_.name + "/lib/lib" +
                    ex_.name + ".so");
@@ -381,8 +394,7 @@ class ExampleRun {
       std::this_thread::sleep_for(milliseconds(500));
     }
     ASSERT_TRUE(diff.empty()) << ex_.name << " (seed " << Seed() << "): after phase " << i + 1
-                              << " the output differs from reference/" << ex_.reference
-                              << ".py:\n"
+                              << " the output differs from reference/" << ex_.reference << ".py:\n"
                               << diff;
     std::cout << ex_.name << ": output after phase " << i + 1 << " equals the reference"
               << std::endl;
@@ -419,8 +431,8 @@ class ExampleRun {
       }
     }
     ASSERT_TRUE(open.empty()) << ex_.name << " (seed " << Seed() << "): after phase " << i + 1
-                              << " the table never showed the probe profiles of "
-                              << open.size() << " partitions";
+                              << " the table never showed the probe profiles of " << open.size()
+                              << " partitions";
     ASSERT_TRUE((*p)->Close().ok());
   }
 
