@@ -1,64 +1,53 @@
-// EnrichJoin: a stream-table join. `profiles` is a compacted topic (key = memberId, value = JSON
-// profile, null = deleted) kept in the logged RocksDB store "profiles"; `clicks` (key = memberId,
-// value = JSON click) are enriched with the member's current profile and sent to
-// app.enrich.output (default eddy.enriched-clicks) as {"click": ..., "profile": ... | null}.
-// Both inputs must be partitioned the same way (by memberId, same partition count), so the
-// GroupByPartition task "Partition N" sees the profiles of the members whose clicks it gets.
+// EnrichJoin, on the high-level stream API: a stream-table join. The compacted stream
+// app.enrich.profiles.stream (default profiles; key = memberId, value = JSON profile, null =
+// deleted) is kept as a table in the changelogged store `profiles`; every click of
+// app.enrich.clicks.stream (default clicks; key = memberId, value = JSON click) is sent to
+// app.enrich.output (default eddy.enriched-clicks) as {"memberId", "click", "profile"} with the
+// member's current profile (null when none; a click that is not JSON is kept as a string).
+// Both inputs must be partitioned the same way (by memberId, same partition count), so the task
+// of partition N holds the profiles of the members whose clicks it gets.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "eddy/eddy.h"
+#include "eddy/stream/stream.h"
 
 namespace {
 
-class EnrichJoin : public eddy::StreamTask, public eddy::InitableTask {
+using eddy::stream::KV;
+
+class EnrichJoin : public eddy::stream::StreamApplication {
  public:
-  absl::Status Init(eddy::Context& context) override {
-    auto store = context.GetStore<std::string, std::string>("profiles");
-    if (!store.ok()) return store.status();
-    profiles_ = *store;
-    profile_stream_ = context.config().GetOr("app.enrich.profiles.stream", "profiles");
-    auto out = eddy::SystemStream::Parse(
-        context.config().GetOr("app.enrich.output", "eddy.enriched-clicks"));
+  absl::Status Describe(eddy::stream::StreamAppDescriptor& app) override {
+    const eddy::Config& c = app.config();
+    std::string system = c.GetOr("app.enrich.system", "eddy");
+    auto out = eddy::SystemStream::Parse(c.GetOr("app.enrich.output", "eddy.enriched-clicks"));
     if (!out.ok()) return out.status();
-    output_ = *out;
-    joined_ = &context.metrics().NewCounter("enrich-join", "clicks-with-profile");
-    missing_ = &context.metrics().NewCounter("enrich-join", "clicks-without-profile");
+    auto profiles = app.GetTable<std::string, std::string>(eddy::stream::TableDescriptor{
+        eddy::stream::Input(system, c.GetOr("app.enrich.profiles.stream", "profiles"), "string",
+                            "string"),
+        "profiles"});
+    auto clicks = app.GetInputStream<std::string, std::string>(eddy::stream::Input(
+        system, c.GetOr("app.enrich.clicks.stream", "clicks"), "string", "string"));
+    auto enriched = app.GetOutputStream<std::string, std::string>(
+        eddy::stream::Output(out->system, out->stream, "string", "string"));
+    clicks
+        .Join(profiles,
+              [](const KV<std::string, std::string>& click,
+                 const std::optional<std::string>& profile) {
+                nlohmann::json body = nlohmann::json::parse(click.value, nullptr, false);
+                if (body.is_discarded()) body = click.value;
+                nlohmann::json v = {
+                    {"memberId", click.key}, {"click", body}, {"profile", nullptr}};
+                if (profile) v["profile"] = nlohmann::json::parse(*profile, nullptr, false);
+                return KV<std::string, std::string>{click.key, v.dump()};
+              })
+        .SendTo(enriched);
     return absl::OkStatus();
   }
-
-  absl::Status Process(const eddy::IncomingMessageEnvelope& envelope,
-                       eddy::MessageCollector& collector, eddy::TaskCoordinator&) override {
-    if (!envelope.key()) return absl::OkStatus();
-    std::string member(*envelope.key());
-    if (envelope.system_stream_partition().stream == profile_stream_) {
-      if (!envelope.message()) return profiles_->Delete(member);
-      return profiles_->Put(member, std::string(*envelope.message()));
-    }
-    nlohmann::json click = envelope.message()
-                               ? nlohmann::json::parse(*envelope.message(), nullptr, false)
-                               : nlohmann::json();
-    if (click.is_discarded()) click = std::string(*envelope.message());
-    auto profile = profiles_->Get(member);
-    if (!profile.ok()) return profile.status();
-    nlohmann::json out = {{"memberId", member}, {"click", click}, {"profile", nullptr}};
-    if (profile->has_value()) {
-      out["profile"] = nlohmann::json::parse(**profile, nullptr, false);
-      joined_->Inc();
-    } else {
-      missing_->Inc();
-    }
-    return collector.Send(eddy::OutgoingMessageEnvelope(output_, member, out.dump()));
-  }
-
- private:
-  eddy::KeyValueStore<std::string, std::string>* profiles_ = nullptr;
-  std::string profile_stream_;
-  eddy::SystemStream output_;
-  eddy::Counter* joined_ = nullptr;
-  eddy::Counter* missing_ = nullptr;
 };
 
 }  // namespace
 
-EDDY_REGISTER_TASK(EnrichJoin);
+EDDY_REGISTER_APP(EnrichJoin);

@@ -1,132 +1,102 @@
-// PageViewCounter (Samza's classic example): reads JSON page views
-// {"memberId": 1, "pageKey": "home", "timestamp": 1700000000000} and counts views per member per
-// 10-second tumbling window of EVENT time (the message's timestamp). A window is emitted to
-// app.pageview.output (default eddy.pageview-counts) as JSON
-// {"memberId", "windowStart", "windowEnd", "count"} once the task has seen an event at or after
-// the window's end (the watermark = the largest event time seen), then deleted. Counts and the
-// watermark live in a logged RocksDB store, so a restart resumes exactly.
-#include <cstdio>
+// PageViewCounter (Samza's classic example), on the high-level stream API: page views
+// {"memberId": 1, "pageKey": "home", "timestamp": 1700000000000} from app.pageview.input
+// (default eddy.pageviews), counted per memberId in tumbling event-time windows of
+// app.pageview.window.ms (default 10000) with allowed lateness app.pageview.allowed.lateness.ms
+// (default 5000). Event time = the view's "timestamp" (an extractor). Views are repartitioned
+// by memberId (intermediate stream <job.name>-<job.id>-partition_by-member), so one task holds
+// a member's windows.
+//
+// Output app.pageview.output (default eddy.pageview-counts): key "<memberId>@<windowStart>",
+// value {"memberId", "windowStart", "windowEnd", "count"}, sent when the watermark reaches the
+// window end and again, with the new count, for every late view within the allowed lateness:
+// the last value per key is the window's final count. Views later than that go unchanged to
+// app.pageview.late.output (default eddy.pageview-late; key = memberId) and are counted
+// (metrics group stream.pageview-windows, late-events-dropped / late-events-accepted).
+// A message that is not such JSON stops the task, naming its offset.
 #include <nlohmann/json.hpp>
 #include <string>
-#include <vector>
 
 #include "eddy/eddy.h"
+#include "eddy/stream/stream.h"
 
 namespace {
 
-constexpr int64_t kWindowMs = 10000;
-constexpr char kWatermarkKey[] = "~watermark";
+using eddy::stream::KV;
+using eddy::stream::WindowPane;
 
-// Keys "<windowStart, 20 digits>|<memberId>" sort by window start.
-std::string WindowKey(int64_t start, int64_t member) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%020lld|%lld", static_cast<long long>(start),
-                static_cast<long long>(member));
-  return buf;
+// The view's "timestamp", else the record's.
+int64_t ViewTime(const eddy::IncomingMessageEnvelope& e) {
+  if (!e.message()) return e.timestamp();
+  auto j = nlohmann::json::parse(*e.message(), nullptr, false);
+  if (j.is_object() && j.contains("timestamp") && j["timestamp"].is_number_integer()) {
+    return j["timestamp"].get<int64_t>();
+  }
+  return e.timestamp();
 }
 
-class PageViewCounter : public eddy::StreamTask,
-                        public eddy::InitableTask,
-                        public eddy::WindowableTask,
-                        public eddy::EndOfStreamListenerTask {
+class PageViewCounter : public eddy::stream::StreamApplication {
  public:
-  absl::Status Init(eddy::Context& context) override {
-    auto store = context.GetStore<std::string, int64_t>("pageview-windows");
-    if (!store.ok()) return store.status();
-    store_ = *store;
-    auto out = eddy::SystemStream::Parse(
-        context.config().GetOr("app.pageview.output", "eddy.pageview-counts"));
+  absl::Status Describe(eddy::stream::StreamAppDescriptor& app) override {
+    const eddy::Config& c = app.config();
+    auto window = c.GetDurationMs("app.pageview.window.ms", 10000);
+    if (!window.ok()) return window.status();
+    if (*window <= 0) {
+      return absl::InvalidArgumentError("config key app.pageview.window.ms: must be > 0, got " +
+                                        std::to_string(*window));
+    }
+    auto lateness = c.GetDurationMs("app.pageview.allowed.lateness.ms", 5000);
+    if (!lateness.ok()) return lateness.status();
+    if (*lateness < 0) {
+      return absl::InvalidArgumentError(
+          "config key app.pageview.allowed.lateness.ms: must be >= 0, got " +
+          std::to_string(*lateness));
+    }
+    auto in = eddy::SystemStream::Parse(c.GetOr("app.pageview.input", "eddy.pageviews"));
+    if (!in.ok()) return in.status();
+    auto out = eddy::SystemStream::Parse(c.GetOr("app.pageview.output", "eddy.pageview-counts"));
     if (!out.ok()) return out.status();
-    output_ = *out;
-    auto wm = store_->Get(kWatermarkKey);
-    if (!wm.ok()) return wm.status();
-    watermark_ = wm->value_or(-1);
+    auto late = eddy::SystemStream::Parse(c.GetOr("app.pageview.late.output", "eddy.pageview-late"));
+    if (!late.ok()) return late.status();
+
+    auto views = app.GetInputStream<std::string, std::string>(
+        eddy::stream::Input(in->system, in->stream, "bytes", "string"), ViewTime);
+    auto counts = app.GetOutputStream<std::string, std::string>(
+        eddy::stream::Output(out->system, out->stream, "string", "string"));
+    auto late_views = app.GetOutputStream<std::string, std::string>(
+        eddy::stream::Output(late->system, late->stream, "string", "string"));
+
+    auto windowed =
+        views
+            .Map([](const KV<std::string, std::string>& m) {
+              auto j = nlohmann::json::parse(m.value);  // throws on bad JSON: the task fails
+              return KV<int64_t, std::string>{j.at("memberId").get<int64_t>(), m.value};
+            })
+            .PartitionBy([](const KV<int64_t, std::string>& m) { return m.key; },
+                         [](const KV<int64_t, std::string>& m) { return m.value; }, "member")
+            .Window<int64_t>(
+                "pageview-windows",
+                eddy::stream::Tumbling(*window).AllowedLateness(*lateness), 0,
+                [](int64_t n, const std::string&) { return n + 1; },
+                [](int64_t a, int64_t b) { return a + b; });
+    windowed.panes
+        .Map([](const WindowPane<int64_t, int64_t>& p) {
+          nlohmann::json v = {{"memberId", p.key},
+                              {"windowStart", p.start},
+                              {"windowEnd", p.end},
+                              {"count", p.value}};
+          return KV<std::string, std::string>{
+              std::to_string(p.key) + "@" + std::to_string(p.start), v.dump()};
+        })
+        .SendTo(counts);
+    windowed.late
+        .Map([](const KV<int64_t, std::string>& m) {
+          return KV<std::string, std::string>{std::to_string(m.key), m.value};
+        })
+        .SendTo(late_views);
     return absl::OkStatus();
   }
-
-  absl::Status Process(const eddy::IncomingMessageEnvelope& envelope, eddy::MessageCollector&,
-                       eddy::TaskCoordinator&) override {
-    const nlohmann::json* view = envelope.MessageAs<nlohmann::json>();
-    nlohmann::json parsed;
-    if (view == nullptr) {
-      if (!envelope.message()) return absl::OkStatus();
-      parsed = nlohmann::json::parse(*envelope.message(), nullptr, false);
-      view = &parsed;
-    }
-    // find(), not operator[]: on a const json, operator[] of a missing key is undefined
-    // behaviour (AddressSanitizer caught it reading freed memory).
-    if (!view->is_object()) {
-      return absl::InvalidArgumentError("page view without integer memberId and timestamp");
-    }
-    auto member_it = view->find("memberId");
-    auto ts_it = view->find("timestamp");
-    if (member_it == view->end() || !member_it->is_number_integer() || ts_it == view->end() ||
-        !ts_it->is_number_integer()) {
-      return absl::InvalidArgumentError("page view without integer memberId and timestamp");
-    }
-    int64_t member = member_it->get<int64_t>();
-    int64_t ts = ts_it->get<int64_t>();
-    int64_t start = ts - ts % kWindowMs;
-    if (start + kWindowMs <= watermark_) return absl::OkStatus();  // late: window closed
-    std::string key = WindowKey(start, member);
-    auto c = store_->Get(key);
-    if (!c.ok()) return c.status();
-    if (auto s = store_->Put(key, c->value_or(0) + 1); !s.ok()) return s;
-    if (ts > watermark_) {
-      watermark_ = ts;
-      if (auto s = store_->Put(kWatermarkKey, watermark_); !s.ok()) return s;
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status Window(eddy::MessageCollector& collector, eddy::TaskCoordinator&) override {
-    return Emit(collector, watermark_);
-  }
-
-  // Emits the windows event time has closed; later windows stay open (and in the store).
-  absl::Status OnEndOfStream(eddy::MessageCollector& collector, eddy::TaskCoordinator&) override {
-    return Emit(collector, watermark_);
-  }
-
- private:
-  // Emits and deletes every window with end <= `watermark`.
-  absl::Status Emit(eddy::MessageCollector& collector, int64_t watermark) {
-    if (watermark < 0) return absl::OkStatus();
-    // Windows [s, s+10s) are closed when s + 10s <= watermark, i.e. s <= watermark - 10s.
-    int64_t limit = watermark - kWindowMs;
-    if (limit < 0) return absl::OkStatus();
-    auto it = store_->Range(WindowKey(0, 0), WindowKey(limit + 1, 0));
-    if (!it.ok()) return it.status();
-    std::vector<std::string> done;
-    absl::Status st;
-    for (; it->Valid(); it->Next()) {
-      std::string key(it->raw_key());
-      auto count = it->value();
-      if (!count.ok()) {
-        st = count.status();
-        break;
-      }
-      int64_t start = std::stoll(key.substr(0, 20));
-      int64_t member = std::stoll(key.substr(21));
-      nlohmann::json out = {{"memberId", member},
-                            {"windowStart", start},
-                            {"windowEnd", start + kWindowMs},
-                            {"count", *count}};
-      st = collector.Send(
-          eddy::OutgoingMessageEnvelope(output_, std::to_string(member), out.dump()));
-      if (!st.ok()) break;
-      done.push_back(std::move(key));
-    }
-    it->Close();
-    if (!st.ok()) return st;
-    return store_->DeleteAll(done);
-  }
-
-  eddy::KeyValueStore<std::string, int64_t>* store_ = nullptr;
-  eddy::SystemStream output_;
-  int64_t watermark_ = -1;
 };
 
 }  // namespace
 
-EDDY_REGISTER_TASK(PageViewCounter);
+EDDY_REGISTER_APP(PageViewCounter);

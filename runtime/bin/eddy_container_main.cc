@@ -212,6 +212,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "eddy-container: %s\n", std::string(cfg.status().message()).c_str());
     return 2;
   }
+  // An application (app.class): the same merge as the planner's (deterministic; a no-op for the
+  // keys the runner passed already).
+  auto app = PlanAppConfig(*cfg, fs::absolute(config).parent_path().string(), "eddy-container");
+  if (!app.ok()) {
+    std::fprintf(stderr, "eddy-container: %s\n", std::string(app.status().message()).c_str());
+    return 2;
+  }
+  if (!app->app_class.empty()) {
+    cfg = eddy::Config(eddy::Config::Map(app->config.begin(), app->config.end()), cfg->source());
+  }
   if (work_dir.empty()) work_dir = ".";
   std::error_code ec;
   fs::create_directories(work_dir, ec);
@@ -225,6 +235,10 @@ int main(int argc, char** argv) {
   }
   if (mode == "plan") {
     SystemsHub hub(job->systems);
+    if (auto st = CreateAppIntermediateStreams(*app, &hub); !st.ok()) {
+      std::fprintf(stderr, "eddy-container: %s\n", std::string(st.message()).c_str());
+      return 2;
+    }
     auto m = PlanJob(*job, &hub);
     if (!m.ok()) {
       std::fprintf(stderr, "eddy-container: %s\n", std::string(m.status().message()).c_str());

@@ -99,6 +99,39 @@ absl::StatusOr<Config> LoadConfigWithOverrides(const std::string& path,
   return c->Merge(Config(std::move(m)));
 }
 
+absl::StatusOr<AppPlan> PlanAppConfig(const Config& config, const std::string& config_dir,
+                                      const char* prefix) {
+  std::map<std::string, std::string> user(config.entries().begin(), config.entries().end());
+  auto plan = PlanApp(user, config_dir);
+  if (!plan.ok()) return plan.status();
+  for (const auto& n : plan->notes) std::fprintf(stderr, "%s: note: %s\n", prefix, n.c_str());
+  return plan;
+}
+
+absl::Status CreateAppIntermediateStreams(const AppPlan& plan, SystemsHub* hub) {
+  if (plan.intermediate_streams.empty()) return absl::OkStatus();
+  PartitionCountFn count = [hub](const std::string& system,
+                                 const std::string& stream) -> absl::StatusOr<int32_t> {
+    auto admin = hub->Admin(system);
+    if (!admin.ok()) return admin.status();
+    return (*admin)->PartitionCount(stream);
+  };
+  auto streams = ResolveIntermediatePartitions(plan, count);
+  if (!streams.ok()) return streams.status();
+  return CreateIntermediateStreams(
+      *streams, count,
+      [hub](const std::string& system, const std::string& stream, int32_t partitions) {
+        auto admin = hub->Admin(system);
+        if (!admin.ok()) return admin.status();
+        absl::Status s = (*admin)->CreateStream({stream, partitions, false});
+        if (s.ok()) {
+          std::fprintf(stderr, "eddy-container run: created intermediate stream %s.%s (%d "
+                       "partitions)\n", system.c_str(), stream.c_str(), partitions);
+        }
+        return s;
+      });
+}
+
 absl::StatusOr<JobModel> PlanJob(const JobConfig& job, SystemsHub* hub) {
   std::vector<Ssp> ssps, queues;
   for (const auto& in : job.inputs) {
@@ -298,6 +331,18 @@ int RunStandalone(const RunnerOptions& o) {
   }
   config = LoadConfigWithOverrides(config_path.string(), sets);
   if (!config.ok()) return fail(config.status());
+  // An application (app.class): its generated keys join the overrides, so the containers run
+  // with the same merged config.
+  auto app = PlanAppConfig(*config, config_path.parent_path().string(), "eddy-container run");
+  if (!app.ok()) {
+    if (logd.running()) logd.Stop(std::chrono::seconds(10));
+    return fail(app.status());
+  }
+  if (!app->generated.empty()) {
+    for (const auto& [k, v] : app->generated) sets.push_back(k + "=" + v);
+    config = LoadConfigWithOverrides(config_path.string(), sets);
+    if (!config.ok()) return fail(config.status());
+  }
   auto job = ParseJobConfig(*config, config_path.parent_path().string(), work.string());
   if (!job.ok()) return fail(job.status());
   for (const auto& w : job->warnings) {
@@ -311,6 +356,10 @@ int RunStandalone(const RunnerOptions& o) {
         if (logd.running()) logd.Stop(std::chrono::seconds(10));
         return fail(s);
       }
+    }
+    if (auto s = CreateAppIntermediateStreams(*app, &hub); !s.ok()) {
+      if (logd.running()) logd.Stop(std::chrono::seconds(10));
+      return fail(s);
     }
     auto m = PlanJob(*job, &hub);
     if (!m.ok()) return fail(m.status());

@@ -14,6 +14,7 @@
 #include "eddy/config.h"
 #include "runtime/container/job_config.h"
 #include "runtime/container/systems_hub.h"
+#include "runtime/job/app_planning.h"
 #include "runtime/job/job_model.h"
 #include "runtime/job/job_reset.h"
 
@@ -43,6 +44,15 @@ int RunStandalone(const RunnerOptions& options);
 // The .properties file with "k=v" overrides on top. Errors name the file or the bad override.
 absl::StatusOr<Config> LoadConfigWithOverrides(const std::string& path,
                                                const std::vector<std::string>& sets);
+
+// An application job's plan (runtime/job/app_planning.h: PlanApp on `config`, whose library
+// paths are relative to `config_dir`); notes are printed with `prefix`. Without app.class the
+// plan holds `config` unchanged.
+absl::StatusOr<AppPlan> PlanAppConfig(const Config& config, const std::string& config_dir,
+                                      const char* prefix);
+// Sizes and creates the plan's intermediate streams on their systems (native admin for `eddy`,
+// the Kafka admin for `kafka`), before the tasks are grouped.
+absl::Status CreateAppIntermediateStreams(const AppPlan& plan, SystemsHub* hub);
 
 // The job model for `job`: partition counts from the systems' admins, then the groupers.
 absl::StatusOr<JobModel> PlanJob(const JobConfig& job, SystemsHub* hub);

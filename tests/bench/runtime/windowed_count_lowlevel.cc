@@ -27,9 +27,9 @@ std::string WindowKey(int64_t start, int64_t member) {
 }
 
 class WindowedCountLowLevel : public eddy::StreamTask,
-                        public eddy::InitableTask,
-                        public eddy::WindowableTask,
-                        public eddy::EndOfStreamListenerTask {
+                              public eddy::InitableTask,
+                              public eddy::WindowableTask,
+                              public eddy::EndOfStreamListenerTask {
  public:
   absl::Status Init(eddy::Context& context) override {
     auto store = context.GetStore<std::string, int64_t>("pageview-windows");

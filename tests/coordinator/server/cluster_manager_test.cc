@@ -47,7 +47,7 @@ class ClusterManagerTest : public ::testing::Test {
     auto admin = logstore::AdminClient::Connect(co);
     ASSERT_TRUE(admin.ok());
     ASSERT_TRUE((*admin)->CreateTopic("wordcount-lines", 2).ok());
-    package_ = ReadAll(std::string(EDDY_BIN_DIR) + "/../jobs/wordcount.tar.gz");
+    package_ = ReadAll(std::string(EDDY_BIN_DIR) + "/../jobs/wordcount-lowlevel.tar.gz");
     ASSERT_FALSE(package_.empty());
     Open();
   }

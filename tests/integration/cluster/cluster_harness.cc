@@ -52,7 +52,7 @@ std::string BinDir() {
   return fs::read_symlink("/proc/self/exe", ec).parent_path().string();
 }
 
-std::string WordcountPackage() { return BinDir() + "/../jobs/wordcount.tar.gz"; }
+std::string WordcountPackage() { return BinDir() + "/../jobs/wordcount-lowlevel.tar.gz"; }
 
 Grid::Grid(int nodes, const std::string& extra) {
   char tmpl[] = "/tmp/eddy-cluster-test-XXXXXX";

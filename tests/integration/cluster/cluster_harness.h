@@ -21,7 +21,7 @@ struct CmdResult {
 CmdResult Sh(const std::string& cmd);
 
 std::string BinDir();            // where eddy, eddy-logd, ... are (EDDY_BIN_DIR or build/bin)
-std::string WordcountPackage();  // build/jobs/wordcount.tar.gz
+std::string WordcountPackage();  // build/jobs/wordcount-lowlevel.tar.gz
 
 class Grid {
  public:

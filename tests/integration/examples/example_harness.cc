@@ -43,8 +43,8 @@ absl::StatusOr<std::string> RunCommand(const std::vector<std::string>& argv) {
   while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    return absl::InternalError(absl::StrCat("`", absl::StrJoin(argv, " "), "` failed (status ",
-                                            st, "); its stderr is in the test log"));
+    return absl::InternalError(absl::StrCat("`", absl::StrJoin(argv, " "), "` failed (status ", st,
+                                            "); its stderr is in the test log"));
   }
   return out;
 }
@@ -129,8 +129,7 @@ namespace {
 
 std::string Show(const std::optional<std::string>& v) { return v ? *v : "<null>"; }
 
-void DiffLast(const nlohmann::json& want, const TopicTail* tail, int max_lines,
-              std::string* out) {
+void DiffLast(const nlohmann::json& want, const TopicTail* tail, int max_lines, std::string* out) {
   std::map<std::string, std::string> got;
   std::map<std::string, std::set<int32_t>> parts;
   if (tail) {
@@ -178,9 +177,9 @@ void DiffLast(const nlohmann::json& want, const TopicTail* tail, int max_lines,
     }
   }
   if (missing + wrong + extra + split == 0) return;
-  absl::StrAppend(out, "topic ", tail ? tail->topic() : "?", " (last value per key): ",
-                  want.size(), " keys expected, ", got.size(), " read; ", missing, " missing, ",
-                  wrong, " wrong, ", extra, " unexpected, ", split, " in several partitions\n",
+  absl::StrAppend(out, "topic ", tail ? tail->topic() : "?", " (last value per key): ", want.size(),
+                  " keys expected, ", got.size(), " read; ", missing, " missing, ", wrong,
+                  " wrong, ", extra, " unexpected, ", split, " in several partitions\n",
                   absl::StrJoin(lines, "\n"), "\n");
 }
 

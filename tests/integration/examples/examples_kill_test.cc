@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -87,7 +89,29 @@ class RunnerPids : public PidSource {
   std::map<std::string, pid_t> pids_;
 };
 
-// The grid: `eddy job status JOB --json`, the running containers' pids.
+// The pid of the eddy-container process started with `--work-dir <work_dir>` (its node gives
+// every attempt a work dir of its own), or 0. Reads /proc/<pid>/cmdline.
+pid_t ContainerPidByWorkDir(const std::string& work_dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::ifstream f(e.path() / "cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<std::string> args;
+    size_t a = 0;
+    for (size_t b; (b = cmd.find('\0', a)) != std::string::npos; a = b + 1) {
+      args.push_back(cmd.substr(a, b - a));
+    }
+    if (args.empty() || args[0].find("eddy-container") == std::string::npos) continue;
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--work-dir" && args[i + 1] == work_dir) return std::stoi(name);
+    }
+  }
+  return 0;
+}
+
+// The grid: `eddy job status JOB --json` names the running containers and their work dirs.
 class GridPids : public PidSource {
  public:
   explicit GridPids(std::string job) : job_(std::move(job)) {}
@@ -99,10 +123,9 @@ class GridPids : public PidSource {
     auto j = nlohmann::json::parse(*st, nullptr, false);
     if (!j.is_object() || !j.contains("containers")) return out;
     for (const auto& c : j["containers"]) {
-      std::string state = c.value("state", "");
-      int pid = c.value("pid", 0);
-      std::string id = c.contains("id") ? c["id"].dump() : c.value("container_id", "?");
-      if (pid > 0 && (state == "running" || state == "RUNNING")) out[id] = pid;
+      if (c.value("state", "") != "running" || !c.contains("work_dir")) continue;
+      pid_t pid = ContainerPidByWorkDir(c["work_dir"].get<std::string>());
+      if (pid > 0) out[c.value("id", "?")] = pid;
     }
     return out;
   }
@@ -194,9 +217,21 @@ class ExampleRun {
       bootstrap_ = logd_.native;
     }
     input_ = dir_ + "/input";
-    auto gen = RunCommand({"python3", std::string(EDDY_EXAMPLES_DIR) + "/gen/generate.py",
-                           ex_.name, "--seed", std::to_string(seed), "--scale",
-                           std::to_string(scale), "--out", input_});
+    std::vector<std::string> gen_argv = {"python3",
+                                         std::string(EDDY_EXAMPLES_DIR) + "/gen/generate.py",
+                                         ex_.name,
+                                         "--seed",
+                                         std::to_string(seed),
+                                         "--scale",
+                                         std::to_string(scale),
+                                         "--out",
+                                         input_};
+    // EDDY_EXAMPLES_GEN_FLAGS: more generator flags, for diagnosis (--no-idle-partition).
+    if (const char* f = std::getenv("EDDY_EXAMPLES_GEN_FLAGS"); f && *f) {
+      std::istringstream in(f);
+      for (std::string w; in >> w;) gen_argv.push_back(w);
+    }
+    auto gen = RunCommand(gen_argv);
     ASSERT_TRUE(gen.ok()) << gen.status();
     std::ifstream mf(input_ + "/meta.json");
     meta_ = nlohmann::json::parse(mf, nullptr, false);
@@ -281,9 +316,13 @@ class ExampleRun {
 
   // `eddy job submit build/jobs/<x>.tar.gz` with two containers.
   void Submit() {
-    std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy", "job", "submit",
+    std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy",
+                                     "job",
+                                     "submit",
                                      std::string(EDDY_JOBS_DIR) + "/" + ex_.name + ".tar.gz",
-                                     "--set", "job.container.count=2", "--wait"};
+                                     "--set",
+                                     "job.container.count=2",
+                                     "--wait"};
     for (const auto& s : Sets()) {
       argv.push_back("--set");
       argv.push_back(s);
@@ -293,10 +332,13 @@ class ExampleRun {
   }
 
   void StartRunner() {
-    std::vector<std::string> argv = {std::string(EDDY_BIN_DIR) + "/eddy", "run", "--config",
-                                     std::string(EDDY_SOURCE_DIR) + "/jobs/" + ex_.name + "/" +
-                                         ex_.name + ".properties",
-                                     "--work-dir", dir_ + "/work"};
+    std::vector<std::string> argv = {
+        std::string(EDDY_BIN_DIR) + "/eddy",
+        "run",
+        "--config",
+        std::string(EDDY_SOURCE_DIR) + "/jobs/" + ex_.name + "/" + ex_.name + ".properties",
+        "--work-dir",
+        dir_ + "/work"};
     argv.push_back("--set");
     argv.push_back("task.library=" + std::string(EDDY_JOBS_DIR) + "/" + ex_.name + "/lib/lib" +
                    ex_.name + ".so");
@@ -346,12 +388,13 @@ class ExampleRun {
       diff = Diff(want, tails_);
       if (diff.empty() || std::chrono::steady_clock::now() > deadline) break;
       int st = 0;
-      if (!grid_) ASSERT_FALSE(runner_.Poll(&st)) << "the runner exited (status " << st << ")";
+      if (!grid_) {
+        ASSERT_FALSE(runner_.Poll(&st)) << "the runner exited (status " << st << ")";
+      }
       std::this_thread::sleep_for(milliseconds(500));
     }
     ASSERT_TRUE(diff.empty()) << ex_.name << " (seed " << Seed() << "): after phase " << i + 1
-                              << " the output differs from reference/" << ex_.reference
-                              << ".py:\n"
+                              << " the output differs from reference/" << ex_.reference << ".py:\n"
                               << diff;
     std::cout << ex_.name << ": output after phase " << i + 1 << " equals the reference"
               << std::endl;
@@ -388,8 +431,8 @@ class ExampleRun {
       }
     }
     ASSERT_TRUE(open.empty()) << ex_.name << " (seed " << Seed() << "): after phase " << i + 1
-                              << " the table never showed the probe profiles of "
-                              << open.size() << " partitions";
+                              << " the table never showed the probe profiles of " << open.size()
+                              << " partitions";
     ASSERT_TRUE((*p)->Close().ok());
   }
 

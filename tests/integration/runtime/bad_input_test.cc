@@ -91,12 +91,13 @@ TEST_F(BadInputTest, DropDeserializationErrorsDropsAndCounts) {
   std::string metrics = Slurp(dir_ + "/work/container-0/metrics.json");
   EXPECT_NE(metrics.find("\"deserialization-errors-dropped\":1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\"messages-processed\":2"), std::string::npos) << metrics;
-  // The window [0, 10s) of member 1 closed when the event at 25 s arrived.
+  // The window [0, 10s) of member 1 closed when the watermark passed it (the event at 25 s;
+  // needs the container's watermark, eddy/timers.h).
   auto out = ReadLastValuesPerPartition(logd_.native, "pageview-counts");
   ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_EQ((*out)[0].count("1"), 1u);
-  EXPECT_NE((*out)[0]["1"].find("\"count\":1"), std::string::npos) << (*out)[0]["1"];
-  EXPECT_NE((*out)[0]["1"].find("\"windowStart\":0"), std::string::npos) << (*out)[0]["1"];
+  ASSERT_EQ((*out)[0].count("1@0"), 1u);
+  EXPECT_NE((*out)[0]["1@0"].find("\"count\":1"), std::string::npos) << (*out)[0]["1@0"];
+  EXPECT_NE((*out)[0]["1@0"].find("\"windowStart\":0"), std::string::npos) << (*out)[0]["1@0"];
 }
 
 TEST_F(BadInputTest, ATaskErrorStopsTheJobNamingTaskAndOffsetWithoutCheckpointing) {
@@ -126,9 +127,9 @@ TEST(RunBadNames, EddyRunRefusesJobNamesThatAreNotOnePathComponent) {
   std::string dir = MakeTempDir("eddy-run-bad-name-");
   for (const char* bad : {"../../../x", "team/wordcount"}) {
     std::string cmd = std::string(EDDY_BIN_DIR) + "/eddy run --config " + EDDY_SOURCE_DIR +
-                      "/jobs/wordcount/wordcount.properties --work-dir " + dir +
+                      "/jobs/wordcount-lowlevel/wordcount.properties --work-dir " + dir +
                       "/a/b/work --until-caught-up --set job.name=" + bad +
-                      " --set task.library=" + EDDY_JOBS_DIR + "/wordcount/lib/libwordcount.so > " +
+                      " --set task.library=" + EDDY_JOBS_DIR + "/wordcount-lowlevel/lib/libwordcount-lowlevel.so > " +
                       dir + "/out.txt 2> " + dir + "/err.txt";
     int st = std::system(cmd.c_str());
     std::string err = Slurp(dir + "/err.txt");
@@ -191,13 +192,13 @@ TEST(Shutdown, SigtermStopsCleanlyWithAFinalCommit) {
       std::string(EDDY_BIN_DIR) + "/eddy-container",
       "run",
       "--config",
-      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties",
+      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount-lowlevel/wordcount.properties",
       "--work-dir",
       dir + "/work",
       "--set",
       "systems.eddy.bootstrap.servers=" + logd.native,
       "--set",
-      "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so",
+      "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount-lowlevel/lib/libwordcount-lowlevel.so",
       "--set",
       "streams.wordcount-counts.partitions=2",
       "--set",

@@ -112,12 +112,12 @@ std::vector<std::string> WordcountArgv(const std::string& work,
       std::string(EDDY_BIN_DIR) + "/eddy-container",
       "run",
       "--config",
-      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties",
+      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount-lowlevel/wordcount.properties",
       "--work-dir",
       work};
   if (until) argv.push_back("--until-caught-up");
   argv.push_back("--set");
-  argv.push_back("task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so");
+  argv.push_back("task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount-lowlevel/lib/libwordcount-lowlevel.so");
   for (const auto& s : sets) {
     argv.push_back("--set");
     argv.push_back(s);

@@ -91,7 +91,7 @@ struct Job {
   int Run(const std::string& work, const std::vector<std::string>& extra, std::string* err) {
     std::vector<std::string> sets = {
         "systems.eddy.bootstrap.servers=" + logd.native,
-        "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so",
+        "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount-lowlevel/lib/libwordcount-lowlevel.so",
         "task.commit.ms=300",
         "task.window.ms=300",
         "job.container.count=2",
@@ -109,7 +109,7 @@ struct Job {
     }
     for (const auto& e : extra) sets.push_back(e);
     std::string cmd = "exec '" + std::string(EDDY_BIN_DIR) + "/eddy-container' run --config '" +
-                      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties'" +
+                      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount-lowlevel/wordcount.properties'" +
                       " --work-dir '" + work + "' --until-caught-up";
     for (const auto& s : sets) cmd += " --set '" + s + "'";
     std::string err_path = dir + "/runner.err";

@@ -176,7 +176,7 @@ std::vector<std::string> RunnerArgv(const std::string& work, const std::vector<s
       std::string(EDDY_BIN_DIR) + "/eddy-container",
       "run",
       "--config",
-      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount/wordcount.properties",
+      std::string(EDDY_SOURCE_DIR) + "/jobs/wordcount-lowlevel/wordcount.properties",
       "--work-dir",
       work,
       "--until-caught-up"};
@@ -202,7 +202,7 @@ TEST(WordcountKill, ExactCountsAfterFiveKills) {
   ASSERT_TRUE(runner
                   .Start(RunnerArgv(work, {"systems.eddy.bootstrap.servers=" + run.logd.native,
                                            "task.library=" + std::string(EDDY_JOBS_DIR) +
-                                               "/wordcount/lib/libwordcount.so",
+                                               "/wordcount-lowlevel/lib/libwordcount-lowlevel.so",
                                            "task.commit.ms=300", "task.window.ms=300",
                                            "streams.wordcount-counts.partitions=4",
                                            "cluster-manager.container.retry.count=10"}),
@@ -261,7 +261,7 @@ TEST(WordcountKill, RestartAfterKillReplaysOnlyTheChangelogTail) {
   const std::string metrics = work + "/container-0/metrics.json";
   std::vector<std::string> sets = {
       "systems.eddy.bootstrap.servers=" + run.logd.native,
-      "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so",
+      "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount-lowlevel/lib/libwordcount-lowlevel.so",
       "task.commit.ms=300",
       "task.window.ms=300",
       "streams.wordcount-counts.partitions=4",
@@ -358,7 +358,7 @@ TEST(WordcountKafka, ExactCountsThroughTheKafkaListener) {
                                 "systems.kafka.samza.offset.default=oldest",
                                 "task.inputs=kafka.wordcount-lines", "task.checkpoint.system=eddy",
                                 "task.library=" + std::string(EDDY_JOBS_DIR) +
-                                    "/wordcount/lib/libwordcount.so",
+                                    "/wordcount-lowlevel/lib/libwordcount-lowlevel.so",
                                 "task.commit.ms=300", "streams.wordcount-counts.partitions=2",
                                 "cluster-manager.container.retry.count=0"}),
               false)
@@ -407,7 +407,7 @@ class WordcountFaults : public ::testing::TestWithParam<std::string> {
 
   std::vector<std::string> Sets() const {
     return {"systems.eddy.bootstrap.servers=" + run_.logd.native,
-            "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount/lib/libwordcount.so",
+            "task.library=" + std::string(EDDY_JOBS_DIR) + "/wordcount-lowlevel/lib/libwordcount-lowlevel.so",
             "processing.guarantee=" + GetParam(),
             "task.commit.ms=1000",
             "task.window.ms=300",

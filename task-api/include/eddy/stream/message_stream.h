@@ -45,8 +45,13 @@ template <class M>
 class MessageStream;
 
 namespace internal {
+// Key/Value of a non-KV message: names keyed operators' signatures, never instantiated.
+struct NotKV {};
 template <class T>
-struct IsKV : std::false_type {};
+struct IsKV : std::false_type {
+  using Key = NotKV;
+  using Value = NotKV;
+};
 template <class K, class V>
 struct IsKV<KV<K, V>> : std::true_type {
   using Key = K;

@@ -82,8 +82,8 @@ def wordcount(rng, scale):
 # pageview-counter: 4 partitions; partition 3 idle (never any data), partition 2 slow (three
 # times as many events over the same event-time span, so its event time lags when the
 # partitions are read at the same rate).
-def pageview_counter(rng, scale):
-    parts, idle, slow = 4, 3, 2
+def pageview_counter(rng, scale, idle_partition=True):
+    parts, idle, slow = (4, 3, 2) if idle_partition else (3, None, 2)
     W, L, D = 10000, 5000, 3000
     K = 12
     X = T0 + K * W          # end of the last window phase 1 closes (the probe window)
@@ -238,11 +238,17 @@ def main():
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--scale", type=int, default=1, help="input size multiplier (default 1)")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--no-idle-partition", action="store_true",
+                    help="pageview-counter without its idle partition (a diagnostic: tells an "
+                         "idle-partition failure from others)")
     a = ap.parse_args()
     if a.scale < 1 or a.scale > 10000:
         ap.error("--scale: %d is not in [1, 10000]" % a.scale)
     rng = random.Random(a.seed)
-    meta, phases = EXAMPLES[a.example](rng, a.scale)
+    if a.example == "pageview-counter":
+        meta, phases = pageview_counter(rng, a.scale, not a.no_idle_partition)
+    else:
+        meta, phases = EXAMPLES[a.example](rng, a.scale)
     meta["seed"] = a.seed
     meta["scale"] = a.scale
     write(a.out, meta, phases)
