@@ -95,6 +95,7 @@ class Container::Impl {
     bool caught_up = false;
     Gauge* lag = nullptr;     // high_watermark - *next_offset: fetched or not, not yet processed
     int64_t high_watermark = -1;  // from the newest fetch of the partition
+    int64_t fetched_end = -1;     // the partition's position after the newest fetch
     StreamSerdes serdes;
     IncomingMessageEnvelope env;
     int time_input = -1;        // index in the task's TaskTimeService
@@ -146,6 +147,7 @@ class Container::Impl {
   absl::Status RunLoop();
   absl::StatusOr<StreamSerdes> SerdesFor(const std::string& system, const std::string& stream);
   absl::Status Poll(std::chrono::milliseconds timeout);
+  void SkipTrailingControlRecords();
   absl::Status ProcessOne(Input& in);
   // Adds the per-task processed counts kept in plain fields to the shared metrics.
   void PublishProcessed();
@@ -669,6 +671,7 @@ absl::Status Container::Impl::Poll(std::chrono::milliseconds timeout) {
       int32_t idx = slot.to_input[b.ssp_index];
       Input& in = inputs_[idx];
       if (b.high_watermark >= 0) in.high_watermark = b.high_watermark;
+      if (b.next_offset > in.fetched_end) in.fetched_end = b.next_offset;
       if (b.records.empty()) continue;
       if (in.pos < in.batch.records.size()) {
         // Still buffered (several consumers, or a slow partition): append.
@@ -683,12 +686,29 @@ absl::Status Container::Impl::Poll(std::chrono::milliseconds timeout) {
       chooser_.Ready(idx);
     }
   }
+  if (opt_.until_caught_up && not_caught_up_ > 0) SkipTrailingControlRecords();
   if (sources > 1 && chooser_.empty() && !QueuesReady() && timeout.count() > 0) {
     // Several sources are polled without blocking, then this nap: it is added to the latency of
     // a record that arrives meanwhile, so keep it at 1 ms.
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(timeout.count(), 1)));
   }
   return absl::OkStatus();
+}
+
+// A partition that ends with control records (commit markers of a stream the runtime wrote,
+// e.g. an intermediate stream) never has a record at end_target - 1: once every fetched record
+// is processed and the fetch position passed end_target, the input is caught up (and its
+// position is the fetch position).
+void Container::Impl::SkipTrailingControlRecords() {
+  for (auto& in : inputs_) {
+    if (in.caught_up || in.pos < in.batch.records.size() || in.fetched_end < in.end_target ||
+        in.fetched_end <= *in.next_offset) {
+      continue;
+    }
+    *in.next_offset = in.fetched_end;
+    in.caught_up = true;
+    --not_caught_up_;
+  }
 }
 
 absl::Status Container::Impl::ProcessOne(Input& in) {

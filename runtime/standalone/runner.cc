@@ -245,6 +245,28 @@ absl::Status PrintTop(SystemsHub* hub, const std::string& system, const std::str
   return absl::OkStatus();
 }
 
+// The rounds of --until-caught-up (RunStandalone) end after this many at most.
+constexpr int kMaxRounds = 100;
+
+// The sum over every partition of the plan's intermediate streams of its upcoming offset.
+absl::StatusOr<int64_t> IntermediateEnd(const AppPlan& plan,
+                                        const std::map<std::string, SystemConfig>& systems) {
+  SystemsHub hub(systems);
+  int64_t sum = 0;
+  for (const auto& st : plan.intermediate_streams) {
+    auto admin = hub.Admin(st.system);
+    if (!admin.ok()) return admin.status();
+    auto n = (*admin)->PartitionCount(st.stream);
+    if (!n.ok()) return n.status();
+    for (int32_t p = 0; p < *n; ++p) {
+      auto offs = (*admin)->Offsets(st.stream, p);
+      if (!offs.ok()) return offs.status();
+      sum += offs->upcoming;
+    }
+  }
+  return sum;
+}
+
 }  // namespace
 
 namespace {
@@ -412,6 +434,17 @@ int RunStandalone(const RunnerOptions& o) {
     std::fflush(stdout);
     return absl::OkStatus();
   };
+  // --until-caught-up with intermediate streams (an application's PartitionBy): a container
+  // stops once caught up with the offsets its inputs had when it started, so what a round
+  // writes into the intermediate streams is read by the next round, until a round writes
+  // nothing new there.
+  bool rounds = o.until_caught_up && !app->intermediate_streams.empty();
+  int64_t intermediate_end = 0;
+  if (rounds) {
+    auto e = IntermediateEnd(*app, job->systems);
+    if (!e.ok()) return fail(e.status());
+    intermediate_end = *e;
+  }
   for (size_t i = 0; i < n; ++i) {
     if (auto s = start_child(i); !s.ok()) return fail(s);
   }
@@ -424,6 +457,7 @@ int RunStandalone(const RunnerOptions& o) {
       if (c && c->running()) c->Stop(std::chrono::milliseconds(job->shutdown_ms));
     }
   };
+  for (int round = 1;; ++round) {
   while (true) {
     if (g_signal.load()) {
       std::fprintf(stderr, "eddy-container run: signal %d, stopping containers\n", g_signal.load());
@@ -482,6 +516,28 @@ int RunStandalone(const RunnerOptions& o) {
     }
     if (exit_code != 0 || finished == n) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!rounds || exit_code != 0 || g_signal.load()) break;
+  auto end = IntermediateEnd(*app, job->systems);
+  if (!end.ok()) {
+    exit_code = fail(end.status());
+    break;
+  }
+  if (*end == intermediate_end) break;
+  if (round >= kMaxRounds) {
+    std::fprintf(stderr, "eddy-container run: warning: intermediate streams still growing after "
+                 "%d rounds; stopping\n", round);
+    break;
+  }
+  std::fprintf(stderr, "eddy-container run: round %d wrote %lld records into the intermediate "
+               "streams; running the containers again to read them\n", round,
+               static_cast<long long>(*end - intermediate_end));
+  intermediate_end = *end;
+  std::fill(done.begin(), done.end(), false);
+  for (size_t i = 0; i < n && exit_code == 0; ++i) {
+    if (auto s = start_child(i); !s.ok()) exit_code = fail(s);
+  }
+  if (exit_code != 0) break;
   }
   if (exit_code == 0 && !o.print_top.empty() && !g_signal.load()) {
     SystemsHub hub(job->systems);

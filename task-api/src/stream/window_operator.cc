@@ -158,16 +158,16 @@ class TimeWindowOperator final : public WindowBase {
       absl::StatusOr<std::optional<std::string>> v = store_->Get(skey);
       if (!v.ok()) return v.status();
       if (!v->has_value()) continue;
-      std::string value = std::move(**v);
+      std::string value(v->value_or(std::string()));
       if (value.empty()) return Corrupt("window value");
-      if (value[0] != 0) continue;  // fired already (a late update reached it first)
+      if (value.front() != 0) continue;  // fired already (a late update reached it first)
       Reader rd(value);
       rd.U8();
       int64_t count = rd.I64(), max_ts = rd.I64();
       std::string acc(rd.Rest());
       if (!rd.ok()) return Corrupt("window value");
       int64_t start = GetOrderedI64(skey);
-      value.replace(0, 1, 1, static_cast<char>(1));
+      value.front() = 1;
       if (absl::Status s = store_->Put(skey, value); !s.ok()) return s;
       Pane p{start, start + spec_.size_ms, count, max_ts, 0, static_cast<int>(PaneKind::kFinal)};
       if (absl::Status s = EmitPane(std::string_view(skey).substr(8), acc, p, out); !s.ok()) {
