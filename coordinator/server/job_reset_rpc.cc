@@ -131,7 +131,9 @@ absl::StatusOr<v1::ResetJobResponse> ClusterManager::Reset(const v1::ResetJobReq
     next.reason.clear();
     next.generation++;
     next.failures_ms.clear();
-    const runtime::JobModel m = next.model;
+    // A rescale the reset interrupted: the job starts again at the size it was going to.
+    const runtime::JobModel m = next.has_pending ? next.pending : next.model;
+    next.has_pending = false;
     ApplyModel(next, m);
     // Old reports are of an older generation now; Place waits for none of them (all exited).
     for (auto& [id, c] : next.containers) c.state = "pending";

@@ -10,6 +10,7 @@
 #include "log-store/client/admin_client.h"
 #include "log-store/client/producer.h"
 #include "runtime/checkpoint/checkpoint.h"
+#include "runtime/job/internal_stores.h"
 
 namespace eddy::runtime {
 namespace {
@@ -152,10 +153,12 @@ absl::StatusOr<ResetReport> ResetJobState(const std::map<std::string, std::strin
           k.substr(kStreams.size(), k.size() - kStreams.size() - kIntermediate.size()));
     }
   }
-  // TIMEKEEPING HOOK (the one call site): the runtime's internal per-task timer/watermark store
-  // is a logged store too. When runtime/job/internal_stores.h exists, add its changelog(s) here:
-  //   for (const auto& [store, cl] : InternalStoreChangelogs(config)) changelogs[store] = cl;
-  // Until then a job that uses timers keeps its timer store across a reset.
+  // The runtime's internal per-task stores (the timer/watermark store), which a task may have
+  // without naming them: their changelogs are wiped like the user's (a missing topic is skipped).
+  for (const InternalStore& st :
+       InternalStores(Config(Config::Map(config.begin(), config.end())))) {
+    changelogs[st.name] = {st.system, st.changelog_topic};
+  }
 
   // 1. Changelogs.
   std::set<std::pair<std::string, std::string>> emptied;

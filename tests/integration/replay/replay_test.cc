@@ -202,9 +202,12 @@ class ReplayGrid : public ::testing::Test {
 // stream created with the input's partition count, the store's changelog in the config; a
 // user key the application also sets is a submit warning.
 TEST_F(ReplayGrid, CoordinatorPlansTheApplication) {
-  auto out = Submit("stores.replay-counts.key.serde=string\nstores.replay-counts.msg.serde=string\n");
+  auto out = Submit("stores.replay-counts.key.serde=string\nstores.replay-counts.factory=inmemory\n");
   ASSERT_EQ(out.find("FAILED"), std::string::npos) << out;
-  EXPECT_NE(out.find("stores.replay-counts.msg.serde=string kept"), std::string::npos) << out;
+  EXPECT_NE(out.find("stores.replay-counts.factory=inmemory kept (the application would set "
+                     "rocksdb)"),
+            std::string::npos)
+      << out;
   ASSERT_TRUE(grid_->WaitRunning(kJob, 90)) << grid_->JobStatus(kJob).dump();
   auto s = grid_->JobStatus(kJob);
   EXPECT_EQ(s["config"].value("task.inputs", ""), "eddy.replay-in,eddy.replay-1-by-word");
