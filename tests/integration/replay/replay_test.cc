@@ -48,7 +48,7 @@ std::string WritePackage(const std::string& dir, const std::string& extra_config
       "task.commit.ms=300\n"
       "task.shutdown.ms=10000\n"
       "job.container.count=2\n"
-      "cluster-manager.container.memory.mb=256\n" +
+      "cluster-manager.container.memory.mb=1024\n" +
       extra_config;
   std::string path = dir + "/replay.tar.gz";
   bool ok = WriteTarGz(path, {{"lib", "", 'd', ""},
