@@ -9,12 +9,11 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include <fstream>
-
 #include "eddy/app_registry.h"
 #include "eddy/config.h"
 #include "eddy/registry.h"

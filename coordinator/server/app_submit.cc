@@ -24,9 +24,8 @@ absl::StatusOr<std::unique_ptr<logstore::AdminClient>> AdminFor(
   std::string factory = Get(config, "systems." + system + ".factory");
   if (factory.empty()) factory = Get(config, "systems." + system + ".samza.factory");
   if (factory.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": system '", system, "' is not defined (no systems.", system,
-                     ".factory)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": system '", system, "' is not defined (no systems.", system, ".factory)"));
   }
   if (factory != "eddy") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -73,7 +72,8 @@ absl::StatusOr<SubmittedApp> PlanSubmittedApp(const std::map<std::string, std::s
     if (!admin.ok()) return admin.status();
     auto n = (*admin)->PartitionCount(stream);
     if (!n.ok()) {
-      return absl::Status(n.status().code(), absl::StrCat("input ", in, ": ", n.status().message()));
+      return absl::Status(n.status().code(),
+                          absl::StrCat("input ", in, ": ", n.status().message()));
     }
     largest = std::max(largest, *n);
   }
@@ -81,9 +81,9 @@ absl::StatusOr<SubmittedApp> PlanSubmittedApp(const std::map<std::string, std::s
     if (s.system.empty()) s.system = first_system;
     const std::string name = absl::StrCat(s.system, ".", s.stream);
     if (s.system.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "intermediate stream ", s.stream, ": no system (the application names none and "
-          "task.inputs has none)"));
+      return absl::InvalidArgumentError(absl::StrCat("intermediate stream ", s.stream,
+                                                     ": no system (the application names none and "
+                                                     "task.inputs has none)"));
     }
     auto n = runtime::IntermediatePartitions(s, out.config, largest);
     if (!n.ok()) return n.status();
@@ -106,9 +106,10 @@ absl::StatusOr<SubmittedApp> PlanSubmittedApp(const std::map<std::string, std::s
     if (*have != *n) {
       return absl::FailedPreconditionError(absl::StrCat(
           "intermediate stream ", name, " exists with ", *have, " partitions but the job needs ",
-          *n, " (job.intermediate.stream.partitions or the largest input); delete the topic "
-          "(`eddy topic delete ", s.stream, "`) or set job.intermediate.stream.partitions=",
-          *have));
+          *n,
+          " (job.intermediate.stream.partitions or the largest input); delete the topic "
+          "(`eddy topic delete ",
+          s.stream, "`) or set job.intermediate.stream.partitions=", *have));
     }
   }
   return out;
@@ -119,10 +120,10 @@ absl::Status ApplySubmittedApp(const std::optional<AppDescription>& app, bool ha
                                std::vector<std::string>* warnings) {
   if (!app.has_value()) {
     if (!has_app_class) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "app.class=", Get(*config, "app.class"),
-        ": this coordinator runs no package check (--package-check), which describes "
-        "applications; submit a task.class job or configure eddy-package-check"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("app.class=", Get(*config, "app.class"),
+                     ": this coordinator runs no package check (--package-check), which describes "
+                     "applications; submit a task.class job or configure eddy-package-check"));
   }
   auto planned = PlanSubmittedApp(*config, *app);
   if (!planned.ok()) return planned.status();

@@ -25,8 +25,7 @@ namespace {
 
 bool Stopped(const std::string& state) { return state == "KILLED" || state == "FAILED"; }
 
-int64_t ConfigLong(const std::map<std::string, std::string>& c, const std::string& k,
-                   int64_t def) {
+int64_t ConfigLong(const std::map<std::string, std::string>& c, const std::string& k, int64_t def) {
   auto it = c.find(k);
   int64_t v = def;
   if (it != c.end() && !absl::SimpleAtoi(it->second, &v)) return def;
@@ -37,7 +36,8 @@ int64_t ConfigLong(const std::map<std::string, std::string>& c, const std::strin
 absl::Status NotPersistedReset(const std::string& job, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat("reset job ", job,
                                              ": the coordinator could not persist its job "
-                                             "record (", s.message(), "); try again"));
+                                             "record (",
+                                             s.message(), "); try again"));
 }
 
 }  // namespace
@@ -62,14 +62,18 @@ absl::StatusOr<v1::ResetJobResponse> ClusterManager::Reset(const v1::ResetJobReq
     Job& j = *it->second;
     was_stopped = Stopped(j.state);
     if (!was_stopped && !r.restart()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "job ", job, " is ", j.state, "; a reset needs a stopped job: stop it first (`eddy job "
-          "kill ", job, "`) or pass --restart (stops it, resets it and starts it again)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("job ", job, " is ", j.state,
+                       "; a reset needs a stopped job: stop it first (`eddy job "
+                       "kill ",
+                       job, "`) or pass --restart (stops it, resets it and starts it again)"));
     }
     if (was_stopped && !r.restart() && AnyRunning(j)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "job ", job, " is ", j.state, " but some of its containers are still stopping; try "
-          "again when `eddy job status ", job, "` shows them stopped"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("job ", job, " is ", j.state,
+                       " but some of its containers are still stopping; try "
+                       "again when `eddy job status ",
+                       job, "` shows them stopped"));
     }
     if (!was_stopped) {
       Job next = j;
@@ -97,24 +101,26 @@ absl::StatusOr<v1::ResetJobResponse> ClusterManager::Reset(const v1::ResetJobReq
       auto it = jobs_.find(job);
       if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job, " is gone"));
       if (!Stopped(it->second->state)) {
-        return absl::AbortedError(absl::StrCat("reset job ", job, ": the job was started again ("
+        return absl::AbortedError(absl::StrCat("reset job ", job,
+                                               ": the job was started again ("
                                                "resubmitted?) while it was being reset"));
       }
       if (!AnyRunning(*it->second)) break;
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "reset job ", job, ": its containers did not stop in time; the job is left stopped "
-          "(KILLED) and nothing was reset; run the reset again"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("reset job ", job,
+                       ": its containers did not stop in time; the job is left stopped "
+                       "(KILLED) and nothing was reset; run the reset again"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   // 3. The log store.
   auto report = runtime::ResetJobState(config, model, spec);
   if (!report.ok()) {
-    return absl::Status(report.status().code(),
-                        absl::StrCat("reset job ", job, " (left stopped): ",
-                                     report.status().message()));
+    return absl::Status(
+        report.status().code(),
+        absl::StrCat("reset job ", job, " (left stopped): ", report.status().message()));
   }
   // 4. The new epoch, and the restart.
   v1::ResetJobResponse out;
@@ -131,7 +137,9 @@ absl::StatusOr<v1::ResetJobResponse> ClusterManager::Reset(const v1::ResetJobReq
     next.reason.clear();
     next.generation++;
     next.failures_ms.clear();
-    const runtime::JobModel m = next.model;
+    // A rescale the reset interrupted: the job starts again at the size it was going to.
+    const runtime::JobModel m = next.has_pending ? next.pending : next.model;
+    next.has_pending = false;
     ApplyModel(next, m);
     // Old reports are of an older generation now; Place waits for none of them (all exited).
     for (auto& [id, c] : next.containers) c.state = "pending";
@@ -153,8 +161,7 @@ absl::StatusOr<v1::ResetJobResponse> ClusterManager::Reset(const v1::ResetJobReq
   const std::string to =
       spec.to_earliest ? std::string("earliest") : absl::StrCat(spec.timestamp_ms, " ms");
   std::fprintf(stderr, "eddy-coordinator: job %s reset to %s (epoch %lld)%s\n", job.c_str(),
-               to.c_str(),
-               static_cast<long long>(epoch), r.restart() ? ", restarted" : "");
+               to.c_str(), static_cast<long long>(epoch), r.restart() ? ", restarted" : "");
   for (const auto& line : report->lines) {
     std::fprintf(stderr, "eddy-coordinator: job %s reset: %s\n", job.c_str(), line.c_str());
   }

@@ -64,8 +64,7 @@ std::pair<int, std::string> RunCapture(const std::vector<std::string>& argv,
 
 absl::Status CheckPackageInChild(const std::string& check_bin, const std::string& dir,
                                  const std::map<std::string, std::string>& config,
-                                 const std::string& library,
-                                 std::optional<AppDescription>* app) {
+                                 const std::string& library, std::optional<AppDescription>* app) {
   fs::path props = fs::path(dir) / "config" / ".eddy-submit.properties";
   {
     std::ofstream f(props);
@@ -88,9 +87,8 @@ absl::Status CheckPackageInChild(const std::string& check_bin, const std::string
     ss << f.rdbuf();
     auto d = runtime::AppDescriptionFromJson(ss.str());
     if (!d.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("job package refused: app.class=",
-                                                     config.at("app.class"), ": ",
-                                                     d.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "job package refused: app.class=", config.at("app.class"), ": ", d.status().message()));
     }
     *app = std::move(*d);
   }

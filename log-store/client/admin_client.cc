@@ -85,9 +85,9 @@ class AdminClientImpl final : public AdminClient {
     p->set_offset(offset);
     v1::DeleteRecordsResponse resp;
     auto ctx = Ctx();
-    auto st = FromGrpc(ch_->stub->DeleteRecords(ctx.get(), req, &resp),
-                       absl::StrCat("delete records of ", tp.topic, "/", tp.partition),
-                       ch_->options);
+    auto st =
+        FromGrpc(ch_->stub->DeleteRecords(ctx.get(), req, &resp),
+                 absl::StrCat("delete records of ", tp.topic, "/", tp.partition), ch_->options);
     if (!st.ok()) return st;
     if (resp.results_size() != 1) return absl::InternalError("delete records: bad answer");
     st = FromPartitionError(resp.results(0).error());

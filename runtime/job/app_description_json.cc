@@ -48,8 +48,8 @@ absl::StatusOr<AppDescription> AppDescriptionFromJson(std::string_view text) {
       if (!s.is_object() || !s.contains("stream") || !s["stream"].is_string() ||
           (s.contains("system") && !s["system"].is_string()) ||
           (s.contains("partitions") && !s["partitions"].is_number_integer())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "application description: bad intermediate stream ", s.dump()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("application description: bad intermediate stream ", s.dump()));
       }
       IntermediateStream is;
       is.system = s.value("system", "");

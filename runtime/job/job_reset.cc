@@ -1,8 +1,8 @@
 #include "runtime/job/job_reset.h"
 
 #include <memory>
-#include <utility>
 #include <set>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -10,6 +10,7 @@
 #include "log-store/client/admin_client.h"
 #include "log-store/client/producer.h"
 #include "runtime/checkpoint/checkpoint.h"
+#include "runtime/job/internal_stores.h"
 
 namespace eddy::runtime {
 namespace {
@@ -20,7 +21,8 @@ std::string Get(const std::map<std::string, std::string>& c, const std::string& 
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() > suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // One admin client per system, connected on first use.
@@ -32,9 +34,9 @@ class Systems {
     std::string factory = Get(config_, "systems." + system + ".factory");
     if (factory.empty()) factory = Get(config_, "systems." + system + ".samza.factory");
     if (factory != "eddy") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "job reset: system '", system, "' (systems.", system, ".factory=", factory,
-          "): only `eddy` systems can be reset"));
+      return absl::InvalidArgumentError(absl::StrCat("job reset: system '", system, "' (systems.",
+                                                     system, ".factory=", factory,
+                                                     "): only `eddy` systems can be reset"));
     }
     std::string b = Get(config_, "systems." + system + ".bootstrap.servers");
     if (b.empty()) {
@@ -69,24 +71,23 @@ absl::Status EmptyTopic(Systems& systems, const std::string& system, const std::
   auto d = (*admin)->DescribeTopic(topic);
   if (!d.ok()) {
     if (d.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
-    return absl::Status(d.status().code(),
-                        absl::StrCat("job reset: ", system, ".", topic, ": ", d.status().message()));
+    return absl::Status(d.status().code(), absl::StrCat("job reset: ", system, ".", topic, ": ",
+                                                        d.status().message()));
   }
   int64_t dropped = 0;
   for (const auto& p : d->partitions) {
     auto moved = (*admin)->DeleteRecordsBefore({topic, p.partition}, -1);
     if (!moved.ok()) {
       return absl::Status(moved.status().code(),
-                          absl::StrCat("job reset: emptying ", system, ".", topic, "[",
-                                       p.partition, "]: ", moved.status().message()));
+                          absl::StrCat("job reset: emptying ", system, ".", topic, "[", p.partition,
+                                       "]: ", moved.status().message()));
     }
     dropped += p.log_end_offset - p.log_start_offset;
     ++*partitions_emptied;
   }
   report->records_dropped += dropped;
-  report->lines.push_back(absl::StrCat("emptied ", system, ".", topic, " (",
-                                       d->partitions.size(), " partitions, ", dropped,
-                                       " records)"));
+  report->lines.push_back(absl::StrCat("emptied ", system, ".", topic, " (", d->partitions.size(),
+                                       " partitions, ", dropped, " records)"));
   return absl::OkStatus();
 }
 
@@ -112,10 +113,11 @@ absl::StatusOr<ResetSpec> ParseResetSpec(bool to_earliest, const std::string& to
   absl::Time t;
   std::string err;
   if (!absl::ParseTime(absl::RFC3339_full, to_timestamp, &t, &err)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--to-timestamp=", to_timestamp,
-        ": expected milliseconds since the epoch or an RFC 3339 time "
-        "(2026-12-01T20:00:00Z): ", err));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--to-timestamp=", to_timestamp,
+                     ": expected milliseconds since the epoch or an RFC 3339 time "
+                     "(2026-12-01T20:00:00Z): ",
+                     err));
   }
   spec.timestamp_ms = absl::ToUnixMillis(t);
   if (spec.timestamp_ms < 0) {
@@ -152,10 +154,12 @@ absl::StatusOr<ResetReport> ResetJobState(const std::map<std::string, std::strin
           k.substr(kStreams.size(), k.size() - kStreams.size() - kIntermediate.size()));
     }
   }
-  // TIMEKEEPING HOOK (the one call site): the runtime's internal per-task timer/watermark store
-  // is a logged store too. When runtime/job/internal_stores.h exists, add its changelog(s) here:
-  //   for (const auto& [store, cl] : InternalStoreChangelogs(config)) changelogs[store] = cl;
-  // Until then a job that uses timers keeps its timer store across a reset.
+  // The runtime's internal per-task stores (the timer/watermark store), which a task may have
+  // without naming them: their changelogs are wiped like the user's (a missing topic is skipped).
+  for (const InternalStore& st :
+       InternalStores(Config(Config::Map(config.begin(), config.end())))) {
+    changelogs[st.name] = {st.system, st.changelog_topic};
+  }
 
   // 1. Changelogs.
   std::set<std::pair<std::string, std::string>> emptied;
@@ -177,17 +181,16 @@ absl::StatusOr<ResetReport> ResetJobState(const std::map<std::string, std::strin
         auto admin = systems.Admin(in.system);
         if (!admin.ok()) return admin.status();
         const bool skip = intermediate.count(in.stream) > 0;
-        int64_t spec_value = skip || spec.to_earliest ? (skip ? logstore::kLatestOffset
-                                                              : logstore::kEarliestOffset)
-                                                      : spec.timestamp_ms;
+        int64_t spec_value = skip || spec.to_earliest
+                                 ? (skip ? logstore::kLatestOffset : logstore::kEarliestOffset)
+                                 : spec.timestamp_ms;
         auto off = (*admin)->ListOffset({in.stream, in.partition}, spec_value);
         if (off.ok() && *off < 0) {
           off = (*admin)->ListOffset({in.stream, in.partition}, logstore::kLatestOffset);
         }
         if (!off.ok()) {
-          return absl::Status(off.status().code(), absl::StrCat("job reset: input ",
-                                                                in.ToString(), ": ",
-                                                                off.status().message()));
+          return absl::Status(off.status().code(), absl::StrCat("job reset: input ", in.ToString(),
+                                                                ": ", off.status().message()));
         }
         cp.inputs[in] = *off;
         ++(skip ? report.intermediate_partitions : report.input_partitions);
@@ -195,8 +198,8 @@ absl::StatusOr<ResetReport> ResetJobState(const std::map<std::string, std::strin
       for (const auto& [store, cl] : changelogs) {
         auto admin = systems.Admin(cl.first);
         if (!admin.ok()) return admin.status();
-        auto end = (*admin)->ListOffset({cl.second, t.changelog_partition},
-                                        logstore::kLatestOffset);
+        auto end =
+            (*admin)->ListOffset({cl.second, t.changelog_partition}, logstore::kLatestOffset);
         if (!end.ok()) {
           if (end.status().code() == absl::StatusCode::kNotFound) continue;  // created at start
           return absl::Status(end.status().code(),
@@ -232,8 +235,9 @@ absl::StatusOr<ResetReport> ResetJobState(const std::map<std::string, std::strin
     }
   }
   if (cp_system.empty()) {
-    return absl::InvalidArgumentError("job reset: the job has no input and no "
-                                      "task.checkpoint.system");
+    return absl::InvalidArgumentError(
+        "job reset: the job has no input and no "
+        "task.checkpoint.system");
   }
   const std::string cp_topic = CheckpointTopic(model.job_name, model.job_id);
   int64_t ignored = 0;
@@ -258,8 +262,8 @@ absl::StatusOr<ResetReport> ResetJobState(const std::map<std::string, std::strin
     }
   }
   if (auto s = (*producer)->Close(); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("job reset: writing checkpoints to ", cp_topic,
-                                               ": ", s.message()));
+    return absl::Status(
+        s.code(), absl::StrCat("job reset: writing checkpoints to ", cp_topic, ": ", s.message()));
   }
   report.checkpoints_written = static_cast<int64_t>(checkpoints.size());
   report.lines.push_back(absl::StrCat("wrote ", checkpoints.size(), " task checkpoints to ",

@@ -3,9 +3,10 @@
 // Run by the coordinator's ResetJob RPC (coordinator/server/job_reset_rpc.cc) and by the
 // standalone runner, always on a job none of whose containers runs. On the job's log stores:
 //
-//   1. changelogs: every partition of every `stores.<s>.changelog` topic of the (merged) config
-//      is emptied with DeleteRecords up to its end (log start = end), so a restore replays
-//      nothing; the topics themselves (and their partition counts) stay;
+//   1. changelogs: every partition of every `stores.<s>.changelog` topic of the (merged) config,
+//      and of the runtime's internal stores (runtime/job/internal_stores.h: the timer and
+//      watermark store), is emptied with DeleteRecords up to its end (log start = end), so a
+//      restore replays nothing; the topics themselves (and their partition counts) stay;
 //   2. inputs: each task's input partition is set to its earliest offset (`to_earliest`) or to
 //      the first offset whose record timestamp is >= `timestamp_ms` (ListOffsets by timestamp;
 //      its end when there is none);

@@ -286,9 +286,8 @@ absl::Status ResetStandalone(const JobConfig& job, const Config& config, const J
     fs::path dir = fs::path(job.store_base_dir) / store.name;
     fs::remove_all(dir, ec);
     if (ec) {
-      return absl::InternalError(
-          absl::StrCat("reset: cannot remove local store ", store.name, " at ", dir.string(), ": ",
-                       ec.message()));
+      return absl::InternalError(absl::StrCat("reset: cannot remove local store ", store.name,
+                                              " at ", dir.string(), ": ", ec.message()));
     }
   }
   std::fprintf(stderr, "eddy-container run: reset job %s: %zu local store(s) removed\n",

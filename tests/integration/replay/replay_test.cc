@@ -48,7 +48,7 @@ std::string WritePackage(const std::string& dir, const std::string& extra_config
       "task.commit.ms=300\n"
       "task.shutdown.ms=10000\n"
       "job.container.count=2\n"
-      "cluster-manager.container.memory.mb=256\n" +
+      "cluster-manager.container.memory.mb=1024\n" +
       extra_config;
   std::string path = dir + "/replay.tar.gz";
   bool ok = WriteTarGz(path, {{"lib", "", 'd', ""},
@@ -66,8 +66,7 @@ std::unique_ptr<logstore::AdminClient> Admin(const std::string& bootstrap) {
 }
 
 // One record per word (key = value = word) with record timestamp `ts_ms`.
-bool ProduceAt(const std::string& bootstrap, const std::vector<std::string>& words,
-               int64_t ts_ms) {
+bool ProduceAt(const std::string& bootstrap, const std::vector<std::string>& words, int64_t ts_ms) {
   logstore::ProducerOptions o;
   o.client.bootstrap = bootstrap;
   auto p = logstore::Producer::Create(o);
@@ -121,7 +120,8 @@ Values ReadOutput(const std::string& bootstrap, const std::map<int32_t, int64_t>
       next[fp.tp.partition] = std::max(next[fp.tp.partition], fp.next_offset);
     }
     for (const auto& tp : tps) {
-      if (auto pos = (*c)->Position(tp); pos.ok()) next[tp.partition] = std::max(next[tp.partition], *pos);
+      if (auto pos = (*c)->Position(tp); pos.ok())
+        next[tp.partition] = std::max(next[tp.partition], *pos);
     }
   }
   return out;
@@ -164,8 +164,8 @@ Values Expected(const std::vector<std::vector<std::string>>& batches) {
   size_t n = 0, m = 0;
   for (const auto& [w, v] : got) n += v.size();
   for (const auto& [w, v] : want) m += v.size();
-  return ::testing::AssertionFailure() << "output did not reach the expected counts: " << n
-                                       << " of " << m << " records";
+  return ::testing::AssertionFailure()
+         << "output did not reach the expected counts: " << n << " of " << m << " records";
 }
 
 std::vector<std::string> Words(int n, int distinct, int salt) {
@@ -202,9 +202,13 @@ class ReplayGrid : public ::testing::Test {
 // stream created with the input's partition count, the store's changelog in the config; a
 // user key the application also sets is a submit warning.
 TEST_F(ReplayGrid, CoordinatorPlansTheApplication) {
-  auto out = Submit("stores.replay-counts.key.serde=string\nstores.replay-counts.msg.serde=string\n");
+  auto out =
+      Submit("stores.replay-counts.key.serde=string\nstores.replay-counts.factory=inmemory\n");
   ASSERT_EQ(out.find("FAILED"), std::string::npos) << out;
-  EXPECT_NE(out.find("stores.replay-counts.msg.serde=string kept"), std::string::npos) << out;
+  EXPECT_NE(out.find("stores.replay-counts.factory=inmemory kept (the application would set "
+                     "rocksdb)"),
+            std::string::npos)
+      << out;
   ASSERT_TRUE(grid_->WaitRunning(kJob, 90)) << grid_->JobStatus(kJob).dump();
   auto s = grid_->JobStatus(kJob);
   EXPECT_EQ(s["config"].value("task.inputs", ""), "eddy.replay-in,eddy.replay-1-by-word");
@@ -353,10 +357,10 @@ TEST(ReplayStandalone, RunResetToEarliestRecomputesTheSameResults) {
   char tmpl[] = "/tmp/eddy-replay-run-XXXXXX";
   std::string dir = mkdtemp(tmpl);
   runtime::ChildProcess logd;
-  ASSERT_TRUE(logd.Start({BinDir() + "/eddy-logd", "--data-dir", dir + "/log", "--listen",
-                          "127.0.0.1:0"},
-                         true)
-                  .ok());
+  ASSERT_TRUE(
+      logd.Start({BinDir() + "/eddy-logd", "--data-dir", dir + "/log", "--listen", "127.0.0.1:0"},
+                 true)
+          .ok());
   auto line = logd.ReadLineContaining("eddy-logd listening on", std::chrono::seconds(30));
   ASSERT_TRUE(line.ok());
   const std::string bootstrap = line->substr(line->rfind(' ') + 1);
@@ -379,7 +383,7 @@ TEST(ReplayStandalone, RunResetToEarliestRecomputesTheSameResults) {
   }
   auto run = [&](const std::vector<std::string>& extra) {
     auto p = std::make_unique<runtime::ChildProcess>();
-    std::vector<std::string> argv = {BinDir() + "/eddy", "run", "--config",
+    std::vector<std::string> argv = {BinDir() + "/eddy",         "run",        "--config",
                                      dir + "/replay.properties", "--work-dir", dir + "/work"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     EXPECT_TRUE(p->Start(argv, false).ok());

@@ -3,6 +3,8 @@
 // (runtime/job/job_reset.h ParseResetSpec) and the local-store reset epoch
 // (runtime/container/reset_epoch.h) on a real directory tree. The log-store side of a reset is
 // tested end to end in tests/integration/replay.
+#include "runtime/job/job_reset.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -10,7 +12,6 @@
 #include "gtest/gtest.h"
 #include "runtime/container/reset_epoch.h"
 #include "runtime/job/app_description_json.h"
-#include "runtime/job/job_reset.h"
 
 namespace eddy::runtime {
 namespace {
@@ -71,15 +72,14 @@ class ResetEpochTest : public ::testing::Test {
     base_ = fs::temp_directory_path() / ("eddy-reset-epoch-" + std::to_string(getpid()));
     fs::remove_all(base_);
     fs::create_directories(base_ / "counts" / "Partition_0.checkpoints" / "120");
-    std::ofstream(base_ / "counts" / "Partition_0.checkpoints" / "120" / "OFFSET") << "offset=120\n";
+    std::ofstream(base_ / "counts" / "Partition_0.checkpoints" / "120" / "OFFSET")
+        << "offset=120\n";
     fs::create_directories(base_ / "other-job-store");
     job_.store_base_dir = base_.string();
     job_.stores.push_back(StoreConfig{"counts", "rocksdb", std::nullopt});
   }
   void TearDown() override { fs::remove_all(base_); }
-  Config With(const std::string& epoch) {
-    return Config(Config::Map{{"job.reset.epoch", epoch}});
-  }
+  Config With(const std::string& epoch) { return Config(Config::Map{{"job.reset.epoch", epoch}}); }
   fs::path base_;
   JobConfig job_;
 };
