@@ -83,6 +83,76 @@ TEST(WatermarkTracker, IntermediatePartitionWaitsForEveryWriter) {
   EXPECT_EQ(w.watermark(), 700);
 }
 
+TEST(WatermarkTracker, IdleWritersAreLeftOutUntilActiveAgain) {
+  WatermarkTracker w({0, 100000});
+  int mid = w.AddPartition(0, /*intermediate=*/true, /*writers=*/3);
+  w.OnWriterWatermark(mid, "Partition 0", 3, 700, 1);
+  w.OnWriterWatermark(mid, "Partition 1", 3, 500, 1);
+  w.Update(1);
+  EXPECT_EQ(w.watermark(), kNoWatermark);  // Partition 2 not heard of yet
+  // Partition 2 never had an event and its inputs are idle: it announces itself idle.
+  w.OnWriterWatermark(mid, "Partition 2", 3, kNoWatermark, 2, /*idle=*/true);
+  EXPECT_TRUE(w.Update(2));
+  EXPECT_EQ(w.watermark(), 500);  // the minimum over the non-idle writers
+  EXPECT_FALSE(w.Idle(mid, 2));
+  // Partition 1 turns idle too: only Partition 0 counts.
+  w.OnWriterWatermark(mid, "Partition 1", 3, 500, 3, /*idle=*/true);
+  EXPECT_TRUE(w.Update(3));
+  EXPECT_EQ(w.watermark(), 700);
+  // Partition 2 is active again with its next non-idle record: it holds from now on (the
+  // watermark never goes back).
+  w.OnWriterWatermark(mid, "Partition 2", 3, 600, 4);
+  w.OnWriterWatermark(mid, "Partition 0", 3, 900, 4);
+  EXPECT_FALSE(w.Update(4));
+  EXPECT_EQ(w.watermark(), 700);
+  EXPECT_EQ(w.PartitionWatermark(mid), 600);
+  w.OnWriterWatermark(mid, "Partition 2", 3, 800, 5);
+  EXPECT_TRUE(w.Update(5));
+  EXPECT_EQ(w.watermark(), 800);
+}
+
+TEST(WatermarkTracker, PartitionWhoseWritersAreAllIdleIsIdle) {
+  WatermarkTracker w({0, 100000});
+  int src = w.AddPartition(0);
+  int mid = w.AddPartition(0, /*intermediate=*/true, /*writers=*/2);
+  w.OnEvent(src, 2000, 1);
+  w.OnWriterWatermark(mid, "Partition 0", 2, 1500, 1, /*idle=*/true);
+  w.Update(1);
+  EXPECT_FALSE(w.Idle(mid, 1));  // Partition 1 not heard of: not idle, holds
+  EXPECT_EQ(w.watermark(), kNoWatermark);
+  w.OnWriterWatermark(mid, "Partition 1", 2, kNoWatermark, 2, /*idle=*/true);
+  // Every writer idle: the partition is idle long before the idle timeout and does not hold
+  // the task watermark back; its own watermark is the largest of its writers'.
+  EXPECT_TRUE(w.Idle(mid, 2));
+  EXPECT_EQ(w.PartitionWatermark(mid), 1500);
+  EXPECT_TRUE(w.Update(2));
+  EXPECT_EQ(w.watermark(), 2000);
+  // The source partition (caught up, silent) goes idle as well: everything idle, the largest.
+  w.SetCaughtUp(src, true);
+  EXPECT_FALSE(w.SourceIdle(50000));
+  EXPECT_TRUE(w.SourceIdle(200000));
+  // Idle records are no activity: the partition stays idle by the timeout rule too.
+  w.SetCaughtUp(mid, true);
+  w.OnWriterWatermark(mid, "Partition 0", 2, 1500, 190000, /*idle=*/true);
+  w.OnWriterWatermark(mid, "Partition 0", 2, 1600, 190000);  // active again
+  EXPECT_FALSE(w.Idle(mid, 200000));
+  EXPECT_EQ(w.PartitionWatermark(mid), 1600);
+}
+
+TEST(WatermarkTracker, SourceIdleNeedsSourcePartitions) {
+  WatermarkTracker w({0, 1000});
+  int mid = w.AddPartition(0, /*intermediate=*/true, /*writers=*/1);
+  w.SetCaughtUp(mid, true);
+  EXPECT_FALSE(w.SourceIdle(5000));  // no source partition: not a writer at all
+  WatermarkTracker v({0, 1000});
+  int a = v.AddPartition(0), b = v.AddPartition(0);
+  v.SetCaughtUp(a, true);
+  v.SetCaughtUp(b, true);
+  v.OnEvent(b, 10, 500);
+  EXPECT_FALSE(v.SourceIdle(1200));  // b was active at 500
+  EXPECT_TRUE(v.SourceIdle(1500));   // never-seen a and quiet b: both idle
+}
+
 TEST(WatermarkTracker, RestoreIsAFloor) {
   WatermarkTracker w({0, 1000});
   int a = w.AddPartition(0);
@@ -150,8 +220,24 @@ TEST(ControlRecords, RoundTripAndBadInput) {
   EXPECT_EQ(c->writer, "Partition 3");
   EXPECT_EQ(c->writers, 4);
   EXPECT_EQ(c->watermark, -12);
-  for (const char* bad : {"", "watermark=1", "writers=2", "watermark=x writers=2",
-                          "watermark=1 writers=0", "watermark=1 writers=-3"}) {
+  EXPECT_FALSE(c->idle);
+  EXPECT_EQ(EncodeWatermarkValue(4, -12), "watermark=-12 writers=4");  // unchanged format
+  // idle=1: round trip, also with kNoWatermark (a writer that never had an event).
+  EXPECT_EQ(EncodeWatermarkValue(2, 5, true), "watermark=5 writers=2 idle=1");
+  auto i = DecodeWatermarkControl("Partition 1", EncodeWatermarkValue(2, kNoWatermark, true));
+  ASSERT_TRUE(i.ok()) << i.status();
+  EXPECT_TRUE(i->idle);
+  EXPECT_EQ(i->watermark, kNoWatermark);
+  auto i0 = DecodeWatermarkControl("t", "watermark=5 writers=2 idle=0");
+  ASSERT_TRUE(i0.ok()) << i0.status();
+  EXPECT_FALSE(i0->idle);
+  // Unknown parts are ignored (newer writers may add more).
+  auto u = DecodeWatermarkControl("t", "watermark=5 writers=2 future=x");
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->watermark, 5);
+  for (const char* bad :
+       {"", "watermark=1", "writers=2", "watermark=x writers=2", "watermark=1 writers=0",
+        "watermark=1 writers=-3", "watermark=1 writers=1 idle=2", "watermark=1 writers=1 idle="}) {
     EXPECT_FALSE(DecodeWatermarkControl("t", std::string_view(bad)).ok()) << bad;
   }
   EXPECT_FALSE(DecodeWatermarkControl(std::nullopt, "watermark=1 writers=1").ok());
@@ -212,7 +298,8 @@ TEST(AsyncDispatcher, SendsFromOtherThreadsPrecedeTheirCompletion) {
     int delay = static_cast<int>(rng() % 20);
     threads.emplace_back([&d, cb, off, delay] {
       std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-      ASSERT_TRUE(d.collector().Send(OutgoingMessageEnvelope({"s", "o"}, std::to_string(off))).ok());
+      ASSERT_TRUE(
+          d.collector().Send(OutgoingMessageEnvelope({"s", "o"}, std::to_string(off))).ok());
       cb->Complete();
     });
   }
