@@ -59,6 +59,7 @@ absl::Status TaskTimeService::Load() {
                         absl::StrCat("task '", task_, "' loading its timers: ", s.message()));
   }
   tracker_.Restore(timers_->watermark());
+  tracker_.RestoreSource(timers_->source_watermark());
   if (tracker_.watermark() != kNoWatermark) {
     watermark_gauge_->Set(static_cast<double>(tracker_.watermark()));
   }
@@ -242,7 +243,17 @@ absl::Status TaskTimeService::Tick(int64_t now_ms, MessageCollector& collector,
 }
 
 absl::Status TaskTimeService::BeforeCommit() {
-  if (!timers_ || tracker_.watermark() == kNoWatermark) return absl::OkStatus();
+  if (!timers_) return absl::OkStatus();
+  // The source watermark too: a writer restarted after its inputs were consumed has no event
+  // to rebuild it from, and its (idle) control records must not fall back to kNoWatermark.
+  if (!control_outputs_.empty() && tracker_.source_watermark() != kNoWatermark) {
+    if (auto s = timers_->PersistSourceWatermark(tracker_.source_watermark()); !s.ok()) {
+      return absl::Status(
+          s.code(),
+          absl::StrCat("task '", task_, "' persisting its source watermark: ", s.message()));
+    }
+  }
+  if (tracker_.watermark() == kNoWatermark) return absl::OkStatus();
   if (auto s = timers_->PersistWatermark(tracker_.watermark()); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("task '", task_,
                                                "' persisting its watermark: ", s.message()));

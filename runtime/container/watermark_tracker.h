@@ -65,6 +65,10 @@ class WatermarkTracker {
   bool SourceIdle(int64_t now_ms) const;
   // Sets the floor of both watermarks (the value persisted before a restart).
   void Restore(int64_t watermark_ms);
+  // Sets the floor of the source watermark only (its own persisted value).
+  void RestoreSource(int64_t watermark_ms) {
+    if (watermark_ms > source_watermark_) source_watermark_ = watermark_ms;
+  }
 
   // The watermark of one partition (kNoWatermark before any) and whether it is idle at `now_ms`.
   int64_t PartitionWatermark(int partition) const;
