@@ -184,11 +184,14 @@ TEST(TimerStore, OrderDedupLimitAndReload) {
   ASSERT_TRUE(ts.Remove(TimeDomain::kEventTime, "nope", 1).ok());
   ASSERT_TRUE(ts.Add(TimeDomain::kEventTime, "b", 25).ok());
   ASSERT_TRUE(ts.PersistWatermark(17).ok());
+  EXPECT_EQ(ts.source_watermark(), kNoWatermark);  // absent: stores written before the key
+  ASSERT_TRUE(ts.PersistSourceWatermark(-40).ok());
 
   // A second view of the same store (what a restore rebuilds) sees the same.
   TimerStore again(&kv, 100);
   ASSERT_TRUE(again.Load().ok());
   EXPECT_EQ(again.watermark(), 17);
+  EXPECT_EQ(again.source_watermark(), -40);
   EXPECT_EQ(again.size(TimeDomain::kEventTime), 3u);
   std::vector<std::pair<int64_t, std::string>> fired;
   while (true) {
