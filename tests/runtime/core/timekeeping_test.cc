@@ -10,6 +10,7 @@
 #include "eddy/envelope.h"
 #include "runtime/container/async_dispatcher.h"
 #include "runtime/container/control_records.h"
+#include "runtime/container/task_time_service.h"
 #include "runtime/container/timer_store.h"
 #include "runtime/container/watermark_tracker.h"
 #include "runtime/state/inmemory_store.h"
@@ -259,6 +260,63 @@ class VectorCollector : public MessageCollector {
   }
   std::vector<std::string> sent;
 };
+
+class NoCoordinator : public TaskCoordinator {
+ public:
+  void Commit(RequestScope) override {}
+  void Shutdown(RequestScope) override {}
+};
+
+// A writer task whose only input never had data: once the input is idle it announces itself
+// idle to every partition of the intermediate stream (again every idle timeout), turns active
+// with its first watermark, and a restart keeps its source watermark (timer store key "s").
+TEST(TaskTimeService, IdleWriterAnnouncesItselfAndKeepsItsSourceWatermark) {
+  state::InMemoryStore kv("__eddy_timers");
+  MetricsRegistry metrics;
+  NoCoordinator coord;
+  TimeOptions opt;
+  opt.watermark.idle_timeout_ms = 1000;
+  opt.control_interval_ms = 100;
+  const SystemStream in("kafka", "pageviews"), mid("kafka", "mid");
+  const std::string idle_no_wm =
+      EncodeWatermarkValue(4, kNoWatermark, /*idle=*/true);  // "watermark=-9223... idle=1"
+  {
+    TaskTimeService t("Partition 3", opt, &kv, nullptr, nullptr, &metrics);
+    int i = t.AddInput(in, /*intermediate=*/false, 0, 0);
+    // It reads the intermediate stream too, whose writers it never hears of: its task
+    // watermark stays kNoWatermark, so only "s" can keep its source watermark.
+    t.AddInput(mid, /*intermediate=*/true, 4, 0);
+    t.AddControlOutput(mid, /*partitions=*/2, /*writers=*/4);
+    ASSERT_TRUE(t.Load().ok());
+    t.SetCaughtUp(i, true);
+    VectorCollector out;
+    ASSERT_TRUE(t.Tick(500, out, coord).ok());
+    EXPECT_TRUE(out.sent.empty());  // not idle yet, no watermark: nothing to say
+    ASSERT_TRUE(t.Tick(1500, out, coord).ok());
+    EXPECT_EQ(out.sent, (std::vector<std::string>{idle_no_wm, idle_no_wm}));
+    ASSERT_TRUE(t.Tick(1700, out, coord).ok());
+    EXPECT_EQ(out.sent.size(), 2u);  // unchanged: not before the next idle timeout
+    ASSERT_TRUE(t.Tick(2600, out, coord).ok());
+    EXPECT_EQ(out.sent.size(), 4u);  // the repeat
+    IncomingMessageEnvelope e(SystemStreamPartition(in, 3), 0, "k", "v", 5000);
+    t.OnMessage(i, e, 2700);
+    ASSERT_TRUE(t.Tick(2800, out, coord).ok());
+    ASSERT_EQ(out.sent.size(), 6u);
+    EXPECT_EQ(out.sent[4], EncodeWatermarkValue(4, 5000));  // active again
+    ASSERT_TRUE(t.BeforeCommit().ok());
+    EXPECT_EQ(t.CurrentWatermark(), kNoWatermark);
+  }
+  TaskTimeService t("Partition 3", opt, &kv, nullptr, nullptr, &metrics);
+  int i = t.AddInput(in, false, 0, 0);
+  t.AddInput(mid, true, 4, 0);
+  t.AddControlOutput(mid, 2, 4);
+  ASSERT_TRUE(t.Load().ok());
+  t.SetCaughtUp(i, true);
+  VectorCollector out;
+  ASSERT_TRUE(t.Tick(1500, out, coord).ok());
+  EXPECT_EQ(out.sent, (std::vector<std::string>{EncodeWatermarkValue(4, 5000, true),
+                                                EncodeWatermarkValue(4, 5000, true)}));
+}
 
 TEST(AsyncDispatcher, CheckpointIsTheLongestCompletedPrefix) {
   MetricsRegistry metrics;
