@@ -6,8 +6,8 @@
 
 namespace eddy::runtime {
 
-std::string EncodeWatermarkValue(int32_t writers, int64_t watermark_ms) {
-  return absl::StrCat("watermark=", watermark_ms, " writers=", writers);
+std::string EncodeWatermarkValue(int32_t writers, int64_t watermark_ms, bool idle) {
+  return absl::StrCat("watermark=", watermark_ms, " writers=", writers, idle ? " idle=1" : "");
 }
 
 std::optional<std::string_view> ControlKind(const std::vector<HeaderView>& headers) {
@@ -25,7 +25,7 @@ absl::StatusOr<WatermarkControl> DecodeWatermarkControl(std::optional<std::strin
   if (!value) return absl::InvalidArgumentError("watermark control record without a value");
   WatermarkControl c;
   c.writer = std::string(*key);
-  bool have_w = false, have_n = false;
+  bool have_w = false, have_n = false, bad_idle = false;
   auto parse = [](std::string_view text, auto* out) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
     return ec == std::errc() && end == text.data() + text.size() && !text.empty();
@@ -39,12 +39,16 @@ absl::StatusOr<WatermarkControl> DecodeWatermarkControl(std::optional<std::strin
       have_w = parse(part.substr(10), &c.watermark);
     } else if (part.rfind("writers=", 0) == 0) {
       have_n = parse(part.substr(8), &c.writers) && c.writers > 0;
+    } else if (part.rfind("idle=", 0) == 0) {
+      const std::string_view v = part.substr(5);
+      c.idle = v == "1";
+      bad_idle = v != "0" && v != "1";
     }
   }
-  if (!have_w || !have_n) {
-    return absl::InvalidArgumentError(absl::StrCat("watermark control record of ", c.writer,
-                                                   ": bad value '", std::string(*value),
-                                                   "' (expected \"watermark=<ms> writers=<n>\")"));
+  if (!have_w || !have_n || bad_idle) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("watermark control record of ", c.writer, ": bad value '", std::string(*value),
+                     "' (expected \"watermark=<ms> writers=<n>[ idle=0|1]\")"));
   }
   return c;
 }

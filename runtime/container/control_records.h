@@ -4,8 +4,12 @@
 // hands it to Process(). Format (runtime/STATE_FORMAT.md "Control records"):
 //   header  eddy.control = "watermark"
 //   key     the writing task's name
-//   value   "watermark=<ms> writers=<n>"  (ASCII decimal; <n>: how many tasks write watermarks
-//           into the stream, so a reader knows when it has heard of all of them)
+//   value   "watermark=<ms> writers=<n>[ idle=1]"  (ASCII decimal; <n>: how many tasks write
+//           watermarks into the stream, so a reader knows when it has heard of all of them;
+//           idle=1: the writer's inputs are all idle, so readers leave it out of their minimum
+//           until its next record without idle=1; <ms> may then be kNoWatermark)
+// Unknown name=value parts of the value are ignored (an older reader ignores idle=1 and treats
+// the record as a plain watermark, which holds its watermark back but is never wrong).
 // A record with an eddy.control header of another value is ignored (skipped, counted), so newer
 // kinds can be added. Used by TaskTimeService (writing) and the container's input path
 // (reading).
@@ -29,10 +33,11 @@ struct WatermarkControl {
   std::string writer;   // task name
   int32_t writers = 0;  // writer count of the stream
   int64_t watermark = 0;
+  bool idle = false;  // idle=1: leave this writer out of the minimum until it is active again
 };
 
-// The value of a watermark control record.
-std::string EncodeWatermarkValue(int32_t writers, int64_t watermark_ms);
+// The value of a watermark control record (" idle=1" appended when `idle`).
+std::string EncodeWatermarkValue(int32_t writers, int64_t watermark_ms, bool idle = false);
 
 // The eddy.control header value of `headers`, nullopt when there is none.
 std::optional<std::string_view> ControlKind(const std::vector<HeaderView>& headers);

@@ -1,5 +1,6 @@
 #include "runtime/container/task_time_service.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -58,6 +59,7 @@ absl::Status TaskTimeService::Load() {
                         absl::StrCat("task '", task_, "' loading its timers: ", s.message()));
   }
   tracker_.Restore(timers_->watermark());
+  tracker_.RestoreSource(timers_->source_watermark());
   if (tracker_.watermark() != kNoWatermark) {
     watermark_gauge_->Set(static_cast<double>(tracker_.watermark()));
   }
@@ -135,7 +137,7 @@ absl::Status TaskTimeService::OnControl(int input, const IncomingMessageEnvelope
                      env.system_stream_partition().stream, " partition ", env.partition(),
                      " offset ", env.offset(), ": ", c.status().message()));
   }
-  tracker_.OnWriterWatermark(input, c->writer, c->writers, c->watermark, now_ms);
+  tracker_.OnWriterWatermark(input, c->writer, c->writers, c->watermark, now_ms, c->idle);
   return absl::OkStatus();
 }
 
@@ -174,13 +176,27 @@ absl::Status TaskTimeService::FireProcessingTimers(int64_t now_ms, MessageCollec
 }
 
 absl::Status TaskTimeService::SendControls(int64_t now_ms, MessageCollector& collector) {
+  if (control_outputs_.empty() || now_ms - last_control_ms_ < opt_.control_interval_ms) {
+    return absl::OkStatus();
+  }
   const int64_t wm = tracker_.source_watermark();
-  if (control_outputs_.empty() || wm == kNoWatermark || wm <= last_control_watermark_ ||
-      now_ms - last_control_ms_ < opt_.control_interval_ms) {
+  // Idle: every input of this task is idle (also when it never had an event), so it tells the
+  // readers to leave it out of their minimum instead of leaving them waiting for it forever.
+  const bool idle = tracker_.SourceIdle(now_ms);
+  const bool changed = !sent_control_ || idle != last_control_idle_;
+  if (idle) {
+    // Sent on a change, an advance, and again every idle timeout (a reader that restarted from
+    // an older checkpoint, or a record lost to an aborted transaction, hears of it again).
+    if (!changed && wm <= last_control_watermark_ &&
+        now_ms - last_control_ms_ <
+            std::max(opt_.control_interval_ms, opt_.watermark.idle_timeout_ms)) {
+      return absl::OkStatus();
+    }
+  } else if (wm == kNoWatermark || (wm <= last_control_watermark_ && !changed)) {
     return absl::OkStatus();
   }
   for (const auto& out : control_outputs_) {
-    const std::string value = EncodeWatermarkValue(out.writers, wm);
+    const std::string value = EncodeWatermarkValue(out.writers, wm, idle);
     for (int32_t p = 0; p < out.partitions; ++p) {
       OutgoingMessageEnvelope e(out.stream, task_, value);
       e.WithPartition(p).WithTimestamp(now_ms).AddHeader(kControlHeader, kControlWatermark);
@@ -192,8 +208,10 @@ absl::Status TaskTimeService::SendControls(int64_t now_ms, MessageCollector& col
       controls_sent_->Inc();
     }
   }
-  last_control_watermark_ = wm;
+  last_control_watermark_ = std::max(last_control_watermark_, wm);
   last_control_ms_ = now_ms;
+  last_control_idle_ = idle;
+  sent_control_ = true;
   return absl::OkStatus();
 }
 
@@ -223,7 +241,17 @@ absl::Status TaskTimeService::Tick(int64_t now_ms, MessageCollector& collector,
 }
 
 absl::Status TaskTimeService::BeforeCommit() {
-  if (!timers_ || tracker_.watermark() == kNoWatermark) return absl::OkStatus();
+  if (!timers_) return absl::OkStatus();
+  // The source watermark too: a writer restarted after its inputs were consumed has no event
+  // to rebuild it from, and its (idle) control records must not fall back to kNoWatermark.
+  if (!control_outputs_.empty() && tracker_.source_watermark() != kNoWatermark) {
+    if (auto s = timers_->PersistSourceWatermark(tracker_.source_watermark()); !s.ok()) {
+      return absl::Status(
+          s.code(),
+          absl::StrCat("task '", task_, "' persisting its source watermark: ", s.message()));
+    }
+  }
+  if (tracker_.watermark() == kNoWatermark) return absl::OkStatus();
   if (auto s = timers_->PersistWatermark(tracker_.watermark()); !s.ok()) {
     return absl::Status(s.code(),
                         absl::StrCat("task '", task_, "' persisting its watermark: ", s.message()));

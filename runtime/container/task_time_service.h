@@ -107,6 +107,8 @@ class TaskTimeService final : public TimerService {
   int64_t next_processing_check_ms_ = 0;
   int64_t last_control_ms_ = 0;
   int64_t last_control_watermark_ = kNoWatermark;
+  bool last_control_idle_ = false;  // whether the last control records sent said idle=1
+  bool sent_control_ = false;       // whether any control record was sent yet
   Gauge* watermark_gauge_;
   Counter* fired_;
   Counter* registered_;

@@ -6,6 +6,7 @@ namespace eddy::runtime {
 namespace {
 
 constexpr char kWatermarkKey[] = "w";
+constexpr char kSourceWatermarkKey[] = "s";
 constexpr uint64_t kSignBit = uint64_t{1} << 63;
 
 void AppendBe(uint64_t u, std::string* out) {
@@ -36,18 +37,26 @@ std::string TimerStore::TimerKeyBytes(TimeDomain domain, std::string_view key, i
   return s;
 }
 
-absl::Status TimerStore::Load() {
-  event_.clear();
-  processing_.clear();
-  auto w = store_->Get(kWatermarkKey);
+absl::Status TimerStore::LoadInt64(const char* key, const char* what, int64_t* out) {
+  auto w = store_->Get(key);
   if (!w.ok()) return w.status();
   if (w->has_value()) {
     if ((*w)->size() != 8) {
-      return absl::DataLossError(absl::StrCat("timer store ", store_->name(),
-                                              ": the watermark entry has ", (*w)->size(),
-                                              " bytes, expected 8"));
+      return absl::DataLossError(absl::StrCat("timer store ", store_->name(), ": the ", what,
+                                              " entry has ", (*w)->size(), " bytes, expected 8"));
     }
-    watermark_ = DecodeInt64(**w);
+    *out = DecodeInt64(**w);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TimerStore::Load() {
+  event_.clear();
+  processing_.clear();
+  source_watermark_ = kNoWatermark;
+  if (auto s = LoadInt64(kWatermarkKey, "watermark", &watermark_); !s.ok()) return s;
+  if (auto s = LoadInt64(kSourceWatermarkKey, "source watermark", &source_watermark_); !s.ok()) {
+    return s;
   }
   auto it = store_->PrefixScan("t");
   if (!it.ok()) return it.status();
@@ -104,6 +113,13 @@ absl::Status TimerStore::PersistWatermark(int64_t watermark_ms) {
   if (watermark_ms == watermark_) return absl::OkStatus();
   if (auto s = store_->Put(kWatermarkKey, EncodeInt64(watermark_ms)); !s.ok()) return s;
   watermark_ = watermark_ms;
+  return absl::OkStatus();
+}
+
+absl::Status TimerStore::PersistSourceWatermark(int64_t watermark_ms) {
+  if (watermark_ms == source_watermark_) return absl::OkStatus();
+  if (auto s = store_->Put(kSourceWatermarkKey, EncodeInt64(watermark_ms)); !s.ok()) return s;
+  source_watermark_ = watermark_ms;
   return absl::OkStatus();
 }
 

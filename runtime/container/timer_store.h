@@ -4,6 +4,9 @@
 // (timestamp, key), so the due ones are found without reading the store. Format of the keys
 // (runtime/STATE_FORMAT.md "Timer store"):
 //   "w"                                   → the task watermark, 8 bytes big-endian two's complement
+//   "s"                                   → the source watermark (what the task sends into
+//                                           intermediate streams), same encoding; absent in
+//                                           stores written before it
 //   "t" <domain> <8 bytes ts> <user key>  → "" (a timer); domain 'e' event time, 'p' processing
 //                                           time; ts big-endian with the sign bit flipped, so byte
 //                                           order is timestamp order
@@ -43,6 +46,9 @@ class TimerStore {
   int64_t watermark() const { return watermark_; }  // kNoWatermark when never persisted
   // Writes the watermark to the store when it differs from the persisted one.
   absl::Status PersistWatermark(int64_t watermark_ms);
+  // The same for the source watermark (WatermarkTracker::source_watermark()).
+  int64_t source_watermark() const { return source_watermark_; }
+  absl::Status PersistSourceWatermark(int64_t watermark_ms);
 
   size_t size(TimeDomain domain) const { return Set(domain).size(); }
   size_t size() const { return event_.size() + processing_.size(); }
@@ -62,7 +68,10 @@ class TimerStore {
   KeyValueStoreBytes* store_;
   int64_t max_timers_;
   Timers event_, processing_;
+  absl::Status LoadInt64(const char* key, const char* what, int64_t* out);
+
   int64_t watermark_ = kNoWatermark;
+  int64_t source_watermark_ = kNoWatermark;
 };
 
 }  // namespace eddy::runtime

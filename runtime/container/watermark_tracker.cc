@@ -1,6 +1,7 @@
 #include "runtime/container/watermark_tracker.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace eddy::runtime {
 
@@ -14,23 +15,51 @@ int WatermarkTracker::AddPartition(int64_t now_ms, bool intermediate, int32_t wr
 }
 
 void WatermarkTracker::OnWriterWatermark(int partition, const std::string& writer, int32_t writers,
-                                         int64_t watermark_ms, int64_t now_ms) {
+                                         int64_t watermark_ms, int64_t now_ms, bool idle) {
   Partition& p = partitions_[partition];
-  p.last_active_ms = now_ms;
+  if (!idle) p.last_active_ms = now_ms;
   p.writers = std::max(p.writers, writers);
-  auto [it, added] = p.writer_watermarks.emplace(writer, watermark_ms);
-  if (!added && watermark_ms > it->second) it->second = watermark_ms;
+  auto [it, added] = p.writer_watermarks.emplace(writer, Writer{watermark_ms, idle});
+  if (added) return;
+  if (watermark_ms > it->second.watermark) it->second.watermark = watermark_ms;
+  it->second.idle = idle;
+}
+
+bool WatermarkTracker::AllWritersIdle(const Partition& p) {
+  if (!AllWritersHeard(p)) return false;
+  for (const auto& [name, w] : p.writer_watermarks) {
+    if (!w.idle) return false;
+  }
+  return true;
+}
+
+bool WatermarkTracker::SourceIdle(int64_t now_ms) const {
+  bool any = false;
+  for (int i = 0; i < size(); ++i) {
+    if (partitions_[i].intermediate) continue;
+    if (!Idle(i, now_ms)) return false;
+    any = true;
+  }
+  return any;
 }
 
 int64_t WatermarkTracker::PartitionWatermark(int partition) const {
   const Partition& p = partitions_[partition];
   if (p.intermediate) {
-    if (p.writers <= 0 || static_cast<int32_t>(p.writer_watermarks.size()) < p.writers) {
-      return kNoWatermark;
+    if (!AllWritersHeard(p)) return kNoWatermark;
+    // The minimum over the non-idle writers; all idle: the largest (the partition is idle).
+    int64_t min_active = std::numeric_limits<int64_t>::max();
+    int64_t max_idle = kNoWatermark;
+    bool any_active = false;
+    for (const auto& [name, w] : p.writer_watermarks) {
+      if (w.idle) {
+        max_idle = std::max(max_idle, w.watermark);
+      } else {
+        any_active = true;
+        min_active = std::min(min_active, w.watermark);
+      }
     }
-    int64_t m = std::numeric_limits<int64_t>::max();
-    for (const auto& [w, v] : p.writer_watermarks) m = std::min(m, v);
-    return m;
+    return any_active ? min_active : max_idle;
   }
   if (p.max_event_time == kNoWatermark) return kNoWatermark;
   // Saturating: an event time near the minimum must not wrap.
@@ -40,6 +69,7 @@ int64_t WatermarkTracker::PartitionWatermark(int partition) const {
 
 bool WatermarkTracker::Idle(int partition, int64_t now_ms) const {
   const Partition& p = partitions_[partition];
+  if (p.intermediate && AllWritersIdle(p)) return true;
   return p.caught_up && now_ms - p.last_active_ms >= opt_.idle_timeout_ms;
 }
 

@@ -1,8 +1,11 @@
 // WatermarkTracker: the watermark of one task from its input partitions (eddy/timers.h). Each
 // partition has a watermark: for a plain input, the largest event time seen minus
 // task.watermark.max.out.of.orderness.ms; for a partition of an intermediate stream, the minimum
-// over the writers of the watermarks their control records carried (control_records.h), once
-// every writer was heard of (kNoWatermark before). The task's watermark is the minimum over its
+// over the non-idle writers of the watermarks their control records carried (control_records.h),
+// once every writer was heard of (kNoWatermark before). A writer that said idle=1 is left out
+// until its next record without it; a partition whose writers were all heard of and are all idle
+// is itself idle (its watermark: the largest writer watermark), and its idle records do not count
+// as activity for the idle timeout. The task's watermark is the minimum over its
 // non-idle partitions; when every partition is idle, the largest partition watermark (nothing
 // is arriving that could be older). It never goes back; Restore() sets its floor (the persisted
 // watermark). A partition is idle when it delivered nothing (no message, no control record) for
@@ -42,10 +45,12 @@ class WatermarkTracker {
   // A message of an intermediate partition: activity only (its event time does not count).
   void OnActivity(int partition, int64_t now_ms) { partitions_[partition].last_active_ms = now_ms; }
   // A control record of an intermediate partition: writer `writer` (of `writers`) reached
-  // `watermark_ms`. A writer's watermark never goes back (an older one is ignored); the writer
-  // count is the largest heard of.
+  // `watermark_ms`; `idle`: its inputs are all idle (left out of the minimum until a record
+  // with idle false). A writer's watermark never goes back (an older one is ignored, its idle
+  // flag is still taken); the writer count is the largest heard of. A non-idle record counts as
+  // activity of the partition, an idle one does not.
   void OnWriterWatermark(int partition, const std::string& writer, int32_t writers,
-                         int64_t watermark_ms, int64_t now_ms);
+                         int64_t watermark_ms, int64_t now_ms, bool idle = false);
   // Whether the task has read everything the partition had at its newest fetch.
   void SetCaughtUp(int partition, bool caught_up) { partitions_[partition].caught_up = caught_up; }
 
@@ -55,23 +60,40 @@ class WatermarkTracker {
   // The same minimum over the non-intermediate partitions only (what this task sends to the
   // intermediate streams it writes; kNoWatermark when it has none), monotonic too.
   int64_t source_watermark() const { return source_watermark_; }
+  // Whether this task has non-intermediate partitions and all of them are idle at `now_ms` (it
+  // then tells the intermediate streams it writes that it is idle).
+  bool SourceIdle(int64_t now_ms) const;
   // Sets the floor of both watermarks (the value persisted before a restart).
   void Restore(int64_t watermark_ms);
+  // Sets the floor of the source watermark only (its own persisted value).
+  void RestoreSource(int64_t watermark_ms) {
+    if (watermark_ms > source_watermark_) source_watermark_ = watermark_ms;
+  }
 
   // The watermark of one partition (kNoWatermark before any) and whether it is idle at `now_ms`.
   int64_t PartitionWatermark(int partition) const;
+  // Idle: caught up and silent for the idle timeout, or (intermediate) every writer heard of and
+  // idle.
   bool Idle(int partition, int64_t now_ms) const;
   int size() const { return static_cast<int>(partitions_.size()); }
 
  private:
+  struct Writer {
+    int64_t watermark = kNoWatermark;
+    bool idle = false;
+  };
   struct Partition {
     bool intermediate = false;
     bool caught_up = false;
     int32_t writers = 0;
     int64_t max_event_time = kNoWatermark;
     int64_t last_active_ms = 0;
-    std::map<std::string, int64_t> writer_watermarks;
+    std::map<std::string, Writer> writer_watermarks;
   };
+  static bool AllWritersHeard(const Partition& p) {
+    return p.writers > 0 && static_cast<int32_t>(p.writer_watermarks.size()) >= p.writers;
+  }
+  static bool AllWritersIdle(const Partition& p);
   static int64_t Compute(const std::vector<int64_t>& active, const std::vector<int64_t>& idle);
 
   Options opt_;

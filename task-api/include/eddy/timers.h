@@ -16,8 +16,11 @@
 // Intermediate streams (streams.<id>.samza.intermediate=true, created by the high-level API's
 // partition_by) carry the watermark across tasks: every task writing into one sends control
 // records holding its watermark to every partition of it, and a reader's watermark for such a
-// partition is the minimum over the writers it was told about (Samza's WatermarkMessage). Control
-// records are consumed by the runtime and never reach Process().
+// partition is the minimum over the writers it was told about (Samza's WatermarkMessage). A
+// writer whose inputs are all idle (also one that never saw an event) says so in its control
+// records, and readers leave it out of that minimum until it is active again; a partition whose
+// writers are all idle is idle itself (runtime/STATE_FORMAT.md). Control records are consumed by
+// the runtime and never reach Process().
 //
 // Timers. A timer is (domain, key, timestamp). An event-time timer fires when the task's
 // watermark reaches its timestamp; a processing-time timer when the wall clock does (checked

@@ -12,6 +12,7 @@
 #include "runtime/container/async_dispatcher.h"
 #include "runtime/container/control_records.h"
 #include "runtime/container/job_config.h"
+#include "runtime/container/task_time_service.h"
 #include "runtime/container/timer_store.h"
 #include "runtime/container/watermark_tracker.h"
 #include "runtime/job/internal_stores.h"
@@ -86,6 +87,76 @@ TEST(WatermarkTracker, IntermediatePartitionWaitsForEveryWriter) {
   EXPECT_EQ(w.watermark(), 700);
 }
 
+TEST(WatermarkTracker, IdleWritersAreLeftOutUntilActiveAgain) {
+  WatermarkTracker w({0, 100000});
+  int mid = w.AddPartition(0, /*intermediate=*/true, /*writers=*/3);
+  w.OnWriterWatermark(mid, "Partition 0", 3, 700, 1);
+  w.OnWriterWatermark(mid, "Partition 1", 3, 500, 1);
+  w.Update(1);
+  EXPECT_EQ(w.watermark(), kNoWatermark);  // Partition 2 not heard of yet
+  // Partition 2 never had an event and its inputs are idle: it announces itself idle.
+  w.OnWriterWatermark(mid, "Partition 2", 3, kNoWatermark, 2, /*idle=*/true);
+  EXPECT_TRUE(w.Update(2));
+  EXPECT_EQ(w.watermark(), 500);  // the minimum over the non-idle writers
+  EXPECT_FALSE(w.Idle(mid, 2));
+  // Partition 1 turns idle too: only Partition 0 counts.
+  w.OnWriterWatermark(mid, "Partition 1", 3, 500, 3, /*idle=*/true);
+  EXPECT_TRUE(w.Update(3));
+  EXPECT_EQ(w.watermark(), 700);
+  // Partition 2 is active again with its next non-idle record: it holds from now on (the
+  // watermark never goes back).
+  w.OnWriterWatermark(mid, "Partition 2", 3, 600, 4);
+  w.OnWriterWatermark(mid, "Partition 0", 3, 900, 4);
+  EXPECT_FALSE(w.Update(4));
+  EXPECT_EQ(w.watermark(), 700);
+  EXPECT_EQ(w.PartitionWatermark(mid), 600);
+  w.OnWriterWatermark(mid, "Partition 2", 3, 800, 5);
+  EXPECT_TRUE(w.Update(5));
+  EXPECT_EQ(w.watermark(), 800);
+}
+
+TEST(WatermarkTracker, PartitionWhoseWritersAreAllIdleIsIdle) {
+  WatermarkTracker w({0, 100000});
+  int src = w.AddPartition(0);
+  int mid = w.AddPartition(0, /*intermediate=*/true, /*writers=*/2);
+  w.OnEvent(src, 2000, 1);
+  w.OnWriterWatermark(mid, "Partition 0", 2, 1500, 1, /*idle=*/true);
+  w.Update(1);
+  EXPECT_FALSE(w.Idle(mid, 1));  // Partition 1 not heard of: not idle, holds
+  EXPECT_EQ(w.watermark(), kNoWatermark);
+  w.OnWriterWatermark(mid, "Partition 1", 2, kNoWatermark, 2, /*idle=*/true);
+  // Every writer idle: the partition is idle long before the idle timeout and does not hold
+  // the task watermark back; its own watermark is the largest of its writers'.
+  EXPECT_TRUE(w.Idle(mid, 2));
+  EXPECT_EQ(w.PartitionWatermark(mid), 1500);
+  EXPECT_TRUE(w.Update(2));
+  EXPECT_EQ(w.watermark(), 2000);
+  // The source partition (caught up, silent) goes idle as well: everything idle, the largest.
+  w.SetCaughtUp(src, true);
+  EXPECT_FALSE(w.SourceIdle(50000));
+  EXPECT_TRUE(w.SourceIdle(200000));
+  // Idle records are no activity: the partition stays idle by the timeout rule too.
+  w.SetCaughtUp(mid, true);
+  w.OnWriterWatermark(mid, "Partition 0", 2, 1500, 190000, /*idle=*/true);
+  w.OnWriterWatermark(mid, "Partition 0", 2, 1600, 190000);  // active again
+  EXPECT_FALSE(w.Idle(mid, 200000));
+  EXPECT_EQ(w.PartitionWatermark(mid), 1600);
+}
+
+TEST(WatermarkTracker, SourceIdleNeedsSourcePartitions) {
+  WatermarkTracker w({0, 1000});
+  int mid = w.AddPartition(0, /*intermediate=*/true, /*writers=*/1);
+  w.SetCaughtUp(mid, true);
+  EXPECT_FALSE(w.SourceIdle(5000));  // no source partition: not a writer at all
+  WatermarkTracker v({0, 1000});
+  int a = v.AddPartition(0), b = v.AddPartition(0);
+  v.SetCaughtUp(a, true);
+  v.SetCaughtUp(b, true);
+  v.OnEvent(b, 10, 500);
+  EXPECT_FALSE(v.SourceIdle(1200));  // b was active at 500
+  EXPECT_TRUE(v.SourceIdle(1500));   // never-seen a and quiet b: both idle
+}
+
 TEST(WatermarkTracker, RestoreIsAFloor) {
   WatermarkTracker w({0, 1000});
   int a = w.AddPartition(0);
@@ -117,11 +188,14 @@ TEST(TimerStore, OrderDedupLimitAndReload) {
   ASSERT_TRUE(ts.Remove(TimeDomain::kEventTime, "nope", 1).ok());
   ASSERT_TRUE(ts.Add(TimeDomain::kEventTime, "b", 25).ok());
   ASSERT_TRUE(ts.PersistWatermark(17).ok());
+  EXPECT_EQ(ts.source_watermark(), kNoWatermark);  // absent: stores written before the key
+  ASSERT_TRUE(ts.PersistSourceWatermark(-40).ok());
 
   // A second view of the same store (what a restore rebuilds) sees the same.
   TimerStore again(&kv, 100);
   ASSERT_TRUE(again.Load().ok());
   EXPECT_EQ(again.watermark(), 17);
+  EXPECT_EQ(again.source_watermark(), -40);
   EXPECT_EQ(again.size(TimeDomain::kEventTime), 3u);
   std::vector<std::pair<int64_t, std::string>> fired;
   while (true) {
@@ -153,8 +227,24 @@ TEST(ControlRecords, RoundTripAndBadInput) {
   EXPECT_EQ(c->writer, "Partition 3");
   EXPECT_EQ(c->writers, 4);
   EXPECT_EQ(c->watermark, -12);
-  for (const char* bad : {"", "watermark=1", "writers=2", "watermark=x writers=2",
-                          "watermark=1 writers=0", "watermark=1 writers=-3"}) {
+  EXPECT_FALSE(c->idle);
+  EXPECT_EQ(EncodeWatermarkValue(4, -12), "watermark=-12 writers=4");  // unchanged format
+  // idle=1: round trip, also with kNoWatermark (a writer that never had an event).
+  EXPECT_EQ(EncodeWatermarkValue(2, 5, true), "watermark=5 writers=2 idle=1");
+  auto i = DecodeWatermarkControl("Partition 1", EncodeWatermarkValue(2, kNoWatermark, true));
+  ASSERT_TRUE(i.ok()) << i.status();
+  EXPECT_TRUE(i->idle);
+  EXPECT_EQ(i->watermark, kNoWatermark);
+  auto i0 = DecodeWatermarkControl("t", "watermark=5 writers=2 idle=0");
+  ASSERT_TRUE(i0.ok()) << i0.status();
+  EXPECT_FALSE(i0->idle);
+  // Unknown parts are ignored (newer writers may add more).
+  auto u = DecodeWatermarkControl("t", "watermark=5 writers=2 future=x");
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->watermark, 5);
+  for (const char* bad :
+       {"", "watermark=1", "writers=2", "watermark=x writers=2", "watermark=1 writers=0",
+        "watermark=1 writers=-3", "watermark=1 writers=1 idle=2", "watermark=1 writers=1 idle="}) {
     EXPECT_FALSE(DecodeWatermarkControl("t", std::string_view(bad)).ok()) << bad;
   }
   EXPECT_FALSE(DecodeWatermarkControl(std::nullopt, "watermark=1 writers=1").ok());
@@ -173,6 +263,63 @@ class VectorCollector : public MessageCollector {
   }
   std::vector<std::string> sent;
 };
+
+class NoCoordinator : public TaskCoordinator {
+ public:
+  void Commit(RequestScope) override {}
+  void Shutdown(RequestScope) override {}
+};
+
+// A writer task whose only input never had data: once the input is idle it announces itself
+// idle to every partition of the intermediate stream (again every idle timeout), turns active
+// with its first watermark, and a restart keeps its source watermark (timer store key "s").
+TEST(TaskTimeService, IdleWriterAnnouncesItselfAndKeepsItsSourceWatermark) {
+  state::InMemoryStore kv("__eddy_timers");
+  MetricsRegistry metrics;
+  NoCoordinator coord;
+  TimeOptions opt;
+  opt.watermark.idle_timeout_ms = 1000;
+  opt.control_interval_ms = 100;
+  const SystemStream in("kafka", "pageviews"), mid("kafka", "mid");
+  const std::string idle_no_wm =
+      EncodeWatermarkValue(4, kNoWatermark, /*idle=*/true);  // "watermark=-9223... idle=1"
+  {
+    TaskTimeService t("Partition 3", opt, &kv, nullptr, nullptr, &metrics);
+    int i = t.AddInput(in, /*intermediate=*/false, 0, 0);
+    // It reads the intermediate stream too, whose writers it never hears of: its task
+    // watermark stays kNoWatermark, so only "s" can keep its source watermark.
+    t.AddInput(mid, /*intermediate=*/true, 4, 0);
+    t.AddControlOutput(mid, /*partitions=*/2, /*writers=*/4);
+    ASSERT_TRUE(t.Load().ok());
+    t.SetCaughtUp(i, true);
+    VectorCollector out;
+    ASSERT_TRUE(t.Tick(500, out, coord).ok());
+    EXPECT_TRUE(out.sent.empty());  // not idle yet, no watermark: nothing to say
+    ASSERT_TRUE(t.Tick(1500, out, coord).ok());
+    EXPECT_EQ(out.sent, (std::vector<std::string>{idle_no_wm, idle_no_wm}));
+    ASSERT_TRUE(t.Tick(1700, out, coord).ok());
+    EXPECT_EQ(out.sent.size(), 2u);  // unchanged: not before the next idle timeout
+    ASSERT_TRUE(t.Tick(2600, out, coord).ok());
+    EXPECT_EQ(out.sent.size(), 4u);  // the repeat
+    IncomingMessageEnvelope e(SystemStreamPartition(in, 3), 0, "k", "v", 5000);
+    t.OnMessage(i, e, 2700);
+    ASSERT_TRUE(t.Tick(2800, out, coord).ok());
+    ASSERT_EQ(out.sent.size(), 6u);
+    EXPECT_EQ(out.sent[4], EncodeWatermarkValue(4, 5000));  // active again
+    ASSERT_TRUE(t.BeforeCommit().ok());
+    EXPECT_EQ(t.CurrentWatermark(), kNoWatermark);
+  }
+  TaskTimeService t("Partition 3", opt, &kv, nullptr, nullptr, &metrics);
+  int i = t.AddInput(in, false, 0, 0);
+  t.AddInput(mid, true, 4, 0);
+  t.AddControlOutput(mid, 2, 4);
+  ASSERT_TRUE(t.Load().ok());
+  t.SetCaughtUp(i, true);
+  VectorCollector out;
+  ASSERT_TRUE(t.Tick(1500, out, coord).ok());
+  EXPECT_EQ(out.sent, (std::vector<std::string>{EncodeWatermarkValue(4, 5000, true),
+                                                EncodeWatermarkValue(4, 5000, true)}));
+}
 
 TEST(AsyncDispatcher, CheckpointIsTheLongestCompletedPrefix) {
   MetricsRegistry metrics;
