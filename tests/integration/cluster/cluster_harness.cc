@@ -225,9 +225,9 @@ bool WriteTarGz(const std::string& path, const std::vector<TarEntry>& entries) {
   return true;
 }
 
-std::vector<TarEntry> WordcountEntries() {
+std::vector<TarEntry> WordcountEntries(const std::string& job) {
   std::vector<TarEntry> out;
-  fs::path stage = fs::path(BinDir()) / ".." / "jobs" / "wordcount";
+  fs::path stage = fs::path(BinDir()) / ".." / "jobs" / job;
   for (const char* d : {"lib", "config"}) {
     out.push_back({d, "", 'd', ""});
     for (const auto& e : fs::directory_iterator(stage / d)) {

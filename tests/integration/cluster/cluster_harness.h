@@ -68,7 +68,8 @@ struct TarEntry {
 };
 bool WriteTarGz(const std::string& path, const std::vector<TarEntry>& entries);
 // The entries of the built wordcount package's stage dir (lib/ and config/).
-std::vector<TarEntry> WordcountEntries();
+// The staged package of jobs/<job> (build/jobs/<job>: lib/ and config/).
+std::vector<TarEntry> WordcountEntries(const std::string& job = "wordcount");
 
 // The pid of the eddy-container process of `job` container `cid` (from job status work dir).
 int ContainerPid(const std::string& work_dir);

@@ -340,8 +340,14 @@ TEST(Cluster, BadPackagesAreRefusedAndACrashingJobFails) {
          g.GridJson()["coordinator"]["address"].get<std::string>() + " --dir /nonexistent");
   EXPECT_NE(noauth.code, 0);
   EXPECT_NE(noauth.err.find("token"), std::string::npos) << noauth.err;
-  // A job that crashes on start fails after the retry limit, with the reason.
-  r = submit(entries,
+  // An application whose config its describer refuses is refused at submit, naming the value.
+  r = submit(entries, "--set app.wordcount.output=no-dot-here");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("no-dot-here"), std::string::npos) << r.err;
+  // A job that crashes on start fails after the retry limit, with the reason. (The low-level
+  // wordcount checks its output stream only in Init; the high-level one is refused at submit,
+  // when the package check describes it.)
+  r = submit(WordcountEntries("wordcount-lowlevel"),
              "--set app.wordcount.output=no-dot-here --set cluster-manager.container.retry.count=2 "
              "--set cluster-manager.container.memory.mb=512");
   ASSERT_EQ(r.code, 0) << r.err;
