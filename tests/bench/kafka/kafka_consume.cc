@@ -403,6 +403,14 @@ int main(int argc, char** argv) {
       native_topic = false;
     } else if (a == "--skip-rdkafka-topic") {
       rdkafka_topic = false;
+    } else if (a == "--help" || a == "-h") {
+      std::printf("usage: kafka_consume [--messages N] [--size B] [--rounds R] [--logd PATH] "
+                  "[--kcat PATH] [--dir D] [--analyze] [--logd-arg ARG]... "
+                  "[--skip-native-topic] [--skip-rdkafka-topic]\n"
+                  "Reads N records of B bytes from one eddy-logd with kcat (default settings), "
+                  "the native consumer and kcat (tuned), in the same run, checking every record "
+                  "(docs/benchmarks/kafka.md).\n");
+      return 0;
     } else {
       std::fprintf(stderr,
                    "usage: kafka_consume [--messages N] [--size B] [--rounds R] [--logd PATH] "
