@@ -976,6 +976,13 @@ absl::Status Container::Impl::Shutdown() {
       t->eos_done_ = true;
     }
   }
+  // The last watermark of each writer of an intermediate stream goes out with the final commit.
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  for (auto& t : tasks_) {
+    if (auto s = t->time_->FlushControls(now_ms, *t); !s.ok()) return s;
+  }
   for (auto& t : tasks_) {
     if (!t->closable_) continue;
     TaskInstance* ti = t.get();

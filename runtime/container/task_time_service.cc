@@ -175,8 +175,10 @@ absl::Status TaskTimeService::FireProcessingTimers(int64_t now_ms, MessageCollec
   return absl::OkStatus();
 }
 
-absl::Status TaskTimeService::SendControls(int64_t now_ms, MessageCollector& collector) {
-  if (control_outputs_.empty() || now_ms - last_control_ms_ < opt_.control_interval_ms) {
+absl::Status TaskTimeService::SendControls(int64_t now_ms, MessageCollector& collector,
+                                           bool ignore_interval) {
+  if (control_outputs_.empty()) return absl::OkStatus();
+  if (!ignore_interval && now_ms - last_control_ms_ < opt_.control_interval_ms) {
     return absl::OkStatus();
   }
   const int64_t wm = tracker_.source_watermark();

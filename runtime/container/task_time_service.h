@@ -69,6 +69,12 @@ class TaskTimeService final : public TimerService {
   absl::Status Tick(int64_t now_ms, MessageCollector& collector, TaskCoordinator& coordinator);
   // Before every commit of the task: the watermark into the timer store.
   absl::Status BeforeCommit();
+  // At an orderly stop (before the final commit): sends the control records that
+  // task.watermark.control.interval.ms held back, so readers of the intermediate streams (the
+  // next round of `eddy run --until-caught-up`, or the next start) learn the last watermark.
+  absl::Status FlushControls(int64_t now_ms, MessageCollector& collector) {
+    return SendControls(now_ms, collector, /*ignore_interval=*/true);
+  }
 
   // TimerService
   absl::Status Register(TimeDomain domain, std::string_view key, int64_t timestamp_ms) override;
@@ -84,7 +90,8 @@ class TaskTimeService final : public TimerService {
   absl::Status FireEventTimers(MessageCollector& collector, TaskCoordinator& coordinator);
   absl::Status FireProcessingTimers(int64_t now_ms, MessageCollector& collector,
                                     TaskCoordinator& coordinator);
-  absl::Status SendControls(int64_t now_ms, MessageCollector& collector);
+  absl::Status SendControls(int64_t now_ms, MessageCollector& collector,
+                            bool ignore_interval = false);
 
   struct ControlOutput {
     SystemStream stream;

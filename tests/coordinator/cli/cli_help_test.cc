@@ -6,6 +6,8 @@
 // file); the subcommands are read from `eddy --help`, recursively.
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -37,7 +39,10 @@ std::set<std::string> Binaries() {
       const std::string text = ss.str();
       for (std::sregex_iterator it(text.begin(), text.end(), add), end; it != end; ++it) {
         if ((*it)[2].str().find("EXCLUDE_FROM_ALL") != std::string::npos) continue;
-        out.insert((*it)[1].str());
+        const std::string name = (*it)[1].str();
+        // GoogleTest binaries beside the tools (a benchmark's smoke test) are not tools.
+        if (absl::EndsWith(name, "_test") || absl::EndsWith(name, "_tests")) continue;
+        out.insert(name);
       }
     }
   }
