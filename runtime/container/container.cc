@@ -903,6 +903,7 @@ absl::Status Container::Impl::PumpTime(bool blocked) {
     }
     in.task->time_->SetCaughtUp(
         in.time_input, in.pos >= in.batch.records.size() && in.seen_next >= in.high_watermark);
+    if (opt_.until_caught_up && in.caught_up) in.task->time_->SetEnded(in.time_input);
   }
   for (auto& t : tasks_) {
     if (auto s = t->time_->Tick(now_ms, *t, *t); !s.ok()) return s;
@@ -980,7 +981,12 @@ absl::Status Container::Impl::Shutdown() {
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
+  for (auto& in : inputs_) {
+    if (opt_.until_caught_up && in.caught_up) in.task->time_->SetEnded(in.time_input);
+  }
   for (auto& t : tasks_) {
+    // A last pass: what the ended inputs let the watermark reach fires its timers and windows.
+    if (auto s = t->time_->Tick(now_ms, *t, *t); !s.ok()) return s;
     if (auto s = t->time_->FlushControls(now_ms, *t); !s.ok()) return s;
   }
   for (auto& t : tasks_) {

@@ -62,6 +62,7 @@ class TaskTimeService final : public TimerService {
   // A control record of input `input`; an error names the record.
   absl::Status OnControl(int input, const IncomingMessageEnvelope& env, int64_t now_ms);
   void SetCaughtUp(int input, bool caught_up) { tracker_.SetCaughtUp(input, caught_up); }
+  void SetEnded(int input) { tracker_.SetEnded(input); }
 
   // Between batches: recompute the watermark, fire due event-time timers (then OnWatermark on
   // an advance), due processing-time timers (every timer_check_ms), and send control records.

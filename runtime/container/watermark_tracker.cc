@@ -70,6 +70,7 @@ int64_t WatermarkTracker::PartitionWatermark(int partition) const {
 bool WatermarkTracker::Idle(int partition, int64_t now_ms) const {
   const Partition& p = partitions_[partition];
   if (p.intermediate && AllWritersIdle(p)) return true;
+  if (p.ended && (!p.intermediate || AllWritersHeard(p))) return true;
   return p.caught_up && now_ms - p.last_active_ms >= opt_.idle_timeout_ms;
 }
 

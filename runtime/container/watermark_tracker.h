@@ -53,6 +53,11 @@ class WatermarkTracker {
                          int64_t watermark_ms, int64_t now_ms, bool idle = false);
   // Whether the task has read everything the partition had at its newest fetch.
   void SetCaughtUp(int partition, bool caught_up) { partitions_[partition].caught_up = caught_up; }
+  // A bounded run (`--until-caught-up`) reached the partition's end target: it delivers nothing
+  // more in this run, so it is idle at once instead of after the idle timeout. An intermediate
+  // partition is idle then only once every writer was heard (before that, records of this round's
+  // writers may still be on their way to the next round and must not be made late).
+  void SetEnded(int partition) { partitions_[partition].ended = true; }
 
   // Recomputes the task watermark at `now_ms`; true when it advanced.
   bool Update(int64_t now_ms);
@@ -85,6 +90,7 @@ class WatermarkTracker {
   struct Partition {
     bool intermediate = false;
     bool caught_up = false;
+    bool ended = false;  // SetEnded
     int32_t writers = 0;
     int64_t max_event_time = kNoWatermark;
     int64_t last_active_ms = 0;
