@@ -23,7 +23,11 @@ namespace v1 = eddy::logstore::v1;
 class BadRequestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    broker_ = std::make_unique<Broker>(EDDY_LOGD, dir_.path() + "/data");
+    // --max-long-polls 8: LongPollsCannotStarveProduce needs more waiting calls than that but
+    // fewer than the 64 RPC threads (past those, gRPC itself answers "Server Threadpool
+    // Exhausted").
+    broker_ = std::make_unique<Broker>(EDDY_LOGD, dir_.path() + "/data",
+                                       std::vector<std::string>{"--max-long-polls", "8"});
     ASSERT_TRUE(broker_->Start()) << broker_->log();
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(200 << 20);
@@ -204,11 +208,12 @@ TEST_F(BadRequestTest, LongPollWakesOnAppend) {
   EXPECT_EQ(resp.results(0).high_watermark(), 2);
 }
 
-// Issue 12: the broker's 64 RPC threads could all sit in 30 s long polls, so a Produce waited
-// for one to end. Now at most --max-long-polls (32) calls wait; the others are answered at once
-// with what there is, and a Produce always finds a thread.
+// Issue 12: the broker's 64 RPC threads could all sit in 30 s long polls, so a Produce found no
+// thread (gRPC answers "Server Threadpool Exhausted"). Now at most --max-long-polls calls wait
+// (32 by default, 8 here); the others are answered at once with what there is, and a Produce
+// always finds a thread. Without the bound all 20 calls would wait and none come back early.
 TEST_F(BadRequestTest, LongPollsCannotStarveProduce) {
-  constexpr int kPolls = 70, kMaxWaiting = 32;
+  constexpr int kPolls = 20, kMaxWaiting = 8;  // the fixture runs --max-long-polls 8
   std::atomic<int> returned{0};
   std::atomic<int> with_data{0};
   std::vector<std::thread> polls;
@@ -239,7 +244,7 @@ TEST_F(BadRequestTest, LongPollsCannotStarveProduce) {
   }
   EXPECT_EQ(returned.load(), kPolls - kMaxWaiting);
   EXPECT_EQ(with_data.load(), 0);
-  // A produce is served while 32 calls wait (before: it queued behind 30 s long polls).
+  // A produce is served while the bounded calls wait.
   {
     v1::ProduceRequest req;
     req.set_acks(-1);
